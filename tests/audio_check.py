@@ -1,0 +1,92 @@
+"""Measuring a built session as a player hears it: decode the file, look at 10 ms windows.
+
+Used by the end-to-end tests (and handy by hand): every speech and tone event must be
+audible, nothing may be audible outside them, speech must start where the timeline
+says, and the decoded length must match the timeline's duration.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+
+import imageio_ffmpeg
+import numpy as np
+
+WINDOW = 0.010
+"""Seconds per analysis window."""
+AUDIBLE_DBFS = -45.0
+"""A window louder than this counts as sound."""
+ONSET_TOLERANCE = 0.030
+"""Seconds a speech onset may be off its timeline time."""
+EDGE = 0.030
+"""Seconds around each event where the encoder's smearing may still be heard."""
+
+
+def decode(path, rate: int) -> np.ndarray:
+    """The file decoded by ffmpeg to mono float samples in [-1, 1) at ``rate``."""
+    out = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin",
+         "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"],
+        capture_output=True, check=True).stdout
+    return np.frombuffer(out, dtype="<i2").astype(np.float64) / 32768
+
+
+def window_db(samples: np.ndarray, rate: int) -> np.ndarray:
+    """RMS level of each 10 ms window, dBFS. Window ``i`` starts at sample
+    ``round(i * rate * WINDOW)``, so windows never drift (10 ms is 220.5 samples at
+    22050 Hz)."""
+    count = int(len(samples) / (rate * WINDOW))
+    starts = np.round(np.arange(count + 1) * rate * WINDOW).astype(np.int64)
+    sums = np.add.reduceat(samples[: starts[-1]] ** 2, starts[:-1])
+    rms = np.sqrt(sums / np.diff(starts))
+    return 20 * np.log10(np.maximum(rms, 1e-10))
+
+
+@dataclass
+class Report:
+    problems: list[str]
+    decoded_seconds: float
+    onset_errors: list[float]
+
+    def __bool__(self) -> bool:
+        return not self.problems
+
+
+def check(path, timeline: dict) -> Report:
+    """Every way the decoded audio can disagree with the timeline, as sentences."""
+    rate = timeline["sample_rate"]
+    samples = decode(path, rate)
+    levels = window_db(samples, rate)
+    loud = levels > AUDIBLE_DBFS
+    problems: list[str] = []
+    decoded = len(samples) / rate
+    if abs(decoded - timeline["duration"]) > ONSET_TOLERANCE:
+        problems.append(f"decoded {decoded:.3f} s, timeline says {timeline['duration']:.3f} s")
+    covered = np.zeros(len(loud), dtype=bool)
+    onset_errors: list[float] = []
+    for event in timeline["events"]:
+        if event["kind"] not in ("speech", "tone"):
+            continue
+        first, last = _index(event["start"]), _index(event["end"])
+        covered[max(0, _index(event["start"] - EDGE)): _index(event["end"] + EDGE) + 1] = True
+        inside = np.flatnonzero(loud[first:last + 1])
+        label = event.get("text") or event.get("name")
+        if inside.size == 0:
+            problems.append(f"silent {event['kind']} at {event['start']:.3f}: {label!r}")
+            continue
+        if event["kind"] == "speech":
+            onset = (first + inside[0]) * WINDOW
+            onset_errors.append(onset - event["start"])
+            if abs(onset - event["start"]) > ONSET_TOLERANCE:
+                problems.append(f"speech {label!r} starts at {onset:.3f}, timeline says "
+                                f"{event['start']:.3f}")
+    stray = np.flatnonzero(loud & ~covered)
+    if stray.size:
+        problems.append(f"{stray.size} loud windows outside every event, first at "
+                        f"{stray[0] * WINDOW:.2f} s ({levels[stray[0]]:.1f} dBFS)")
+    return Report(problems, decoded, onset_errors)
+
+
+def _index(seconds: float) -> int:
+    return int(round(seconds / WINDOW))

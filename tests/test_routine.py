@@ -1,0 +1,588 @@
+"""Tests for voiceguide.routine: loading, resolving and validating routine files."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+import yaml
+
+from voiceguide import routine
+from voiceguide.errors import RoutineError
+from voiceguide.model import DEFAULT_ROUTINE, DEFAULT_TIMING, LIMITS, Timing
+
+# One exercise with sides; line 3 is the exercise, line 6 its hold.
+VALID = """\
+title: Test routine
+exercises:
+  - name: Lying stretch
+    sides: [right, left]
+    instructions: Lift your {side} leg.
+    hold: 20
+"""
+
+
+def write(tmp_path, text: str | bytes, name: str = "routine.yaml"):
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_error(path) -> RoutineError:
+    with pytest.raises(RoutineError) as info:
+        routine.load_file(path)
+    return info.value
+
+
+# --- the built-in routine -------------------------------------------------------
+
+
+def test_builtin_names_include_default():
+    assert DEFAULT_ROUTINE in routine.builtin_names()
+    assert routine.builtin_names() == sorted(routine.builtin_names())
+
+
+def test_builtin_routine_loads():
+    loaded = routine.load_builtin("hamstring-relief")
+    assert loaded.name == "hamstring-relief"
+    assert loaded.source == "built-in:hamstring-relief"
+    assert loaded.title == "Hamstring stretches for low back relief"
+    assert [e.name for e in loaded.exercises] == [
+        "Lying hamstring stretch",
+        "Seated hamstring stretch",
+        "Wall hamstring stretch",
+    ]
+    for exercise in loaded.exercises:
+        assert exercise.sides == ("right", "left")
+        assert any("{side}" in text for text in exercise.instructions)
+        assert exercise.hold is None  # uses the routine's defaults
+    assert loaded.defaults == Timing(hold=30, reps=2, rest=10, switch=5, setup=8)
+    assert "{minutes}" in loaded.intro
+    assert "\n" not in loaded.description and "  " not in loaded.description
+    assert loaded.exercises[2].progression.startswith("Come back to the starting position")
+    assert loaded.exercises[0].line == 17
+
+
+def test_unknown_builtin_lists_builtins():
+    with pytest.raises(RoutineError, match="hamstring-relief"):
+        routine.load_builtin("nope")
+
+
+# --- resolve --------------------------------------------------------------------
+
+
+def test_resolve_path(tmp_path):
+    path = write(tmp_path, VALID, "my-routine.yaml")
+    loaded = routine.resolve(str(path))
+    assert loaded.name == "my-routine"
+    assert loaded.source == str(path)
+    assert loaded.title == "Test routine"
+
+
+def test_resolve_existing_path_without_yaml_suffix(tmp_path):
+    path = write(tmp_path, VALID, "plain.txt")
+    assert routine.resolve(str(path)).name == "plain"
+
+
+def test_resolve_builtin_name():
+    loaded = routine.resolve("hamstring-relief")
+    assert loaded.source == "built-in:hamstring-relief"
+    assert len(loaded.exercises) == 3
+
+
+def test_resolve_nonsense():
+    with pytest.raises(RoutineError) as info:
+        routine.resolve("no-such-routine")
+    assert str(info.value) == (
+        "no routine file or built-in routine named 'no-such-routine'"
+        " (built-ins: " + ", ".join(routine.builtin_names()) + ")"
+    )
+
+
+def test_resolve_missing_yaml_file_is_file_error(tmp_path):
+    missing = tmp_path / "missing.yml"
+    with pytest.raises(RoutineError) as info:
+        routine.resolve(str(missing))
+    assert str(info.value) == f"{missing}: file not found"
+
+
+# --- valid routines -------------------------------------------------------------
+
+
+def test_load_file_accepts_pathlike_and_sets_name(tmp_path):
+    path = write(tmp_path, VALID, "morning.yml")
+    loaded = routine.load_file(path)
+    assert loaded.name == "morning"
+    assert loaded.source == str(path)
+    assert loaded.defaults == DEFAULT_TIMING
+    (exercise,) = loaded.exercises
+    assert exercise.name == "Lying stretch"
+    assert exercise.instructions == ("Lift your {side} leg.",)
+    assert exercise.sides == ("right", "left")
+    assert exercise.hold == 20 and exercise.reps is None
+    assert exercise.line == 3
+
+
+def test_full_routine_values():
+    text = textwrap.dedent(
+        """\
+        title: "  Full   routine "
+        description: |
+          Two lines
+          of description.
+        defaults: {hold: 45, reps: 3}
+        intro: About {minutes} minutes.
+        outro: Done.
+        exercises:
+          - name: Neck roll
+            instructions: [Sit tall., Roll your head slowly.]
+            cues: Breathe.
+            rest: 2.5
+            switch: 1
+            setup: 0.1
+            reps: 20
+            hold: 600
+          - name: Calf raise
+            sides: [right, left, both]
+            side_label: "{side} side"
+            instructions: Rise onto your {side} toes.
+            cues: [Slowly., 'Keep the {side} knee soft.']
+            progression: Go a little higher on the {side} side.
+        """
+    )
+    loaded = routine.load_text(text, source="inline", name="full")
+    assert loaded.title == "Full routine"
+    assert loaded.description == "Two lines of description."
+    assert loaded.defaults == Timing(hold=45, reps=3, rest=10, switch=5, setup=8)
+    assert loaded.intro == "About {minutes} minutes."
+    assert loaded.outro == "Done."
+    neck, calf = loaded.exercises
+    assert neck.instructions == ("Sit tall.", "Roll your head slowly.")
+    assert neck.cues == ("Breathe.",)
+    assert (neck.hold, neck.reps, neck.rest, neck.switch, neck.setup) == (600, 20, 2.5, 1, 0.1)
+    assert neck.sides == () and neck.side_label == "{side} leg"
+    assert neck.timing(loaded.defaults) == Timing(hold=600, reps=20, rest=2.5, switch=1, setup=0.1)
+    assert calf.sides == ("right", "left", "both")
+    assert calf.side_label == "{side} side"
+    assert calf.cues == ("Slowly.", "Keep the {side} knee soft.")
+    assert calf.progression == "Go a little higher on the {side} side."
+    assert calf.line == 17
+
+
+def test_explicit_str_tag_and_bom_are_fine(tmp_path):
+    path = write(tmp_path, b"\xef\xbb\xbf" + VALID.replace("Test routine", "!!str 42").encode())
+    assert routine.load_file(path).title == "42"
+
+
+def test_error_str_starts_with_file_path(tmp_path):
+    path = write(tmp_path, VALID.replace("hold: 20", "hold: 0"))
+    err = load_error(path)
+    assert str(err).startswith(f"{path}:6: ")
+    assert err.path == str(path)
+    assert err.line == 6
+
+
+# --- broken routines: (yaml, line, phrase) ----------------------------------------
+
+EX = "exercises:\n  - name: Lying stretch\n    instructions: Lift your leg.\n"
+
+BROKEN = {
+    "syntax error": ("title: [unclosed\n" + EX, 2, "YAML syntax error"),
+    "bad indentation": ("title: A\n  bad: indent\n" + EX, 2, "YAML syntax error"),
+    "duplicate top-level key": (
+        "title: A\ntitle: B\n" + EX,
+        2,
+        "duplicate key 'title' (first at line 1)",
+    ),
+    "duplicate key in exercise": (
+        VALID + "    hold: 30\n",
+        7,
+        "duplicate key 'hold' in exercise 1 (first at line 6)",
+    ),
+    "duplicate key in defaults": (
+        "defaults:\n  rest: 5\n  rest: 6\n" + VALID,
+        3,
+        "duplicate key 'rest' in 'defaults' (first at line 2)",
+    ),
+    "unknown key, near miss": (
+        VALID + "    hodl: 30\n",
+        7,
+        "unknown key 'hodl' in exercise 'Lying stretch'; did you mean 'hold'?",
+    ),
+    "unknown top-level key, near miss": (
+        VALID.replace("title:", "titel:"),
+        1,
+        "unknown key 'titel'; did you mean 'title'?",
+    ),
+    "unknown key, no near miss": (
+        VALID + "zebra: 1\n",
+        7,
+        "unknown key 'zebra'; valid keys are title, description, defaults, intro, outro,"
+        " exercises",
+    ),
+    "unknown key in defaults": (
+        "defaults: {holds: 3}\n" + VALID,
+        1,
+        "unknown key 'holds' in 'defaults'; did you mean 'hold'?",
+    ),
+    "missing title": ("# comment\n" + EX, 2, "the routine has no 'title'"),
+    "missing exercises": ("title: A\n", 1, "the routine has no 'exercises'"),
+    "empty exercises": ("title: A\nexercises: []\n", 2, "'exercises' is empty"),
+    "null exercises": ("title: A\nexercises:\n", 2, "'exercises' is empty"),
+    "exercises a mapping": (
+        "title: A\nexercises: {name: x}\n",
+        2,
+        "'exercises' should be a list of exercises, not a mapping",
+    ),
+    "exercise is text": (
+        "title: A\nexercises:\n  - Lying stretch\n",
+        3,
+        "exercise 1 should be keys like",
+    ),
+    "missing name": (
+        "title: A\nexercises:\n  - instructions: Lift.\n",
+        3,
+        "exercise 1 has no 'name'",
+    ),
+    "missing instructions": (
+        "title: A\nexercises:\n  - name: X\n",
+        3,
+        "exercise 'X' has no 'instructions'",
+    ),
+    "empty name": (
+        "title: A\nexercises:\n  - name: ''\n    instructions: Lift.\n",
+        3,
+        "'name' in exercise 1 is empty",
+    ),
+    "blank name": (
+        "title: A\nexercises:\n  - name: '   '\n    instructions: Lift.\n",
+        3,
+        "'name' in exercise 1 is empty",
+    ),
+    "null title": ("title:\n" + EX, 1, "'title' is empty"),
+    "title a number": ("title: 42\n" + EX, 1, "'title' should be text, not a number"),
+    "title a bool": ("title: yes\n" + EX, 1, "'title' should be text, not true/false"),
+    "title a list": ("title: [a, b]\n" + EX, 1, "'title' should be text, not a list"),
+    "instructions a mapping": (
+        "title: A\nexercises:\n  - name: X\n    instructions: {a: b}\n",
+        4,
+        "'instructions' in exercise 'X' should be text or a list of texts, not a mapping",
+    ),
+    "instructions empty list": (
+        "title: A\nexercises:\n  - name: X\n    instructions: []\n",
+        4,
+        "'instructions' in exercise 'X' is an empty list",
+    ),
+    "instruction item a number": (
+        "title: A\nexercises:\n  - name: X\n    instructions:\n      - Lift.\n      - 7\n",
+        6,
+        "'instructions' in exercise 'X' should be text, not a number",
+    ),
+    "too many instructions": (
+        "title: A\nexercises:\n  - name: X\n    instructions:\n"
+        + "      - Lift.\n" * (LIMITS.max_texts + 1),
+        5 + LIMITS.max_texts,
+        f"at most {LIMITS.max_texts} are allowed",
+    ),
+    "sides text": (
+        VALID.replace("[right, left]", "right"),
+        4,
+        "'sides' in exercise 'Lying stretch' should be a list like [right, left], not text",
+    ),
+    "sides empty": (
+        VALID.replace("[right, left]", "[]"),
+        4,
+        "'sides' in exercise 'Lying stretch' is an empty list",
+    ),
+    "sides duplicate": (
+        VALID.replace("[right, left]", "[right, Right]"),
+        4,
+        "side 'Right' in exercise 'Lying stretch' is listed twice",
+    ),
+    "too many sides": (
+        VALID.replace("[right, left]", "[a, b, c, d, e]"),
+        4,
+        "at most 4 are allowed",
+    ),
+    "defaults a list": ("defaults: [30]\n" + VALID, 1, "'defaults' should be a mapping"),
+    "hold quoted": (
+        VALID.replace("hold: 20", 'hold: "30"'),
+        6,
+        "'hold' in exercise 'Lying stretch' should be a number of seconds, not text",
+    ),
+    "hold bool": (
+        VALID.replace("hold: 20", "hold: true"),
+        6,
+        "should be a number of seconds, not true/false",
+    ),
+    "hold null": (
+        VALID.replace("hold: 20", "hold:"),
+        6,
+        "'hold' in exercise 'Lying stretch' is empty",
+    ),
+    "hold zero": (
+        VALID.replace("hold: 20", "hold: 0"),
+        6,
+        "'hold' in exercise 'Lying stretch' must be between 0.1 and 600 seconds, got 0",
+    ),
+    "hold negative": (
+        VALID.replace("hold: 20", "hold: -5"),
+        6,
+        "must be between 0.1 and 600 seconds, got -5",
+    ),
+    "hold nan": (
+        VALID.replace("hold: 20", "hold: .nan"),
+        6,
+        "must be between 0.1 and 600 seconds, got .nan",
+    ),
+    "hold inf": (
+        VALID.replace("hold: 20", "hold: .inf"),
+        6,
+        "must be between 0.1 and 600 seconds, got .inf",
+    ),
+    "hold absurd": (
+        VALID.replace("hold: 20", "hold: 3000"),
+        6,
+        "must be between 0.1 and 600 seconds, got 3000",
+    ),
+    "rest too small": (
+        VALID.replace("hold: 20", "rest: 0.05"),
+        6,
+        "'rest' in exercise 'Lying stretch' must be between 0.1 and 600 seconds, got 0.05",
+    ),
+    "setup absurd in defaults": (
+        "defaults: {setup: 1.0e+9}\n" + VALID,
+        1,
+        "'setup' in 'defaults' must be between 0.1 and 600 seconds, got 1.0e+9",
+    ),
+    "bad explicit int": (
+        VALID.replace("hold: 20", "hold: !!int abc"),
+        6,
+        "'hold' in exercise 'Lying stretch' is not a valid number",
+    ),
+    "reps float": (
+        VALID.replace("hold: 20", "reps: 2.5"),
+        6,
+        "'reps' in exercise 'Lying stretch' must be a whole number from 1 to 20, got 2.5",
+    ),
+    "reps too many": (
+        VALID.replace("hold: 20", "reps: 21"),
+        6,
+        "must be a whole number from 1 to 20, got 21",
+    ),
+    "reps zero": (
+        VALID.replace("hold: 20", "reps: 0"),
+        6,
+        "must be a whole number from 1 to 20, got 0",
+    ),
+    "reps text": (
+        VALID.replace("hold: 20", "reps: two"),
+        6,
+        "'reps' in exercise 'Lying stretch' should be a whole number, not text",
+    ),
+    "reps bool": (
+        "defaults: {reps: no}\n" + VALID,
+        1,
+        "'reps' in 'defaults' should be a whole number, not true/false",
+    ),
+    "python tag": (
+        VALID + "intro: !!python/object/apply:os.system ['echo hi']\n",
+        7,
+        "YAML tags like '!!python/object/apply:os.system' are not allowed",
+    ),
+    "local tag": (
+        VALID.replace("Test routine", "!foo Test"),
+        1,
+        "YAML tags like '!foo' are not allowed",
+    ),
+    "set tag": (VALID + "outro: !!set {a, b}\n", 7, "YAML tags like '!!set' are not allowed"),
+    "alias": (
+        "title: &t A\nintro: *t\n" + EX,
+        2,
+        "YAML aliases like '*t' are not allowed",
+    ),
+    "two documents": (VALID + "---\n" + VALID, 7, "more than one YAML document"),
+    "escaped control character": (
+        'title: "Bad\\x01title"\n' + EX,
+        1,
+        "'title' contains an invisible control character",
+    ),
+    "escaped C1 control character": (
+        VALID.replace("Lift your {side} leg.", '"Lift\\x9b your {side} leg."'),
+        5,
+        "'instructions' in exercise 'Lying stretch' contains an invisible control character",
+    ),
+    "raw control character": (VALID + "outro: bell\x07\n", 7, "invisible control character"),
+    "raw DEL character": (VALID + "outro: del\x7f\n", 7, "invisible control character"),
+    "side without sides": (
+        "title: A\nexercises:\n  - name: X\n    instructions:\n"
+        "      - Lie down.\n      - Lift your {side} leg.\n",
+        6,
+        "'{side}' used but exercise 'X' has no sides",
+    ),
+    "side_label without sides": (
+        "title: A\nexercises:\n  - name: X\n    instructions: Lift.\n"
+        "    side_label: '{side} arm'\n",
+        5,
+        "'{side}' used but exercise 'X' has no sides",
+    ),
+    "side_label without placeholder": (
+        VALID + "    side_label: arm\n",
+        7,
+        "'side_label' in exercise 'Lying stretch' must contain '{side}'",
+    ),
+    "unknown placeholder": (
+        VALID.replace("Lift your {side} leg.", "Lift your {leg}."),
+        5,
+        "unknown placeholder '{leg}' in 'instructions' in exercise 'Lying stretch'",
+    ),
+    "minutes outside intro": (
+        VALID + "outro: That took {minutes} minutes.\n",
+        7,
+        "unknown placeholder '{minutes}' in 'outro'; no placeholders can be used there",
+    ),
+    "side in intro": (
+        VALID + "intro: Use your {side} leg.\n",
+        7,
+        "unknown placeholder '{side}' in 'intro'; '{minutes}' can be used there",
+    ),
+    "unbalanced brace": (
+        VALID + "intro: About {minutes minutes.\n",
+        7,
+        "'intro' has a '{' or '}' without its partner",
+    ),
+    "too-long text": (
+        VALID + "outro: " + "word " * (LIMITS.max_text_chars // 5 + 1) + "\n",
+        7,
+        f"'outro' is too long ({LIMITS.max_text_chars + 4} characters;"
+        f" at most {LIMITS.max_text_chars})",
+    ),
+    "duplicate exercise names": (
+        VALID + "  - name: lying STRETCH\n    instructions: Again.\n",
+        7,
+        "two exercises are named 'lying STRETCH' (first at line 3)",
+    ),
+    "too many exercises": (
+        "title: A\nexercises:\n"
+        + "".join(
+            f"  - {{name: E{i}, instructions: Go.}}\n" for i in range(LIMITS.max_exercises + 1)
+        ),
+        3 + LIMITS.max_exercises,
+        f"'exercises' has {LIMITS.max_exercises + 1} items; at most {LIMITS.max_exercises}",
+    ),
+    "deep nesting": (
+        VALID + "outro:\n" + "".join("  " * i + "- \n" for i in range(LIMITS.max_depth)),
+        7 + LIMITS.max_depth,
+        f"nested too deeply (more than {LIMITS.max_depth} levels)",
+    ),
+    "top level a list": (
+        "- title: A\n",
+        1,
+        "a routine should be keys like 'title:' and 'exercises:', not a list",
+    ),
+    "top level text": ("just some words\n", 1, "not text"),
+    "key is a list": ("[a]: 1\n" + VALID, 1, "a key should be a word, not a list"),
+}
+
+
+@pytest.mark.parametrize("text, line, phrase", list(BROKEN.values()), ids=list(BROKEN))
+def test_broken_routine(tmp_path, text, line, phrase):
+    path = write(tmp_path, text)
+    err = load_error(path)
+    assert err.line == line, str(err)
+    assert phrase in err.message
+    assert str(err).startswith(f"{path}:{line}: ")
+    assert "Traceback" not in str(err) and "Node" not in str(err)
+
+
+def test_deep_nesting_is_bounded_without_recursion_error(tmp_path):
+    path = write(tmp_path, "title: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    err = load_error(path)
+    assert err.line == 1
+    assert "nested too deeply" in err.message
+
+
+def test_nesting_at_the_limit_is_not_refused_for_depth(tmp_path):
+    # Top mapping (1) + max_depth - 1 nested lists = exactly max_depth levels.
+    outro = "".join("  " * i + "- \n" for i in range(LIMITS.max_depth - 1))
+    err = load_error(write(tmp_path, VALID + "outro:\n" + outro))
+    assert err.message == "'outro' should be text, not a list"
+    assert err.line == 8
+
+
+def test_python_tag_is_never_executed(tmp_path):
+    target = tmp_path / "pwned"
+    payload = f"!!python/object/apply:builtins.open [{str(target)!r}, 'w']"
+    text = VALID + f"intro: {payload}\n"
+    path = write(tmp_path, text)
+    err = load_error(path)
+    assert "YAML tags like '!!python/object/apply:builtins.open' are not allowed" in str(err)
+    assert err.line == 7
+    assert not target.exists()
+    # Control: the payload is live, so the assertion above means something.
+    yaml.unsafe_load(payload).close()
+    assert target.exists()
+
+
+# --- file-level problems --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content, line, phrase",
+    [
+        (b"", None, "the file is empty"),
+        (b"# only a comment\n\n   \n# another\n", None, "the file is empty"),
+        (b"---\n", None, "the file is empty"),
+        (b"title: A\x00\n", None, "binary file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None, "binary file"),
+        (VALID.encode() + b"outro: caf\xe9\n", 7, "not UTF-8"),
+    ],
+    ids=["empty", "comments only", "empty document", "nul byte", "png", "latin-1"],
+)
+def test_unreadable_content(tmp_path, content, line, phrase):
+    path = write(tmp_path, content)
+    err = load_error(path)
+    assert phrase in err.message
+    assert err.line == line
+    assert err.path == str(path)
+
+
+def test_too_large_file(tmp_path):
+    path = write(tmp_path, VALID + "#" * LIMITS.max_file_bytes + "\n")
+    err = load_error(path)
+    assert "too large" in err.message
+    assert str(err).startswith(f"{path}: ")
+
+
+def test_directory(tmp_path):
+    folder = tmp_path / "folder.yaml"
+    folder.mkdir()
+    err = load_error(folder)
+    assert str(err) == f"{folder}: this is a folder, not a routine file"
+
+
+def test_missing_file(tmp_path):
+    missing = tmp_path / "nope.yaml"
+    err = load_error(missing)
+    assert str(err) == f"{missing}: file not found"
+    assert err.line is None
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX, non-root")
+def test_unreadable_file(tmp_path):
+    path = write(tmp_path, VALID)
+    path.chmod(0)
+    try:
+        assert "could not read the file" in load_error(path).message
+    finally:
+        path.chmod(0o644)
+
+
+def test_load_text_reports_source():
+    with pytest.raises(RoutineError) as info:
+        routine.load_text("title: A\n", source="somewhere.yaml", name="x")
+    assert str(info.value) == "somewhere.yaml:1: the routine has no 'exercises'"

@@ -1,0 +1,119 @@
+"""The library's front door: ``build(routine, options, out_dir)`` runs the whole flow.
+
+routine → plan → voice → trim → schedule → render → encode, writing ``STEM.mp3`` and
+``STEM.timeline.json`` into ``out_dir`` together, or neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide import __version__
+from voiceguide.errors import ExportError, SynthesisError
+from voiceguide.export import StagedOutputs, encode_mp3, write_json
+from voiceguide.model import Routine
+from voiceguide.plan import Options, Script, estimate_speech, plan
+from voiceguide.render import render
+from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
+from voiceguide.speech.clips import resample, trim
+from voiceguide.timeline import Timeline, schedule, to_json
+from voiceguide.tones import tone
+
+DEFAULT_OUTPUT_DIR = "output"
+PREVIEW_RATE = 22050
+"""Sample rate of a preview timeline (espeak's own)."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Which voice says the script."""
+
+    engine: str = DEFAULT_ENGINE
+    rate: int | None = None
+    """Words a minute; ``None`` for the engine's calm default."""
+    voice: str | None = None
+    """A voice id or name from ``voiceguide voices``; ``None`` for the default."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    audio: Path
+    timeline_file: Path
+    timeline: Timeline
+    warnings: tuple[str, ...]
+
+
+def build(routine: Routine, options: Options = Options(), out_dir: str | Path = DEFAULT_OUTPUT_DIR,
+          *, voice: VoiceSettings = VoiceSettings(), engine: Engine | None = None) -> BuildResult:
+    """Render ``routine`` into ``out_dir``; ``engine`` replaces the voice (tests pass a
+    fake one, and then ``voice`` is not used)."""
+    script = plan(routine, options)
+    own_engine = engine is None
+    engine = engine or open_engine(voice.engine, rate=voice.rate, voice=voice.voice)
+    try:
+        clips = voice_script(script, engine)
+    finally:
+        if own_engine:
+            engine.close()
+    timeline = timeline_for(script, clips)
+    folder = _output_folder(out_dir)
+    audio = folder / f"{routine.name}.mp3"
+    sheet = folder / f"{routine.name}.timeline.json"
+    settings = _settings(script, engine)
+    with StagedOutputs(folder) as staged:
+        encode_mp3(render(timeline, clips, _tones(script, timeline.rate)), rate=timeline.rate,
+                   path=staged.stage(audio), label=str(audio), tags=_tags(script, settings))
+        write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
+    return BuildResult(audio, sheet, timeline, timeline.warnings)
+
+
+def voice_script(script: Script, engine: Engine) -> dict[str, Clip]:
+    """Every phrase of the script, voiced once, at one rate, trimmed of silence."""
+    raw = engine.synthesize(script.texts())
+    rate = next(iter(raw.values())).rate if raw else 22050
+    clips = {text: trim(resample(clip, rate)) for text, clip in raw.items()}
+    silent = [text for text, clip in clips.items() if clip.samples == 0]
+    if silent:
+        raise SynthesisError(f"the voice engine gave no sound for {silent[0]!r}")
+    return clips
+
+
+def timeline_for(script: Script, clips: dict[str, Clip], rate: int | None = None) -> Timeline:
+    """The script laid out in time with the voiced clips' real lengths."""
+    rate = rate or (next(iter(clips.values())).rate if clips else 22050)
+    tones = {name: len(pcm) // 2 for name, pcm in _tones(script, rate).items()}
+    return schedule(script, {t: c.samples for t, c in clips.items()}, tones, rate)
+
+
+def preview(script: Script, *, rate: int = 150) -> Timeline:
+    """The script laid out with estimated speech lengths: nothing is voiced."""
+    speech = {t: round(estimate_speech(t, rate) * PREVIEW_RATE) for t in script.texts()}
+    tones = {name: len(pcm) // 2 for name, pcm in _tones(script, PREVIEW_RATE).items()}
+    return schedule(script, speech, tones, PREVIEW_RATE)
+
+
+def _tones(script: Script, rate: int) -> dict[str, bytes]:
+    return {name: tone(name, rate) for name in script.tones()}
+
+
+def _output_folder(out_dir: str | Path) -> Path:
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the output folder {folder}: {exc.strerror}") from exc
+    return folder
+
+
+def _settings(script: Script, engine: Engine) -> dict[str, object]:
+    t = script.timing
+    return {"hold": t.hold, "reps": t.reps, "rest": t.rest, "switch": t.switch,
+            "setup": t.setup, "engine": engine.name, "voice": engine.voice, "rate": engine.rate,
+            "countdown": script.countdown, "chimes": script.chimes}
+
+
+def _tags(script: Script, settings: dict[str, object]) -> dict[str, str]:
+    built_with = ", ".join(f"{k}={v}" for k, v in settings.items())
+    return {"title": script.title, "album": script.title, "artist": "voiceguide",
+            "genre": "Exercise", "comment": f"voiceguide {__version__}: {built_with}"}

@@ -1,0 +1,288 @@
+"""The command line: parse, call the library, turn its errors into plain sentences.
+
+Exit status: 0 done, 2 bad input (a usage error or an invalid routine), 1 a failure
+while rendering, 130 interrupted. Errors are one or two lines on stderr; a traceback
+only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from voiceguide import __version__
+from voiceguide.build import (DEFAULT_OUTPUT_DIR, VoiceSettings, build, preview, timeline_for,
+                              voice_script)
+from voiceguide.errors import BadInput, VoiceguideError
+from voiceguide.model import DEFAULT_ROUTINE, LIMITS, Routine
+from voiceguide.plan import MAX_COUNTDOWN, Options, plan
+from voiceguide.routine import builtin_names, load_file, resolve
+from voiceguide.speech import DEFAULT_ENGINE, ENGINES, open_engine
+from voiceguide.timeline import describe
+
+
+class _Hold(click.ParamType):
+    """``--hold 45`` (every exercise) or ``--hold "NAME=60"`` (one exercise)."""
+
+    name = "SECONDS|NAME=SECONDS"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        name, _, seconds = value.rpartition("=")
+        try:
+            number = float(seconds)
+        except ValueError:
+            self.fail(f"'{value}' is not SECONDS or NAME=SECONDS (e.g. 45 or wall=60)", param, ctx)
+        if "=" in value and not name.strip():
+            self.fail(f"'{value}' has no exercise name before '='", param, ctx)
+        return (name.strip() or None, number)
+
+
+def _seconds(most: float) -> click.FloatRange:
+    return click.FloatRange(LIMITS.min_duration, most)
+
+
+def timing_options(command):
+    """The options that change a session's timing, shared by ``build`` and ``show``."""
+    decorators = [
+        click.option("--hold", "holds", type=_Hold(), multiple=True,
+                     help="Seconds every hold lasts, or NAME=SECONDS for one exercise (NAME: "
+                          "any unique part of its name, any case). Repeatable."),
+        click.option("--reps", type=click.IntRange(1, LIMITS.max_reps),
+                     help="Holds per side."),
+        click.option("--rest", type=_seconds(LIMITS.max_pause),
+                     help="Seconds of rest between reps, from the release cue to the next start."),
+        click.option("--switch", type=_seconds(LIMITS.max_pause),
+                     help="Seconds to change sides, from the switch cue to the next start."),
+        click.option("--setup", type=_seconds(LIMITS.max_pause),
+                     help="Seconds to get into position after an exercise's instructions."),
+        click.option("--countdown", type=click.IntRange(0, MAX_COUNTDOWN), default=3,
+                     show_default=True, help="Seconds counted down aloud at the end of each hold "
+                                             "(0 for none)."),
+        click.option("--chimes/--no-chimes", default=True, show_default=True,
+                     help="Tones at the start and end of holds, at side switches and at the end."),
+    ]
+    return functools.reduce(lambda f, d: d(f), reversed(decorators), command)
+
+
+def voice_options(command):
+    decorators = [
+        click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE,
+                     show_default=True, help="Speech engine."),
+        click.option("--rate", type=click.IntRange(80, 300),
+                     help="Speaking rate in words a minute [default: 150]."),
+        click.option("--voice", help="Voice id or name, from 'voiceguide voices'."),
+    ]
+    return functools.reduce(lambda f, d: d(f), reversed(decorators), command)
+
+
+def _options(holds, reps, rest, switch, setup, countdown, chimes) -> Options:
+    every = [s for name, s in holds if name is None]
+    return Options(hold=every[-1] if every else None,
+                   holds=tuple((name, s) for name, s in holds if name is not None),
+                   reps=reps, rest=rest, switch=switch, setup=setup,
+                   countdown=countdown, chimes=chimes)
+
+
+class _Cli(click.Group):
+    """Runs a command and turns every error into a sentence and an exit status."""
+
+    debug = False
+
+    def main(self, args=None, prog_name=None, **extra):
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("Interrupted: nothing was written.", err=True)
+            code = 130
+        except VoiceguideError as exc:
+            if self.debug:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            code = exc.exit_code
+        except Exception as exc:  # noqa: BLE001 - a bug: say so plainly
+            if self.debug:
+                raise
+            click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+            click.echo("Run again with --debug to see the details.", err=True)
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="voiceguide")
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+def cli(debug):
+    """Turn exercise routines into spoken, timed audio sessions you follow with your
+    eyes closed.
+
+    \b
+    Example:
+      voiceguide build                      # the built-in session into ./output
+      voiceguide build my-routine.yaml --hold 45 --reps 3
+    """
+    _Cli.debug = debug
+
+
+@cli.command()
+@click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_OUTPUT_DIR, show_default=True, help="Folder for the MP3 and its "
+                                                                  "timeline.")
+@timing_options
+@voice_options
+def build_command(routines, output_dir, holds, reps, rest, switch, setup, countdown, chimes,
+                  engine, rate, voice):
+    """Render each ROUTINE (a YAML file or a built-in name) to an MP3.
+
+    Writes OUTPUT_DIR/NAME.mp3 and OUTPUT_DIR/NAME.timeline.json, where NAME is the
+    file's stem or the built-in's name. With no ROUTINE, builds the built-in
+    'hamstring-relief'. A failed build leaves earlier files as they were.
+
+    \b
+    Examples:
+      voiceguide build
+      voiceguide build --hold 45 --reps 3
+      voiceguide build --hold wall=60 --rest 15 -o ~/stretches
+      voiceguide build my-routine.yaml --rate 140 --voice gmw/en-us
+    """
+    options = _options(holds, reps, rest, switch, setup, countdown, chimes)
+    settings = VoiceSettings(engine=engine, rate=rate, voice=voice)
+    refs = routines or (DEFAULT_ROUTINE,)
+    failures: list[VoiceguideError] = []
+    for ref in refs:
+        try:
+            routine = resolve(ref)
+            result = build(routine, options, output_dir, voice=settings)
+        except VoiceguideError as exc:
+            if len(refs) == 1:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            failures.append(exc)
+            continue
+        for warning in result.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        size = result.audio.stat().st_size / 1e6
+        length = _clock(result.timeline.duration / result.timeline.rate)
+        click.echo(f"{result.audio} ({length}, {size:.1f} MB) and {result.timeline_file.name}")
+    if failures:
+        raise click.exceptions.Exit(max(f.exit_code for f in failures))
+
+
+build_command.name = "build"
+
+
+@cli.command("list")
+def list_command():
+    """List the built-in routines with their length.
+
+    \b
+    Example:
+      voiceguide list
+    """
+    for name in builtin_names():
+        routine = resolve(name)
+        seconds = _estimated_seconds(routine)
+        click.echo(f"{name:<24} about {_clock(seconds)}  {routine.title}")
+
+
+@cli.command()
+@click.argument("routine", required=False, default=DEFAULT_ROUTINE)
+@click.option("--exact", is_flag=True, help="Voice the phrases to time them exactly "
+                                            "(renders no audio file).")
+@timing_options
+@voice_options
+def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, engine, rate, voice):
+    """Print the session ROUTINE would become, as a timed table (mm:ss).
+
+    Nothing is rendered. Speech lengths are estimated unless --exact is given.
+
+    \b
+    Examples:
+      voiceguide show
+      voiceguide show my-routine.yaml --hold 20 --reps 1
+      voiceguide show --exact --rate 130
+    """
+    loaded = resolve(routine)
+    script = plan(loaded, _options(holds, reps, rest, switch, setup, countdown, chimes))
+    if exact:
+        with open_engine(engine, rate=rate, voice=voice) as speaker:
+            timeline = timeline_for(script, voice_script(script, speaker))
+        note = "exact timing"
+    else:
+        timeline = preview(script, rate=rate or 150)
+        note = "speech lengths estimated; --exact times them"
+    click.echo(f"{loaded.title} ({loaded.name}), {_clock(timeline.duration / timeline.rate)}, "
+               f"{note}")
+    for line in describe(timeline):
+        click.echo(line)
+    for warning in timeline.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files):
+    """Check routine FILES without rendering anything.
+
+    Prints one line per file; exits 2 if any file is invalid.
+
+    \b
+    Example:
+      voiceguide validate my-routine.yaml other.yaml
+    """
+    bad = 0
+    for path in files:
+        try:
+            routine = load_file(path)
+            seconds = _estimated_seconds(routine)
+        except BadInput as exc:
+            click.echo(f"Error: {exc}", err=True)
+            bad += 1
+            continue
+        click.echo(f"ok: {path}: {routine.title}, {len(routine.exercises)} exercises, "
+                   f"about {_clock(seconds)}")
+    if bad:
+        raise click.exceptions.Exit(2)
+
+
+@cli.command()
+@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True)
+@click.option("--language", "-l", help="Only voices whose language starts with this (e.g. en).")
+def voices(engine, language):
+    """List the voices an engine offers (use the id with --voice).
+
+    \b
+    Examples:
+      voiceguide voices
+      voiceguide voices --language en
+    """
+    with open_engine(engine) as speaker:
+        found = speaker.voices()
+    for info in found:
+        if language and not any(lang.startswith(language) for lang in info.languages):
+            continue
+        langs = ",".join(info.languages)
+        click.echo(f"{info.id:<28} {info.name:<32} {langs}")
+
+
+def _estimated_seconds(routine: Routine) -> float:
+    timeline = preview(plan(routine))
+    return timeline.duration / timeline.rate
+
+
+def _clock(seconds: float) -> str:
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def main() -> None:
+    cli()

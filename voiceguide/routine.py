@@ -1,0 +1,457 @@
+"""Load routines: read a YAML file safely, keep line numbers, and validate it.
+
+The YAML is composed into nodes (never constructed as a whole), so duplicate keys,
+tags and aliases can be refused and every error can name its line. Errors are
+:class:`RoutineError` with ``path`` and ``line`` set.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import difflib
+import math
+import os
+import re
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from voiceguide.errors import RoutineError
+from voiceguide.model import (
+    DEFAULT_TIMING,
+    LIMITS,
+    SIDE_PLACEHOLDER,
+    TIMING_KEYS,
+    Exercise,
+    Routine,
+    Timing,
+)
+
+ROUTINE_KEYS = ("title", "description", "defaults", "intro", "outro", "exercises")
+EXERCISE_KEYS = (
+    "name", "instructions", "sides", "cues", "progression", "side_label", *TIMING_KEYS
+)
+MINUTES_PLACEHOLDER = "{minutes}"
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+_ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TAG + "seq", _TAG + "map"}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+# --- public API -----------------------------------------------------------------
+
+
+def load_file(path: str | os.PathLike) -> Routine:
+    """Read, parse and validate the routine file at ``path``."""
+    source = os.fspath(path)
+    try:
+        text = _read_text(Path(source))
+    except RoutineError as err:
+        err.path = source
+        raise
+    return load_text(text, source=source, name=Path(source).stem)
+
+
+def load_text(text: str, *, source: str, name: str) -> Routine:
+    """Parse and validate routine YAML ``text``; ``source`` names it in errors."""
+    try:
+        return _routine(_compose(text), name=name, source=source)
+    except RoutineError as err:
+        err.path = source
+        raise
+
+
+def builtin_names() -> list[str]:
+    """The names of the routines shipped with voiceguide, sorted."""
+    return sorted(
+        entry.name.removesuffix(".yaml")
+        for entry in _builtin_dir().iterdir()
+        if entry.name.endswith(".yaml")
+    )
+
+
+def load_builtin(name: str) -> Routine:
+    """Load the built-in routine ``name``."""
+    if name not in builtin_names():
+        raise RoutineError(f"there is no built-in routine named '{name}' ({_builtins_hint()})")
+    text = (_builtin_dir() / f"{name}.yaml").read_text(encoding="utf-8")
+    return load_text(text, source=f"built-in:{name}", name=name)
+
+
+def resolve(ref: str) -> Routine:
+    """Load ``ref`` as a routine file if it looks like one, else as a built-in name."""
+    if os.path.exists(ref) or ref.endswith((".yaml", ".yml")):
+        return load_file(ref)
+    if ref in builtin_names():
+        return load_builtin(ref)
+    raise RoutineError(f"no routine file or built-in routine named '{ref}' ({_builtins_hint()})")
+
+
+def _builtin_dir():
+    return resources.files("voiceguide") / "routines"
+
+
+def _builtins_hint() -> str:
+    return "built-ins: " + ", ".join(builtin_names())
+
+
+# --- reading and parsing --------------------------------------------------------
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, refusing folders, huge, binary and non-UTF-8 files."""
+    if path.is_dir():
+        raise RoutineError("this is a folder, not a routine file")
+    try:
+        with path.open("rb") as file:
+            data = file.read(LIMITS.max_file_bytes + 1)
+    except FileNotFoundError:
+        raise RoutineError("file not found") from None
+    except OSError as err:
+        raise RoutineError(f"could not read the file: {err.strerror or err}") from None
+    if len(data) > LIMITS.max_file_bytes:
+        raise RoutineError(
+            f"the file is too large; a routine file can be at most {LIMITS.max_file_bytes:,} bytes"
+        )
+    if b"\0" in data:
+        raise RoutineError("this is a binary file, not a YAML text file")
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise RoutineError("the file is not UTF-8 text; save it as UTF-8", line=line) from None
+
+
+def _compose(text: str) -> Node | None:
+    """The YAML node tree of ``text`` (None when empty), after the safety checks."""
+    try:
+        _check_events(text)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        raise RoutineError(
+            "the file contains an invisible control character, which is not allowed", line=line
+        ) from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        raise RoutineError(f"YAML syntax error: {err.problem or err.context}", line=line) from None
+    except yaml.YAMLError as err:
+        raise RoutineError(f"YAML syntax error: {err}") from None
+
+
+def _check_events(text: str) -> None:
+    """Refuse extra documents, aliases, non-standard tags and deep nesting.
+
+    Works on the event stream, which needs no recursion, so it runs before the
+    (recursive) composer ever sees a deeply nested or hostile file.
+    """
+    depth = 0
+    documents = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise RoutineError(
+                    "the file holds more than one YAML document (a second '---')", line=line
+                )
+        elif isinstance(event, yaml.AliasEvent):
+            raise RoutineError(
+                f"YAML aliases like '*{event.anchor}' are not allowed;"
+                " write the value out in full",
+                line=line,
+            )
+        elif isinstance(event, yaml.NodeEvent) and event.tag not in (None, *_ALLOWED_TAGS):
+            tag = event.tag.replace(_TAG, "!!", 1)
+            raise RoutineError(f"YAML tags like '{tag}' are not allowed", line=line)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > LIMITS.max_depth:
+                raise RoutineError(
+                    f"the file is nested too deeply (more than {LIMITS.max_depth} levels)",
+                    line=line,
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+# --- node helpers ---------------------------------------------------------------
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _kind(node: Node) -> str:
+    """What the node is, in words: "text", "a number", "a list"..."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return {_INT: "a number", _FLOAT: "a number", _BOOL: "true/false", _NULL: "empty"}.get(
+        node.tag, "text"
+    )
+
+
+def _type_error(node: Node, key: str, where: str, expected: str) -> RoutineError:
+    if _kind(node) == "empty":
+        return RoutineError(f"'{key}'{where} is empty", line=_line(node))
+    return RoutineError(
+        f"'{key}'{where} should be {expected}, not {_kind(node)}", line=_line(node)
+    )
+
+
+def _items(node: MappingNode, where: str) -> dict[str, tuple[Node, Node]]:
+    """The mapping's ``{key: (key node, value node)}``, refusing duplicate keys."""
+    items: dict[str, tuple[Node, Node]] = {}
+    for key, value in node.value:
+        if not isinstance(key, ScalarNode):
+            raise RoutineError(f"a key{where} should be a word, not {_kind(key)}", line=_line(key))
+        if key.value in items:
+            first = _line(items[key.value][0])
+            raise RoutineError(
+                f"duplicate key '{key.value}'{where} (first at line {first})", line=_line(key)
+            )
+        items[key.value] = (key, value)
+    return items
+
+
+def _check_keys(items: dict[str, tuple[Node, Node]], valid: tuple[str, ...], where: str) -> None:
+    """Refuse keys not in ``valid``, suggesting the nearest valid one."""
+    for name, (key, _) in items.items():
+        if name not in valid:
+            close = difflib.get_close_matches(name, valid, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "valid keys are " + ", ".join(valid)
+            raise RoutineError(f"unknown key '{name}'{where}; {hint}", line=_line(key))
+
+
+def _require(items: dict, key: str, owner: Node, what: str) -> Node:
+    if key not in items:
+        raise RoutineError(f"{what} has no '{key}'", line=_line(owner))
+    return items[key][1]
+
+
+def _text(node: Node, key: str, where: str, placeholders: tuple[str, ...] = ()) -> str:
+    """A text value: stripped, whitespace collapsed, bounded, placeholders checked."""
+    if _kind(node) != "text":
+        raise _type_error(node, key, where, "text")
+    if _CONTROL.search(node.value):
+        raise RoutineError(
+            f"'{key}'{where} contains an invisible control character, which is not allowed",
+            line=_line(node),
+        )
+    text = " ".join(node.value.split())
+    if not text:
+        raise RoutineError(f"'{key}'{where} is empty", line=_line(node))
+    if len(text) > LIMITS.max_text_chars:
+        raise RoutineError(
+            f"'{key}'{where} is too long"
+            f" ({len(text)} characters; at most {LIMITS.max_text_chars})",
+            line=_line(node),
+        )
+    for found in _PLACEHOLDER.findall(text):
+        if found not in placeholders:
+            usable = " and ".join(f"'{p}'" for p in placeholders) or "no placeholders"
+            raise RoutineError(
+                f"unknown placeholder '{found}' in '{key}'{where}; {usable} can be used there",
+                line=_line(node),
+            )
+    if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
+        raise RoutineError(
+            f"'{key}'{where} has a '{{' or '}}' without its partner", line=_line(node)
+        )
+    return text
+
+
+def _number(node: Node, key: str, where: str, expected: str) -> int | float:
+    if _kind(node) != "a number":
+        raise _type_error(node, key, where, expected)
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except (ValueError, yaml.YAMLError):  # e.g. an explicit "!!int abc"
+        raise RoutineError(f"'{key}'{where} is not a valid number", line=_line(node)) from None
+
+
+def _duration(node: Node, key: str, where: str) -> float:
+    """A hold, rest, switch or setup time in seconds, within the limits."""
+    maximum = LIMITS.max_hold if key == "hold" else LIMITS.max_pause
+    seconds = _number(node, key, where, "a number of seconds")
+    if not (math.isfinite(seconds) and LIMITS.min_duration <= seconds <= maximum):
+        raise RoutineError(
+            f"'{key}'{where} must be between {LIMITS.min_duration:g} and {maximum:g} seconds,"
+            f" got {node.value}",
+            line=_line(node),
+        )
+    return seconds
+
+
+def _reps(node: Node, where: str) -> int:
+    reps = _number(node, "reps", where, "a whole number")
+    if isinstance(reps, float) or not 1 <= reps <= LIMITS.max_reps:
+        raise RoutineError(
+            f"'reps'{where} must be a whole number from 1 to {LIMITS.max_reps}, got {node.value}",
+            line=_line(node),
+        )
+    return reps
+
+
+def _timing_values(items: dict, where: str) -> dict[str, int | float]:
+    """The timing keys present in ``items``, validated."""
+    values: dict[str, int | float] = {}
+    for key in TIMING_KEYS:
+        if key in items:
+            node = items[key][1]
+            values[key] = _reps(node, where) if key == "reps" else _duration(node, key, where)
+    return values
+
+
+def _list(node: Node, key: str, where: str, limit: int, expected: str) -> list[Node]:
+    """The items of a list value, at most ``limit`` of them."""
+    if not isinstance(node, SequenceNode):
+        raise _type_error(node, key, where, expected)
+    if len(node.value) > limit:
+        raise RoutineError(
+            f"'{key}'{where} has {len(node.value)} items; at most {limit} are allowed",
+            line=_line(node.value[limit]),
+        )
+    return node.value
+
+
+# --- the schema -----------------------------------------------------------------
+
+
+def _routine(root: Node | None, *, name: str, source: str) -> Routine:
+    if root is None or (isinstance(root, ScalarNode) and root.tag == _NULL):
+        raise RoutineError("the file is empty; a routine needs a 'title' and 'exercises'")
+    if not isinstance(root, MappingNode):
+        raise RoutineError(
+            f"a routine should be keys like 'title:' and 'exercises:', not {_kind(root)}",
+            line=_line(root),
+        )
+    items = _items(root, "")
+    _check_keys(items, ROUTINE_KEYS, "")
+    title = _text(_require(items, "title", root, "the routine"), "title", "")
+    exercises_node = _require(items, "exercises", root, "the routine")
+
+    texts = {}
+    for key in ("description", "intro", "outro"):
+        if key in items:
+            allowed = (MINUTES_PLACEHOLDER,) if key == "intro" else ()
+            texts[key] = _text(items[key][1], key, "", allowed)
+
+    return Routine(
+        name=name,
+        title=title,
+        exercises=_exercises(exercises_node),
+        defaults=_defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING,
+        source=source,
+        **texts,
+    )
+
+
+def _defaults(node: Node) -> Timing:
+    if not isinstance(node, MappingNode):
+        raise _type_error(node, "defaults", "", "a mapping like {hold: 30, reps: 2}")
+    items = _items(node, " in 'defaults'")
+    _check_keys(items, TIMING_KEYS, " in 'defaults'")
+    return dataclasses.replace(DEFAULT_TIMING, **_timing_values(items, " in 'defaults'"))
+
+
+def _exercises(node: Node) -> tuple[Exercise, ...]:
+    items = _list(node, "exercises", "", LIMITS.max_exercises, "a list of exercises")
+    if not items:
+        raise RoutineError("'exercises' is empty; a routine needs at least one", line=_line(node))
+    exercises = []
+    first_line: dict[str, int] = {}
+    for number, item in enumerate(items, start=1):
+        exercise = _exercise(item, number)
+        folded = exercise.name.casefold()
+        if folded in first_line:
+            raise RoutineError(
+                f"two exercises are named '{exercise.name}' (first at line {first_line[folded]})",
+                line=exercise.line,
+            )
+        first_line[folded] = exercise.line
+        exercises.append(exercise)
+    return tuple(exercises)
+
+
+def _exercise(node: Node, number: int) -> Exercise:
+    if not isinstance(node, MappingNode):
+        raise RoutineError(
+            f"exercise {number} should be keys like 'name:' and 'instructions:',"
+            f" not {_kind(node)}",
+            line=_line(node),
+        )
+    where = f" in exercise {number}"
+    items = _items(node, where)
+    name = _text(items["name"][1], "name", where) if "name" in items else None
+    if name is not None:
+        where = f" in exercise '{name}'"
+    _check_keys(items, EXERCISE_KEYS, where)
+    _require(items, "name", node, f"exercise {number}")
+    _require(items, "instructions", node, f"exercise '{name}'")
+    sides = _sides(items["sides"][1], where) if "sides" in items else ()
+
+    def exercise_text(text_node: Node, key: str) -> str:
+        text = _text(text_node, key, where, (SIDE_PLACEHOLDER,))
+        if not sides and SIDE_PLACEHOLDER in text:
+            raise RoutineError(
+                f"'{SIDE_PLACEHOLDER}' used but exercise '{name}' has no sides",
+                line=_line(text_node),
+            )
+        return text
+
+    def exercise_texts(key: str, allow_empty: bool) -> tuple[str, ...]:
+        value = items[key][1]
+        if _kind(value) == "text":
+            return (exercise_text(value, key),)
+        texts = _list(value, key, where, LIMITS.max_texts, "text or a list of texts")
+        if not texts and not allow_empty:
+            raise RoutineError(f"'{key}'{where} is an empty list", line=_line(value))
+        return tuple(exercise_text(text, key) for text in texts)
+
+    instructions = exercise_texts("instructions", allow_empty=False)
+    extra = {}
+    if "cues" in items:
+        extra["cues"] = exercise_texts("cues", allow_empty=True)
+    for key in ("progression", "side_label"):
+        if key in items:
+            extra[key] = exercise_text(items[key][1], key)
+    if "side_label" in extra and SIDE_PLACEHOLDER not in extra["side_label"]:
+        raise RoutineError(
+            f"'side_label'{where} must contain '{SIDE_PLACEHOLDER}'",
+            line=_line(items["side_label"][1]),
+        )
+    return Exercise(
+        name=name,
+        instructions=instructions,
+        sides=sides,
+        line=_line(node),
+        **extra,
+        **_timing_values(items, where),
+    )
+
+
+def _sides(node: Node, where: str) -> tuple[str, ...]:
+    texts = _list(node, "sides", where, LIMITS.max_sides, "a list like [right, left]")
+    if not texts:
+        raise RoutineError(
+            f"'sides'{where} is an empty list; leave 'sides' out for an exercise without sides",
+            line=_line(node),
+        )
+    sides: list[str] = []
+    for text_node in texts:
+        side = _text(text_node, "sides", where)
+        if side.casefold() in (s.casefold() for s in sides):
+            raise RoutineError(f"side '{side}'{where} is listed twice", line=_line(text_node))
+        sides.append(side)
+    return tuple(sides)

@@ -1,0 +1,23 @@
+"""Voices: engines behind one protocol (:mod:`.base`), chosen by name."""
+
+from __future__ import annotations
+
+from voiceguide.errors import OptionError
+from voiceguide.speech.base import Clip, Engine, VoiceInfo
+
+ENGINES = ("pyttsx3",)
+"""Engine names ``--engine`` accepts; the first is the default."""
+DEFAULT_ENGINE = ENGINES[0]
+
+
+def open_engine(name: str = DEFAULT_ENGINE, *, rate: int | None = None,
+                voice: str | None = None) -> Engine:
+    """A ready engine by name (it starts lazily, on first use)."""
+    if name == "pyttsx3":
+        from voiceguide.speech.pyttsx3_engine import DEFAULT_RATE, Pyttsx3Engine
+
+        return Pyttsx3Engine(rate=rate or DEFAULT_RATE, voice=voice)
+    raise OptionError(f"unknown engine '{name}'; choose one of: {', '.join(ENGINES)}")
+
+
+__all__ = ["Clip", "Engine", "VoiceInfo", "ENGINES", "DEFAULT_ENGINE", "open_engine"]

@@ -1,0 +1,61 @@
+"""What every voice engine offers, and the clip it returns.
+
+An engine turns texts into :class:`Clip` objects: 16-bit mono PCM at the engine's own
+rate. Everything after this point (trimming, timing, rendering) sees only clips, so a
+fake engine in tests and the real one in a build are used the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Protocol
+
+SAMPLE_WIDTH = 2
+"""Bytes per sample: every clip and the whole render are signed 16-bit."""
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Mono signed 16-bit little-endian PCM at ``rate`` samples a second."""
+
+    pcm: bytes
+    rate: int
+
+    @property
+    def samples(self) -> int:
+        return len(self.pcm) // SAMPLE_WIDTH
+
+    @property
+    def seconds(self) -> float:
+        return self.samples / self.rate
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice an engine offers, as ``voiceguide voices`` lists it."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+    gender: str | None = None
+
+
+class Engine(Protocol):
+    """A voice: the only thing ``voiceguide`` needs from a speech engine."""
+
+    name: str
+    """The engine's name as ``--engine`` takes it (``pyttsx3``)."""
+    rate: int
+    """Speaking rate, words a minute."""
+    voice: str
+    """The voice in use, as the engine names it."""
+
+    def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]:
+        """One clip per distinct text, untrimmed, in the engine's sample rate."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]:
+        ...
+
+    def close(self) -> None:
+        ...

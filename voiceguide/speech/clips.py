@@ -1,0 +1,58 @@
+"""Preparing engine output for the session: one format, and no silence at the edges.
+
+Each clip is converted once, when it enters, to the session's rate, and its leading
+and trailing silence is trimmed so that a speech event spans the audible speech.
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+
+import numpy as np
+
+from voiceguide.speech.base import SAMPLE_WIDTH, Clip
+
+SILENCE_DBFS = -50.0
+"""Samples quieter than this count as silence when trimming."""
+EDGE_MS = 5
+"""Silence kept before and after the speech, so no attack or tail is cut off."""
+
+
+def read_wav(data: bytes) -> Clip:
+    """A WAV file's bytes as a mono 16-bit clip (raises ``wave.Error`` if not WAV)."""
+    with wave.open(io.BytesIO(data)) as wav:
+        rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
+        frames = wav.readframes(wav.getnframes())
+    if width != SAMPLE_WIDTH or channels != 1:
+        return convert(frames, rate=rate, channels=channels, width=width, to_rate=rate)
+    return Clip(frames, rate)
+
+
+def convert(pcm: bytes, *, rate: int, channels: int, width: int, to_rate: int) -> Clip:
+    """Any PCM to mono 16-bit at ``to_rate``, through pydub (done once per clip)."""
+    from pydub import AudioSegment
+
+    segment = AudioSegment(data=pcm, sample_width=width, frame_rate=rate, channels=channels)
+    segment = segment.set_channels(1).set_sample_width(SAMPLE_WIDTH).set_frame_rate(to_rate)
+    return Clip(segment.raw_data, to_rate)
+
+
+def resample(clip: Clip, rate: int) -> Clip:
+    """The clip at ``rate`` (itself if it already is)."""
+    if clip.rate == rate:
+        return clip
+    return convert(clip.pcm, rate=clip.rate, channels=1, width=SAMPLE_WIDTH, to_rate=rate)
+
+
+def trim(clip: Clip) -> Clip:
+    """The clip without its leading and trailing silence (keeping ``EDGE_MS``)."""
+    samples = np.frombuffer(clip.pcm, dtype="<i2")
+    threshold = 32768 * 10 ** (SILENCE_DBFS / 20)
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
+    if loud.size == 0:
+        return Clip(b"", clip.rate)
+    edge = clip.rate * EDGE_MS // 1000
+    first = max(0, int(loud[0]) - edge)
+    last = min(samples.size, int(loud[-1]) + 1 + edge)
+    return Clip(samples[first:last].tobytes(), clip.rate)

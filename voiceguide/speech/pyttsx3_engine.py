@@ -1,0 +1,174 @@
+"""The default voice: pyttsx3 (espeak-ng on Linux), run in a worker process.
+
+pyttsx3 can hang in ``runAndWait`` and prints "Audio saved to ..." on stdout, so it
+never runs in this process: a worker (:mod:`.pyttsx3_worker`) speaks one phrase at a
+time into a temporary file, and we wait for each answer with a timeout. A hung worker
+is killed and the build fails with a clear message. A plain subprocess, not
+``multiprocessing``: spawning that re-imports the caller's ``__main__``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import wave
+from typing import Iterable
+
+from voiceguide.errors import OptionError, SynthesisError
+from voiceguide.speech.base import Clip, VoiceInfo
+
+NAME = "pyttsx3"
+DEFAULT_RATE = 150
+"""Words a minute: calm, unhurried, still natural (espeak's own default is 175)."""
+PHRASE_TIMEOUT_ENV = "VOICEGUIDE_TTS_TIMEOUT"
+DEFAULT_PHRASE_TIMEOUT = 30.0
+"""Seconds one phrase may take before the engine counts as hung."""
+START_TIMEOUT = 60.0
+"""Seconds the worker may take to start (imports, espeak initialisation)."""
+
+
+class Pyttsx3Engine:
+    """pyttsx3 behind the :class:`~voiceguide.speech.base.Engine` protocol."""
+
+    name = NAME
+
+    def __init__(self, *, rate: int = DEFAULT_RATE, voice: str | None = None):
+        self.rate = rate
+        self.voice = voice or ""
+        self._requested_voice = voice
+        self._process: subprocess.Popen | None = None
+        self._replies: queue.Queue = queue.Queue()
+        self._tmpdir: str | None = None
+        self.phrase_timeout = float(os.environ.get(PHRASE_TIMEOUT_ENV, DEFAULT_PHRASE_TIMEOUT))
+
+    # -- the protocol -------------------------------------------------------------
+
+    def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]:
+        return {text: self._say(text) for text in dict.fromkeys(texts)}
+
+    def voices(self) -> list[VoiceInfo]:
+        reply = self._ask({"op": "voices"}, START_TIMEOUT, "listing voices")
+        return [VoiceInfo(v["id"], v["name"], tuple(v["languages"]), v["gender"]) for v in reply]
+
+    def close(self) -> None:
+        if self._process is not None:
+            try:
+                self._process.stdin.close()
+                self._process.wait(2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self._kill()
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def __enter__(self) -> "Pyttsx3Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the worker, seen from here ------------------------------------------------
+
+    def _say(self, text: str) -> Clip:
+        self._start()
+        path = os.path.join(self._tmpdir, "phrase.wav")
+        self._ask({"op": "say", "text": text, "path": path}, self.phrase_timeout,
+                  f"saying {text[:60]!r}")
+        with open(path, "rb") as f:
+            data = f.read()
+        os.unlink(path)
+        return _decode(data, path)
+
+    def _start(self) -> None:
+        if self._process is not None:
+            return
+        self._tmpdir = tempfile.mkdtemp(prefix="voiceguide-tts-")
+        cmd = [sys.executable, "-m", "voiceguide.speech.pyttsx3_worker", "--rate", str(self.rate)]
+        if self._requested_voice:
+            cmd += ["--voice", self._requested_voice]
+        try:
+            self._process = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                text=True, encoding="utf-8", bufsize=1)
+        except OSError as exc:
+            raise SynthesisError(f"could not start the voice engine: {exc}") from exc
+        self._replies = queue.Queue()
+        threading.Thread(target=_pump, args=(self._process.stdout, self._replies),
+                         daemon=True).start()
+        self.voice = self._wait(START_TIMEOUT, "starting the voice engine")
+
+    def _ask(self, request: dict, timeout: float, doing: str):
+        self._start()
+        try:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+        except OSError as exc:
+            self._kill()
+            raise SynthesisError(f"the voice engine stopped while {doing}") from exc
+        return self._wait(timeout, doing)
+
+    def _wait(self, timeout: float, doing: str):
+        try:
+            line = self._replies.get(timeout=timeout)
+        except queue.Empty:
+            self._kill()
+            raise SynthesisError(f"the voice engine did not answer within {timeout:g} s "
+                                 f"while {doing}; try again, or try another --voice") from None
+        if line is None:
+            self._kill()
+            raise SynthesisError(f"the voice engine stopped while {doing}")
+        reply = json.loads(line)
+        if reply["status"] == "ok":
+            return reply["payload"]
+        self._kill()
+        if reply["status"] == "bad-voice":
+            raise OptionError(reply["payload"])
+        raise SynthesisError(reply["payload"])
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self._process = None
+
+
+def _pump(stream, replies: queue.Queue) -> None:
+    """Hand the worker's reply lines over; ``None`` when it has gone."""
+    try:
+        for line in stream:
+            replies.put(line)
+    except (OSError, ValueError):
+        pass
+    replies.put(None)
+
+
+def _decode(data: bytes, path: str) -> Clip:
+    """The engine's file as a clip: WAV read directly, anything else (macOS writes AIFF
+    whatever the extension) decoded by ffmpeg."""
+    from voiceguide.speech.clips import read_wav
+
+    try:
+        clip = read_wav(data)
+    except (wave.Error, EOFError):
+        from voiceguide.ffmpeg import decode_to_pcm
+
+        with open(path, "wb") as f:
+            f.write(data)
+        clip = Clip(decode_to_pcm(path, 22050), 22050)
+        os.unlink(path)
+    if clip.samples == 0:
+        raise SynthesisError("the voice engine wrote an empty file")
+    return clip

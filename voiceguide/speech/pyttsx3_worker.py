@@ -1,0 +1,127 @@
+"""The pyttsx3 worker process: ``python -m voiceguide.speech.pyttsx3_worker``.
+
+It reads one JSON request a line on stdin and answers one JSON line on the stream it
+was given, ``{"status": "ok" | "bad-voice" | "error", "payload": ...}``. The real stdout
+is pointed at /dev/null, since pyttsx3 prints a line for every file it saves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import wave
+
+WARM_UP = "Ready."
+"""Said once, unsaved: the first ``runAndWait`` may return before its file is written."""
+
+
+def prepare_espeak() -> None:
+    """Make the espeak-ng from the ``espeakng-loader`` wheel the one pyttsx3 finds."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import espeakng_loader
+    except ImportError:
+        return  # a system libespeak-ng may still be there
+    import ctypes
+
+    os.environ.setdefault("ESPEAK_DATA_PATH", espeakng_loader.get_data_path())
+    ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+
+
+class BadVoice(Exception):
+    pass
+
+
+def open_engine(rate: int, voice: str | None):
+    prepare_espeak()
+    import pyttsx3
+
+    engine = pyttsx3.init()
+    engine.setProperty("rate", rate)
+    if voice:
+        voices = engine.getProperty("voices")
+        match = [v.id for v in voices if voice in (v.id, v.name)]
+        if not match:
+            raise BadVoice(f"unknown voice '{voice}' for pyttsx3; "
+                           "'voiceguide voices' lists the ones installed")
+        engine.setProperty("voice", match[0])
+    handle, warm_up = tempfile.mkstemp(suffix=".wav", prefix="voiceguide-warmup-")
+    os.close(handle)
+    try:
+        save(engine, WARM_UP, warm_up)
+    finally:
+        os.unlink(warm_up)
+    return engine
+
+
+def save(engine, text: str, path: str) -> None:
+    """Speak ``text`` into ``path``, once more if the file came out empty."""
+    for _ in range(2):
+        engine.save_to_file(text, path)
+        engine.runAndWait()
+        if frames(path) > 0:
+            return
+    raise RuntimeError(f"no audio came out for {text[:60]!r}")
+
+
+def frames(path: str) -> int:
+    try:
+        with wave.open(path) as wav:
+            return wav.getnframes()
+    except (FileNotFoundError, EOFError):
+        return 0
+    except wave.Error:
+        return os.path.getsize(path)  # not WAV (AIFF on macOS): decoded by the parent
+
+
+def list_voices(engine) -> list[dict]:
+    return [
+        {"id": v.id, "name": v.name, "languages": [str(x) for x in (v.languages or [])],
+         "gender": v.gender}
+        for v in engine.getProperty("voices")
+    ]
+
+
+def serve(requests, reply) -> None:
+    """The loop: one request in, one reply out, until stdin closes."""
+    args = argparse.ArgumentParser()
+    args.add_argument("--rate", type=int, required=True)
+    args.add_argument("--voice", default=None)
+    opts = args.parse_args()
+    try:
+        engine = open_engine(opts.rate, opts.voice)
+    except BadVoice as exc:
+        return reply("bad-voice", str(exc))
+    except Exception as exc:  # noqa: BLE001 - told to the parent as a sentence
+        return reply("error", f"the voice engine pyttsx3 could not start: {exc}")
+    reply("ok", engine.getProperty("voice") or "")
+    for line in requests:
+        request = json.loads(line)
+        try:
+            if request["op"] == "say":
+                save(engine, request["text"], request["path"])
+                reply("ok", None)
+            elif request["op"] == "voices":
+                reply("ok", list_voices(engine))
+        except Exception as exc:  # noqa: BLE001
+            reply("error", f"the voice engine failed: {exc}")
+
+
+def main() -> None:
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+
+    def reply(status: str, payload) -> None:
+        out.write(json.dumps({"status": status, "payload": payload}) + "\n")
+        out.flush()
+
+    serve(sys.stdin, reply)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""Script + clip lengths → Timeline: every event at an exact sample; its JSON form.
+
+All positions are integer samples on a grid of whole milliseconds (at 22050 Hz a
+grid step is 441 samples, 20 ms), so every time written to JSON is exact to the
+millisecond and every duration there is exactly what was asked. Speech is given the
+grid slot that holds its clip; the rest of the slot is silence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from voiceguide.plan import Chapter, Hold, Say, Script, Tone, Wait
+
+FORMAT = "voiceguide-timeline/1"
+TIMED_WAITS = ("rest", "switch", "setup")
+"""Waits that are events in the timeline; a plain ``pause`` is not."""
+OVERLAY_GAP = 0.3
+"""Seconds of quiet kept between two utterances laid over one hold."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing in the session, from ``start`` to ``end`` (samples)."""
+
+    kind: str
+    """``speech``, ``tone``, ``hold``, ``rest``, ``switch`` or ``setup``."""
+    start: int
+    end: int
+    text: str | None = None
+    name: str | None = None
+    seconds: float | None = None
+    exercise: str | None = None
+    side: str | None = None
+    rep: int | None = None
+    role: str | None = None
+    """For speech: what it is for (as in the script, plus ``cue`` and ``countdown``)."""
+
+    @property
+    def audible(self) -> bool:
+        return self.kind in ("speech", "tone")
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    routine: str
+    title: str
+    rate: int
+    duration: int
+    """Samples in the whole session."""
+    events: tuple[Event, ...]
+    chapters: tuple[ChapterMark, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def audible(self) -> list[Event]:
+        """Speech and tone events in order of start (they never overlap)."""
+        return [e for e in self.events if e.audible]
+
+    def seconds(self, samples: int) -> float:
+        return round(samples / self.rate, 3)
+
+
+def grid(rate: int) -> int:
+    """Samples in the smallest step that is a whole number of milliseconds."""
+    return rate // math.gcd(rate, 1000)
+
+
+class _Clock:
+    """Turns seconds and clip lengths into samples on the grid."""
+
+    def __init__(self, rate: int):
+        self.rate = rate
+        self.step = grid(rate)
+
+    def span(self, seconds: float) -> int:
+        """A duration, rounded to the nearest grid step."""
+        return round(seconds * self.rate / self.step) * self.step
+
+    def slot(self, samples: int) -> int:
+        """Room for a clip of ``samples``: rounded up to the grid."""
+        return -(-samples // self.step) * self.step
+
+
+def schedule(script: Script, speech: Mapping[str, int], tones: Mapping[str, int],
+             rate: int) -> Timeline:
+    """Lay the script out in time: ``speech`` and ``tones`` give each clip's length in
+    samples (speech already trimmed of silence)."""
+    clock = _Clock(rate)
+    events: list[Event] = []
+    marks: list[tuple[str, int]] = []
+    dropped: dict[tuple[str, float], int] = {}
+    now = 0
+    for step in script.steps:
+        if isinstance(step, Chapter):
+            marks.append((step.title, now))
+        elif isinstance(step, Say):
+            end = now + clock.slot(speech[step.text])
+            events.append(Event("speech", now, end, text=step.text, role=step.role))
+            now = end
+        elif isinstance(step, Tone):
+            end = now + clock.slot(tones[step.name])
+            events.append(Event("tone", now, end, name=step.name))
+            now = end
+        elif isinstance(step, Wait):
+            end = now + clock.span(step.seconds)
+            if step.kind in TIMED_WAITS:
+                events.append(Event(step.kind, now, end, seconds=step.seconds))
+            now = end
+        elif isinstance(step, Hold):
+            end = now + clock.span(step.seconds)
+            events.append(Event("hold", now, end, seconds=step.seconds,
+                                exercise=step.exercise, side=step.side, rep=step.rep))
+            events += _lay_over(step, now, end, speech, clock, dropped)
+            now = end
+    chapters = tuple(ChapterMark(title, start, marks[i + 1][1] if i + 1 < len(marks) else now)
+                     for i, (title, start) in enumerate(marks))
+    events.sort(key=lambda e: (e.start, e.kind != "hold"))
+    warnings = tuple(f"the cue '{text}' did not fit in {count} hold{'s' if count > 1 else ''} "
+                     f"of {seconds:g} s and was left out"
+                     for (text, seconds), count in dropped.items())
+    return Timeline(script.routine, script.title, rate, now, tuple(events), chapters, warnings)
+
+
+def _lay_over(hold: Hold, start: int, end: int, speech: Mapping[str, int], clock: _Clock,
+              dropped: dict[tuple[str, float], int]) -> list[Event]:
+    """Place the hold's overlays by priority; those that do not fit are counted out."""
+    gap = clock.span(OVERLAY_GAP)
+    taken: list[tuple[int, int]] = []
+    placed: list[Event] = []
+    for overlay in sorted(hold.overlays, key=lambda o: (o.priority, o.at)):
+        begin = start + clock.span(overlay.at)
+        finish = begin + clock.slot(speech[overlay.text])
+        clear = all(finish + gap <= a or begin >= b + gap for a, b in taken)
+        if begin >= start and finish <= end and clear:
+            taken.append((begin, finish))
+            placed.append(Event("speech", begin, finish, text=overlay.text, role=overlay.kind))
+        else:
+            key = (overlay.text, hold.seconds)
+            dropped[key] = dropped.get(key, 0) + 1
+    return placed
+
+
+# -- the JSON cue sheet ----------------------------------------------------------------
+
+
+def to_json(timeline: Timeline, *, audio: str, settings: Mapping[str, object]) -> dict:
+    """The timeline as the ``voiceguide-timeline/1`` document (times in seconds)."""
+    sec = timeline.seconds
+    return {
+        "format": FORMAT,
+        "routine": timeline.routine,
+        "title": timeline.title,
+        "audio": audio,
+        "duration": sec(timeline.duration),
+        "sample_rate": timeline.rate,
+        "settings": dict(settings),
+        "chapters": [{"title": c.title, "start": sec(c.start), "end": sec(c.end)}
+                     for c in timeline.chapters],
+        "events": [_event_json(e, sec) for e in timeline.events],
+    }
+
+
+def _event_json(event: Event, sec) -> dict:
+    out: dict[str, object] = {"kind": event.kind, "start": sec(event.start), "end": sec(event.end)}
+    if event.kind == "speech":
+        out["text"] = event.text
+    elif event.kind == "tone":
+        out["name"] = event.name
+    else:
+        out["seconds"] = event.seconds
+        if event.kind == "hold":
+            out.update(exercise=event.exercise, side=event.side, rep=event.rep)
+    return out
+
+
+# -- the readable form -------------------------------------------------------------------
+
+
+def describe(timeline: Timeline, width: int = 100) -> list[str]:
+    """The timeline as a table a routine author can read: time, length, what happens."""
+    def clock(samples: int) -> str:
+        whole = int(samples / timeline.rate)
+        return f"{whole // 60:02d}:{whole % 60:02d}"
+
+    def length(event: Event) -> str:
+        seconds = (event.end - event.start) / timeline.rate
+        return f"{seconds:5.1f}s"
+
+    lines = [f"{'time':>5}  {'length':>6}  what"]
+    chapters = list(timeline.chapters)
+    holds = [e for e in timeline.events if e.kind == "hold"]
+    for event in timeline.events:
+        while chapters and chapters[0].start <= event.start:
+            lines.append(f"{'':>5}  {'':>6}  == {chapters.pop(0).title} ==")
+        inside = any(h.start <= event.start < h.end for h in holds) and event.kind == "speech"
+        if event.kind == "speech":
+            what = f"{'   ~ ' if inside else ''}\"{event.text}\""
+        elif event.kind == "tone":
+            what = f"[{event.name} tone]"
+        elif event.kind == "hold":
+            side = f", {event.side}" if event.side else ""
+            what = f"HOLD {event.exercise}{side}, rep {event.rep}"
+        else:
+            what = {"rest": "rest", "switch": "move to the other side",
+                    "setup": "get into position"}[event.kind]
+        line = f"{clock(event.start):>5}  {length(event):>6}  {what}"
+        lines.append(line if len(line) <= width else line[: width - 1] + "…")
+    lines += [f"{'':>5}  {'':>6}  == {c.title} ==" for c in chapters]
+    lines.append(f"{clock(timeline.duration):>5}  {'':>6}  end")
+    return lines
