@@ -97,6 +97,11 @@ class _Cli(click.Group):
         extra.pop("standalone_mode", None)
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            if exc.ctx is not None:
+                click.echo(f"Try '{exc.ctx.command_path} --help' for help.", err=True)
+            code = exc.exit_code
         except click.ClickException as exc:
             exc.show()
             code = exc.exit_code

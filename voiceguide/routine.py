@@ -142,7 +142,12 @@ def _compose(text: str) -> Node | None:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
-        raise RoutineError(f"YAML syntax error: {err.problem or err.context}", line=line) from None
+        lines = text.splitlines()
+        hint = ""
+        if line and line <= len(lines) and "{" in lines[line - 1]:
+            hint = "; text with {side} or {minutes} in it needs quotes, e.g. '{side} leg'"
+        raise RoutineError(f"YAML syntax error: {err.problem or err.context}{hint}",
+                           line=line) from None
     except yaml.YAMLError as err:
         raise RoutineError(f"YAML syntax error: {err}") from None
 

@@ -1,0 +1,180 @@
+"""Real engine, real encoder: build, decode the MP3, and measure it against the timeline."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+import audio_check
+from conftest import load_sheet, voiceguide
+
+STEM = "hamstring-relief"
+EXERCISES = ["Lying hamstring stretch", "Seated hamstring stretch", "Wall hamstring stretch"]
+
+
+@pytest.fixture(scope="module")
+def default_build(tmp_path_factory):
+    """The built-in session with default settings, built once for this module."""
+    out = tmp_path_factory.mktemp("default")
+    run = voiceguide("build", "-o", str(out))
+    assert run.code == 0, run.stderr
+    return out, run, load_sheet(out, STEM)
+
+
+def holds(sheet: dict) -> list[dict]:
+    return [e for e in sheet["events"] if e["kind"] == "hold"]
+
+
+def length(event: dict) -> float:
+    """An event's length to the millisecond (its times are whole milliseconds)."""
+    return round(event["end"] - event["start"], 3)
+
+
+def test_default_build_writes_the_mp3_and_its_timeline(default_build):
+    out, run, sheet = default_build
+    assert sorted(p.name for p in out.iterdir()) == [f"{STEM}.mp3", f"{STEM}.timeline.json"]
+    assert f"{STEM}.mp3" in run.stdout
+    assert "Audio saved" not in run.stdout + run.stderr  # the engine's chatter stays hidden
+    assert sheet["format"] == "voiceguide-timeline/1"
+    assert sheet["routine"] == STEM and sheet["audio"] == f"{STEM}.mp3"
+    assert sheet["sample_rate"] == 22050
+    assert {"hold", "reps", "rest", "switch", "setup", "engine", "voice", "rate"} <= set(
+        sheet["settings"])
+    assert sheet["settings"]["engine"] == "pyttsx3" and sheet["settings"]["rate"] == 150
+
+
+def test_default_build_sounds_exactly_where_its_timeline_says(default_build):
+    out, _, sheet = default_build
+    report = audio_check.check(out / f"{STEM}.mp3", sheet)
+    assert report.problems == []
+    assert abs(report.decoded_seconds - sheet["duration"]) <= 0.030
+    assert len(report.onset_errors) == sum(e["kind"] == "speech" for e in sheet["events"])
+
+
+def test_default_session_holds_each_side_of_each_exercise(default_build):
+    _, _, sheet = default_build
+    found = [(h["exercise"], h["side"], h["rep"], length(h)) for h in holds(sheet)]
+    assert found == [(name, side, rep, 30.0) for name in EXERCISES
+                     for side in ("right", "left") for rep in (1, 2)]
+    assert [c["title"] for c in sheet["chapters"]] == ["Introduction", *EXERCISES, "Closing"]
+    assert sheet["chapters"][-1]["end"] == sheet["duration"]
+
+
+def test_side_is_spoken_before_every_hold(default_build):
+    _, _, sheet = default_build
+    events = sheet["events"]
+    for index, event in enumerate(events):
+        if event["kind"] == "hold":
+            said = [e["text"] for e in events[:index] if e["kind"] == "speech"
+                    and e["end"] <= event["start"]]
+            assert said[-1].startswith(f"{event['side'].capitalize()} leg"), said[-1]
+
+
+def test_short_build_is_timed_exactly(tmp_path):
+    run = voiceguide("build", "-o", str(tmp_path), "--hold", "3", "--reps", "1")
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path, STEM)
+    assert all(length(h) == 3.0 for h in holds(sheet))
+    assert len(holds(sheet)) == 6
+    assert "did not fit" in run.stderr  # form cues do not fit a 3 s hold: said, not hidden
+    report = audio_check.check(tmp_path / f"{STEM}.mp3", sheet)
+    assert report.problems == []
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--hold", "45"], {name: 45.0 for name in EXERCISES}),
+    (["--hold", "Wall hamstring stretch=60"],
+     {EXERCISES[0]: 30.0, EXERCISES[1]: 30.0, EXERCISES[2]: 60.0}),
+    (["--hold", "seated=20", "--hold", "wall=40"],
+     {EXERCISES[0]: 30.0, EXERCISES[1]: 20.0, EXERCISES[2]: 40.0}),
+])
+def test_hold_option_sets_exact_hold_lengths(tmp_path, args, expected):
+    run = voiceguide("build", "-o", str(tmp_path), "--reps", "1", *args)
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path, STEM)
+    assert {h["exercise"]: length(h) for h in holds(sheet)} == expected
+    assert all(h["seconds"] == expected[h["exercise"]] for h in holds(sheet))
+    assert audio_check.check(tmp_path / f"{STEM}.mp3", sheet).problems == []
+
+
+def test_reps_option_gives_that_many_holds_per_side(tmp_path):
+    run = voiceguide("build", "-o", str(tmp_path), "--reps", "3", "--hold", "4")
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path, STEM)
+    for name in EXERCISES:
+        for side in ("right", "left"):
+            reps = [h["rep"] for h in holds(sheet) if h["exercise"] == name and h["side"] == side]
+            assert reps == [1, 2, 3]
+    rests = [e for e in sheet["events"] if e["kind"] == "rest"]
+    assert len(rests) == 3 * 2 * 2 and all(length(r) == 10.0 for r in rests)
+
+
+def test_routine_file_builds_under_its_stem(tmp_path):
+    routine = tmp_path / "desk-break.yaml"
+    routine.write_text(
+        "title: Desk break\n"
+        "exercises:\n"
+        "  - name: Neck turn\n"
+        "    sides: [left, right]\n"
+        "    side_label: 'look {side}'\n"
+        "    instructions: ['Sit tall and slowly turn your head to the {side}.']\n"
+        "    hold: 4\n"
+        "    reps: 1\n"
+        "  - name: Shoulder roll\n"
+        "    instructions: Roll your shoulders back and down.\n"
+        "    hold: 3\n"
+        "    reps: 2\n")
+    out = tmp_path / "out"
+    run = voiceguide("build", str(routine), "-o", str(out), "--setup", "2")
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(out, "desk-break")
+    assert sheet["routine"] == "desk-break" and sheet["title"] == "Desk break"
+    assert [(h["exercise"], h["side"]) for h in holds(sheet)] == [
+        ("Neck turn", "left"), ("Neck turn", "right"), ("Shoulder roll", None),
+        ("Shoulder roll", None)]
+    texts = [e["text"] for e in sheet["events"] if e["kind"] == "speech"]
+    assert "Look left. Hold for 4 seconds." in texts
+    assert audio_check.check(out / "desk-break.mp3", sheet).problems == []
+
+
+def test_broken_routine_names_file_and_line_and_writes_nothing(tmp_path):
+    routine = tmp_path / "broken.yaml"
+    routine.write_text("title: Broken\nexercises:\n  - name: One\n    instructions: [Go.]\n"
+                       "    hodl: 30\n")
+    out = tmp_path / "out"
+    run = voiceguide("build", str(routine), "-o", str(out))
+    assert run.code == 2
+    lines = run.stderr.strip().splitlines()
+    assert 1 <= len(lines) <= 2
+    assert f"{routine}:5:" in lines[0] and "did you mean 'hold'" in lines[0]
+    assert "Traceback" not in run.stderr
+    assert not out.exists()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_encoder_failure_keeps_previous_output_and_leaves_no_partial_file(tmp_path):
+    out = tmp_path / "out"
+    assert voiceguide("build", "-o", str(out), "--hold", "2", "--reps", "1").code == 0
+    before = {p.name: _digest(p) for p in out.iterdir()}
+    broken = tmp_path / "ffmpeg"
+    broken.write_text("#!/bin/sh\nhead -c 200000 >/dev/null\necho 'disk on fire' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    run = voiceguide("build", "-o", str(out), "--hold", "5", env={"VOICEGUIDE_FFMPEG": str(broken)})
+    assert run.code == 1
+    assert "disk on fire" in run.stderr and "Traceback" not in run.stderr
+    assert {p.name: _digest(p) for p in out.iterdir()} == before
+
+
+def test_outputs_are_readable_by_others(tmp_path):
+    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1")
+    assert run.code == 0, run.stderr
+    mode = (tmp_path / f"{STEM}.mp3").stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask

@@ -1,0 +1,77 @@
+"""The real voice: pyttsx3 with espeak-ng from the espeakng-loader wheel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voiceguide.errors import OptionError, SynthesisError
+from voiceguide.speech import open_engine
+from voiceguide.speech.base import Clip
+from voiceguide.speech.clips import EDGE_MS, SILENCE_DBFS, trim
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with open_engine() as speaker:
+        yield speaker
+
+
+def test_each_text_gets_a_clip_with_sound(engine):
+    clips = engine.synthesize(["Hold for 30 seconds.", "Three.", "Hold for 30 seconds."])
+    assert list(clips) == ["Hold for 30 seconds.", "Three."]
+    for clip in clips.values():
+        assert clip.rate == 22050
+        assert clip.samples > 22050 * 0.2
+        assert np.abs(np.frombuffer(clip.pcm, "<i2")).max() > 3000
+    assert clips["Hold for 30 seconds."].samples > clips["Three."].samples
+
+
+def test_the_same_text_twice_has_the_same_length_within_a_few_samples(engine):
+    first = engine.synthesize(["Breathe out slowly."])["Breathe out slowly."]
+    second = engine.synthesize(["Breathe out slowly."])["Breathe out slowly."]
+    assert abs(first.samples - second.samples) <= 50
+
+
+def test_trim_removes_the_engines_silence_and_keeps_the_speech(engine):
+    raw = engine.synthesize(["Switch sides."])["Switch sides."]
+    cut = trim(raw)
+    assert cut.samples < raw.samples
+    samples = np.frombuffer(cut.pcm, "<i2").astype(np.int32)
+    threshold = 32768 * 10 ** (SILENCE_DBFS / 20)
+    edge = 22050 * EDGE_MS // 1000
+    loud = np.flatnonzero(np.abs(samples) > threshold)
+    assert loud[0] <= edge and loud[-1] >= len(samples) - 1 - edge
+    assert np.abs(samples).max() == np.abs(np.frombuffer(raw.pcm, "<i2").astype(np.int32)).max()
+
+
+def test_trim_of_silence_is_empty():
+    assert trim(Clip(bytes(2000), 22050)).samples == 0
+
+
+def test_voices_lists_english(engine):
+    ids = {v.id for v in engine.voices()}
+    assert "gmw/en" in ids and "gmw/en-us" in ids
+
+
+def test_rate_changes_the_pace():
+    with open_engine(rate=100) as slow, open_engine(rate=250) as fast:
+        text = "Slide your hips a little closer to the wall."
+        assert slow.synthesize([text])[text].samples > 1.5 * fast.synthesize([text])[text].samples
+
+
+def test_chosen_voice_is_used_and_reported():
+    with open_engine(voice="gmw/en-us") as speaker:
+        speaker.synthesize(["Hello."])
+        assert speaker.voice == "gmw/en-us"
+
+
+def test_unknown_voice_is_bad_input():
+    with open_engine(voice="no-such-voice") as speaker, pytest.raises(OptionError, match="voices"):
+        speaker.synthesize(["Hello."])
+
+
+def test_a_phrase_that_takes_too_long_fails_clearly(monkeypatch):
+    monkeypatch.setenv("VOICEGUIDE_TTS_TIMEOUT", "0.001")
+    with open_engine() as speaker, pytest.raises(SynthesisError, match="did not answer within"):
+        speaker.synthesize(["A sentence long enough to take more than a millisecond to say."])
