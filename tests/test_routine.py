@@ -344,6 +344,11 @@ BROKEN = {
         6,
         "must be between 0.1 and 600 seconds, got .inf",
     ),
+    "hold finer than a tenth": (
+        VALID.replace("hold: 20", "hold: 20.05"),
+        6,
+        "'hold' in exercise 'Lying stretch' goes in tenths of a second, got 20.05",
+    ),
     "hold absurd": (
         VALID.replace("hold: 20", "hold: 3000"),
         6,

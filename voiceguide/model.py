@@ -30,6 +30,9 @@ class Limits:
     """Longest rest, switch or setup time, seconds."""
     min_duration: float = 0.1
     """Shortest hold, rest, switch or setup that is not zero, seconds."""
+    duration_step: float = 0.1
+    """Durations go in tenths of a second: always a whole number of samples and of
+    milliseconds (at 22050 Hz, only multiples of 20 ms are both)."""
     max_reps: int = 20
     """Most repetitions per side."""
     max_exercises: int = 50
@@ -49,6 +52,12 @@ class Limits:
 
 
 LIMITS = Limits()
+
+
+def on_step(seconds: float) -> bool:
+    """Whether ``seconds`` is a whole number of :attr:`Limits.duration_step`."""
+    steps = seconds / LIMITS.duration_step
+    return abs(steps - round(steps)) < 1e-6
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Union
 
 from voiceguide.errors import BadInput, OptionError
-from voiceguide.model import LIMITS, TIMING_KEYS, Exercise, Routine, Timing
+from voiceguide.model import LIMITS, TIMING_KEYS, Exercise, Routine, Timing, on_step
 
 # -- the script's steps ----------------------------------------------------------------
 
@@ -154,9 +154,9 @@ def plan(routine: Routine, options: Options = Options()) -> Script:
         steps += _exercise_steps(exercise, own, options, first=index == 0)
         if index < len(routine.exercises) - 1:
             steps.append(Wait(BETWEEN_EXERCISES, "pause"))
-    steps += [Chapter("Closing"), Wait(BETWEEN_EXERCISES, "pause")]
+    steps.append(Chapter("Closing"))
     if routine.outro:
-        steps.append(Say(routine.outro, "outro"))
+        steps += [Wait(BETWEEN_EXERCISES, "pause"), Say(routine.outro, "outro")]
     if options.chimes:
         steps += [Wait(AROUND_TONE, "pause"), Tone("end")]
     steps.append(Wait(TAIL, "pause"))
@@ -176,7 +176,8 @@ def check_options(options: Options) -> None:
         value = getattr(options, key)
         if value is not None:
             _check_seconds(key, value, LIMITS.max_pause)
-    if options.reps is not None and not 1 <= options.reps <= LIMITS.max_reps:
+    if options.reps is not None and (not isinstance(options.reps, int)
+                                     or not 1 <= options.reps <= LIMITS.max_reps):
         raise OptionError(f"--reps must be from 1 to {LIMITS.max_reps}, got {options.reps}")
     if not 0 <= options.countdown <= MAX_COUNTDOWN:
         raise OptionError(f"--countdown must be from 0 to {MAX_COUNTDOWN}, got {options.countdown}")
@@ -186,6 +187,8 @@ def _check_seconds(key: str, value: float, most: float) -> None:
     if not (math.isfinite(value) and LIMITS.min_duration <= value <= most):
         raise OptionError(f"--{key} must be between {LIMITS.min_duration:g} and {most:g} "
                           f"seconds, got {value:g}")
+    if not on_step(value):
+        raise OptionError(f"--{key} goes in tenths of a second, got {value:g}")
 
 
 def resolve_holds(routine: Routine, options: Options) -> dict[str, float]:

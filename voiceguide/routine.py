@@ -28,6 +28,7 @@ from voiceguide.model import (
     Exercise,
     Routine,
     Timing,
+    on_step,
 )
 
 ROUTINE_KEYS = ("title", "description", "defaults", "intro", "outro", "exercises")
@@ -295,6 +296,9 @@ def _duration(node: Node, key: str, where: str) -> float:
             f" got {node.value}",
             line=_line(node),
         )
+    if not on_step(seconds):
+        raise RoutineError(f"'{key}'{where} goes in tenths of a second, got {node.value}",
+                           line=_line(node))
     return seconds
 
 

@@ -1,8 +1,10 @@
 """Script + clip lengths → Timeline: every event at an exact sample; its JSON form.
 
-All positions are integer samples on a grid of whole milliseconds (at 22050 Hz a
-grid step is 441 samples, 20 ms), so every time written to JSON is exact to the
-millisecond and every duration there is exactly what was asked. Speech is given the
+All positions are integer samples on a grid whose step is a whole number of
+milliseconds (at 22050 Hz, 441 samples = 20 ms), so every time written to JSON is
+exact to the millisecond. Durations come in tenths of a second (the model refuses
+others), which are always on the grid, so every duration there is exactly what was
+asked. Speech is given the
 grid slot that holds its clip; the rest of the slot is silence.
 """
 

@@ -1,0 +1,395 @@
+"""Tests for voiceguide.plan: routine + options → script (pure: no audio, no engine)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from voiceguide.errors import BadInput, OptionError
+from voiceguide.model import LIMITS
+from voiceguide.plan import (
+    Chapter,
+    Hold,
+    Options,
+    Say,
+    Tone,
+    Wait,
+    check_options,
+    estimate_seconds,
+    plan,
+)
+from voiceguide.routine import load_builtin, load_text
+
+LYING = "Lying hamstring stretch"
+SEATED = "Seated hamstring stretch"
+WALL = "Wall hamstring stretch"
+EXERCISES = (LYING, SEATED, WALL)
+
+# One exercise without sides, two reps: nothing to switch.
+NO_SIDES = """\
+title: Neck
+exercises:
+  - name: Chin tuck
+    instructions: Sit tall and draw your chin straight back.
+    cues: [Keep your eyes level.]
+    hold: 20
+    reps: 2
+"""
+
+
+@pytest.fixture(scope="module")
+def routine():
+    return load_builtin("hamstring-relief")
+
+
+@pytest.fixture(scope="module")
+def script(routine):
+    return plan(routine)
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def holds(script) -> list[Hold]:
+    return [s for s in script.steps if isinstance(s, Hold)]
+
+
+def says(script, role: str) -> list[Say]:
+    return [s for s in script.steps if isinstance(s, Say) and s.role == role]
+
+
+def sections(script) -> dict[str, list]:
+    """The steps of each chapter, by title."""
+    out: dict[str, list] = {}
+    current = None
+    for step in script.steps:
+        if isinstance(step, Chapter):
+            current = out.setdefault(step.title, [])
+        else:
+            current.append(step)
+    return out
+
+
+def overlays(hold: Hold, kind: str) -> list[tuple[str, float]]:
+    return [(o.text, o.at) for o in hold.overlays if o.kind == kind]
+
+
+def short(options: Options) -> str:
+    """A test id: the options that differ from the defaults."""
+    changed = {k: v for k, v in vars(options).items() if v != getattr(Options(), k)}
+    return ",".join(f"{k}={v}" for k, v in changed.items()) or "defaults"
+
+
+def hold_seconds(script) -> dict[str, set[float]]:
+    out: dict[str, set[float]] = {}
+    for hold in holds(script):
+        out.setdefault(hold.exercise, set()).add(hold.seconds)
+    return out
+
+
+# -- the built-in routine -----------------------------------------------------------------
+
+
+def test_builtin_has_twelve_holds_of_thirty_seconds(script):
+    assert len(holds(script)) == 12  # 3 exercises x 2 sides x 2 reps
+    assert {h.seconds for h in holds(script)} == {30}
+
+
+def test_builtin_chapters_are_introduction_exercises_closing(script):
+    titles = [s.title for s in script.steps if isinstance(s, Chapter)]
+    assert titles == ["Introduction", *EXERCISES, "Closing"]
+    assert isinstance(script.steps[0], Chapter)
+
+
+def test_each_exercise_chapter_holds_only_its_own_holds(script):
+    for name, steps in sections(script).items():
+        own = [s for s in steps if isinstance(s, Hold)]
+        if name in EXERCISES:
+            assert len(own) == 4
+            assert {h.exercise for h in own} == {name}
+        else:
+            assert own == []
+
+
+def test_holds_go_right_then_left_rep_by_rep(script):
+    for name in EXERCISES:
+        order = [(h.side, h.rep) for h in holds(script) if h.exercise == name]
+        assert order == [("right", 1), ("right", 2), ("left", 1), ("left", 2)]
+
+
+def test_instructions_are_filled_with_the_first_side(routine, script):
+    for exercise in routine.exercises:
+        said = [s.text for s in sections(script)[exercise.name]
+                if isinstance(s, Say) and s.role == "instruction"]
+        assert said == [t.replace("{side}", "right") for t in exercise.instructions]
+    assert "Bring your right knee" in " ".join(s.text for s in says(script, "instruction"))
+
+
+def test_no_placeholder_is_left_in_any_text(script):
+    for text in script.texts():
+        assert "{" not in text and "}" not in text, text
+
+
+def test_a_start_cue_naming_the_side_comes_before_every_hold(script):
+    steps = script.steps
+    for index, step in enumerate(steps):
+        if isinstance(step, Hold):
+            before = [s for s in steps[:index] if isinstance(s, Say)][-1]
+            assert before.role == "start"
+            label = f"{step.side.capitalize()} leg"
+            assert before.text.startswith(label + (" again." if step.rep > 1 else "."))
+            assert "Hold for 30 seconds." in before.text
+
+
+def test_switch_cue_tone_and_wait_come_between_the_sides(script):
+    for name in EXERCISES:
+        steps = sections(script)[name]
+        sides = [(i, s.side) for i, s in enumerate(steps) if isinstance(s, Hold)]
+        last_right = max(i for i, side in sides if side == "right")
+        first_left = min(i for i, side in sides if side == "left")
+        between = steps[last_right + 1:first_left]
+        assert Tone("switch") in between
+        assert Wait(5, "switch") in between
+        switch = [s for s in between if isinstance(s, Say) and s.role == "switch"]
+        assert len(switch) == 1 and "left" in switch[0].text
+        # the switch wait is followed (directly) by the left side's start cue
+        wait = between.index(Wait(5, "switch"))
+        assert isinstance(between[wait + 1], Say) and between[wait + 1].role == "start"
+    assert len([s for s in script.steps if isinstance(s, Wait) and s.kind == "switch"]) == 3
+
+
+def test_intro_minutes_match_the_estimated_length(script):
+    (intro,) = says(script, "intro")
+    found = re.search(r"about (\d+) minutes", intro.text)
+    assert found, intro.text
+    assert abs(int(found.group(1)) - estimate_seconds(script) / 60) <= 1
+
+
+def test_intro_minutes_follow_longer_holds(routine):
+    def minutes(options):
+        (intro,) = says(plan(routine, options), "intro")
+        return int(re.search(r"about (\d+) minutes", intro.text).group(1))
+
+    assert minutes(Options(hold=120)) > minutes(Options()) + 10
+
+
+def test_texts_lists_every_phrase_once_in_order(script):
+    texts = script.texts()
+    assert len(texts) == len(set(texts))
+    assert texts[0] == says(script, "intro")[0].text
+    for step in script.steps:
+        if isinstance(step, Say):
+            assert step.text in texts
+        if isinstance(step, Hold):
+            assert all(o.text in texts for o in step.overlays)
+
+
+# -- hold and reps options ---------------------------------------------------------------
+
+
+def test_hold_option_sets_every_hold(routine):
+    script = plan(routine, Options(hold=45))
+    assert {h.seconds for h in holds(script)} == {45}
+    assert all("Hold for 45 seconds." in s.text for s in says(script, "start"))
+
+
+@pytest.mark.parametrize("name", [WALL, "wall", "WALL", "  Wall hamstring  "])
+def test_named_hold_sets_only_that_exercise(routine, name):
+    script = plan(routine, Options(holds=((name, 60),)))
+    assert hold_seconds(script) == {LYING: {30}, SEATED: {30}, WALL: {60}}
+
+
+def test_named_hold_beats_the_hold_for_every_exercise(routine):
+    script = plan(routine, Options(hold=45, holds=(("wall", 60),)))
+    assert hold_seconds(script) == {LYING: {45}, SEATED: {45}, WALL: {60}}
+
+
+def test_two_named_holds_set_two_exercises(routine):
+    script = plan(routine, Options(holds=(("lying", 20), ("seated", 40))))
+    assert hold_seconds(script) == {LYING: {20}, SEATED: {40}, WALL: {30}}
+
+
+def test_named_hold_matching_a_whole_name_is_not_ambiguous():
+    routine = load_text(
+        "title: Walls\nexercises:\n"
+        "  - {name: Wall, instructions: Stand at the wall.}\n"
+        "  - {name: Wall slide, instructions: Slide down the wall.}\n",
+        source="walls.yaml", name="walls")
+    script = plan(routine, Options(holds=(("wall", 60),)))
+    assert hold_seconds(script) == {"Wall": {60}, "Wall slide": {30}}
+
+
+@pytest.mark.parametrize("name, how", [("stretch", "more than one"),
+                                       ("hamstring", "more than one"),
+                                       ("nope", "no exercise")])
+def test_named_hold_ambiguous_or_unknown_raises_naming_the_exercises(routine, name, how):
+    with pytest.raises(OptionError) as info:
+        plan(routine, Options(holds=((name, 60),)))
+    message = str(info.value)
+    assert f"'{name}'" in message and how in message
+    assert all(exercise in message for exercise in EXERCISES)
+
+
+def test_reps_option_gives_that_many_holds_per_side(routine):
+    script = plan(routine, Options(reps=3))
+    assert len(holds(script)) == 18
+    for name in EXERCISES:
+        order = [(h.side, h.rep) for h in holds(script) if h.exercise == name]
+        assert order == [("right", 1), ("right", 2), ("right", 3),
+                         ("left", 1), ("left", 2), ("left", 3)]
+
+
+def test_rest_option_sets_every_rest_and_its_announcement(routine):
+    script = plan(routine, Options(rest=15))
+    rests = [s for s in script.steps if isinstance(s, Wait) and s.kind == "rest"]
+    assert len(rests) == 6 and {r.seconds for r in rests} == {15}
+    assert all("Rest for 15 seconds." in s.text for s in says(script, "release")
+               if s.text != "And release.")
+
+
+# -- overlays: countdown and form cues -----------------------------------------------------
+
+
+@pytest.mark.parametrize("hold", [30, 45, 7.5])
+def test_default_countdown_says_three_two_one_at_its_seconds(routine, hold):
+    for h in holds(plan(routine, Options(hold=hold))):
+        assert overlays(h, "countdown") == [("Three.", hold - 3), ("Two.", hold - 2),
+                                            ("One.", hold - 1)]
+
+
+def test_countdown_longer_than_a_short_hold_is_cut_to_whole_seconds(routine):
+    for h in holds(plan(routine, Options(hold=2.5))):
+        assert overlays(h, "countdown") == [("Two.", 0.5), ("One.", 1.5)]
+
+
+def test_countdown_five(routine):
+    (h, *_) = holds(plan(routine, Options(countdown=5)))
+    assert [t for t, _ in overlays(h, "countdown")] == ["Five.", "Four.", "Three.", "Two.", "One."]
+    assert overlays(h, "countdown")[0] == ("Five.", 25)
+
+
+def test_countdown_zero_has_no_countdown_but_keeps_cues(routine):
+    script = plan(routine, Options(countdown=0))
+    assert all(overlays(h, "countdown") == [] for h in holds(script))
+    assert all(len(overlays(h, "cue")) == 2 for h in holds(script))
+    assert not {"Three.", "Two.", "One."} & set(script.texts())
+
+
+def test_form_cues_are_laid_over_each_hold_before_the_countdown(routine, script):
+    cues = {e.name: list(e.cues) for e in routine.exercises}
+    for h in holds(script):
+        laid = overlays(h, "cue")
+        assert [t for t, _ in laid] == cues[h.exercise]
+        assert all(0 <= at < h.seconds - 3 for _, at in laid)
+        assert [at for _, at in laid] == sorted(at for _, at in laid)
+
+
+def test_no_chimes_means_no_tone_steps(routine):
+    script = plan(routine, Options(chimes=False))
+    assert not any(isinstance(s, Tone) for s in script.steps)
+    assert script.tones() == []
+    assert len(holds(script)) == 12
+
+
+def test_chimes_sound_start_release_switch_and_end(script):
+    assert sorted(script.tones()) == ["end", "release", "start", "switch"]
+    tones = [s.name for s in script.steps if isinstance(s, Tone)]
+    assert tones.count("start") == tones.count("release") == 12
+    assert tones.count("switch") == 3 and tones[-1] == "end"
+
+
+# -- progression ---------------------------------------------------------------------------
+
+
+def test_progression_is_said_between_reps_not_after_the_last(routine, script):
+    progression = " ".join(next(e for e in routine.exercises if e.name == WALL).progression.split())
+    wall = [s.text for s in sections(script)[WALL] if isinstance(s, Say) and s.role == "release"]
+    assert len(wall) == 4
+    assert [progression in t for t in wall] == [True, False, True, False]
+    assert wall[1] == wall[3] == "And release."
+    others = [s.text for name in (LYING, SEATED) for s in sections(script)[name]
+              if isinstance(s, Say) and s.role == "release"]
+    assert len(others) == 8 and not any("slide your hips" in t for t in others)
+
+
+def test_progression_with_three_reps_is_said_twice_per_side(routine):
+    script = plan(routine, Options(reps=3))
+    wall = [s.text for s in sections(script)[WALL] if isinstance(s, Say) and s.role == "release"]
+    assert ["slide your hips" in t for t in wall] == [True, True, False] * 2
+
+
+# -- option limits -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("options", [
+    Options(hold=0),
+    Options(hold=-5),
+    Options(hold=0.05),
+    Options(hold=math.nan),
+    Options(hold=math.inf),
+    Options(hold=LIMITS.max_hold + 1),
+    Options(holds=(("wall", 0),)),
+    Options(holds=(("wall", math.nan),)),
+    Options(holds=(("wall", LIMITS.max_hold + 1),)),
+    Options(rest=0),
+    Options(switch=-1),
+    Options(setup=math.inf),
+    Options(rest=LIMITS.max_pause + 1),
+    Options(reps=0),
+    Options(reps=LIMITS.max_reps + 1),
+    Options(countdown=11),
+    Options(countdown=-1),
+], ids=short)
+def test_check_options_refuses_out_of_range_values(options):
+    with pytest.raises(OptionError):
+        check_options(options)
+
+
+@pytest.mark.parametrize("options", [
+    Options(hold=LIMITS.min_duration),
+    Options(hold=LIMITS.max_hold),
+    Options(reps=1),
+    Options(reps=LIMITS.max_reps),
+    Options(countdown=0),
+    Options(countdown=10),
+    Options(rest=0.1, switch=600, setup=2.5),
+], ids=short)
+def test_check_options_accepts_the_limits(options):
+    check_options(options)
+
+
+def test_plan_refuses_bad_options_before_planning(routine):
+    with pytest.raises(OptionError, match="--hold"):
+        plan(routine, Options(hold=0))
+    with pytest.raises(OptionError, match="--reps"):
+        plan(routine, Options(reps=21))
+
+
+# -- other routines --------------------------------------------------------------------------
+
+
+def test_routine_without_sides_has_sideless_holds_and_no_switch():
+    script = plan(load_text(NO_SIDES, source="test.yaml", name="neck"))
+    assert [(h.side, h.rep, h.seconds) for h in holds(script)] == [(None, 1, 20), (None, 2, 20)]
+    assert says(script, "switch") == []
+    assert not any(isinstance(s, Wait) and s.kind == "switch" for s in script.steps)
+    assert Tone("switch") not in script.steps
+    assert [s.text for s in says(script, "start")] == ["Hold for 20 seconds.",
+                                                       "Again. Hold for 20 seconds."]
+
+
+def test_session_over_three_hours_is_refused(routine):
+    with pytest.raises(BadInput, match="hour"):
+        plan(routine, Options(hold=600, reps=20))
+
+
+def test_session_just_under_three_hours_is_planned(routine):
+    script = plan(routine, Options(hold=600, reps=2))
+    assert 2 * 3600 < estimate_seconds(script) < LIMITS.max_session_seconds
+
+
+def test_one_second_hold_is_said_in_the_singular(routine):
+    script = plan(routine, Options(hold=1))
+    assert all(s.text.endswith("Hold for 1 second.") for s in says(script, "start"))
