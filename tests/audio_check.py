@@ -90,3 +90,24 @@ def check(path, timeline: dict) -> Report:
 
 def _index(seconds: float) -> int:
     return int(round(seconds / WINDOW))
+
+
+def loudness(path) -> tuple[float, float]:
+    """(integrated LUFS measured dual-mono, true peak dBTP) of the file, by ffmpeg."""
+    import re
+
+    report = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-i", str(path),
+         "-af", "ebur128=peak=true:dualmono=true:framelog=quiet", "-f", "null", "-"],
+        capture_output=True, text=True, check=True).stderr
+    integrated = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", report)[-1])
+    peak = float(re.findall(r"Peak:\s+(-?[\d.]+) dBFS", report)[-1])
+    return integrated, peak
+
+
+def event_level(samples: np.ndarray, rate: int, event: dict) -> float:
+    """RMS level, dBFS, of the loud part (windows above the audible threshold) of an event."""
+    part = samples[int(event["start"] * rate): int(event["end"] * rate)]
+    levels = window_db(part, rate)
+    loud = levels[levels > AUDIBLE_DBFS]
+    return 10 * np.log10(np.mean(10 ** (loud / 10)))

@@ -6,6 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import audio_check
@@ -178,3 +179,20 @@ def test_outputs_are_readable_by_others(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert mode == 0o666 & ~umask
+
+
+def test_loudness_is_minus_16_lufs_with_peaks_under_minus_1_dbtp(default_build):
+    out, _, _ = default_build
+    integrated, peak = audio_check.loudness(out / f"{STEM}.mp3")
+    assert -17.0 <= integrated <= -15.0
+    assert peak <= -1.0
+
+
+def test_tones_sit_about_6_db_under_the_voice(default_build):
+    out, _, sheet = default_build
+    samples = audio_check.decode(out / f"{STEM}.mp3", sheet["sample_rate"])
+    def level(kind):
+        events = [e for e in sheet["events"] if e["kind"] == kind]
+        return np.mean([audio_check.event_level(samples, sheet["sample_rate"], e) for e in events])
+    gap = level("speech") - level("tone")
+    assert 3.0 <= gap <= 9.0, gap

@@ -14,7 +14,7 @@ from voiceguide.errors import ExportError, SynthesisError
 from voiceguide.export import StagedOutputs, encode_mp3, write_json
 from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
-from voiceguide.render import render
+from voiceguide.render import master, render
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.clips import resample, trim
 from voiceguide.timeline import Timeline, schedule, to_json
@@ -61,8 +61,9 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     audio = folder / f"{routine.name}.mp3"
     sheet = folder / f"{routine.name}.timeline.json"
     settings = _settings(script, engine)
+    mastered = master(timeline, clips, _tones(script, timeline.rate))
     with StagedOutputs(folder) as staged:
-        encode_mp3(render(timeline, clips, _tones(script, timeline.rate)), rate=timeline.rate,
+        encode_mp3(render(timeline, mastered.sounds), rate=timeline.rate,
                    path=staged.stage(audio), label=str(audio), tags=_tags(script, settings))
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
     return BuildResult(audio, sheet, timeline, timeline.warnings)

@@ -57,12 +57,17 @@ def to_pcm(samples: np.ndarray) -> bytes:
 
 
 def _oversampled(samples: np.ndarray) -> np.ndarray:
-    """``samples`` at 4× the rate (band-limited interpolation), shape (n, 4)."""
+    """``samples`` at 4× the rate (band-limited interpolation), shape (n, 4).
+
+    Zero-padded to a power of two: fast for any length, and the clip's end does not
+    wrap around onto its start."""
     n = len(samples)
-    spectrum = np.fft.rfft(samples)
-    wide = np.zeros(n * OVERSAMPLING // 2 + 1, dtype=complex)
+    size = 1 << (2 * n - 1).bit_length()
+    spectrum = np.fft.rfft(samples, size)
+    wide = np.zeros(size * OVERSAMPLING // 2 + 1, dtype=complex)
     wide[: len(spectrum)] = spectrum
-    return (np.fft.irfft(wide, n * OVERSAMPLING) * OVERSAMPLING).reshape(n, OVERSAMPLING)
+    fine = np.fft.irfft(wide, size * OVERSAMPLING) * OVERSAMPLING
+    return fine[: n * OVERSAMPLING].reshape(n, OVERSAMPLING)
 
 
 def true_peak(samples: np.ndarray) -> float:
@@ -73,22 +78,48 @@ def true_peak(samples: np.ndarray) -> float:
     return 20 * np.log10(max(peak, 1e-12))
 
 
-def limit(samples: np.ndarray, rate: int, ceiling_db: float) -> np.ndarray:
+def peak_envelope(samples: np.ndarray) -> np.ndarray:
+    """The true peak around each sample (the largest of its 4× oversampled values).
+    It scales with the signal, so a clip's envelope serves at any gain."""
+    if samples.size == 0:
+        return samples
+    return np.abs(_oversampled(samples)).max(axis=1)
+
+
+def limit(samples: np.ndarray, rate: int, ceiling_db: float,
+          envelope: np.ndarray | None = None) -> np.ndarray:
     """``samples`` with every true peak at or under ``ceiling_db``, the gain eased in and
-    out over :data:`LIMITER_WINDOW_MS` around each peak (the rest untouched)."""
+    out over :data:`LIMITER_WINDOW_MS` around each peak (the rest untouched).
+    ``envelope`` is :func:`peak_envelope` of ``samples``, if already known."""
     if samples.size == 0:
         return samples
     ceiling = 10 ** (ceiling_db / 20)
-    peaks = np.abs(_oversampled(samples)).max(axis=1)
+    peaks = peak_envelope(samples) if envelope is None else envelope
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     if need.min() >= 1.0:
         return samples
     half = max(1, int(rate * LIMITER_WINDOW_MS / 1000))
     width = 2 * half + 1
-    padded = np.pad(need, half, constant_values=1.0)
-    floor = np.lib.stride_tricks.sliding_window_view(padded, width).min(axis=1)
-    # A moving average of the windowed minimum never exceeds ``need`` at any sample:
-    # every window averaged over at sample t contains t itself.
-    smooth = np.convolve(np.pad(floor, half, constant_values=1.0), np.ones(width) / width,
-                         mode="valid")
+    # The windowed minimum around every sample (and half a window beyond each end),
+    # then its moving average: that never exceeds ``need`` at any sample, since every
+    # window averaged over at sample t contains t itself.
+    floor = _running_min(np.pad(need, 2 * half, constant_values=1.0), width)
+    smooth = _running_mean(floor, width)
     return samples * np.minimum(smooth, 1.0)
+
+
+def _running_min(values: np.ndarray, width: int) -> np.ndarray:
+    """Minimum of every ``width`` consecutive values (van Herk/Gil-Werman: O(n))."""
+    count = len(values) - width + 1
+    blocks = -(-len(values) // width)
+    padded = np.pad(values, (0, blocks * width - len(values)), constant_values=np.inf)
+    grid = padded.reshape(blocks, width)
+    ahead = np.minimum.accumulate(grid, axis=1).ravel()
+    behind = np.minimum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
+    return np.minimum(behind[:count], ahead[width - 1: width - 1 + count])
+
+
+def _running_mean(values: np.ndarray, width: int) -> np.ndarray:
+    """Mean of every ``width`` consecutive values."""
+    sums = np.cumsum(np.concatenate(([0.0], values)))
+    return (sums[width:] - sums[:-width]) / width
