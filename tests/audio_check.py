@@ -105,9 +105,16 @@ def loudness(path) -> tuple[float, float]:
     return integrated, peak
 
 
-def event_level(samples: np.ndarray, rate: int, event: dict) -> float:
-    """RMS level, dBFS, of the loud part (windows above the audible threshold) of an event."""
-    part = samples[int(event["start"] * rate): int(event["end"] * rate)]
-    levels = window_db(part, rate)
-    loud = levels[levels > AUDIBLE_DBFS]
-    return 10 * np.log10(np.mean(10 ** (loud / 10)))
+def events_loudness(samples: np.ndarray, rate: int, events: list[dict]) -> float:
+    """Integrated loudness (LUFS, dual mono) of just these events of the decoded audio,
+    each kept with 0.8 s of silence after it."""
+    import re
+
+    gap = np.zeros(int(0.8 * rate))
+    parts = [p for e in events for p in (samples[int(e["start"] * rate): int(e["end"] * rate)], gap)]
+    pcm = (np.clip(np.concatenate(parts), -1, 1 - 2 ** -15) * 32768).astype("<i2").tobytes()
+    report = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate),
+         "-ac", "1", "-i", "pipe:0", "-af", "ebur128=dualmono=true:framelog=quiet", "-f", "null", "-"],
+        input=pcm, capture_output=True, check=True).stderr.decode()
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", report)[-1])
