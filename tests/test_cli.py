@@ -63,7 +63,7 @@ def test_validate_reports_each_file(tmp_path):
     bad.write_text(GOOD + "    reps: 0\n")
     run = voiceguide("validate", str(good), str(bad))
     assert run.code == 2
-    assert f"ok: {good}: Quick, 1 exercises" in run.stdout
+    assert f"ok: {good}: Quick, 1 exercise, about 0:" in run.stdout
     assert f"{bad}:6:" in run.stderr and "'reps'" in run.stderr
     assert voiceguide("validate", str(good)).code == 0
 

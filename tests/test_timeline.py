@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -62,7 +63,7 @@ def spoken(timeline, *roles: str) -> list:
 
 def in_sequence(timeline) -> list:
     """Speech and tones said in sequence (not laid over a hold)."""
-    return [e for e in timeline.audible() if e.role not in ("cue", "countdown")]
+    return [e for e in timeline.audible() if e.role not in ("cue", "countdown", "halfway")]
 
 
 def short(options: Options) -> str:
@@ -441,3 +442,61 @@ def test_describe_shows_every_chapter_and_every_hold(timeline):
 
 def test_describe_keeps_lines_within_the_width(timeline):
     assert all(len(line) <= 60 for line in describe(timeline, width=60))
+
+
+# -- inside a hold, and between exercises (a session you follow with eyes closed) --------
+
+
+def test_halfway_is_said_at_the_middle_of_every_30_second_hold(timeline):
+    for hold in kind(timeline, "hold"):
+        halfway = [e for e in timeline.audible() if e.text == "Halfway." and
+                   hold.start <= e.start < hold.end]
+        assert [e.start - hold.start for e in halfway] == [15 * RATE]
+
+
+def test_no_halfway_in_short_holds_or_when_turned_off(routine):
+    for options in (Options(hold=9), Options(halfway=False)):
+        _, timeline = lay_out(routine, options)
+        assert not [e for e in timeline.audible() if e.text == "Halfway."]
+
+
+def test_form_cues_slide_aside_instead_of_colliding(routine):
+    text = ("Keep breathing slowly and evenly, let your shoulders drop, and stay soft "
+            "through the whole of the back of the leg.")
+    crowded = load_text(
+        "title: T\nexercises:\n  - name: Stretch\n    instructions: Lie down.\n"
+        f"    cues: ['{text}', Relax.]\n    hold: 20\n", source="t.yaml", name="t")
+    # At 1400 samples a character the long cue lasts about 7 s: placed where it wants
+    # to start (5.3 s into the 20 s hold), it would run over "Halfway." at 10 s.
+    _, timeline = lay_out(crowded, length=lambda t: len(t) * 1400)
+    hold = kind(timeline, "hold")[0]
+    inside = sorted((e for e in timeline.audible() if hold.start <= e.start < hold.end),
+                    key=lambda e: e.start)
+    assert {e.text for e in inside} >= {text, "Relax.", "Halfway."}
+    assert timeline.warnings == ()
+    for a, b in zip(inside, inside[1:]):
+        assert a.end <= b.start
+
+
+def test_time_left_is_said_twice_and_is_about_right(routine):
+    script, timeline = lay_out(routine)
+    said = [e for e in timeline.audible() if e.text and e.text.endswith("to go.")]
+    assert len(said) == 2
+    for event in said:
+        minutes = int(re.search(r"About (\d+) minute", event.text).group(1))
+        left = (timeline.duration - event.start) / RATE / 60
+        assert abs(minutes - left) <= 1, (event.text, left)
+
+
+def test_each_exercise_is_introduced_by_its_place(timeline):
+    titles = [e.text for e in timeline.audible() if e.role == "next"]
+    assert titles == ["First: Lying hamstring stretch.", "Next: Seated hamstring stretch.",
+                      "Last: Wall hamstring stretch."]
+
+
+def test_a_single_exercise_is_just_named():
+    one = load_text("title: T\nexercises:\n  - name: Reach\n    instructions: Reach up.\n",
+                    source="t.yaml", name="t")
+    _, timeline = lay_out(one)
+    assert [e.text for e in timeline.audible() if e.role == "next"] == ["Reach."]
+    assert not [e for e in timeline.audible() if e.text and e.text.endswith("to go.")]

@@ -8,6 +8,7 @@ only with ``--debug``.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from pathlib import Path
 
@@ -88,6 +89,18 @@ def _options(holds, reps, rest, switch, setup, countdown, chimes) -> Options:
                    countdown=countdown, chimes=chimes)
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so no partial file stays."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, frame):
+    raise Stopped(signum)
+
+
 class _Cli(click.Group):
     """Runs a command and turns every error into a sentence and an exit status."""
 
@@ -95,6 +108,9 @@ class _Cli(click.Group):
 
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
+        for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if signum is not None:
+                signal.signal(signum, _stop)
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
         except click.UsageError as exc:
@@ -108,6 +124,10 @@ class _Cli(click.Group):
         except (click.Abort, KeyboardInterrupt):
             click.echo("Interrupted: nothing was written.", err=True)
             code = 130
+        except Stopped as exc:
+            click.echo(f"Stopped by {signal.Signals(exc.signum).name}: nothing was written.",
+                       err=True)
+            code = 128 + exc.signum
         except VoiceguideError as exc:
             if self.debug:
                 raise
@@ -253,7 +273,8 @@ def validate(files):
             click.echo(f"Error: {exc}", err=True)
             bad += 1
             continue
-        click.echo(f"ok: {path}: {routine.title}, {len(routine.exercises)} exercises, "
+        count = len(routine.exercises)
+        click.echo(f"ok: {path}: {routine.title}, {count} exercise{'s' if count > 1 else ''}, "
                    f"about {_clock(seconds)}")
     if bad:
         raise click.exceptions.Exit(2)
@@ -272,11 +293,13 @@ def voices(engine, language):
     """
     with open_engine(engine) as speaker:
         found = speaker.voices()
-    for info in found:
-        if language and not any(lang.startswith(language) for lang in info.languages):
-            continue
-        langs = ",".join(info.languages)
-        click.echo(f"{info.id:<28} {info.name:<32} {langs}")
+    shown = [v for v in found
+             if not language or any(lang.startswith(language) for lang in v.languages)]
+    if not shown:
+        raise click.UsageError(f"no {engine} voice speaks a language starting with "
+                               f"'{language}'; 'voiceguide voices' lists them all")
+    for info in shown:
+        click.echo(f"{info.id:<28} {info.name:<32} {','.join(info.languages)}")
 
 
 def _estimated_seconds(routine: Routine) -> float:
@@ -285,8 +308,10 @@ def _estimated_seconds(routine: Routine) -> float:
 
 
 def _clock(seconds: float) -> str:
+    """``648`` → "10:48"; ``9266`` → "2:34:26"."""
     whole = int(round(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def main() -> None:

@@ -40,7 +40,11 @@ class StagedOutputs:
         self.staged: dict[Path, Path] = {}
 
     def stage(self, final: Path) -> Path:
-        handle, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=self.folder)
+        try:
+            handle, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part",
+                                            dir=self.folder)
+        except OSError as exc:
+            raise ExportError(f"cannot write to {self.folder}: {exc.strerror}") from exc
         os.close(handle)
         os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; outputs are not
         self.staged[final] = Path(temp)

@@ -54,6 +54,9 @@ class Overlay:
     """Seconds after the hold's start where it should begin."""
     priority: int
     """Lower is kept first when not everything fits."""
+    slide: bool = False
+    """Whether it may move to the nearest free moment if its own is taken (form cues
+    may; the countdown and "halfway" mean a moment and may not)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class Options:
     """Seconds counted down aloud at the end of every hold (0: none)."""
     chimes: bool = True
     """Tones at the start and end of holds, at side switches and at the end."""
+    halfway: bool = True
+    """Say "Halfway" in the middle of holds of at least :data:`HALFWAY_FROM` seconds."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,10 @@ BETWEEN_EXERCISES = 1.5
 """Pause after an exercise's last release, before the next one is named."""
 CUE_ROOM = 1.0
 """Quiet kept between the last form cue and the countdown."""
+HALFWAY_FROM = 10.0
+"""Holds shorter than this get no "halfway": there would be no room to say anything else."""
+REMAINING_AT = (1 / 3, 2 / 3)
+"""Where in the session, roughly, the voice says how much is left (at exercise ends)."""
 NUMBER_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight",
                 "Nine", "Ten")
 MAX_COUNTDOWN = len(NUMBER_WORDS) - 1
@@ -151,9 +160,10 @@ def plan(routine: Routine, options: Options = Options()) -> Script:
         steps += [Say(routine.intro, "intro"), Wait(BETWEEN_EXERCISES, "pause")]
     for index, exercise in enumerate(routine.exercises):
         own = _exercise_timing(exercise, routine, options, holds)
-        steps += _exercise_steps(exercise, own, options, first=index == 0)
+        steps += _exercise_steps(exercise, own, options, index=index,
+                                 count=len(routine.exercises))
         if index < len(routine.exercises) - 1:
-            steps.append(Wait(BETWEEN_EXERCISES, "pause"))
+            steps += [Wait(BETWEEN_EXERCISES, "pause"), Say(REMAINING, "remaining")]
     steps.append(Chapter("Closing"))
     if routine.outro:
         steps += [Wait(BETWEEN_EXERCISES, "pause"), Say(routine.outro, "outro")]
@@ -162,7 +172,7 @@ def plan(routine: Routine, options: Options = Options()) -> Script:
     steps.append(Wait(TAIL, "pause"))
     script = Script(routine.name, routine.title, tuple(steps), timing,
                     options.countdown, options.chimes)
-    script = _fill_minutes(script)
+    script = _fill_times(script)
     _check_length(script, routine)
     return script
 
@@ -226,10 +236,11 @@ def _exercise_timing(exercise: Exercise, routine: Routine, options: Options,
 
 
 def _exercise_steps(exercise: Exercise, timing: Timing, options: Options,
-                    *, first: bool) -> list[Step]:
+                    *, index: int, count: int) -> list[Step]:
     sides: tuple[str | None, ...] = exercise.sides or (None,)
-    steps: list[Step] = [Chapter(exercise.name),
-                         Say(f"{'First' if first else 'Next'}: {exercise.name}.", "next")]
+    title = f"{exercise.name}." if count == 1 else \
+        f"{'First' if index == 0 else 'Last' if index == count - 1 else 'Next'}: {exercise.name}."
+    steps: list[Step] = [Chapter(exercise.name), Say(title, "next")]
     for text in exercise.instructions:
         steps += [Wait(BETWEEN_SENTENCES, "pause"), Say(fill(text, sides[0]), "instruction")]
     steps.append(Wait(timing.setup, "setup"))
@@ -250,7 +261,7 @@ def _hold_steps(exercise: Exercise, side: str | None, rep: int, timing: Timing,
     steps: list[Step] = [Say(f"{who}Hold for {say_seconds(timing.hold)}.", "start")]
     if options.chimes:
         steps += [Wait(AROUND_TONE, "pause"), Tone("start")]
-    overlays = _overlays(exercise, side, timing.hold, options.countdown)
+    overlays = _overlays(exercise, side, timing.hold, options)
     steps.append(Hold(timing.hold, exercise.name, side, rep, overlays))
     if options.chimes:
         steps += [Tone("release"), Wait(AROUND_TONE, "pause")]
@@ -269,19 +280,23 @@ def _switch_steps(exercise: Exercise, side: str, timing: Timing,
     if options.chimes:
         steps += [Tone("switch"), Wait(AROUND_TONE, "pause")]
     label = side_label(exercise, side).lower()
-    steps += [Say(f"Switch sides: your {label} now.", "switch"), Wait(timing.switch, "switch")]
+    steps += [Say(f"Switch to your {label}.", "switch"), Wait(timing.switch, "switch")]
     return steps
 
 
 def _overlays(exercise: Exercise, side: str | None, hold: float,
-              countdown: int) -> tuple[Overlay, ...]:
-    """The countdown at its exact seconds, and the form cues spread over what is left."""
+              options: Options) -> tuple[Overlay, ...]:
+    """The countdown at its exact seconds, "halfway" at the middle, and the form cues
+    spread over the rest (the timeline moves them aside where they would collide)."""
+    countdown = options.countdown
     overlays = [Overlay(f"{NUMBER_WORDS[n]}.", "countdown", hold - n, 0)
                 for n in range(min(countdown, int(hold)), 0, -1)]
+    if options.halfway and hold >= HALFWAY_FROM:
+        overlays.append(Overlay("Halfway.", "halfway", hold / 2, 1))
     room = hold - countdown - CUE_ROOM
     for index, cue in enumerate(exercise.cues):
         at = room * (index + 1) / (len(exercise.cues) + 1)
-        overlays.append(Overlay(fill(cue, side), "cue", max(0.0, at), 1 + index))
+        overlays.append(Overlay(fill(cue, side), "cue", max(0.0, at), 2 + index, slide=True))
     return tuple(overlays)
 
 
@@ -320,23 +335,52 @@ def estimate_speech(text: str, rate: int = 150) -> float:
 
 def estimate_seconds(script: Script, rate: int = 150) -> float:
     """The session's length, with every phrase's length estimated."""
-    total = 0.0
-    for step in script.steps:
-        if isinstance(step, Say):
-            total += estimate_speech(step.text, rate)
-        elif isinstance(step, Tone):
-            total += TONE_SECONDS
-        elif isinstance(step, (Wait, Hold)):
-            total += step.seconds
-    return total
+    return sum(_step_seconds(step, rate) for step in script.steps)
 
 
-def _fill_minutes(script: Script) -> Script:
-    """The intro's ``{minutes}``, from the estimated length."""
-    minutes = max(1, round(estimate_seconds(script) / 60))
-    steps = tuple(replace(s, text=s.text.replace("{minutes}", str(minutes)))
-                  if isinstance(s, Say) and s.role == "intro" else s for s in script.steps)
-    return replace(script, steps=steps)
+def _step_seconds(step: Step, rate: int = 150) -> float:
+    if isinstance(step, Say):
+        return estimate_speech(step.text, rate)
+    if isinstance(step, Tone):
+        return TONE_SECONDS
+    if isinstance(step, (Wait, Hold)):
+        return step.seconds
+    return 0.0
+
+
+REMAINING = "{remaining}"
+"""Placeholder text of a "how much is left" step until the times are known."""
+
+
+def _fill_times(script: Script) -> Script:
+    """The intro's ``{minutes}``, and "About N minutes to go." at the (at most two)
+    exercise ends nearest :data:`REMAINING_AT`; the other candidates are removed."""
+    lengths = [_step_seconds(s) for s in script.steps]
+    total = sum(lengths)
+    elapsed = [sum(lengths[:i]) for i in range(len(lengths))]
+    candidates = [i for i, s in enumerate(script.steps)
+                  if isinstance(s, Say) and s.text == REMAINING]
+    chosen = {min(candidates, key=lambda i: abs(elapsed[i] - share * total))
+              for share in REMAINING_AT} if candidates else set()
+    steps: list[Step] = []
+    for i, step in enumerate(script.steps):
+        if isinstance(step, Say) and step.text == REMAINING:
+            if i in chosen:
+                steps += [replace(step, text=say_minutes_left(total - elapsed[i])),
+                          Wait(BETWEEN_SENTENCES, "pause")]
+        elif isinstance(step, Say) and step.role == "intro":
+            minutes = max(1, round(total / 60))
+            steps.append(replace(step, text=step.text.replace("{minutes}", str(minutes))))
+        else:
+            steps.append(step)
+    return replace(script, steps=tuple(steps))
+
+
+def say_minutes_left(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "Less than a minute to go."
+    return f"About {minutes} minute{'' if minutes == 1 else 's'} to go."
 
 
 def _check_length(script: Script, routine: Routine) -> None:

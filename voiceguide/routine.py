@@ -145,7 +145,9 @@ def _compose(text: str) -> Node | None:
         line = mark.line + 1 if mark else None
         lines = text.splitlines()
         hint = ""
-        if line and line <= len(lines) and "{" in lines[line - 1]:
+        if line and line <= len(lines) and "\t" in lines[line - 1]:
+            hint = "; indent with spaces, not tabs"
+        elif line and line <= len(lines) and "{" in lines[line - 1]:
             hint = "; text with {side} or {minutes} in it needs quotes, e.g. '{side} leg'"
         raise RoutineError(f"YAML syntax error: {err.problem or err.context}{hint}",
                            line=line) from None

@@ -134,17 +134,24 @@ def schedule(script: Script, speech: Mapping[str, int], tones: Mapping[str, int]
 
 def _lay_over(hold: Hold, start: int, end: int, speech: Mapping[str, int], clock: _Clock,
               dropped: dict[tuple[str, float], int]) -> list[Event]:
-    """Place the hold's overlays by priority; those that do not fit are counted out."""
+    """Place the hold's overlays by priority, each at its moment or, if it may slide,
+    at the nearest free one; those that do not fit are counted out."""
     gap = clock.span(OVERLAY_GAP)
     taken: list[tuple[int, int]] = []
     placed: list[Event] = []
     for overlay in sorted(hold.overlays, key=lambda o: (o.priority, o.at)):
-        begin = start + clock.span(overlay.at)
-        finish = begin + clock.slot(speech[overlay.text])
-        clear = all(finish + gap <= a or begin >= b + gap for a, b in taken)
-        if begin >= start and finish <= end and clear:
-            taken.append((begin, finish))
-            placed.append(Event("speech", begin, finish, text=overlay.text, role=overlay.kind))
+        length = clock.slot(speech[overlay.text])
+        wanted = start + clock.span(overlay.at)
+        options = [wanted]
+        if overlay.slide:
+            options += [b + gap for _, b in taken] + [a - gap - length for a, _ in taken]
+        fits = [t for t in options if start <= t and t + length <= end
+                and all(t + length + gap <= a or t >= b + gap for a, b in taken)]
+        if fits:
+            begin = min(fits, key=lambda t: (abs(t - wanted), t))
+            taken.append((begin, begin + length))
+            placed.append(Event("speech", begin, begin + length, text=overlay.text,
+                                role=overlay.kind))
         else:
             key = (overlay.text, hold.seconds)
             dropped[key] = dropped.get(key, 0) + 1
