@@ -196,3 +196,109 @@ def test_tones_sit_about_6_lu_under_the_voice(default_build):
                                                            if e["kind"] == kind])
     gap = loudness("speech") - loudness("tone")
     assert 5.0 <= gap <= 7.0, gap
+
+
+# -- issue: a session you can follow with your eyes closed ------------------------------
+
+
+def speech(sheet: dict) -> list[dict]:
+    return [e for e in sheet["events"] if e["kind"] == "speech"]
+
+
+def inside(event: dict, span: dict) -> bool:
+    return span["start"] <= event["start"] and event["end"] <= span["end"]
+
+
+def test_each_hold_counts_down_its_last_three_seconds(default_build):
+    _, _, sheet = default_build
+    for hold in holds(sheet):
+        said = [(e["text"], round(hold["end"] - e["start"], 3)) for e in speech(sheet)
+                if inside(e, hold) and e["text"] in ("Three.", "Two.", "One.")]
+        assert said == [("Three.", 3.0), ("Two.", 2.0), ("One.", 1.0)]
+
+
+def test_sides_switch_with_their_own_tone_words_and_time(default_build):
+    _, _, sheet = default_build
+    events = sheet["events"]
+    for name in EXERCISES:
+        last_right = [h for h in holds(sheet) if h["exercise"] == name and h["side"] == "right"][-1]
+        first_left = [h for h in holds(sheet) if h["exercise"] == name and h["side"] == "left"][0]
+        between = [e for e in events if last_right["end"] <= e["start"] < first_left["start"]]
+        kinds = [(e["kind"], e.get("name") or e.get("text") or e.get("seconds")) for e in between]
+        assert ("tone", "switch") in kinds
+        assert ("speech", "Switch to your left leg.") in kinds
+        assert ("switch", 5) in kinds
+
+
+def test_tones_mean_one_thing_each(default_build):
+    _, _, sheet = default_build
+    names = {e["name"] for e in sheet["events"] if e["kind"] == "tone"}
+    assert names == {"start", "release", "switch", "end"}
+    for hold in holds(sheet):
+        starts = [e for e in sheet["events"] if e["kind"] == "tone" and e["end"] == hold["start"]]
+        releases = [e for e in sheet["events"] if e["kind"] == "tone" and e["start"] == hold["end"]]
+        assert [e["name"] for e in starts] == ["start"] and [e["name"] for e in releases] == ["release"]
+
+
+def test_rests_and_what_comes_next_are_announced(default_build):
+    _, _, sheet = default_build
+    texts = [e["text"] for e in speech(sheet)]
+    assert "Next: Seated hamstring stretch." in texts and "Last: Wall hamstring stretch." in texts
+    for rest in (e for e in sheet["events"] if e["kind"] == "rest"):
+        before = [e for e in speech(sheet) if e["end"] == rest["start"]]
+        assert before and before[0]["text"].endswith("Rest for 10 seconds.")
+    wall_rests = [e["text"] for e in speech(sheet) if "closer to the wall" in e["text"]]
+    assert len(wall_rests) == 2  # between the two reps on each side
+    assert sum(t.endswith("to go.") for t in texts) == 2
+
+
+def test_no_two_sounds_overlap(default_build):
+    _, _, sheet = default_build
+    sounds = sorted((e for e in sheet["events"] if e["kind"] in ("speech", "tone")),
+                    key=lambda e: e["start"])
+    for a, b in zip(sounds, sounds[1:]):
+        assert a["end"] <= b["start"], (a, b)
+
+
+def test_sigterm_mid_build_leaves_the_previous_files_and_no_partial_one(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    assert voiceguide("build", "-o", str(out), "--hold", "2", "--reps", "1").code == 0
+    before = {p.name: _digest(p) for p in out.iterdir()}
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", "-o", str(out),
+                                "--hold", "600", "--reps", "2"], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(p.suffix == ".part" for p in out.iterdir()):
+        time.sleep(0.05)  # wait until it is writing
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert "nothing was written" in stderr
+    assert {p.name: _digest(p) for p in out.iterdir()} == before
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_plain_line(tmp_path):
+    import shutil
+
+    out = tmp_path / "locked"
+    out.mkdir()
+    out.chmod(0o555)
+    args = ["build", "-o", str(out), "--hold", "1", "--reps", "1"]
+    if os.geteuid() == 0:  # root writes anywhere: drop that power for this run
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "setpriv (util-linux) is needed to test permissions as root"
+        import subprocess
+        import sys
+        done = subprocess.run([setpriv, "--inh-caps=-all", "--bounding-set=-all", sys.executable,
+                               "-m", "voiceguide", *args], capture_output=True, text=True)
+        code, stderr = done.returncode, done.stderr
+    else:
+        run = voiceguide(*args)
+        code, stderr = run.code, run.stderr
+    assert code == 1
+    assert stderr.strip().splitlines() == [f"Error: cannot write to {out}: Permission denied"]
+    assert list(out.iterdir()) == []

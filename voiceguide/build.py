@@ -111,7 +111,7 @@ def _settings(script: Script, engine: Engine) -> dict[str, object]:
     t = script.timing
     return {"hold": t.hold, "reps": t.reps, "rest": t.rest, "switch": t.switch,
             "setup": t.setup, "engine": engine.name, "voice": engine.voice, "rate": engine.rate,
-            "countdown": script.countdown, "chimes": script.chimes}
+            "countdown": script.countdown, "chimes": script.chimes, "halfway": script.halfway}
 
 
 def _tags(script: Script, settings: dict[str, object]) -> dict[str, str]:

@@ -66,6 +66,8 @@ def timing_options(command):
                                              "(0 for none)."),
         click.option("--chimes/--no-chimes", default=True, show_default=True,
                      help="Tones at the start and end of holds, at side switches and at the end."),
+        click.option("--halfway/--no-halfway", default=True, show_default=True,
+                     help='Say "Halfway" in the middle of holds of 10 seconds or more.'),
     ]
     return functools.reduce(lambda f, d: d(f), reversed(decorators), command)
 
@@ -81,12 +83,12 @@ def voice_options(command):
     return functools.reduce(lambda f, d: d(f), reversed(decorators), command)
 
 
-def _options(holds, reps, rest, switch, setup, countdown, chimes) -> Options:
+def _options(holds, reps, rest, switch, setup, countdown, chimes, halfway) -> Options:
     every = [s for name, s in holds if name is None]
     return Options(hold=every[-1] if every else None,
                    holds=tuple((name, s) for name, s in holds if name is not None),
                    reps=reps, rest=rest, switch=switch, setup=setup,
-                   countdown=countdown, chimes=chimes)
+                   countdown=countdown, chimes=chimes, halfway=halfway)
 
 
 class Stopped(BaseException):
@@ -165,7 +167,7 @@ def cli(debug):
 @timing_options
 @voice_options
 def build_command(routines, output_dir, holds, reps, rest, switch, setup, countdown, chimes,
-                  engine, rate, voice):
+                  halfway, engine, rate, voice):
     """Render each ROUTINE (a YAML file or a built-in name) to an MP3.
 
     Writes OUTPUT_DIR/NAME.mp3 and OUTPUT_DIR/NAME.timeline.json, where NAME is the
@@ -179,7 +181,7 @@ def build_command(routines, output_dir, holds, reps, rest, switch, setup, countd
       voiceguide build --hold wall=60 --rest 15 -o ~/stretches
       voiceguide build my-routine.yaml --rate 140 --voice gmw/en-us
     """
-    options = _options(holds, reps, rest, switch, setup, countdown, chimes)
+    options = _options(holds, reps, rest, switch, setup, countdown, chimes, halfway)
     settings = VoiceSettings(engine=engine, rate=rate, voice=voice)
     refs = routines or (DEFAULT_ROUTINE,)
     failures: list[VoiceguideError] = []
@@ -225,7 +227,8 @@ def list_command():
                                             "(renders no audio file).")
 @timing_options
 @voice_options
-def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, engine, rate, voice):
+def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, halfway, engine,
+         rate, voice):
     """Print the session ROUTINE would become, as a timed table (mm:ss).
 
     Nothing is rendered. Speech lengths are estimated unless --exact is given.
@@ -237,7 +240,7 @@ def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, en
       voiceguide show --exact --rate 130
     """
     loaded = resolve(routine)
-    script = plan(loaded, _options(holds, reps, rest, switch, setup, countdown, chimes))
+    script = plan(loaded, _options(holds, reps, rest, switch, setup, countdown, chimes, halfway))
     if exact:
         with open_engine(engine, rate=rate, voice=voice) as speaker:
             timeline = timeline_for(script, voice_script(script, speaker))

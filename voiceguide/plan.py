@@ -111,6 +111,7 @@ class Script:
     """The session-wide timing after options: the routine's defaults, overridden."""
     countdown: int
     chimes: bool
+    halfway: bool
 
     def texts(self) -> list[str]:
         """Every distinct phrase to voice, in order of first use."""
@@ -171,7 +172,7 @@ def plan(routine: Routine, options: Options = Options()) -> Script:
         steps += [Wait(AROUND_TONE, "pause"), Tone("end")]
     steps.append(Wait(TAIL, "pause"))
     script = Script(routine.name, routine.title, tuple(steps), timing,
-                    options.countdown, options.chimes)
+                    options.countdown, options.chimes, options.halfway)
     script = _fill_times(script)
     _check_length(script, routine)
     return script
