@@ -118,3 +118,15 @@ def events_loudness(samples: np.ndarray, rate: int, events: list[dict]) -> float
          "-ac", "1", "-i", "pipe:0", "-af", "ebur128=dualmono=true:framelog=quiet", "-f", "null", "-"],
         input=pcm, capture_output=True, check=True).stderr.decode()
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", report)[-1])
+
+
+def chapters(path) -> list[tuple[str, float, float]]:
+    """(title, start, end) of each chapter as ffmpeg's demuxer (and so ffprobe) reads
+    them, in the order it lists them."""
+    import re
+
+    report = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i",
+                             str(path)], capture_output=True, text=True).stderr
+    found = re.findall(r"Chapter #\d+:\d+: start (\S+), end (\S+)\n\s+Metadata:\n\s+title\s+: (.*)",
+                       report)
+    return [(title.strip(), float(start), float(end)) for start, end, title in found]

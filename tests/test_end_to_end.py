@@ -302,3 +302,51 @@ def test_an_output_folder_that_cannot_be_written_is_one_plain_line(tmp_path):
     assert code == 1
     assert stderr.strip().splitlines() == [f"Error: cannot write to {out}: Permission denied"]
     assert list(out.iterdir()) == []
+
+
+# -- issue: files that players understand ----------------------------------------------
+
+
+def test_chapters_as_a_player_reads_them_match_the_timeline(default_build):
+    out, _, sheet = default_build
+    found = audio_check.chapters(out / f"{STEM}.mp3")
+    assert [title for title, _, _ in found] == ["Introduction", *EXERCISES, "Closing"]
+    for (title, start, end), want in zip(found, sheet["chapters"]):
+        assert abs(start - want["start"]) <= 0.030 and abs(end - want["end"]) <= 0.030, title
+    assert found[-1][2] == pytest.approx(sheet["duration"], abs=0.030)
+    assert all(a[2] == b[1] for a, b in zip(found, found[1:]))  # contiguous
+
+
+def test_tags_are_id3v23_with_an_ordered_top_level_table_of_contents(default_build):
+    from mutagen.id3 import ID3, CTOCFlags
+
+    out, _, sheet = default_build
+    tags = ID3(out / f"{STEM}.mp3")
+    assert tags.version == (2, 3, 0)
+    assert str(tags["TIT2"]) == sheet["title"] and str(tags["TALB"]) == sheet["title"]
+    assert str(tags["TPE1"]) == "voiceguide" and str(tags["TCON"]) == "Exercise"
+    assert "hold=30" in str(tags["COMM::eng"]) and "voice=gmw/en" in str(tags["COMM::eng"])
+    assert int(str(tags["TLEN"])) == round(sheet["duration"] * 1000)
+    toc = tags["CTOC:toc"]
+    assert toc.flags == CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    titles = [str(tags[f"CHAP:{child}"].sub_frames["TIT2"]) for child in toc.child_element_ids]
+    assert titles == ["Introduction", *EXERCISES, "Closing"]
+
+
+def test_subtitles_are_a_webvtt_transcript_of_the_timeline(tmp_path):
+    import webvtt
+
+    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--subtitles")
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path, STEM)
+    captions = webvtt.read(str(tmp_path / f"{STEM}.vtt")).captions
+    said = speech(sheet)
+    assert [c.text for c in captions] == [e["text"] for e in said]
+    for caption, event in zip(captions, said):
+        assert abs(_seconds(caption.start) - event["start"]) <= 0.001
+        assert abs(_seconds(caption.end) - event["end"]) <= 0.001
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, seconds = stamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from voiceguide import __version__
 from voiceguide.errors import ExportError, SynthesisError
-from voiceguide.export import StagedOutputs, encode_mp3, write_json
+from voiceguide.export import StagedOutputs, Tags, encode_mp3, tag_mp3, write_json, write_text
 from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
 from voiceguide.render import master, render
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.clips import resample, trim
-from voiceguide.timeline import Timeline, schedule, to_json
+from voiceguide.timeline import Timeline, schedule, to_json, to_webvtt
 from voiceguide.tones import tone
 
 DEFAULT_OUTPUT_DIR = "output"
@@ -42,12 +42,15 @@ class BuildResult:
     timeline_file: Path
     timeline: Timeline
     warnings: tuple[str, ...]
+    files: tuple[Path, ...]
+    """Every file written, the audio first."""
 
 
 def build(routine: Routine, options: Options = Options(), out_dir: str | Path = DEFAULT_OUTPUT_DIR,
-          *, voice: VoiceSettings = VoiceSettings(), engine: Engine | None = None) -> BuildResult:
+          *, voice: VoiceSettings = VoiceSettings(), engine: Engine | None = None,
+          subtitles: bool = False) -> BuildResult:
     """Render ``routine`` into ``out_dir``; ``engine`` replaces the voice (tests pass a
-    fake one, and then ``voice`` is not used)."""
+    fake one, and then ``voice`` is not used); ``subtitles`` adds ``STEM.vtt``."""
     script = plan(routine, options)
     own_engine = engine is None
     engine = engine or open_engine(voice.engine, rate=voice.rate, voice=voice.voice)
@@ -63,10 +66,14 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     settings = _settings(script, engine)
     mastered = master(timeline, clips, _tones(script, timeline.rate))
     with StagedOutputs(folder) as staged:
-        encode_mp3(render(timeline, mastered.sounds), rate=timeline.rate,
-                   path=staged.stage(audio), label=str(audio), tags=_tags(script, settings))
+        staged_audio = staged.stage(audio)
+        encode_mp3(render(timeline, mastered.sounds), rate=timeline.rate, path=staged_audio,
+                   label=str(audio))
+        tag_mp3(staged_audio, _tags(timeline, settings))
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
-    return BuildResult(audio, sheet, timeline, timeline.warnings)
+        if subtitles:
+            write_text(to_webvtt(timeline), staged.stage(folder / f"{routine.name}.vtt"))
+    return BuildResult(audio, sheet, timeline, timeline.warnings, tuple(staged.staged))
 
 
 def voice_script(script: Script, engine: Engine) -> dict[str, Clip]:
@@ -114,7 +121,12 @@ def _settings(script: Script, engine: Engine) -> dict[str, object]:
             "countdown": script.countdown, "chimes": script.chimes, "halfway": script.halfway}
 
 
-def _tags(script: Script, settings: dict[str, object]) -> dict[str, str]:
+def _tags(timeline: Timeline, settings: dict[str, object]) -> Tags:
+    def ms(samples: int) -> int:
+        return round(samples * 1000 / timeline.rate)
+
     built_with = ", ".join(f"{k}={v}" for k, v in settings.items())
-    return {"title": script.title, "album": script.title, "artist": "voiceguide",
-            "genre": "Exercise", "comment": f"voiceguide {__version__}: {built_with}"}
+    return Tags(title=timeline.title, album=timeline.title, artist="voiceguide",
+                genre="Exercise", comment=f"voiceguide {__version__}: {built_with}",
+                length_ms=ms(timeline.duration),
+                chapters=tuple((c.title, ms(c.start), ms(c.end)) for c in timeline.chapters))

@@ -84,11 +84,16 @@ def voice_options(command):
 
 
 def _options(holds, reps, rest, switch, setup, countdown, chimes, halfway) -> Options:
-    every = [s for name, s in holds if name is None]
+    every = [_whole(s) for name, s in holds if name is None]
     return Options(hold=every[-1] if every else None,
-                   holds=tuple((name, s) for name, s in holds if name is not None),
-                   reps=reps, rest=rest, switch=switch, setup=setup,
+                   holds=tuple((name, _whole(s)) for name, s in holds if name is not None),
+                   reps=reps, rest=_whole(rest), switch=_whole(switch), setup=_whole(setup),
                    countdown=countdown, chimes=chimes, halfway=halfway)
+
+
+def _whole(seconds: float | None) -> float | int | None:
+    """45.0 → 45, so files say "hold": 45 as the user typed it; 2.5 stays."""
+    return int(seconds) if seconds is not None and float(seconds).is_integer() else seconds
 
 
 class Stopped(BaseException):
@@ -164,10 +169,12 @@ def cli(debug):
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_OUTPUT_DIR, show_default=True, help="Folder for the MP3 and its "
                                                                   "timeline.")
+@click.option("--subtitles", is_flag=True, help="Also write NAME.vtt: every spoken line with its "
+                                                 "time, for players that show subtitles.")
 @timing_options
 @voice_options
-def build_command(routines, output_dir, holds, reps, rest, switch, setup, countdown, chimes,
-                  halfway, engine, rate, voice):
+def build_command(routines, output_dir, subtitles, holds, reps, rest, switch, setup, countdown,
+                  chimes, halfway, engine, rate, voice):
     """Render each ROUTINE (a YAML file or a built-in name) to an MP3.
 
     Writes OUTPUT_DIR/NAME.mp3 and OUTPUT_DIR/NAME.timeline.json, where NAME is the
@@ -188,7 +195,7 @@ def build_command(routines, output_dir, holds, reps, rest, switch, setup, countd
     for ref in refs:
         try:
             routine = resolve(ref)
-            result = build(routine, options, output_dir, voice=settings)
+            result = build(routine, options, output_dir, voice=settings, subtitles=subtitles)
         except VoiceguideError as exc:
             if len(refs) == 1:
                 raise
@@ -199,7 +206,8 @@ def build_command(routines, output_dir, holds, reps, rest, switch, setup, countd
             click.echo(f"Warning: {warning}", err=True)
         size = result.audio.stat().st_size / 1e6
         length = _clock(result.timeline.duration / result.timeline.rate)
-        click.echo(f"{result.audio} ({length}, {size:.1f} MB) and {result.timeline_file.name}")
+        others = ", ".join(p.name for p in result.files[1:])
+        click.echo(f"{result.audio} ({length}, {size:.1f} MB), {others}")
     if failures:
         raise click.exceptions.Exit(max(f.exit_code for f in failures))
 

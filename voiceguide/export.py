@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -78,17 +79,29 @@ def _umask() -> int:
     return mask
 
 
-def encode_mp3(chunks: Iterable[bytes], *, rate: int, path: Path,
-               label: str, tags: Mapping[str, str] = {}) -> None:
+@dataclass(frozen=True)
+class Tags:
+    """What the file says about itself, as players show it."""
+
+    title: str
+    album: str
+    artist: str
+    genre: str
+    comment: str
+    length_ms: int
+    chapters: tuple[tuple[str, int, int], ...] = ()
+    """(title, start ms, end ms), contiguous, the last ending at ``length_ms``."""
+
+
+def encode_mp3(chunks: Iterable[bytes], *, rate: int, path: Path, label: str) -> None:
     """Stream 16-bit mono PCM ``chunks`` through ffmpeg into an MP3 at ``path``;
-    ``label`` names the file in messages."""
+    ``label`` names the file in messages. The tags are written afterwards
+    (:func:`tag_mp3`), so ffmpeg writes none."""
     cmd = ffmpeg.base_command() + [
         "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-        "-c:a", "libmp3lame", "-q:a", MP3_QUALITY, "-id3v2_version", "3", "-write_xing", "1",
+        "-c:a", "libmp3lame", "-q:a", MP3_QUALITY, "-write_xing", "1", "-id3v2_version", "0",
+        "-write_id3v1", "0", "-map_metadata", "-1", "-f", "mp3", str(path),
     ]
-    for key, value in tags.items():
-        cmd += ["-metadata", f"{key}={value}"]
-    cmd += ["-f", "mp3", str(path)]
     with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -113,10 +126,54 @@ def encode_mp3(chunks: Iterable[bytes], *, rate: int, path: Path,
             raise ExportError(f"encoding {label} failed: {detail}")
 
 
+def _in_order_id3():
+    """mutagen's ID3, saving frames in the order they were added. mutagen sorts frames
+    by size when saving, which puts CHAP frames out of time order, and readers such as
+    ffmpeg list chapters in the order of their frames."""
+    from mutagen.id3 import ID3
+    from mutagen.id3._tags import save_frame
+
+    class InOrder(ID3):
+        def _write(self, config):
+            return b"".join(save_frame(frame, config=config) for frame in self.values())
+
+    return InOrder()
+
+
+def tag_mp3(path: Path, tags: Tags) -> None:
+    """ID3v2.3 tags (the version older players read) with one CHAP frame a chapter, in
+    time order, and a top-level, ordered CTOC listing them: without the CTOC some apps
+    show no chapters."""
+    from mutagen.id3 import CHAP, COMM, CTOC, TALB, TCON, TIT2, TLEN, TPE1, CTOCFlags
+
+    tag = _in_order_id3()
+    tag.add(TIT2(encoding=3, text=tags.title))
+    tag.add(TALB(encoding=3, text=tags.album))
+    tag.add(TPE1(encoding=3, text=tags.artist))
+    tag.add(TCON(encoding=3, text=tags.genre))
+    tag.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
+    tag.add(TLEN(encoding=3, text=str(tags.length_ms)))
+    ids = [f"chp{index}" for index in range(len(tags.chapters))]
+    if ids:
+        tag.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                     child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=tags.title)]))
+    for element, (title, start, end) in zip(ids, tags.chapters):
+        tag.add(CHAP(element_id=element, start_time=start, end_time=end,
+                     start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
+                     sub_frames=[TIT2(encoding=3, text=title)]))
+    try:
+        tag.save(str(path), v2_version=3)
+    except OSError as exc:
+        raise ExportError(f"could not write tags: {exc.strerror}") from exc
+
+
 def write_json(document: Mapping, path: Path) -> None:
+    write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", path)
+
+
+def write_text(text: str, path: Path) -> None:
     try:
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=2, ensure_ascii=False)
-            f.write("\n")
+            f.write(text)
     except OSError as exc:
         raise ExportError(f"could not write {path}: {exc.strerror}") from exc
