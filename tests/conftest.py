@@ -34,6 +34,15 @@ def load_sheet(folder: Path, stem: str) -> dict:
     return json.loads((folder / f"{stem}.timeline.json").read_text())
 
 
-@pytest.fixture
-def cli():
-    return voiceguide
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Every build in the suite caches its phrases in a folder of its own, never the
+    user's: the first builds voice everything, later ones reuse real clips."""
+    folder = tmp_path_factory.mktemp("speech-cache")
+    old = os.environ.get("VOICEGUIDE_CACHE_DIR")
+    os.environ["VOICEGUIDE_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        del os.environ["VOICEGUIDE_CACHE_DIR"]
+    else:
+        os.environ["VOICEGUIDE_CACHE_DIR"] = old

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT, voiceguide
 
-COMMANDS = ["build", "list", "show", "validate", "voices"]
+COMMANDS = ["build", "list", "show", "validate", "voices", "cache"]
 GOOD = "title: Quick\nexercises:\n  - name: Reach\n    instructions: Reach up.\n    hold: 5\n"
 
 

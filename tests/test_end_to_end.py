@@ -350,3 +350,59 @@ def test_subtitles_are_a_webvtt_transcript_of_the_timeline(tmp_path):
 def _seconds(stamp: str) -> float:
     hours, minutes, seconds = stamp.split(":")
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+# -- the speech cache, through the command line ------------------------------------------
+
+
+def _counts(stdout: str) -> tuple[int, int]:
+    import re
+
+    voiced, cached = re.search(r"(\d+) phrases voiced, (\d+) from the cache", stdout).groups()
+    return int(voiced), int(cached)
+
+
+def test_a_warm_rebuild_voices_nothing_and_sounds_the_same(tmp_path):
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    first = voiceguide("build", "-o", str(tmp_path / "a"), "--hold", "6", "--reps", "1", env=env)
+    again = voiceguide("build", "-o", str(tmp_path / "b"), "--hold", "6", "--reps", "1", env=env)
+    assert first.code == again.code == 0
+    voiced, cached = _counts(first.stdout)
+    assert voiced > 20 and cached == 0
+    assert _counts(again.stdout) == (0, voiced)
+    a, b = (load_sheet(tmp_path / d, STEM) for d in "ab")
+    assert a["events"] == b["events"]
+    assert audio_check.check(tmp_path / "b" / f"{STEM}.mp3", b).problems == []
+
+
+def test_another_hold_voices_only_the_phrases_that_say_it(tmp_path):
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    assert voiceguide("build", "-o", str(tmp_path), "--reps", "1", env=env).code == 0
+    run = voiceguide("build", "-o", str(tmp_path), "--reps", "1", "--hold", "40", env=env)
+    assert run.code == 0
+    voiced, cached = _counts(run.stdout)
+    sheet = load_sheet(tmp_path, STEM)
+    saying_it = {e["text"] for e in speech(sheet) if "40 seconds" in e["text"]
+                 or "minute" in e["text"]}
+    assert 0 < voiced <= len(saying_it) and cached > 20
+
+
+def test_no_cache_leaves_the_cache_untouched(tmp_path):
+    folder = tmp_path / "cache"
+    env = {"VOICEGUIDE_CACHE_DIR": str(folder)}
+    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--no-cache",
+                     env=env)
+    assert run.code == 0 and not folder.exists()
+    assert "0 from the cache" in run.stdout
+
+
+def test_cache_command_shows_and_empties_the_cache(tmp_path):
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    assert voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", env=env).code == 0
+    info = voiceguide("cache", env=env)
+    assert info.code == 0 and str(tmp_path / "cache") in info.stdout
+    count = int(info.stdout.split(": ")[1].split()[0])
+    assert count > 20
+    cleared = voiceguide("cache", "clear", env=env)
+    assert f"removed {count} phrases" in cleared.stdout
+    assert ": 0 phrases" in voiceguide("cache", env=env).stdout

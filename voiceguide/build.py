@@ -16,6 +16,7 @@ from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
 from voiceguide.render import master, render
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
+from voiceguide.speech.cache import CachedEngine, ClipCache
 from voiceguide.speech.clips import resample, trim
 from voiceguide.timeline import Timeline, schedule, to_json, to_webvtt
 from voiceguide.tones import tone
@@ -44,21 +45,27 @@ class BuildResult:
     warnings: tuple[str, ...]
     files: tuple[Path, ...]
     """Every file written, the audio first."""
+    voiced: int
+    """Phrases the engine had to say (the others came from the cache)."""
+    cached: int
 
 
 def build(routine: Routine, options: Options = Options(), out_dir: str | Path = DEFAULT_OUTPUT_DIR,
           *, voice: VoiceSettings = VoiceSettings(), engine: Engine | None = None,
-          subtitles: bool = False) -> BuildResult:
+          cache: ClipCache | None = None, subtitles: bool = False) -> BuildResult:
     """Render ``routine`` into ``out_dir``; ``engine`` replaces the voice (tests pass a
-    fake one, and then ``voice`` is not used); ``subtitles`` adds ``STEM.vtt``."""
+    fake one, and then ``voice`` is not used); ``cache`` keeps voiced phrases for the
+    next build; ``subtitles`` adds ``STEM.vtt``."""
     script = plan(routine, options)
     own_engine = engine is None
     engine = engine or open_engine(voice.engine, rate=voice.rate, voice=voice.voice)
+    speaker = CachedEngine(engine, cache, engine.identity()) if cache else engine
     try:
-        clips = voice_script(script, engine)
+        clips = voice_script(script, speaker)
     finally:
         if own_engine:
             engine.close()
+    voiced, cached = (speaker.misses, speaker.hits) if cache else (len(clips), 0)
     timeline = timeline_for(script, clips)
     folder = _output_folder(out_dir)
     audio = folder / f"{routine.name}.mp3"
@@ -73,7 +80,8 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
         if subtitles:
             write_text(to_webvtt(timeline), staged.stage(folder / f"{routine.name}.vtt"))
-    return BuildResult(audio, sheet, timeline, timeline.warnings, tuple(staged.staged))
+    return BuildResult(audio, sheet, timeline, timeline.warnings, tuple(staged.staged),
+                       voiced, cached)
 
 
 def voice_script(script: Script, engine: Engine) -> dict[str, Clip]:

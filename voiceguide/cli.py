@@ -22,6 +22,7 @@ from voiceguide.model import DEFAULT_ROUTINE, LIMITS, Routine
 from voiceguide.plan import MAX_COUNTDOWN, Options, plan
 from voiceguide.routine import builtin_names, load_file, resolve
 from voiceguide.speech import DEFAULT_ENGINE, ENGINES, open_engine
+from voiceguide.speech.cache import ClipCache, default_dir
 from voiceguide.timeline import describe
 
 
@@ -169,11 +170,13 @@ def cli(debug):
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_OUTPUT_DIR, show_default=True, help="Folder for the MP3 and its "
                                                                   "timeline.")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Keep voiced phrases for the next build (see 'voiceguide cache').")
 @click.option("--subtitles", is_flag=True, help="Also write NAME.vtt: every spoken line with its "
                                                  "time, for players that show subtitles.")
 @timing_options
 @voice_options
-def build_command(routines, output_dir, subtitles, holds, reps, rest, switch, setup, countdown,
+def build_command(routines, output_dir, cache, subtitles, holds, reps, rest, switch, setup, countdown,
                   chimes, halfway, engine, rate, voice):
     """Render each ROUTINE (a YAML file or a built-in name) to an MP3.
 
@@ -195,7 +198,8 @@ def build_command(routines, output_dir, subtitles, holds, reps, rest, switch, se
     for ref in refs:
         try:
             routine = resolve(ref)
-            result = build(routine, options, output_dir, voice=settings, subtitles=subtitles)
+            result = build(routine, options, output_dir, voice=settings, subtitles=subtitles,
+                           cache=ClipCache(default_dir()) if cache else None)
         except VoiceguideError as exc:
             if len(refs) == 1:
                 raise
@@ -207,7 +211,8 @@ def build_command(routines, output_dir, subtitles, holds, reps, rest, switch, se
         size = result.audio.stat().st_size / 1e6
         length = _clock(result.timeline.duration / result.timeline.rate)
         others = ", ".join(p.name for p in result.files[1:])
-        click.echo(f"{result.audio} ({length}, {size:.1f} MB), {others}")
+        click.echo(f"{result.audio} ({length}, {size:.1f} MB), {others}; "
+                   f"{result.voiced} phrases voiced, {result.cached} from the cache")
     if failures:
         raise click.exceptions.Exit(max(f.exit_code for f in failures))
 
@@ -311,6 +316,28 @@ def voices(engine, language):
                                f"'{language}'; 'voiceguide voices' lists them all")
     for info in shown:
         click.echo(f"{info.id:<28} {info.name:<32} {','.join(info.languages)}")
+
+
+@cli.command("cache")
+@click.argument("action", type=click.Choice(["info", "clear"]), default="info")
+def cache_command(action):
+    """Show (info) or empty (clear) the cache of voiced phrases.
+
+    Builds keep every voiced phrase here, keyed by everything that shapes it (engine,
+    voice, rate, text, versions), so a rebuild with other timings voices nothing.
+    The folder is the user's cache folder, or $VOICEGUIDE_CACHE_DIR.
+
+    \b
+    Examples:
+      voiceguide cache
+      voiceguide cache clear
+    """
+    store = ClipCache(default_dir())
+    if action == "clear":
+        click.echo(f"removed {store.clear()} phrases from {store.folder}")
+        return
+    info = store.info()
+    click.echo(f"{info.folder}: {info.entries} phrases, {info.bytes / 1e6:.1f} MB")
 
 
 def _estimated_seconds(routine: Routine) -> float:

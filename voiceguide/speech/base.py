@@ -54,6 +54,11 @@ class Engine(Protocol):
         """One clip per distinct text, untrimmed, in the engine's sample rate."""
         ...
 
+    def identity(self) -> dict[str, str]:
+        """Everything that shapes its clips (engine, voice, rate, versions), known
+        without starting it: the speech cache's key."""
+        ...
+
     def voices(self) -> list[VoiceInfo]:
         ...
 

@@ -31,6 +31,9 @@ DEFAULT_PHRASE_TIMEOUT = 30.0
 """Seconds one phrase may take before the engine counts as hung."""
 START_TIMEOUT = 60.0
 """Seconds the worker may take to start (imports, espeak initialisation)."""
+DEFAULT_VOICE = "gmw/en" if sys.platform.startswith("linux") else None
+"""espeak-ng's English on Linux, named so that every build says (and caches) the same
+voice; elsewhere the system's own default voice."""
 
 
 class Pyttsx3Engine:
@@ -40,14 +43,19 @@ class Pyttsx3Engine:
 
     def __init__(self, *, rate: int = DEFAULT_RATE, voice: str | None = None):
         self.rate = rate
-        self.voice = voice or ""
-        self._requested_voice = voice
+        self._requested_voice = voice or DEFAULT_VOICE
+        self.voice = self._requested_voice or "default"
         self._process: subprocess.Popen | None = None
         self._replies: queue.Queue = queue.Queue()
         self._tmpdir: str | None = None
         self.phrase_timeout = float(os.environ.get(PHRASE_TIMEOUT_ENV, DEFAULT_PHRASE_TIMEOUT))
 
     # -- the protocol -------------------------------------------------------------
+
+    def identity(self) -> dict[str, str]:
+        """Everything that shapes a clip, known without starting the engine."""
+        return {"engine": NAME, "voice": self.voice, "rate": str(self.rate),
+                "version": _versions()}
 
     def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]:
         return {text: self._say(text) for text in dict.fromkeys(texts)}
@@ -143,6 +151,18 @@ class Pyttsx3Engine:
                 except OSError:
                     pass
             self._process = None
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in ("pyttsx3", "espeakng-loader"):
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            pass
+    return "; ".join(found) + f"; {sys.platform}"
 
 
 def _pump(stream, replies: queue.Queue) -> None:
