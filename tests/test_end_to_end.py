@@ -406,3 +406,44 @@ def test_cache_command_shows_and_empties_the_cache(tmp_path):
     cleared = voiceguide("cache", "clear", env=env)
     assert f"removed {count} phrases" in cleared.stdout
     assert ": 0 phrases" in voiceguide("cache", env=env).stdout
+
+
+@pytest.mark.parametrize("fmt, chapters", [("m4a", True), ("ogg", True), ("opus", True),
+                                           ("wav", False), ("flac", True)])
+def test_every_format_decodes_to_the_timeline_with_its_tags(tmp_path, fmt, chapters):
+    run = voiceguide("build", "-o", str(tmp_path), "--hold", "3", "--reps", "1", "--format", fmt)
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path, STEM)
+    audio = tmp_path / f"{STEM}.{fmt}"
+    assert sheet["audio"] == audio.name
+    report = audio_check.check(audio, sheet)
+    assert report.problems == []
+    found = audio_check.chapters(audio)
+    if chapters:
+        assert [t for t, _, _ in found] == ["Introduction", *EXERCISES, "Closing"]
+        for (_, start, _), want in zip(found, sheet["chapters"]):
+            assert abs(start - want["start"]) <= 0.030
+    else:
+        assert found == []
+    import mutagen
+
+    assert sheet["title"] in str(mutagen.File(audio).tags or "") or fmt == "wav"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--format", "wav", "--bitrate", "96k"], "--bitrate does not apply to wav"),
+    (["--bitrate", "lots"], "--bitrate takes kilobits a second"),
+])
+def test_bitrate_mistakes_are_bad_input(tmp_path, args, says):
+    run = voiceguide("build", "-o", str(tmp_path / "out"), *args)
+    assert run.code == 2 and says in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_bitrate_sets_the_mp3_bitrate(tmp_path):
+    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1",
+                     "--bitrate", "96k")
+    assert run.code == 0, run.stderr
+    from mutagen.mp3 import MP3
+
+    assert MP3(tmp_path / f"{STEM}.mp3").info.bitrate == 96000

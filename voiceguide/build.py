@@ -6,12 +6,15 @@ routine → plan → voice → trim → schedule → render → encode, writing 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import __version__
-from voiceguide.errors import ExportError, SynthesisError
-from voiceguide.export import StagedOutputs, Tags, encode_mp3, tag_mp3, write_json, write_text
+from voiceguide.errors import ExportError, OptionError, SynthesisError
+from voiceguide.export import (DEFAULT_FORMAT, FORMATS, Format, StagedOutputs, Tags, encode,
+                               VORBIS_CHAPTERS, tag_mp3, tag_vorbis_chapters, write_json,
+                               write_text)
 from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
 from voiceguide.render import master, render
@@ -52,10 +55,14 @@ class BuildResult:
 
 def build(routine: Routine, options: Options = Options(), out_dir: str | Path = DEFAULT_OUTPUT_DIR,
           *, voice: VoiceSettings = VoiceSettings(), engine: Engine | None = None,
-          cache: ClipCache | None = None, subtitles: bool = False) -> BuildResult:
+          cache: ClipCache | None = None, subtitles: bool = False,
+          fmt: str = DEFAULT_FORMAT, bitrate: str | None = None) -> BuildResult:
     """Render ``routine`` into ``out_dir``; ``engine`` replaces the voice (tests pass a
     fake one, and then ``voice`` is not used); ``cache`` keeps voiced phrases for the
-    next build; ``subtitles`` adds ``STEM.vtt``."""
+    next build; ``subtitles`` adds ``STEM.vtt``; ``fmt`` is a name from
+    :data:`~voiceguide.export.FORMATS`, ``bitrate`` (e.g. ``"96k"``) replaces its quality
+    setting where it has one."""
+    container = check_format(fmt, bitrate)
     script = plan(routine, options)
     own_engine = engine is None
     engine = engine or open_engine(voice.engine, rate=voice.rate, voice=voice.voice)
@@ -68,20 +75,36 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     voiced, cached = (speaker.misses, speaker.hits) if cache else (len(clips), 0)
     timeline = timeline_for(script, clips)
     folder = _output_folder(out_dir)
-    audio = folder / f"{routine.name}.mp3"
+    audio = folder / f"{routine.name}.{container.name}"
     sheet = folder / f"{routine.name}.timeline.json"
     settings = _settings(script, engine)
     mastered = master(timeline, clips, _tones(script, timeline.rate))
     with StagedOutputs(folder) as staged:
         staged_audio = staged.stage(audio)
-        encode_mp3(render(timeline, mastered.sounds), rate=timeline.rate, path=staged_audio,
-                   label=str(audio))
-        tag_mp3(staged_audio, _tags(timeline, settings))
+        tags = _tags(timeline, settings)
+        encode(render(timeline, mastered.sounds), rate=timeline.rate, path=staged_audio,
+               label=str(audio), fmt=container, bitrate=bitrate, tags=tags)
+        if container.name == "mp3":
+            tag_mp3(staged_audio, tags)
+        elif container.name in VORBIS_CHAPTERS:
+            tag_vorbis_chapters(staged_audio, container, tags)
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
         if subtitles:
             write_text(to_webvtt(timeline), staged.stage(folder / f"{routine.name}.vtt"))
     return BuildResult(audio, sheet, timeline, timeline.warnings, tuple(staged.staged),
                        voiced, cached)
+
+
+def check_format(fmt: str, bitrate: str | None) -> Format:
+    """The format named ``fmt``; refuses unknown ones and a bitrate where none applies."""
+    if fmt not in FORMATS:
+        raise OptionError(f"unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
+    container = FORMATS[fmt]
+    if bitrate and not container.bitrate:
+        raise OptionError(f"--bitrate does not apply to {fmt}, which is lossless")
+    if bitrate and not re.fullmatch(r"[1-9]\d{0,2}k", bitrate):
+        raise OptionError(f"--bitrate takes kilobits a second like 64k or 96k, got '{bitrate}'")
+    return container
 
 
 def voice_script(script: Script, engine: Engine) -> dict[str, Clip]:

@@ -18,6 +18,7 @@ from voiceguide import __version__
 from voiceguide.build import (DEFAULT_OUTPUT_DIR, VoiceSettings, build, preview, timeline_for,
                               voice_script)
 from voiceguide.errors import BadInput, VoiceguideError
+from voiceguide.export import DEFAULT_FORMAT, FORMATS
 from voiceguide.model import DEFAULT_ROUTINE, LIMITS, Routine
 from voiceguide.plan import MAX_COUNTDOWN, Options, plan
 from voiceguide.routine import builtin_names, load_file, resolve
@@ -170,13 +171,17 @@ def cli(debug):
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_OUTPUT_DIR, show_default=True, help="Folder for the MP3 and its "
                                                                   "timeline.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=DEFAULT_FORMAT,
+              show_default=True, help="Audio format of the session file.")
+@click.option("--bitrate", help="Bit rate for lossy formats, e.g. 96k (default: a quality "
+                                "setting made for speech).")
 @click.option("--cache/--no-cache", default=True, show_default=True,
               help="Keep voiced phrases for the next build (see 'voiceguide cache').")
 @click.option("--subtitles", is_flag=True, help="Also write NAME.vtt: every spoken line with its "
                                                  "time, for players that show subtitles.")
 @timing_options
 @voice_options
-def build_command(routines, output_dir, cache, subtitles, holds, reps, rest, switch, setup, countdown,
+def build_command(routines, output_dir, fmt, bitrate, cache, subtitles, holds, reps, rest, switch, setup, countdown,
                   chimes, halfway, engine, rate, voice):
     """Render each ROUTINE (a YAML file or a built-in name) to an MP3.
 
@@ -199,7 +204,8 @@ def build_command(routines, output_dir, cache, subtitles, holds, reps, rest, swi
         try:
             routine = resolve(ref)
             result = build(routine, options, output_dir, voice=settings, subtitles=subtitles,
-                           cache=ClipCache(default_dir()) if cache else None)
+                           cache=ClipCache(default_dir()) if cache else None, fmt=fmt,
+                           bitrate=bitrate)
         except VoiceguideError as exc:
             if len(refs) == 1:
                 raise

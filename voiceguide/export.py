@@ -93,15 +93,75 @@ class Tags:
     """(title, start ms, end ms), contiguous, the last ending at ``length_ms``."""
 
 
-def encode_mp3(chunks: Iterable[bytes], *, rate: int, path: Path, label: str) -> None:
-    """Stream 16-bit mono PCM ``chunks`` through ffmpeg into an MP3 at ``path``;
-    ``label`` names the file in messages. The tags are written afterwards
-    (:func:`tag_mp3`), so ffmpeg writes none."""
-    cmd = ffmpeg.base_command() + [
-        "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-        "-c:a", "libmp3lame", "-q:a", MP3_QUALITY, "-write_xing", "1", "-id3v2_version", "0",
-        "-write_id3v1", "0", "-map_metadata", "-1", "-f", "mp3", str(path),
-    ]
+@dataclass(frozen=True)
+class Format:
+    """An output format: its file extension, ffmpeg muxer and encoder settings."""
+
+    name: str
+    muxer: str
+    codec: tuple[str, ...]
+    """ffmpeg arguments choosing the encoder and its quality."""
+    bitrate: bool
+    """Whether ``--bitrate`` applies (it replaces the quality setting)."""
+    chapters: bool
+    """Whether ffmpeg writes its chapters. Ogg and FLAC get theirs from
+    :func:`tag_vorbis_chapters`: ffmpeg's Vorbis-comment chapters round the seconds up
+    (22.820 s is written 00:00:23.820)."""
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("mp3", "mp3", ("-c:a", "libmp3lame", "-q:a", MP3_QUALITY), True, True),
+    Format("m4a", "ipod", ("-c:a", "aac", "-b:a", "64k"), True, True),
+    Format("ogg", "ogg", ("-c:a", "libvorbis", "-q:a", "3"), True, False),
+    Format("opus", "opus", ("-c:a", "libopus", "-b:a", "32k", "-application", "voip"), True,
+           False),
+    Format("wav", "wav", ("-c:a", "pcm_s16le"), False, False),
+    Format("flac", "flac", ("-c:a", "flac"), False, False),
+)}
+DEFAULT_FORMAT = "mp3"
+
+
+def encode(chunks: Iterable[bytes], *, rate: int, path: Path, label: str, fmt: Format,
+           bitrate: str | None = None, tags: Tags | None = None) -> None:
+    """Stream 16-bit mono PCM ``chunks`` through ffmpeg into ``path`` in ``fmt``; ``label``
+    names the file in messages. MP3 gets its tags afterwards from :func:`tag_mp3`
+    (mutagen); the other formats get ``tags`` from ffmpeg, chapters included where the
+    container has them."""
+    codec = list(fmt.codec)
+    if bitrate:
+        codec = codec[:2] + ["-b:a", bitrate]
+    cmd = ffmpeg.base_command() + ["-y", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+                                   "-i", "pipe:0"]
+    with tempfile.TemporaryDirectory() as scratch:
+        if fmt.name == "mp3" or tags is None:
+            cmd += ["-map_metadata", "-1"]
+        else:
+            meta = Path(scratch) / "tags.txt"
+            meta.write_text(_ffmetadata(tags, chapters=fmt.chapters), encoding="utf-8")
+            cmd += ["-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-map_metadata", "1",
+                    "-map_chapters", "1" if fmt.chapters else "-1"]
+        cmd += codec
+        if fmt.name == "mp3":
+            cmd += ["-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0"]
+        cmd += ["-f", fmt.muxer, str(path)]
+        _run_encoder(cmd, chunks, label)
+
+
+def _ffmetadata(tags: Tags, *, chapters: bool) -> str:
+    """``tags`` in ffmpeg's metadata file format."""
+    def quote(text: str) -> str:
+        return "".join("\\" + c if c in "=;#\\\n" else c for c in text)
+
+    lines = [";FFMETADATA1"]
+    for key in ("title", "album", "artist", "genre", "comment"):
+        lines.append(f"{key}={quote(getattr(tags, key))}")
+    for title, start, end in tags.chapters if chapters else ():
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}",
+                  f"title={quote(title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _run_encoder(cmd: list[str], chunks: Iterable[bytes], label: str) -> None:
     with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -124,6 +184,28 @@ def encode_mp3(chunks: Iterable[bytes], *, rate: int, path: Path, label: str) ->
             message = errors.read().decode(errors="replace").strip().splitlines()
             detail = message[-1] if message else f"exit status {status}"
             raise ExportError(f"encoding {label} failed: {detail}")
+
+
+VORBIS_CHAPTERS = ("ogg", "opus", "flac")
+"""Formats whose chapters are Vorbis comments."""
+
+
+def tag_vorbis_chapters(path: Path, fmt: Format, tags: Tags) -> None:
+    """Chapters as Vorbis comments (``CHAPTER000=00:00:00.000``, ``CHAPTER000NAME=...``),
+    the convention players and ffmpeg read in Ogg Vorbis and FLAC files."""
+    from mutagen.flac import FLAC
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+
+    audio = {"ogg": OggVorbis, "opus": OggOpus, "flac": FLAC}[fmt.name](str(path))
+    for index, (title, start, _) in enumerate(tags.chapters):
+        hours, rest = divmod(start, 3_600_000)
+        audio[f"CHAPTER{index:03d}"] = f"{hours:02d}:{rest // 60_000:02d}:{rest % 60_000 / 1000:06.3f}"
+        audio[f"CHAPTER{index:03d}NAME"] = title
+    try:
+        audio.save()
+    except OSError as exc:
+        raise ExportError(f"could not write chapters: {exc.strerror}") from exc
 
 
 def _in_order_id3():
