@@ -105,13 +105,40 @@ def test_a_failure_is_one_line_without_debug_and_a_traceback_with_it(tmp_path):
     assert debug.code == 1 and "Traceback" in debug.stderr
 
 
-def test_several_routines_one_bad_builds_the_others(tmp_path):
-    good = tmp_path / "good.yaml"
-    good.write_text(GOOD)
+def test_three_routines_in_parallel_one_bad_builds_the_others(tmp_path):
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / "other.yaml").write_text(GOOD.replace("Quick", "Other"))
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: [unclosed\n")
     out = tmp_path / "out"
-    run = voiceguide("build", str(bad), str(good), "-o", str(out))
+    run = voiceguide("build", str(tmp_path / "good.yaml"), str(bad), str(tmp_path / "other.yaml"),
+                     "-o", str(out), "-j", "2")
     assert run.code == 2
-    assert f"{bad}:" in run.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["good.mp3", "good.timeline.json"]
+    errors = [line for line in run.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and f"{bad}:" in errors[0]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "good.mp3", "good.timeline.json", "other.mp3", "other.timeline.json"]
+    table = run.stdout.splitlines()
+    assert table[0].split() == ["file", "length", "size", "result"]
+    assert [line.split()[-1] for line in table[1:]] == ["ok", "failed", "ok"]
+
+
+def test_a_folder_builds_every_routine_in_it(tmp_path):
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    (folder / "one.yaml").write_text(GOOD)
+    (folder / "two.yml").write_text(GOOD)
+    (folder / "notes.txt").write_text("not a routine")
+    run = voiceguide("build", str(folder), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.mp3")) == ["one.mp3", "two.mp3"]
+
+
+def test_two_routines_with_one_name_are_refused_before_building(tmp_path):
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "same.yaml").write_text(GOOD)
+    run = voiceguide("build", str(tmp_path / "a" / "same.yaml"), str(tmp_path / "b" / "same.yaml"),
+                     "-o", str(tmp_path / "out"))
+    assert run.code == 2 and "both write same.*" in run.stderr
+    assert not (tmp_path / "out").exists()

@@ -8,6 +8,7 @@ only with ``--debug``.
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 from pathlib import Path
@@ -171,6 +172,8 @@ def cli(debug):
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_OUTPUT_DIR, show_default=True, help="Folder for the MP3 and its "
                                                                   "timeline.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 32), default=os.cpu_count() or 1,
+              show_default="the number of cores", help="Routines built at once.")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=DEFAULT_FORMAT,
               show_default=True, help="Audio format of the session file.")
 @click.option("--bitrate", help="Bit rate for lossy formats, e.g. 96k (default: a quality "
@@ -181,13 +184,14 @@ def cli(debug):
                                                  "time, for players that show subtitles.")
 @timing_options
 @voice_options
-def build_command(routines, output_dir, fmt, bitrate, cache, subtitles, holds, reps, rest, switch, setup, countdown,
-                  chimes, halfway, engine, rate, voice):
-    """Render each ROUTINE (a YAML file or a built-in name) to an MP3.
+def build_command(routines, output_dir, jobs, fmt, bitrate, cache, subtitles, holds, reps, rest,
+                  switch, setup, countdown, chimes, halfway, engine, rate, voice):
+    """Render each ROUTINE (a YAML file, a folder of them, or a built-in name).
 
     Writes OUTPUT_DIR/NAME.mp3 and OUTPUT_DIR/NAME.timeline.json, where NAME is the
     file's stem or the built-in's name. With no ROUTINE, builds the built-in
-    'hamstring-relief'. A failed build leaves earlier files as they were.
+    'hamstring-relief'. A failed build leaves earlier files as they were; with several
+    routines, a bad one fails alone and the others are still built.
 
     \b
     Examples:
@@ -195,32 +199,97 @@ def build_command(routines, output_dir, fmt, bitrate, cache, subtitles, holds, r
       voiceguide build --hold 45 --reps 3
       voiceguide build --hold wall=60 --rest 15 -o ~/stretches
       voiceguide build my-routine.yaml --rate 140 --voice gmw/en-us
+      voiceguide build routines/ -j 2 --format m4a
     """
     options = _options(holds, reps, rest, switch, setup, countdown, chimes, halfway)
     settings = VoiceSettings(engine=engine, rate=rate, voice=voice)
-    refs = routines or (DEFAULT_ROUTINE,)
-    failures: list[VoiceguideError] = []
-    for ref in refs:
-        try:
-            routine = resolve(ref)
-            result = build(routine, options, output_dir, voice=settings, subtitles=subtitles,
-                           cache=ClipCache(default_dir()) if cache else None, fmt=fmt,
-                           bitrate=bitrate)
-        except VoiceguideError as exc:
-            if len(refs) == 1:
-                raise
-            click.echo(f"Error: {exc}", err=True)
-            failures.append(exc)
-            continue
-        for warning in result.warnings:
-            click.echo(f"Warning: {warning}", err=True)
-        size = result.audio.stat().st_size / 1e6
-        length = _clock(result.timeline.duration / result.timeline.rate)
-        others = ", ".join(p.name for p in result.files[1:])
-        click.echo(f"{result.audio} ({length}, {size:.1f} MB), {others}; "
+    refs = _expand(routines or (DEFAULT_ROUTINE,))
+
+    def one(ref: str):
+        return build(resolve(ref), options, output_dir, voice=settings, subtitles=subtitles,
+                     cache=ClipCache(default_dir()) if cache else None, fmt=fmt, bitrate=bitrate)
+
+    if len(refs) == 1:
+        result = one(refs[0])
+        _warn(result)
+        click.echo(f"{result.audio} ({_length(result)}, {_megabytes(result)}), "
+                   f"{', '.join(p.name for p in result.files[1:])}; "
                    f"{result.voiced} phrases voiced, {result.cached} from the cache")
+        return
+    outcomes = _in_parallel(one, refs, jobs)
+    _summary(refs, outcomes)
+    failures = [o for o in outcomes.values() if isinstance(o, VoiceguideError)]
     if failures:
         raise click.exceptions.Exit(max(f.exit_code for f in failures))
+
+
+def _expand(refs) -> list[str]:
+    """Folders become the routine files in them; names are kept as given."""
+    found: list[str] = []
+    for ref in refs:
+        folder = Path(ref)
+        if folder.is_dir():
+            inside = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+            if not inside:
+                raise BadInput("no routine files (*.yaml) in this folder", path=ref)
+            found += [str(p) for p in inside]
+        else:
+            found.append(ref)
+    stems = [Path(ref).stem for ref in found]
+    twice = sorted({stem for stem in stems if stems.count(stem) > 1})
+    if twice:
+        raise BadInput(f"two routines would both write {twice[0]}.*; rename one of them")
+    return found
+
+
+def _in_parallel(one, refs: list[str], jobs: int) -> dict:
+    """Build every routine, ``jobs`` at a time, with a progress bar on stderr; each
+    result or error, by routine. Each build's voice and encoder run in processes of
+    their own, so threads are enough to keep ``jobs`` of them busy."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    outcomes: dict = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool, \
+            click.progressbar(length=len(refs), label="Building", file=sys.stderr) as bar:
+        futures = {pool.submit(one, ref): ref for ref in refs}
+        for future in as_completed(futures):
+            ref = futures[future]
+            try:
+                outcomes[ref] = future.result()
+            except VoiceguideError as exc:
+                outcomes[ref] = exc
+            bar.update(1)
+    return outcomes
+
+
+def _summary(refs: list[str], outcomes: dict) -> None:
+    """Errors and warnings on stderr, then a table of what was built on stdout."""
+    rows = []
+    for ref in refs:
+        outcome = outcomes[ref]
+        if isinstance(outcome, VoiceguideError):
+            click.echo(f"Error: {outcome}", err=True)
+            rows.append((ref, "-", "-", "failed"))
+        else:
+            _warn(outcome)
+            rows.append((str(outcome.audio), _length(outcome), _megabytes(outcome), "ok"))
+    width = max(len(r[0]) for r in rows)
+    click.echo(f"{'file':<{width}}  {'length':>8}  {'size':>8}  result")
+    for name, length, size, result in rows:
+        click.echo(f"{name:<{width}}  {length:>8}  {size:>8}  {result}")
+
+
+def _warn(result) -> None:
+    for warning in result.warnings:
+        click.echo(f"Warning: {result.audio.stem}: {warning}", err=True)
+
+
+def _length(result) -> str:
+    return _clock(result.timeline.duration / result.timeline.rate)
+
+
+def _megabytes(result) -> str:
+    return f"{result.audio.stat().st_size / 1e6:.1f} MB"
 
 
 build_command.name = "build"
