@@ -1,0 +1,167 @@
+"""How fast voiceguide builds, against the floor and against the obvious way.
+
+    .venv/bin/python scripts/bench.py [--runs 3] [--minutes 10 60 180] [--naive-up-to 60]
+
+For sessions of about 10, 60 and 180 minutes (the built-in routine with longer holds
+and more reps), prints side by side, as medians over --runs:
+
+- cold: `voiceguide build` with an empty speech cache, wall time;
+- warm: the same build again, the cache full;
+- floor: ffmpeg encoding PCM of the same session, at the same settings, from a file;
+- naive: pyttsx3 saving each phrase, pydub joining the session with `+=`, one export
+  (only up to --naive-up-to minutes: it grows with the square of the length);
+- the ratios cold/floor, warm/floor and naive/cold, the realtime factor (audio
+  seconds per second of building), and the peak RSS of the build process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from voiceguide import ffmpeg
+from voiceguide.build import timeline_for, voice_script
+from voiceguide.export import FORMATS
+from voiceguide.plan import Options, estimate_seconds, plan
+from voiceguide.render import master, render
+from voiceguide.routine import load_builtin
+from voiceguide.speech import open_engine
+
+ROUTINE = "hamstring-relief"
+
+
+def options_for(minutes: float) -> Options:
+    """Hold and reps that make the built-in routine last about ``minutes``."""
+    routine = load_builtin(ROUTINE)
+    reps = 2 if minutes <= 15 else 5 if minutes <= 70 else 12
+    base = estimate_seconds(plan(routine, Options(reps=reps, hold=1)))
+    holds = 3 * 2 * reps
+    hold = max(1, round((minutes * 60 - base) / holds + 1))
+    return Options(reps=reps, hold=min(hold, 600))
+
+
+def cli_args(options: Options) -> list[str]:
+    return ["--hold", str(options.hold), "--reps", str(options.reps)]
+
+
+def timed_build(options: Options, out: Path, cache: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (kB) of one `voiceguide build` in its own process."""
+    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", "-o", str(out),
+                                *cli_args(options)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"build failed with {cli_args(options)}")
+    return elapsed, usage.ru_maxrss
+
+
+def session_pcm(options: Options, path: Path) -> float:
+    """Render the session's PCM into ``path``; its length in seconds."""
+    script = plan(load_builtin(ROUTINE), options)
+    with open_engine() as engine:
+        clips = voice_script(script, engine)
+    timeline = timeline_for(script, clips)
+    from voiceguide.build import _tones
+
+    mastered = master(timeline, clips, _tones(script, timeline.rate))
+    with open(path, "wb") as f:
+        for chunk in render(timeline, mastered.sounds):
+            f.write(chunk)
+    return timeline.duration / timeline.rate
+
+
+def encode_floor(pcm: Path, out: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(ffmpeg.base_command() + ["-y", "-f", "s16le", "-ar", "22050", "-ac", "1",
+                                            "-i", str(pcm), *FORMATS["mp3"].codec, "-f", "mp3",
+                                            str(out)], check=True)
+    return time.perf_counter() - start
+
+
+NAIVE = r'''
+import sys, os, tempfile, warnings
+warnings.filterwarnings("ignore")
+from voiceguide.speech.pyttsx3_worker import prepare_espeak
+prepare_espeak()
+import pyttsx3
+from pydub import AudioSegment
+from voiceguide import ffmpeg
+from voiceguide.plan import Options, plan, Say, Tone, Wait, Hold
+from voiceguide.routine import load_builtin
+AudioSegment.converter = ffmpeg.ffmpeg_exe()
+script = plan(load_builtin("hamstring-relief"), Options(hold=float(sys.argv[1]), reps=int(sys.argv[2])))
+engine = pyttsx3.init()
+engine.setProperty("rate", 150)
+folder = tempfile.mkdtemp()
+engine.save_to_file("Ready.", os.path.join(folder, "warm-up.wav"))  # the first file comes late
+engine.runAndWait()
+session = AudioSegment.silent(0, frame_rate=22050)
+for index, step in enumerate(script.steps):
+    if isinstance(step, Say):
+        path = os.path.join(folder, f"{index}.wav")
+        engine.save_to_file(step.text, path)
+        engine.runAndWait()
+        session += AudioSegment.from_wav(path)
+    elif isinstance(step, (Wait, Hold)):
+        session += AudioSegment.silent(int(step.seconds * 1000), frame_rate=22050)
+    elif isinstance(step, Tone):
+        session += AudioSegment.silent(300, frame_rate=22050)
+session.export(sys.argv[3], format="mp3", bitrate="64k")
+'''
+
+
+def naive(options: Options, out: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", NAIVE, str(options.hold), str(options.reps), str(out)],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--runs", type=int, default=3)
+    args.add_argument("--minutes", type=float, nargs="+", default=[10, 60, 180])
+    args.add_argument("--naive-up-to", type=float, default=60)
+    opts = args.parse_args()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    print(f"voiceguide bench, commit {commit}, {os.cpu_count()} cores, medians of {opts.runs}")
+    header = (f"{'minutes':>8} {'cold s':>8} {'warm s':>8} {'floor s':>8} {'naive s':>8} "
+              f"{'cold/fl':>8} {'warm/fl':>8} {'naive/cold':>10} {'x realtime':>10} "
+              f"{'s/audio min':>11} {'RSS MB':>7}")
+    print(header)
+    for minutes in opts.minutes:
+        options = options_for(minutes)
+        with tempfile.TemporaryDirectory() as scratch:
+            work = Path(scratch)
+            audio_seconds = session_pcm(options, work / "session.pcm")
+            cold, warm, floor, slow, rss = [], [], [], [], []
+            for run in range(opts.runs):
+                cache = work / f"cache{run}"
+                seconds, peak = timed_build(options, work / "out", cache)
+                cold.append(seconds)
+                rss.append(peak)
+                seconds, peak = timed_build(options, work / "out", cache)
+                warm.append(seconds)
+                rss.append(peak)
+                floor.append(encode_floor(work / "session.pcm", work / "floor.mp3"))
+                if minutes <= opts.naive_up_to:
+                    slow.append(naive(options, work / "naive.mp3"))
+            c, w, f = (statistics.median(x) for x in (cold, warm, floor))
+            n = statistics.median(slow) if slow else float("nan")
+            print(f"{audio_seconds / 60:8.1f} {c:8.2f} {w:8.2f} {f:8.2f} {n:8.2f} {c / f:8.2f} "
+                  f"{w / f:8.2f} {n / c:10.1f} {audio_seconds / c:10.0f} "
+                  f"{c / (audio_seconds / 60):11.3f} {max(rss) / 1024:7.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
