@@ -21,6 +21,7 @@ from typing import Iterable, Mapping
 
 from voiceguide import ffmpeg
 from voiceguide.errors import ExportError
+from voiceguide.timeline import stamp
 
 MP3_QUALITY = "2"
 """LAME's VBR quality (0 best, 9 smallest). VBR, because constant bit rates at 22.05 kHz
@@ -199,8 +200,7 @@ def tag_vorbis_chapters(path: Path, fmt: Format, tags: Tags) -> None:
 
     audio = {"ogg": OggVorbis, "opus": OggOpus, "flac": FLAC}[fmt.name](str(path))
     for index, (title, start, _) in enumerate(tags.chapters):
-        hours, rest = divmod(start, 3_600_000)
-        audio[f"CHAPTER{index:03d}"] = f"{hours:02d}:{rest // 60_000:02d}:{rest % 60_000 / 1000:06.3f}"
+        audio[f"CHAPTER{index:03d}"] = stamp(start)
         audio[f"CHAPTER{index:03d}NAME"] = title
     try:
         audio.save()

@@ -191,14 +191,18 @@ def _event_json(event: Event, sec) -> dict:
     return out
 
 
+def stamp(ms: int) -> str:
+    """Milliseconds as ``HH:MM:SS.mmm``, as WebVTT and Vorbis chapters write time."""
+    hours, rest = divmod(ms, 3_600_000)
+    return f"{hours:02d}:{rest // 60_000:02d}:{rest % 60_000 / 1000:06.3f}"
+
+
 def to_webvtt(timeline: Timeline) -> str:
     """Every speech event as a WebVTT cue, for players that show subtitles."""
-    def stamp(samples: int) -> str:
-        ms = round(samples * 1000 / timeline.rate)
-        hours, rest = divmod(ms, 3_600_000)
-        return f"{hours:02d}:{rest // 60_000:02d}:{rest % 60_000 / 1000:06.3f}"
+    def at(samples: int) -> str:
+        return stamp(round(samples * 1000 / timeline.rate))
 
-    cues = [f"{stamp(e.start)} --> {stamp(e.end)}\n{e.text}"
+    cues = [f"{at(e.start)} --> {at(e.end)}\n{e.text}"
             for e in timeline.events if e.kind == "speech"]
     return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"
 
