@@ -447,3 +447,31 @@ def test_bitrate_sets_the_mp3_bitrate(tmp_path):
     from mutagen.mp3 import MP3
 
     assert MP3(tmp_path / f"{STEM}.mp3").info.bitrate == 96000
+
+
+# -- the optional neural voice ------------------------------------------------------------
+
+
+def test_piper_session_passes_the_same_timing_checks(tmp_path):
+    run = voiceguide("build", "--engine", "piper", "-o", str(tmp_path), "--hold", "4",
+                     "--reps", "1")
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path, STEM)
+    assert sheet["settings"]["engine"] == "piper"
+    assert sheet["settings"]["voice"] == "en_US-joe-medium"
+    report = audio_check.check(tmp_path / f"{STEM}.mp3", sheet)
+    assert report.problems == []
+    assert all(length(h) == 4.0 for h in holds(sheet))
+
+
+def test_piper_without_the_extra_is_bad_input_with_the_install_hint(tmp_path):
+    import subprocess
+    import sys
+
+    blocked = ("import sys; sys.modules['piper'] = None; sys.argv = ['voiceguide', 'build', "
+               f"'--engine', 'piper', '-o', {str(tmp_path / 'out')!r}]; "
+               "from voiceguide.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "pip install 'voiceguide[neural]'" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()

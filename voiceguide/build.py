@@ -38,6 +38,8 @@ class VoiceSettings:
     """Words a minute; ``None`` for the engine's calm default."""
     voice: str | None = None
     """A voice id or name from ``voiceguide voices``; ``None`` for the default."""
+    model: str | None = None
+    """A Piper ``.onnx`` voice (``engine="piper"`` only); ``None`` for the packaged one."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     container = check_format(fmt, bitrate)
     script = plan(routine, options)
     own_engine = engine is None
-    engine = engine or open_engine(voice.engine, rate=voice.rate, voice=voice.voice)
+    engine = engine or open_engine(voice.engine, rate=voice.rate, voice=voice.voice,
+                                   model=voice.model)
     speaker = CachedEngine(engine, cache, engine.identity()) if cache else engine
     try:
         clips = voice_script(script, speaker)

@@ -82,6 +82,8 @@ def voice_options(command):
         click.option("--rate", type=click.IntRange(80, 300),
                      help="Speaking rate in words a minute [default: 150]."),
         click.option("--voice", help="Voice id or name, from 'voiceguide voices'."),
+        click.option("--model", metavar="PATH", help="A Piper .onnx voice, its .onnx.json "
+                                                     "beside it (--engine piper only)."),
     ]
     return functools.reduce(lambda f, d: d(f), reversed(decorators), command)
 
@@ -185,7 +187,7 @@ def cli(debug):
 @timing_options
 @voice_options
 def build_command(routines, output_dir, jobs, fmt, bitrate, cache, subtitles, holds, reps, rest,
-                  switch, setup, countdown, chimes, halfway, engine, rate, voice):
+                  switch, setup, countdown, chimes, halfway, engine, rate, voice, model):
     """Render each ROUTINE (a YAML file, a folder of them, or a built-in name).
 
     Writes OUTPUT_DIR/NAME.mp3 and OUTPUT_DIR/NAME.timeline.json, where NAME is the
@@ -202,7 +204,7 @@ def build_command(routines, output_dir, jobs, fmt, bitrate, cache, subtitles, ho
       voiceguide build routines/ -j 2 --format m4a
     """
     options = _options(holds, reps, rest, switch, setup, countdown, chimes, halfway)
-    settings = VoiceSettings(engine=engine, rate=rate, voice=voice)
+    settings = VoiceSettings(engine=engine, rate=rate, voice=voice, model=model)
     refs = _expand(routines or (DEFAULT_ROUTINE,))
 
     def one(ref: str):
@@ -316,7 +318,7 @@ def list_command():
 @timing_options
 @voice_options
 def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, halfway, engine,
-         rate, voice):
+         rate, voice, model):
     """Print the session ROUTINE would become, as a timed table (mm:ss).
 
     Nothing is rendered. Speech lengths are estimated unless --exact is given.
@@ -330,7 +332,7 @@ def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, ha
     loaded = resolve(routine)
     script = plan(loaded, _options(holds, reps, rest, switch, setup, countdown, chimes, halfway))
     if exact:
-        with open_engine(engine, rate=rate, voice=voice) as speaker:
+        with open_engine(engine, rate=rate, voice=voice, model=model) as speaker:
             timeline = timeline_for(script, voice_script(script, speaker))
         note = "exact timing"
     else:
@@ -373,16 +375,18 @@ def validate(files):
 
 @cli.command()
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True)
+@click.option("--model", metavar="PATH", help="A Piper .onnx voice to list too (--engine piper).")
 @click.option("--language", "-l", help="Only voices whose language starts with this (e.g. en).")
-def voices(engine, language):
+def voices(engine, model, language):
     """List the voices an engine offers (use the id with --voice).
 
     \b
     Examples:
       voiceguide voices
       voiceguide voices --language en
+      voiceguide voices --engine piper
     """
-    with open_engine(engine) as speaker:
+    with open_engine(engine, model=model) as speaker:
         found = speaker.voices()
     shown = [v for v in found
              if not language or any(lang.startswith(language) for lang in v.languages)]

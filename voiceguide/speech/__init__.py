@@ -5,18 +5,25 @@ from __future__ import annotations
 from voiceguide.errors import OptionError
 from voiceguide.speech.base import Clip, Engine, VoiceInfo
 
-ENGINES = ("pyttsx3",)
+ENGINES = ("pyttsx3", "piper")
 """Engine names ``--engine`` accepts; the first is the default."""
 DEFAULT_ENGINE = ENGINES[0]
 
 
 def open_engine(name: str = DEFAULT_ENGINE, *, rate: int | None = None,
-                voice: str | None = None) -> Engine:
-    """A ready engine by name (it starts lazily, on first use)."""
+                voice: str | None = None, model: str | None = None) -> Engine:
+    """A ready engine by name (it starts lazily, on first use); ``model`` is the path of
+    a Piper ``.onnx`` voice, for the piper engine only."""
     if name == "pyttsx3":
         from voiceguide.speech.pyttsx3_engine import DEFAULT_RATE, Pyttsx3Engine
 
+        if model is not None:
+            raise OptionError("--model is for --engine piper")
         return Pyttsx3Engine(rate=rate or DEFAULT_RATE, voice=voice)
+    if name == "piper":
+        from voiceguide.speech.piper_engine import PiperEngine
+
+        return PiperEngine(rate=rate, voice=voice, model=model)
     raise OptionError(f"unknown engine '{name}'; choose one of: {', '.join(ENGINES)}")
 
 
