@@ -44,11 +44,18 @@ class Limits:
     max_sides: int = 4
     """Most sides for one exercise."""
     max_session_seconds: float = 3 * 3600.0
-    """Longest session, seconds, speech included."""
+    """Longest session, seconds, speech included (estimated). Checked when the session
+    is planned, with the options applied, before anything is voiced."""
     max_file_bytes: int = 1_000_000
-    """Largest routine file read."""
+    """Largest routine file read; only this many bytes (plus one) are ever read, so a
+    device like ``/dev/zero`` cannot fill the memory. Only regular files are read at all
+    (a pipe could block forever)."""
     max_depth: int = 10
-    """Deepest nesting of YAML collections accepted."""
+    """Deepest nesting of YAML collections accepted (a routine needs four)."""
+    max_nodes: int = 100_000
+    """Most YAML values (scalars, lists and mappings) in one file. The largest routine
+    the other limits allow has about 5,000; this bounds the memory and time spent on a
+    hostile file, and is checked while parsing, before the values are built."""
 
 
 LIMITS = Limits()

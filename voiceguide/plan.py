@@ -7,6 +7,7 @@ The timeline (:mod:`voiceguide.timeline`) gives it exact times.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 from typing import Union
@@ -173,9 +174,8 @@ def plan(routine: Routine, options: Options = Options()) -> Script:
     steps.append(Wait(TAIL, "pause"))
     script = Script(routine.name, routine.title, tuple(steps), timing,
                     options.countdown, options.chimes, options.halfway)
-    script = _fill_times(script)
     _check_length(script, routine)
-    return script
+    return _fill_times(script)
 
 
 def check_options(options: Options) -> None:
@@ -357,8 +357,8 @@ def _fill_times(script: Script) -> Script:
     """The intro's ``{minutes}``, and "About N minutes to go." at the (at most two)
     exercise ends nearest :data:`REMAINING_AT`; the other candidates are removed."""
     lengths = [_step_seconds(s) for s in script.steps]
-    total = sum(lengths)
-    elapsed = [sum(lengths[:i]) for i in range(len(lengths))]
+    elapsed = [0.0, *itertools.accumulate(lengths)]  # before each step, then the total
+    total = elapsed[-1]
     candidates = [i for i, s in enumerate(script.steps)
                   if isinstance(s, Say) and s.text == REMAINING]
     chosen = {min(candidates, key=lambda i: abs(elapsed[i] - share * total))

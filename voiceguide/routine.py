@@ -2,7 +2,14 @@
 
 The YAML is composed into nodes (never constructed as a whole), so duplicate keys,
 tags and aliases can be refused and every error can name its line. Errors are
-:class:`RoutineError` with ``path`` and ``line`` set.
+:class:`RoutineError` with ``path`` and ``line`` set, one line each, quoting the file
+only briefly and with invisible characters escaped.
+
+Hostile input is stopped early: only regular files are opened (a pipe or a device is
+refused, never read), at most :attr:`~voiceguide.model.Limits.max_file_bytes` are read,
+and the event stream is checked for tags, aliases, extra documents, depth and size
+before any node is built. Texts must have something to say and nothing invisible;
+numbers are written in plain digits (YAML 1.1 reads ``010`` as 8 and ``1:30`` as 90).
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import difflib
 import math
 import os
 import re
+import stat
+import unicodedata
 from importlib import resources
 from pathlib import Path
 
@@ -41,8 +50,35 @@ _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
 _ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TAG + "seq", _TAG + "map"}
 
+_MERGE = _TAG + "merge"
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it: a 1 MB hostile file parses in under a second
+(the pure-Python one takes twenty)."""
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+_FORMAT_ALLOWED = frozenset("\u200c\u200d\u200e\u200f\u061c")
+"""Invisible format characters that real text needs: zero-width (non-)joiners (emoji
+sequences, Persian, Indic scripts) and the left-to-right/right-to-left marks. Every
+other format character (category Cf) is refused: zero-width spaces, soft hyphens and
+word joiners make two names that look the same differ, and bidi embeddings, overrides
+and isolates (U+202A-U+202E, U+2066-U+2069) make text read differently from what is
+shown. Tag characters (U+E0020-U+E007F) are allowed for flag emoji."""
+
+_DECIMAL = re.compile(
+    r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.[0-9]+(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+"""Numbers as people write them: ``30``, ``2.5``, ``.5``. YAML 1.1 also reads ``010``
+(8, in base 8), ``0x1E``, ``0b11``, ``30_000`` and ``1:30`` (90, base 60); those are
+refused, since the number read is not always the number meant."""
+_CLOCK = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-9_]+)+(?:\.[0-9_]*)?")
+_SHOWN_CHARS = 40
+"""Longest piece of the file quoted back in a message."""
 
 
 # --- public API -----------------------------------------------------------------
@@ -62,6 +98,10 @@ def load_file(path: str | os.PathLike) -> Routine:
 def load_text(text: str, *, source: str, name: str) -> Routine:
     """Parse and validate routine YAML ``text``; ``source`` names it in errors."""
     try:
+        bad = _SURROGATE.search(text)
+        if bad:
+            raise RoutineError("the text contains an unpaired surrogate, which is not a"
+                               " character", line=text.count("\n", 0, bad.start()) + 1)
         return _routine(_compose(text), name=name, source=source)
     except RoutineError as err:
         err.path = source
@@ -106,20 +146,36 @@ def _builtins_hint() -> str:
 
 
 def _read_text(path: Path) -> str:
-    """The file's text, refusing folders, huge, binary and non-UTF-8 files."""
+    """The file's text, refusing folders, pipes, devices, huge, binary and non-UTF-8
+    files. At most :attr:`~voiceguide.model.Limits.max_file_bytes` + 1 bytes are read."""
     if path.is_dir():
         raise RoutineError("this is a folder, not a routine file")
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        with path.open("rb") as file:
-            data = file.read(LIMITS.max_file_bytes + 1)
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+        fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise RoutineError("file not found") from None
-    except OSError as err:
-        raise RoutineError(f"could not read the file: {err.strerror or err}") from None
+    except (OSError, ValueError) as err:
+        raise RoutineError(f"could not read the file: {_os_reason(err)}") from None
+    with open(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise RoutineError("this is a folder, not a routine file")
+        if not stat.S_ISREG(mode):
+            raise RoutineError("this is not a regular file (a pipe, device or socket);"
+                               " give the path of a YAML file")
+        try:
+            data = file.read(LIMITS.max_file_bytes + 1)
+        except OSError as err:
+            raise RoutineError(f"could not read the file: {_os_reason(err)}") from None
     if len(data) > LIMITS.max_file_bytes:
         raise RoutineError(
             f"the file is too large; a routine file can be at most {LIMITS.max_file_bytes:,} bytes"
         )
+    wide = _wide_encoding(data)
+    if wide:
+        raise RoutineError(f"the file is saved as {wide} text; save it as UTF-8")
     if b"\0" in data:
         raise RoutineError("this is a binary file, not a YAML text file")
     data = data.removeprefix(codecs.BOM_UTF8)
@@ -130,40 +186,82 @@ def _read_text(path: Path) -> str:
         raise RoutineError("the file is not UTF-8 text; save it as UTF-8", line=line) from None
 
 
+def _os_reason(err: Exception) -> str:
+    return getattr(err, "strerror", None) or str(err)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when ``data`` looks like text in one of them (by its byte
+    order mark, or ASCII with every other byte zero), else None."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    head = data[:200]
+    if len(head) >= 4 and (not any(head[0::2]) or not any(head[1::2])) and any(head):
+        return "UTF-16"
+    return None
+
+
 def _compose(text: str) -> Node | None:
     """The YAML node tree of ``text`` (None when empty), after the safety checks."""
     try:
         _check_events(text)
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.reader.ReaderError as err:
-        line = text.count("\n", 0, err.position) + 1
+        # libyaml counts the position in UTF-8 bytes, PyYAML in characters.
+        before = (text.encode("utf-8")[: err.position].decode("utf-8", "replace")
+                  if _LOADER is not yaml.SafeLoader else text[: err.position])
         raise RoutineError(
-            "the file contains an invisible control character, which is not allowed", line=line
+            "the file contains an invisible control character, which is not allowed",
+            line=before.count("\n") + 1,
         ) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
-        lines = text.splitlines()
-        hint = ""
-        if line and line <= len(lines) and "\t" in lines[line - 1]:
-            hint = "; indent with spaces, not tabs"
-        elif line and line <= len(lines) and "{" in lines[line - 1]:
-            hint = "; text with {side} or {minutes} in it needs quotes, e.g. '{side} leg'"
-        raise RoutineError(f"YAML syntax error: {err.problem or err.context}{hint}",
+        if "maximum nesting depth" in str(err.problem):  # libyaml's own bound
+            raise RoutineError(
+                f"the file is nested too deeply (more than {LIMITS.max_depth} levels)",
+                line=line,
+            ) from None
+        problem = _shown(err.problem or err.context or "not valid YAML", 80)
+        raise RoutineError(f"YAML syntax error: {problem}{_syntax_hint(text, line, problem)}",
                            line=line) from None
     except yaml.YAMLError as err:
-        raise RoutineError(f"YAML syntax error: {err}") from None
+        raise RoutineError(f"YAML syntax error: {_shown(str(err), 80)}") from None
+
+
+def _syntax_hint(text: str, line: int | None, problem: str) -> str:
+    """A likely cause of a syntax error, from the text of its line."""
+    lines = text.splitlines()
+    if not line or line > len(lines):
+        return ""
+    here = lines[line - 1]
+    if "\t" in here:
+        return "; indent with spaces, not tabs"
+    if "{" in here:
+        return "; text with {side} or {minutes} in it needs quotes, e.g. '{side} leg'"
+    body = here.strip().removeprefix("- ")
+    if len(body.split(": ", 1)[0]) > 1024 and ": " in body:
+        return "; a key can be at most 1024 characters long"
+    if "mapping values are not allowed" in problem:
+        if body.count(": ") + body.endswith(":") >= 2:
+            return "; text with ': ' in it needs quotes, e.g. 'Tip: breathe out'"
+        return "; check the indentation of this line and the one before"
+    return ""
 
 
 def _check_events(text: str) -> None:
-    """Refuse extra documents, aliases, non-standard tags and deep nesting.
+    """Refuse extra documents, aliases, non-standard tags, deep nesting and too many
+    values.
 
-    Works on the event stream, which needs no recursion, so it runs before the
-    (recursive) composer ever sees a deeply nested or hostile file.
+    Works on the event stream, which needs no recursion and holds nothing, so it runs
+    before the (recursive) composer ever sees a deeply nested, huge or hostile file.
     """
     depth = 0
     documents = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    nodes = 0
+    for event in yaml.parse(text, Loader=_LOADER):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
@@ -173,13 +271,21 @@ def _check_events(text: str) -> None:
                 )
         elif isinstance(event, yaml.AliasEvent):
             raise RoutineError(
-                f"YAML aliases like '*{event.anchor}' are not allowed;"
+                f"YAML aliases like '*{_shown(event.anchor)}' are not allowed;"
                 " write the value out in full",
                 line=line,
             )
         elif isinstance(event, yaml.NodeEvent) and event.tag not in (None, *_ALLOWED_TAGS):
             tag = event.tag.replace(_TAG, "!!", 1)
-            raise RoutineError(f"YAML tags like '{tag}' are not allowed", line=line)
+            raise RoutineError(f"YAML tags like '{_shown(tag)}' are not allowed", line=line)
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > LIMITS.max_nodes:
+                raise RoutineError(
+                    f"the file holds too many values (more than {LIMITS.max_nodes:,});"
+                    " this is not a routine",
+                    line=line,
+                )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > LIMITS.max_depth:
@@ -189,6 +295,13 @@ def _check_events(text: str) -> None:
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+def _shown(value: str, limit: int = _SHOWN_CHARS) -> str:
+    """``value`` as quoted back in a message: one line, invisible characters escaped
+    (``\\n``, ``\\u202e``), at most ``limit`` characters."""
+    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in value[: limit + 1])
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
 # --- node helpers ---------------------------------------------------------------
@@ -223,10 +336,16 @@ def _items(node: MappingNode, where: str) -> dict[str, tuple[Node, Node]]:
     for key, value in node.value:
         if not isinstance(key, ScalarNode):
             raise RoutineError(f"a key{where} should be a word, not {_kind(key)}", line=_line(key))
+        if key.tag == _MERGE:
+            raise RoutineError(f"YAML merge keys ('<<'){where} are not allowed;"
+                               " write the keys out in full", line=_line(key))
+        if not key.value.strip():
+            raise RoutineError(f"a key{where} is empty", line=_line(key))
         if key.value in items:
             first = _line(items[key.value][0])
             raise RoutineError(
-                f"duplicate key '{key.value}'{where} (first at line {first})", line=_line(key)
+                f"duplicate key '{_shown(key.value)}'{where} (first at line {first})",
+                line=_line(key),
             )
         items[key.value] = (key, value)
     return items
@@ -236,9 +355,9 @@ def _check_keys(items: dict[str, tuple[Node, Node]], valid: tuple[str, ...], whe
     """Refuse keys not in ``valid``, suggesting the nearest valid one."""
     for name, (key, _) in items.items():
         if name not in valid:
-            close = difflib.get_close_matches(name, valid, n=1)
+            close = difflib.get_close_matches(name[:100], valid, n=1)
             hint = f"did you mean '{close[0]}'?" if close else "valid keys are " + ", ".join(valid)
-            raise RoutineError(f"unknown key '{name}'{where}; {hint}", line=_line(key))
+            raise RoutineError(f"unknown key '{_shown(name)}'{where}; {hint}", line=_line(key))
 
 
 def _require(items: dict, key: str, owner: Node, what: str) -> Node:
@@ -248,9 +367,13 @@ def _require(items: dict, key: str, owner: Node, what: str) -> Node:
 
 
 def _text(node: Node, key: str, where: str, placeholders: tuple[str, ...] = ()) -> str:
-    """A text value: stripped, whitespace collapsed, bounded, placeholders checked."""
+    """A text value: stripped, whitespace collapsed, bounded, placeholders checked,
+    something to say in it, nothing invisible."""
     if _kind(node) != "text":
-        raise _type_error(node, key, where, "text")
+        error = _type_error(node, key, where, "text")
+        if _kind(node) in ("a number", "true/false"):
+            error.message += f"; put it in quotes: '{_shown(node.value)}'"
+        raise error
     if _CONTROL.search(node.value):
         raise RoutineError(
             f"'{key}'{where} contains an invisible control character, which is not allowed",
@@ -265,50 +388,111 @@ def _text(node: Node, key: str, where: str, placeholders: tuple[str, ...] = ()) 
             f" ({len(text)} characters; at most {LIMITS.max_text_chars})",
             line=_line(node),
         )
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise RoutineError(
+                f"'{key}'{where} contains an unpaired surrogate ({ascii(char)[1:-1]}),"
+                " which is not a character", line=_line(node))
+        if (category == "Cf" and char not in _FORMAT_ALLOWED
+                and not "\U000e0020" <= char <= "\U000e007f"):
+            raise RoutineError(
+                f"'{key}'{where} contains an invisible character (U+{ord(char):04X}),"
+                " which is not allowed", line=_line(node))
+    text = unicodedata.normalize("NFC", text)
     for found in _PLACEHOLDER.findall(text):
         if found not in placeholders:
             usable = " and ".join(f"'{p}'" for p in placeholders) or "no placeholders"
+            bare = "{" + found[1:-1].strip().casefold() + "}"
+            meant = [p for p in placeholders if p.casefold() == bare]
+            hint = f"; write it as '{meant[0]}'" if meant else f"; {usable} can be used there"
             raise RoutineError(
-                f"unknown placeholder '{found}' in '{key}'{where}; {usable} can be used there",
+                f"unknown placeholder '{_shown(found)}' in '{key}'{where}{hint}",
                 line=_line(node),
             )
+    if "{{" in text or "}}" in text:
+        example = f"'{placeholders[0]}'" if placeholders else "no braces at all"
+        raise RoutineError(f"'{key}'{where} has doubled braces; write placeholders with single"
+                           f" braces, like {example}", line=_line(node))
     if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
         raise RoutineError(
             f"'{key}'{where} has a '{{' or '}}' without its partner", line=_line(node)
         )
+    if not any(char.isalnum() for char in text):  # a placeholder left here is a word
+        raise RoutineError(f"'{key}'{where} has no letters or digits, so nothing to say",
+                           line=_line(node))
     return text
 
 
-def _number(node: Node, key: str, where: str, expected: str) -> int | float:
-    if _kind(node) != "a number":
-        raise _type_error(node, key, where, expected)
+def _number(node: Node, key: str, where: str, expected: str, example: str) -> int | float:
+    """A number as a person writes it (see :data:`_DECIMAL`), with a hint when it is
+    written some other way."""
+    kind = _kind(node)
+    plain = isinstance(node, ScalarNode) and not node.style
+    if kind in ("a number", "text") and plain and _CLOCK.fullmatch(node.value):
+        raise RoutineError(
+            f"'{key}'{where} should be {expected}, not a time like {_shown(node.value)}"
+            + _clock_hint(node.value, expected),
+            line=_line(node),
+        )
+    if kind != "a number":
+        error = _type_error(node, key, where, expected)
+        if kind == "text" and node.style and _DECIMAL.fullmatch(node.value.strip()):
+            error.message += "; write it without quotes"
+        elif kind == "text" and re.match(r"[-+.]?[0-9]", node.value):
+            error.message += f"; write just the number, in plain digits, like {example}"
+        raise error
+    if re.match(r"[-+]?0[0-9_]", node.value):
+        raise RoutineError(f"'{key}'{where} should be written without leading zeros,"
+                           f" got {_shown(node.value)}", line=_line(node))
+    if not _DECIMAL.fullmatch(node.value) and re.match(r"[-+.]?[0-9]", node.value):
+        raise RoutineError(f"'{key}'{where} should be written in plain digits, like {example},"
+                           f" got {_shown(node.value)}", line=_line(node))
     try:
         return yaml.constructor.SafeConstructor().construct_object(node)
-    except (ValueError, yaml.YAMLError):  # e.g. an explicit "!!int abc"
+    except (ValueError, yaml.YAMLError):  # e.g. an explicit "!!int 2.5"
+        if _DECIMAL.fullmatch(node.value):  # more digits than int() takes: huge
+            return float(node.value)
         raise RoutineError(f"'{key}'{where} is not a valid number", line=_line(node)) from None
+
+
+def _clock_hint(value: str, expected: str) -> str:
+    """"; write 90" for a duration written as minutes:seconds like 1:30."""
+    if "seconds" not in expected:
+        return ""
+    sign = -1 if value.startswith("-") else 1
+    try:
+        seconds = 0.0
+        for part in value.replace("_", "").lstrip("+-").split(":"):
+            seconds = seconds * 60 + float(part)
+    except ValueError:
+        return ""
+    seconds *= sign
+    return f"; write {seconds:g}" if math.isfinite(seconds) and seconds < 1e9 else ""
 
 
 def _duration(node: Node, key: str, where: str) -> float:
     """A hold, rest, switch or setup time in seconds, within the limits."""
     maximum = LIMITS.max_hold if key == "hold" else LIMITS.max_pause
-    seconds = _number(node, key, where, "a number of seconds")
+    seconds = _number(node, key, where, "a number of seconds", "30 or 2.5")
     if not (math.isfinite(seconds) and LIMITS.min_duration <= seconds <= maximum):
         raise RoutineError(
             f"'{key}'{where} must be between {LIMITS.min_duration:g} and {maximum:g} seconds,"
-            f" got {node.value}",
+            f" got {_shown(node.value)}",
             line=_line(node),
         )
     if not on_step(seconds):
-        raise RoutineError(f"'{key}'{where} goes in tenths of a second, got {node.value}",
-                           line=_line(node))
+        raise RoutineError(f"'{key}'{where} goes in tenths of a second,"
+                           f" got {_shown(node.value)}", line=_line(node))
     return seconds
 
 
 def _reps(node: Node, where: str) -> int:
-    reps = _number(node, "reps", where, "a whole number")
+    reps = _number(node, "reps", where, "a whole number", "2")
     if isinstance(reps, float) or not 1 <= reps <= LIMITS.max_reps:
         raise RoutineError(
-            f"'reps'{where} must be a whole number from 1 to {LIMITS.max_reps}, got {node.value}",
+            f"'reps'{where} must be a whole number from 1 to {LIMITS.max_reps},"
+            f" got {_shown(node.value)}",
             line=_line(node),
         )
     return reps
@@ -358,11 +542,13 @@ def _routine(root: Node | None, *, name: str, source: str) -> Routine:
             allowed = (MINUTES_PLACEHOLDER,) if key == "intro" else ()
             texts[key] = _text(items[key][1], key, "", allowed)
 
+    defaults = _defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING
+    exercises = _exercises(exercises_node)
     return Routine(
         name=name,
         title=title,
-        exercises=_exercises(exercises_node),
-        defaults=_defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING,
+        exercises=exercises,
+        defaults=defaults,
         source=source,
         **texts,
     )
@@ -380,14 +566,15 @@ def _exercises(node: Node) -> tuple[Exercise, ...]:
     items = _list(node, "exercises", "", LIMITS.max_exercises, "a list of exercises")
     if not items:
         raise RoutineError("'exercises' is empty; a routine needs at least one", line=_line(node))
-    exercises = []
+    exercises: list[Exercise] = []
     first_line: dict[str, int] = {}
     for number, item in enumerate(items, start=1):
         exercise = _exercise(item, number)
         folded = exercise.name.casefold()
         if folded in first_line:
             raise RoutineError(
-                f"two exercises are named '{exercise.name}' (first at line {first_line[folded]})",
+                f"two exercises are named '{_shown(exercise.name)}'"
+                f" (first at line {first_line[folded]})",
                 line=exercise.line,
             )
         first_line[folded] = exercise.line
@@ -406,17 +593,17 @@ def _exercise(node: Node, number: int) -> Exercise:
     items = _items(node, where)
     name = _text(items["name"][1], "name", where) if "name" in items else None
     if name is not None:
-        where = f" in exercise '{name}'"
+        where = f" in exercise '{_shown(name)}'"
     _check_keys(items, EXERCISE_KEYS, where)
     _require(items, "name", node, f"exercise {number}")
-    _require(items, "instructions", node, f"exercise '{name}'")
+    _require(items, "instructions", node, f"exercise '{_shown(name)}'")
     sides = _sides(items["sides"][1], where) if "sides" in items else ()
 
     def exercise_text(text_node: Node, key: str) -> str:
         text = _text(text_node, key, where, (SIDE_PLACEHOLDER,))
         if not sides and SIDE_PLACEHOLDER in text:
             raise RoutineError(
-                f"'{SIDE_PLACEHOLDER}' used but exercise '{name}' has no sides",
+                f"'{SIDE_PLACEHOLDER}' used but exercise '{_shown(name)}' has no sides",
                 line=_line(text_node),
             )
         return text
@@ -463,6 +650,7 @@ def _sides(node: Node, where: str) -> tuple[str, ...]:
     for text_node in texts:
         side = _text(text_node, "sides", where)
         if side.casefold() in (s.casefold() for s in sides):
-            raise RoutineError(f"side '{side}'{where} is listed twice", line=_line(text_node))
+            raise RoutineError(f"side '{_shown(side)}'{where} is listed twice",
+                               line=_line(text_node))
         sides.append(side)
     return tuple(sides)

@@ -1,0 +1,415 @@
+"""Hostile and hand-made routine files, run through the real command line.
+
+Every file here is written to ``tmp_path`` and given to both ``voiceguide validate FILE``
+and ``voiceguide build FILE -o OUT`` in a fresh process. The rule for bad input (the
+project's issue): exit status 2, one or two lines on stderr naming the file (and the
+line, where there is one), nothing written to the output folder, never a traceback.
+Object-constructing YAML tags are refused and never run.
+
+``tests/test_routine.py`` holds the table of everyday mistakes, checked in-process;
+this file goes further: what a person typing YAML by hand gets wrong in ways YAML does
+not (``1:30`` is 90, ``010`` is 8, ``yes`` is true), what an attacker sends (tags,
+aliases, huge, deep, endless files), and what the file system hands over (pipes,
+devices, loops). The decisions it pins:
+
+- Numbers are written in plain digits (``30``, ``2.5``, ``.5``). YAML 1.1 reads ``010``
+  as 8, ``1:30`` as 90 (but ``0:30`` as text), ``0x1E`` as 30: all refused, with a hint.
+- ``reps: 1.0`` is refused: reps are whole numbers, written as such.
+- Invisible format characters (zero-width space U+200B, bidi overrides like U+202E,
+  soft hyphen...) are refused in every text; the joiners emoji and many scripts need
+  (U+200C, U+200D) and the direction marks (U+200E, U+200F) are fine.
+- A text must have a letter or a digit in it: "..." says nothing.
+- ``%s`` and ``%(side)s`` are plain text (nothing is %-formatted); ``{0}``, ``{ side }``
+  and ``{{side}}`` are refused, the last two pointing to ``{side}``.
+- Only regular files are read: a pipe or a device (``/dev/zero``) is refused at once.
+- UTF-8 with a byte order mark is fine; UTF-16 and UTF-32 are refused with "save it as
+  UTF-8".
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Union
+
+import pytest
+
+from conftest import voiceguide
+from voiceguide.model import LIMITS
+from voiceguide.plan import plan
+from voiceguide.routine import load_file
+
+# One exercise with sides: line 3 is the exercise, line 5 its instructions, line 6 its hold.
+VALID = """\
+title: Test routine
+exercises:
+  - name: Lying stretch
+    sides: [right, left]
+    instructions: Lift your {side} leg.
+    hold: 20
+"""
+
+
+def with_hold(value: str) -> str:
+    return VALID.replace("hold: 20", f"hold: {value}")
+
+
+def with_name(value: str) -> str:
+    return VALID.replace("name: Lying stretch", f"name: {value}")
+
+
+BILLION_LAUGHS = "\n".join(
+    ["title: Laughs", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+    + ["exercises: *i", ""]
+)
+
+Content = Union[str, bytes, Callable[[Path], Path]]
+
+
+def make(tmp_path: Path, content: Content) -> Path:
+    if callable(content):
+        return content(tmp_path)
+    path = tmp_path / "routine.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+    return path
+
+
+def symlink_loop(tmp_path: Path) -> Path:
+    path = tmp_path / "loop.yaml"
+    path.symlink_to(path.name)
+    return path
+
+
+def folder(tmp_path: Path) -> Path:
+    path = tmp_path / "x.yaml"
+    path.mkdir()
+    return path
+
+
+def dev_zero(tmp_path: Path) -> Path:
+    return Path("/dev/zero")
+
+
+def symlink_to_dev_zero(tmp_path: Path) -> Path:
+    path = tmp_path / "zero.yaml"
+    path.symlink_to("/dev/zero")
+    return path
+
+
+posix = pytest.mark.skipif(os.name != "posix", reason="needs POSIX file types")
+
+# name: (content, line, phrase). content is the file's text (written as UTF-8), its bytes,
+# or a function that makes the file and returns its path; line is the line the message
+# must name (None where there is none); phrase is a piece of the message.
+BAD = {
+    # --- YAML that builds objects, shares values, or hides more than one document ----------
+    "python object/apply tag": (
+        VALID + "intro: !!python/object/apply:os.system ['touch pwned']\n",
+        7, "YAML tags like '!!python/object/apply:os.system' are not allowed"),
+    "python name tag as key": (
+        "!!python/name:os.system : 1\n" + VALID, 1, "YAML tags like '!!python/name:os.system'"),
+    "python tag via %TAG directive": (
+        "%TAG !p! tag:yaml.org,2002:python/object/apply:\n---\n" + VALID
+        + "intro: !p!os.system ['touch pwned']\n",
+        9, "YAML tags like '!!python/object/apply:os.system' are not allowed"),
+    "binary tag": (VALID + "outro: !!binary aGVsbG8=\n", 7, "YAML tags like '!!binary'"),
+    "omap tag": (VALID.replace("sides: [right, left]", "sides: !!omap [{a: 1}]"), 4, "'!!omap'"),
+    "set tag as sides": (VALID.replace("[right, left]", "!!set {right, left}"), 4, "'!!set'"),
+    "custom include tag": (VALID + "outro: !include other.yaml\n", 7, "YAML tags like '!include'"),
+    "tag with an escaped newline": (
+        VALID + "outro: !<tag:%0Aevil> x\n", 7, "YAML tags like 'tag:\\nevil' are not allowed"),
+    "billion laughs": (BILLION_LAUGHS, 3, "YAML aliases like '*a' are not allowed"),
+    "merge key with alias": (
+        "base: &base {hold: 30}\n" + VALID + "    <<: *base\n", 8, "YAML aliases like '*base'"),
+    "merge key inline": (
+        VALID + "    <<: {reps: 3}\n", 7, "YAML merge keys ('<<') in exercise 1 are not allowed"),
+    "two documents": ("---\n" + VALID + "---\n" + VALID, 8, "more than one YAML document"),
+    "document end then more": (VALID + "...\ntitle: again\n", 8, "YAML syntax error"),
+    "YAML 2.0 directive": ("%YAML 2.0\n---\n" + VALID, 1, "YAML syntax error"),
+    # --- keys that are not words ------------------------------------------------------------
+    "complex key a list": ("? [a, b]\n: 1\n" + VALID, 1, "a key should be a word, not a list"),
+    "complex key a mapping": (
+        VALID + "    ? {a: 1}\n    : 2\n", 7,
+        "a key in exercise 1 should be a word, not a mapping"),
+    "empty key": ("? \n: 1\n" + VALID, 1, "a key is empty"),
+    "null key": ("~: 1\n" + VALID, 1, "unknown key '~'"),
+    "integer key": (VALID + "    1: one\n", 7, "unknown key '1' in exercise 'Lying stretch'"),
+    "key with a newline in it": (VALID + '"hold\\nme": 1\n', 7, "unknown key 'hold\\nme'"),
+    "key with a bidi override": (
+        VALID + '"\\u202eloh": 1\n', 7, "unknown key '\\u202eloh'"),
+    "key longer than 1024 characters": (
+        VALID + "k" * 5000 + ": 1\n", 7, "a key can be at most 1024 characters long"),
+    # --- booleans, numbers and times as YAML 1.1 reads them ---------------------------------
+    "name yes": (with_name("yes"), 3, "'name' in exercise 1 should be text, not true/false; "
+                                      "put it in quotes: 'yes'"),
+    "sides on/off": (VALID.replace("[right, left]", "[on, off]"), 4,
+                     "'sides' in exercise 'Lying stretch' should be text, not true/false"),
+    "title no": (VALID.replace("title: Test routine", "title: no"), 1, "put it in quotes"),
+    "name a number": (with_name("3"), 3, "should be text, not a number; put it in quotes: '3'"),
+    "hold 1e309": (with_hold("1e309"), 6, "write just the number, in plain digits"),
+    "hold 1.0e+309 (infinite)": (with_hold("1.0e+309"), 6, "must be between 0.1 and 600 seconds"),
+    "hold hexadecimal": (with_hold("0x1E"), 6, "should be written in plain digits, like 30 or 2.5,"
+                                               " got 0x1E"),
+    "hold octal": (with_hold("010"), 6, "should be written without leading zeros, got 010"),
+    "hold binary": (with_hold("0b11110"), 6, "plain digits"),
+    "hold with underscores": (with_hold("30_000"), 6, "plain digits"),
+    "hold sexagesimal 1:30": (with_hold("1:30"), 6, "should be a number of seconds, not a time "
+                                                    "like 1:30; write 90"),
+    "hold 0:30 (text to YAML)": (with_hold("0:30"), 6, "not a time like 0:30; write 30"),
+    "hold with a unit": (with_hold("30s"), 6, "should be a number of seconds, not text; write "
+                                              "just the number"),
+    "hold 100,000 digits": (with_hold("9" * 100_000), 6, "must be between 0.1 and 600 seconds, got "
+                                                         "99999"),
+    "reps true": (with_hold("20\n    reps: true"), 7, "'reps' in exercise 'Lying stretch' should be"
+                                                     " a whole number, not true/false"),
+    "reps 1.0": (with_hold("20\n    reps: 1.0"), 7, "must be a whole number from 1 to 20, got 1.0"),
+    "reps 1:30": (with_hold("20\n    reps: 1:30"), 7, "should be a whole number, not a time"),
+    # --- texts with nothing to say, or hiding something --------------------------------------
+    "empty intro": (VALID + 'intro: ""\n', 7, "'intro' is empty"),
+    "whitespace-only side": (VALID.replace("[right, left]", '[right, "\\t \\u3000 "]'), 4,
+                             "'sides' in exercise 'Lying stretch' is empty"),
+    "punctuation-only instruction": (VALID.replace("Lift your {side} leg.", '"?!... —"'), 5,
+                                     "has no letters or digits, so nothing to say"),
+    "emoji-only name": (with_name('"🧘"'), 3, "'name' in exercise 1 has no letters or digits"),
+    "zero-width space in name": (with_name('"Lying\\u200bstretch"'), 3,
+                                 "'name' in exercise 1 contains an invisible character (U+200B)"),
+    "bidi override in name": (with_name('"Lying \\u202estretch"'), 3,
+                              "contains an invisible character (U+202E)"),
+    "bidi isolate in a cue": (VALID + '    cues: ["Breathe \\u2066out"]\n', 7, "(U+2066)"),
+    "soft hyphen in title": (VALID.replace("Test routine", '"Stretch\\u00ading"'), 1, "(U+00AD)"),
+    "lone surrogate escape": (VALID.replace("Test routine", '"\\ud800"'), 1, "YAML syntax error"),
+    "escaped NUL in text": (VALID.replace("Test routine", '"A\\0B"'), 1,
+                            "'title' contains an invisible control character"),
+    "escaped line separator in key": (
+        VALID + '"a\\u2028b": 1\n', 7, "unknown key 'a\\u2028b'"),
+    # --- placeholders ------------------------------------------------------------------------
+    "{side} in intro": (VALID + "intro: Use your {side} leg.\n", 7, "unknown placeholder '{side}'"
+                                                                   " in 'intro'"),
+    "{minutes} in an exercise": (VALID.replace("Lift your {side} leg.", "'Lift for {minutes}.'"), 5,
+                                 "unknown placeholder '{minutes}' in 'instructions'"),
+    "{ side } with spaces": (VALID.replace("{side} leg", "{ side } leg"), 5,
+                             "unknown placeholder '{ side }' in 'instructions' in exercise "
+                             "'Lying stretch'; write it as '{side}'"),
+    "{Side} capitalised": (VALID.replace("{side} leg", "{Side} leg"), 5, "write it as '{side}'"),
+    "{{side}}": (VALID.replace("{side} leg", "{{side}} leg"), 5,
+                 "has doubled braces; write placeholders with single braces, like '{side}'"),
+    "{0} format field": (VALID.replace("{side} leg", "{0} leg"), 5, "unknown placeholder '{0}'"),
+    "attribute lookup": (VALID + "intro: '{minutes.__class__}'\n", 7,
+                         "unknown placeholder '{minutes.__class__}'"),
+    # --- what people type --------------------------------------------------------------------
+    "colon in a name": (with_name("Wall: the easy one"), 3,
+                        "text with ': ' in it needs quotes"),
+    "tab indentation": (VALID.replace("    hold: 20", "\thold: 20"), 6, "indent with spaces"),
+    "unquoted {side} first": (VALID.replace("Lift your {side} leg.", "{side} leg up."), 5,
+                              "needs quotes"),
+    # --- sizes ---------------------------------------------------------------------------------
+    "2 MB file": (VALID + ("# padding\n" * 200_000), None, "the file is too large"),
+    "10,000 exercises": (
+        "title: A\nexercises:\n" + "".join(f"  - {{name: E{i}, instructions: Go.}}\n"
+                                           for i in range(10_000)),
+        3 + LIMITS.max_exercises, "'exercises' has 10000 items; at most 50 are allowed"),
+    "100,000 nested flow lists": ("title: " + "[" * 100_000 + "]" * 100_000 + "\n" + VALID[20:],
+                                  1, "nested too deeply"),
+    "500 nested block lists": ("outro:\n" + "".join("  " * i + "-\n" for i in range(500)),
+                               1 + LIMITS.max_depth, "nested too deeply"),
+    "100,000 nested one-line lists": ("- " * 100_000 + "x\n", 1, "nested too deeply"),
+    "900,000 values": ("title: A\noutro: [" + "a," * 450_000 + "a]\n", 2,
+                       "the file holds too many values (more than 100,000)"),
+    "40,000 keys": ("title: A\n" + "".join(f"k{i}: 1\n" for i in range(40_000)), 2,
+                    "unknown key 'k0'"),
+    "900 KB title on one line": ("title: " + "word " * 180_000 + "\n" + VALID[20:], 1,
+                                 "'title' is too long (899999 characters; at most 1000)"),
+    # --- bytes ---------------------------------------------------------------------------------
+    "UTF-16 with BOM": (VALID.encode("utf-16"), None, "saved as UTF-16 text; save it as UTF-8"),
+    "UTF-16 without BOM": (VALID.encode("utf-16-le"), None, "saved as UTF-16 text"),
+    "UTF-32 with BOM": (VALID.encode("utf-32"), None, "saved as UTF-32 text"),
+    "NUL byte in the middle": (VALID.encode().replace(b"Lying", b"Ly\0ing"), None, "binary file"),
+    "raw C1 control": (VALID.replace("Test routine", "Test\x9broutine"), 1,
+                       "invisible control character"),
+    "raw noncharacter U+FFFE": (VALID + "outro: caf\ufffe\n", 7, "invisible control character"),
+    "Windows-1252 quotes": (VALID.encode() + b"outro: \x93Done\x94\n", 7, "not UTF-8"),
+    # --- what the file system hands over ----------------------------------------------------
+    "folder named x.yaml": (folder, None, "folder"),
+    "symlink loop": pytest.param(symlink_loop, None, "could not read the file", marks=posix),
+    "named pipe": pytest.param(fifo, None, "this is not a regular file", marks=posix),
+    "/dev/zero": pytest.param(dev_zero, None, "this is not a regular file", marks=posix),
+    "symlink to /dev/zero": pytest.param(symlink_to_dev_zero, None, "not a regular file",
+                                         marks=posix),
+}
+
+
+def _params():
+    for name, case in BAD.items():
+        if hasattr(case, "marks"):  # already a pytest.param
+            yield pytest.param(*case.values, id=name, marks=case.marks)
+        else:
+            yield pytest.param(*case, id=name)
+
+
+def assert_refused(run, path: Path, line: int | None, phrase: str) -> None:
+    """Exit 2, one or two lines naming the file (and line), the phrase, no traceback."""
+    lines = run.stderr.splitlines()
+    assert run.code == 2, run.stderr
+    assert 1 <= len(lines) <= 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert str(path) in run.stderr
+    where = f"{path}:{line}: " if line else f"{path}: "
+    assert where in run.stderr, run.stderr
+    assert phrase in run.stderr, run.stderr
+    assert len(run.stderr) < 500, "messages quote the file briefly"
+
+
+@pytest.mark.parametrize("content, line, phrase", list(_params()))
+def test_refused_cleanly_by_validate_and_build(tmp_path, content, line, phrase):
+    path = make(tmp_path, content)
+    out = tmp_path / "out"
+    with ThreadPoolExecutor(2) as pool:  # two processes at once: half the wait
+        # The timeouts only catch a hang (a pipe read forever): they time nothing.
+        checking = pool.submit(voiceguide, "validate", str(path), timeout=60)
+        building = pool.submit(voiceguide, "build", str(path), "-o", str(out), timeout=60)
+        checked, built = checking.result(), building.result()
+    assert_refused(checked, path, line, phrase)
+    assert_refused(built, path, line, phrase)
+    assert checked.stdout == ""
+    assert not out.exists(), "nothing may be written for bad input"
+    assert not (tmp_path / "pwned").exists() and not (Path.cwd() / "pwned").exists()
+
+
+def test_python_tags_are_never_run(tmp_path):
+    """The payload would create a file if any YAML constructor ran it."""
+    target = tmp_path / "pwned"
+    payload = f"!!python/object/apply:builtins.open [{str(target)!r}, 'w']"
+    path = make(tmp_path, VALID.replace("title: Test routine", f"title: {payload}"))
+    assert_refused(voiceguide("validate", str(path)), path, 1, "are not allowed")
+    assert not target.exists()
+
+
+def test_a_session_over_three_hours_is_refused_before_any_synthesis(tmp_path):
+    """Ten exercises of twenty 600-second holds a side: about 68 hours. Refused by
+    planning, which comes before the engine is opened or the folder made: no phrase
+    reaches the speech cache."""
+    text = "title: Long\nexercises:\n" + "".join(
+        f"  - {{name: E{i}, sides: [a, b], instructions: Go., hold: 600, reps: 20}}\n"
+        for i in range(10))
+    path = make(tmp_path, text)
+    out = tmp_path / "out"
+    cache = tmp_path / "cache"
+    for args in (["validate", str(path)], ["build", str(path), "-o", str(out)]):
+        run = voiceguide(*args, timeout=60, env={"VOICEGUIDE_CACHE_DIR": str(cache)})
+        assert_refused(run, path, None, "more than the 3-hour limit")
+    assert not out.exists() and not cache.exists()
+
+
+def _largest_routine() -> str:
+    """Everything at its limit: 50 exercises, 4 sides, 20 reps, 30 instructions and 30
+    cues each, 0.1-second holds (so only the speech makes it too long)."""
+    texts = ", ".join(f"Step {j}." for j in range(LIMITS.max_texts))
+    return "title: Largest\nexercises:\n" + "".join(
+        f"  - {{name: E{i}, sides: [a, b, c, d], instructions: [{texts}], cues: [{texts}],"
+        f" hold: 0.1, rest: 0.1, switch: 0.1, setup: 0.1, reps: {LIMITS.max_reps}}}\n"
+        for i in range(LIMITS.max_exercises))
+
+
+def test_the_largest_routine_the_limits_allow_is_refused_not_hung(tmp_path):
+    # Regression: plan() summed every prefix of the steps (quadratic) before checking
+    # the length, so this took about 6 s; the timeout is a hang guard, not a timing.
+    path = make(tmp_path, _largest_routine())
+    run = voiceguide("validate", str(path), timeout=60)
+    assert_refused(run, path, None, "more than the 3-hour limit")
+
+
+# --- files that are fine ------------------------------------------------------------------
+
+GOOD = {
+    "UTF-8 with BOM": ("\ufeff" + VALID, None),
+    "CRLF line ends": (VALID.replace("\n", "\r\n"), None),
+    "emoji in a name": (with_name('"Lying stretch 🧘"'), lambda r: r.exercises[0].name ==
+                        "Lying stretch 🧘"),
+    "emoji with joiners in a cue": (
+        VALID + '    cues: ["Breathe like 👨\\u200d👩\\u200d👧"]\n',
+        lambda r: "\u200d" in r.exercises[0].cues[0]),
+    "flag emoji (tag characters)": (with_name('"Stretch 🏴\U000e0067\U000e0062\U000e0073'
+                                              '\U000e0063\U000e0074\U000e007f"'), None),
+    "right-to-left mark in Hebrew": (with_name('"מתיחה\\u200f 1"'), None),
+    "rest .5": (VALID + "    rest: .5\n", lambda r: r.exercises[0].rest == 0.5),
+    "hold +30": (with_hold("+30"), lambda r: r.exercises[0].hold == 30),
+    "hold 2.50": (with_hold("2.50"), lambda r: r.exercises[0].hold == 2.5),
+    "%s and %(side)s stay as text": (
+        VALID.replace("Lift your {side} leg.", "'Lift 100% of your {side} leg, %s %(side)s.'"),
+        lambda r: r.exercises[0].instructions == ("Lift 100% of your {side} leg, %s %(side)s.",)),
+    "{minutes} in intro": (VALID + "intro: About {minutes} minutes.\n", None),
+    "anchor without alias": (VALID.replace("title: Test", "title: &t Test"), None),
+    "decomposed accent, NFC": (with_name('"Cafe\\u0301 stretch"'),
+                               lambda r: r.exercises[0].name == "Caf\u00e9 stretch"),
+}
+
+
+@pytest.mark.parametrize("text, check", GOOD.values(), ids=GOOD.keys())
+def test_accepted_by_validate(tmp_path, text, check):
+    path = make(tmp_path, text)
+    run = voiceguide("validate", str(path))
+    assert run.code == 0, run.stderr
+    assert run.stdout.startswith(f"ok: {path}: ")
+    assert "Traceback" not in run.stderr
+    loaded = load_file(path)
+    assert check is None or check(loaded)
+    script = plan(loaded)
+    assert all("{side}" not in text and "{minutes}" not in text for text in script.texts())
+
+
+def test_percent_s_is_said_as_written(tmp_path):
+    path = make(tmp_path, GOOD["%s and %(side)s stay as text"][0])
+    texts = plan(load_file(path)).texts()
+    assert "Lift 100% of your right leg, %s %(side)s." in texts
+
+
+def test_messages_quote_the_file_on_one_line(tmp_path):
+    """A key full of line breaks and escapes is quoted back escaped and short."""
+    key = "\\n".join(["x" * 30] * 40)
+    path = make(tmp_path, VALID + f'? "{key}"\n: 1\n')
+    run = voiceguide("validate", str(path))
+    assert_refused(run, path, 7, "unknown key 'xxxx")
+    assert len(run.stderr.splitlines()) == 1
+    assert len(run.stderr) < len(str(path)) + 200
+
+
+def test_pure_python_yaml_gives_the_same_answers(monkeypatch, tmp_path):
+    """Without libyaml, PyYAML's own parser is used: same refusals, same lines."""
+    import yaml
+
+    from voiceguide import routine
+    from voiceguide.errors import RoutineError
+
+    monkeypatch.setattr(routine, "_LOADER", yaml.SafeLoader)
+    cases = {
+        VALID.replace("Test routine", '"\\ud800"'): (1, "unpaired surrogate"),
+        "title: é\n" + VALID[20:] + "outro: bell\x07\n": (7, "invisible control character"),
+        with_hold("1:30"): (6, "write 90"),
+        BILLION_LAUGHS: (3, "aliases"),
+        "title: " + "[" * 100_000 + "]" * 100_000 + "\n": (1, "nested too deeply"),
+    }
+    for text, (line, phrase) in cases.items():
+        with pytest.raises(RoutineError) as info:
+            routine.load_text(text, source="f.yaml", name="f")
+        assert info.value.line == line and phrase in info.value.message, str(info.value)
+
+
+def test_load_text_refuses_raw_surrogates():
+    """Only reachable from Python (a decoded file never has one): no UnicodeEncodeError."""
+    from voiceguide import routine
+    from voiceguide.errors import RoutineError
+
+    with pytest.raises(RoutineError, match="unpaired surrogate") as info:
+        routine.load_text(VALID + "outro: a\udc80b\n", source="s", name="s")
+    assert info.value.line == 7
