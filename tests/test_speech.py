@@ -8,7 +8,7 @@ import pytest
 from voiceguide.errors import OptionError, SynthesisError
 from voiceguide.speech import open_engine
 from voiceguide.speech.base import Clip
-from voiceguide.speech.clips import EDGE_MS, SILENCE_DBFS, trim
+from voiceguide.speech.clips import EDGE_MS, SILENCE_DBFS, WINDOW_MS, trim
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +37,21 @@ def test_trim_removes_the_engines_silence_and_keeps_the_speech(engine):
     raw = engine.synthesize(["Switch sides."])["Switch sides."]
     cut = trim(raw)
     assert cut.samples < raw.samples
-    samples = np.frombuffer(cut.pcm, "<i2").astype(np.int32)
-    threshold = 32768 * 10 ** (SILENCE_DBFS / 20)
-    edge = 22050 * EDGE_MS // 1000
-    loud = np.flatnonzero(np.abs(samples) > threshold)
-    assert loud[0] <= edge and loud[-1] >= len(samples) - 1 - edge
-    assert np.abs(samples).max() == np.abs(np.frombuffer(raw.pcm, "<i2").astype(np.int32)).max()
+    whole = np.frombuffer(raw.pcm, "<i2").astype(np.float64) / 32768
+    kept = np.frombuffer(cut.pcm, "<i2").astype(np.float64) / 32768
+    start = next(i for i in range(len(whole)) if np.array_equal(whole[i:i + len(kept)], kept))
+    window = 22050 * WINDOW_MS // 1000
+    reach = 22050 * EDGE_MS // 1000 + 2 * window
+
+    def loudest(part: np.ndarray) -> float:
+        """RMS of the loudest 5 ms stretch, dBFS."""
+        stretches = np.lib.stride_tricks.sliding_window_view(part, window)
+        return 10 * np.log10(max((stretches ** 2).mean(axis=1).max(), 1e-20))
+
+    assert loudest(whole[:start]) < SILENCE_DBFS + 3  # only silence was cut before
+    assert loudest(whole[start + len(kept):]) < SILENCE_DBFS + 3  # and after
+    assert loudest(kept[:reach]) > SILENCE_DBFS and loudest(kept[-reach:]) > SILENCE_DBFS
+    assert np.abs(kept).max() == np.abs(whole).max()
 
 
 def test_trim_of_silence_is_empty():

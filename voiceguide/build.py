@@ -17,7 +17,7 @@ from voiceguide.export import (DEFAULT_FORMAT, FORMATS, Format, StagedOutputs, T
                                write_text)
 from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
-from voiceguide.render import master, render
+from voiceguide.render import master, render, silence_floor
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.cache import CachedEngine, ClipCache
 from voiceguide.speech.clips import resample, trim
@@ -114,7 +114,9 @@ def voice_script(script: Script, engine: Engine) -> dict[str, Clip]:
     """Every phrase of the script, voiced once, at one rate, trimmed of silence."""
     raw = engine.synthesize(script.texts())
     rate = next(iter(raw.values())).rate if raw else 22050
-    clips = {text: trim(resample(clip, rate)) for text, clip in raw.items()}
+    untrimmed = {text: resample(clip, rate) for text, clip in raw.items()}
+    floor = silence_floor(untrimmed)
+    clips = {text: trim(clip, floor) for text, clip in untrimmed.items()}
     silent = [text for text, clip in clips.items() if clip.samples == 0]
     if silent:
         raise SynthesisError(f"the voice engine gave no sound for {silent[0]!r}")

@@ -35,6 +35,14 @@ MEASURE_SILENCE = 0.8
 blocks anyway; 0.8 s keeps the blocks at each sound's edges as they are in the session,
 and makes the measurement cost the length of the speech, not of the session."""
 
+AUDIBLE_DBFS = -45.0
+"""Sound above this (RMS over 10 ms) is audible: the line between a speech event and
+the silence around it."""
+TRIM_MARGIN_DB = 2.0
+"""How far under the audible line, after the session's gain, trimming cuts: so that
+speech starts when it can be heard, and what is cut stays inaudible even if the final
+gain comes out a little higher than estimated."""
+
 Key = tuple[str, str]
 """A distinct sound: ``("speech", text)`` or ``("tone", name)``."""
 
@@ -51,6 +59,19 @@ class Mastered:
     """The one gain applied to the whole program."""
     tone_db: float
     """The tones' own level change, before the program gain."""
+
+
+def silence_floor(clips: Mapping[str, Clip]) -> float:
+    """The level (dBFS, before gain) under which the clips' edges are trimmed: the
+    audible line less the gain the voice will get, estimated from the clips alone (the
+    silences between them are gated out of the measurement anyway)."""
+    if not clips:
+        return AUDIBLE_DBFS
+    rate = next(iter(clips.values())).rate
+    gap = bytes(int(MEASURE_SILENCE * rate) * 2)
+    voice = loudness.integrated((piece for c in clips.values() for piece in (c.pcm, gap)), rate)
+    gain = TARGET_LUFS - voice if voice > loudness.SILENT_LUFS else 0.0
+    return AUDIBLE_DBFS - gain - TRIM_MARGIN_DB
 
 
 def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, bytes]) -> Mastered:

@@ -14,7 +14,10 @@ import numpy as np
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip
 
 SILENCE_DBFS = -50.0
-"""Samples quieter than this count as silence when trimming."""
+"""The default level under which a stretch counts as silence; a build passes its own,
+from the gain the session will get (:func:`voiceguide.render.silence_floor`)."""
+WINDOW_MS = 5
+"""Length of the stretches whose RMS is compared with :data:`SILENCE_DBFS`."""
 EDGE_MS = 5
 """Silence kept before and after the speech, so no attack or tail is cut off."""
 
@@ -45,14 +48,20 @@ def resample(clip: Clip, rate: int) -> Clip:
     return convert(clip.pcm, rate=clip.rate, channels=1, width=SAMPLE_WIDTH, to_rate=rate)
 
 
-def trim(clip: Clip) -> Clip:
-    """The clip without its leading and trailing silence (keeping ``EDGE_MS``)."""
+def trim(clip: Clip, silence_dbfs: float = SILENCE_DBFS) -> Clip:
+    """The clip from its first to its last :data:`WINDOW_MS` stretch whose RMS is above
+    ``silence_dbfs``, keeping ``EDGE_MS`` of what is around them."""
     samples = np.frombuffer(clip.pcm, dtype="<i2")
-    threshold = 32768 * 10 ** (SILENCE_DBFS / 20)
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
+    size = max(1, clip.rate * WINDOW_MS // 1000)
+    count = samples.size // size
+    if count == 0:
+        return Clip(b"", clip.rate)
+    windows = samples[: count * size].astype(np.float64).reshape(count, size) / 32768
+    rms_db = 10 * np.log10(np.maximum((windows ** 2).mean(axis=1), 1e-20))
+    loud = np.flatnonzero(rms_db > silence_dbfs)
     if loud.size == 0:
         return Clip(b"", clip.rate)
     edge = clip.rate * EDGE_MS // 1000
-    first = max(0, int(loud[0]) - edge)
-    last = min(samples.size, int(loud[-1]) + 1 + edge)
+    first = max(0, int(loud[0]) * size - edge)
+    last = min(samples.size, (int(loud[-1]) + 1) * size + edge)
     return Clip(samples[first:last].tobytes(), clip.rate)
