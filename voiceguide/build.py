@@ -76,12 +76,13 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
         if own_engine:
             engine.close()
     voiced, cached = (speaker.misses, speaker.hits) if cache else (len(clips), 0)
-    timeline = timeline_for(script, clips)
+    chimes = _tones(script, _rate(clips))
+    timeline = timeline_for(script, clips, chimes)
     folder = _output_folder(out_dir)
     audio = folder / f"{routine.name}.{container.name}"
     sheet = folder / f"{routine.name}.timeline.json"
     settings = _settings(script, engine)
-    mastered = master(timeline, clips, _tones(script, timeline.rate))
+    mastered = master(timeline, clips, chimes)
     with StagedOutputs(folder) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
@@ -113,7 +114,7 @@ def check_format(fmt: str, bitrate: str | None) -> Format:
 def voice_script(script: Script, engine: Engine) -> dict[str, Clip]:
     """Every phrase of the script, voiced once, at one rate, trimmed of silence."""
     raw = engine.synthesize(script.texts())
-    rate = next(iter(raw.values())).rate if raw else 22050
+    rate = _rate(raw)
     untrimmed = {text: resample(clip, rate) for text, clip in raw.items()}
     floor = silence_floor(untrimmed)
     clips = {text: trim(clip, floor) for text, clip in untrimmed.items()}
@@ -123,11 +124,19 @@ def voice_script(script: Script, engine: Engine) -> dict[str, Clip]:
     return clips
 
 
-def timeline_for(script: Script, clips: dict[str, Clip], rate: int | None = None) -> Timeline:
-    """The script laid out in time with the voiced clips' real lengths."""
-    rate = rate or (next(iter(clips.values())).rate if clips else 22050)
-    tones = {name: len(pcm) // 2 for name, pcm in _tones(script, rate).items()}
-    return schedule(script, {t: c.samples for t, c in clips.items()}, tones, rate)
+def timeline_for(script: Script, clips: dict[str, Clip],
+                 chimes: dict[str, bytes] | None = None) -> Timeline:
+    """The script laid out in time with the voiced clips' real lengths (and the tones',
+    generated here unless given)."""
+    rate = _rate(clips)
+    chimes = chimes if chimes is not None else _tones(script, rate)
+    return schedule(script, {t: c.samples for t, c in clips.items()},
+                    {name: len(pcm) // 2 for name, pcm in chimes.items()}, rate)
+
+
+def _rate(clips: dict[str, Clip]) -> int:
+    """The session's sample rate: the voice's own (its first clip's)."""
+    return next(iter(clips.values())).rate if clips else PREVIEW_RATE
 
 
 def preview(script: Script, *, rate: int = 150) -> Timeline:
