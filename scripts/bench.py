@@ -37,7 +37,9 @@ ROUTINE = "hamstring-relief"
 
 
 def options_for(minutes: float) -> Options:
-    """Hold and reps that make the built-in routine last about ``minutes``."""
+    """Hold and reps that make the built-in routine last about ``minutes`` (a little
+    under the 3-hour cap for the longest)."""
+    minutes = min(minutes, 177)
     routine = load_builtin(ROUTINE)
     reps = 2 if minutes <= 15 else 5 if minutes <= 70 else 12
     base = estimate_seconds(plan(routine, Options(reps=reps, hold=1)))

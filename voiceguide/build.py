@@ -13,7 +13,7 @@ from pathlib import Path
 from voiceguide import __version__
 from voiceguide.errors import ExportError, OptionError, SynthesisError
 from voiceguide.export import (DEFAULT_FORMAT, FORMATS, Format, StagedOutputs, Tags, encode,
-                               VORBIS_CHAPTERS, tag_mp3, tag_vorbis_chapters, write_json,
+                               VORBIS_CHAPTERS, safe_name, tag_mp3, tag_vorbis_chapters, write_json,
                                write_text)
 from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
@@ -58,13 +58,16 @@ class BuildResult:
 def build(routine: Routine, options: Options = Options(), out_dir: str | Path = DEFAULT_OUTPUT_DIR,
           *, voice: VoiceSettings = VoiceSettings(), engine: Engine | None = None,
           cache: ClipCache | None = None, subtitles: bool = False,
-          fmt: str = DEFAULT_FORMAT, bitrate: str | None = None) -> BuildResult:
+          fmt: str = DEFAULT_FORMAT, bitrate: str | None = None,
+          name: str | None = None) -> BuildResult:
     """Render ``routine`` into ``out_dir``; ``engine`` replaces the voice (tests pass a
     fake one, and then ``voice`` is not used); ``cache`` keeps voiced phrases for the
     next build; ``subtitles`` adds ``STEM.vtt``; ``fmt`` is a name from
     :data:`~voiceguide.export.FORMATS`, ``bitrate`` (e.g. ``"96k"``) replaces its quality
-    setting where it has one."""
+    setting where it has one; ``name`` replaces the routine's name as the files' stem
+    (either is made safe: :func:`~voiceguide.export.safe_name`)."""
     container = check_format(fmt, bitrate)
+    stem = safe_name(name or routine.name)
     script = plan(routine, options)
     own_engine = engine is None
     engine = engine or open_engine(voice.engine, rate=voice.rate, voice=voice.voice,
@@ -79,8 +82,8 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     chimes = _tones(script, _rate(clips))
     timeline = timeline_for(script, clips, chimes)
     folder = _output_folder(out_dir)
-    audio = folder / f"{routine.name}.{container.name}"
-    sheet = folder / f"{routine.name}.timeline.json"
+    audio = folder / f"{stem}.{container.name}"
+    sheet = folder / f"{stem}.timeline.json"
     settings = _settings(script, engine)
     mastered = master(timeline, clips, chimes)
     with StagedOutputs(folder) as staged:
@@ -94,7 +97,7 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
             tag_vorbis_chapters(staged_audio, container, tags)
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
         if subtitles:
-            write_text(to_webvtt(timeline), staged.stage(folder / f"{routine.name}.vtt"))
+            write_text(to_webvtt(timeline), staged.stage(folder / f"{stem}.vtt"))
     return BuildResult(audio, sheet, timeline, timeline.warnings, tuple(staged.staged),
                        voiced, cached)
 

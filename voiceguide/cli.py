@@ -19,7 +19,7 @@ from voiceguide import __version__
 from voiceguide.build import (DEFAULT_OUTPUT_DIR, VoiceSettings, build, preview, timeline_for,
                               voice_script)
 from voiceguide.errors import BadInput, VoiceguideError
-from voiceguide.export import DEFAULT_FORMAT, FORMATS
+from voiceguide.export import DEFAULT_FORMAT, FORMATS, safe_name
 from voiceguide.model import DEFAULT_ROUTINE, LIMITS, Routine
 from voiceguide.plan import MAX_COUNTDOWN, Options, plan
 from voiceguide.routine import builtin_names, load_file, resolve
@@ -174,6 +174,8 @@ def cli(debug):
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_OUTPUT_DIR, show_default=True, help="Folder for the MP3 and its "
                                                                   "timeline.")
+@click.option("--name", help="Name the output files NAME.mp3 etc. instead of after the routine "
+                             "(one routine only).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 32), default=os.cpu_count() or 1,
               show_default="the number of cores", help="Routines built at once.")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=DEFAULT_FORMAT,
@@ -186,7 +188,7 @@ def cli(debug):
                                                  "time, for players that show subtitles.")
 @timing_options
 @voice_options
-def build_command(routines, output_dir, jobs, fmt, bitrate, cache, subtitles, holds, reps, rest,
+def build_command(routines, output_dir, name, jobs, fmt, bitrate, cache, subtitles, holds, reps, rest,
                   switch, setup, countdown, chimes, halfway, engine, rate, voice, model):
     """Render each ROUTINE (a YAML file, a folder of them, or a built-in name).
 
@@ -206,10 +208,13 @@ def build_command(routines, output_dir, jobs, fmt, bitrate, cache, subtitles, ho
     options = _options(holds, reps, rest, switch, setup, countdown, chimes, halfway)
     settings = VoiceSettings(engine=engine, rate=rate, voice=voice, model=model)
     refs = _expand(routines or (DEFAULT_ROUTINE,))
+    if name and len(refs) > 1:
+        raise click.UsageError("--name names one routine's files; give one routine")
 
     def one(ref: str):
         return build(resolve(ref), options, output_dir, voice=settings, subtitles=subtitles,
-                     cache=ClipCache(default_dir()) if cache else None, fmt=fmt, bitrate=bitrate)
+                     cache=ClipCache(default_dir()) if cache else None, fmt=fmt, bitrate=bitrate,
+                     name=name)
 
     if len(refs) == 1:
         result = one(refs[0])
@@ -237,7 +242,7 @@ def _expand(refs) -> list[str]:
             found += [str(p) for p in inside]
         else:
             found.append(ref)
-    stems = [Path(ref).stem for ref in found]
+    stems = [safe_name(Path(ref).stem) for ref in found]
     twice = sorted({stem for stem in stems if stems.count(stem) > 1})
     if twice:
         raise BadInput(f"two routines would both write {twice[0]}.*; rename one of them")

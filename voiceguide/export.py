@@ -11,22 +11,43 @@ padding and the decoded audio has exactly the samples we rendered.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
+try:
+    import fcntl
+except ImportError:  # Windows: renames are still atomic one by one
+    fcntl = None
+
 from voiceguide import ffmpeg
-from voiceguide.errors import ExportError
+from voiceguide.errors import ExportError, OptionError
 from voiceguide.timeline import stamp
 
 MP3_QUALITY = "2"
 """LAME's VBR quality (0 best, 9 smallest). VBR, because constant bit rates at 22.05 kHz
 measured 0.4 LU quieter after decoding (LAME low-passes them harder), and silence,
 most of a session, costs almost nothing in VBR: about 0.27 MB a minute here."""
+
+
+MAX_NAME = 100
+"""Longest output file name stem, characters."""
+
+
+def safe_name(name: str) -> str:
+    """``name`` made safe as an output file stem: no path separators or other
+    characters file systems refuse, no leading dots, at most :data:`MAX_NAME` long.
+    Raises :class:`OptionError` when nothing usable is left."""
+    cleaned = re.sub(r"[^\w.\- ]+", "-", name).strip(" .-")[:MAX_NAME].rstrip(" .-")
+    if not cleaned:
+        raise OptionError(f"'{name}' cannot name a file: use letters or digits")
+    return cleaned
 
 
 class StagedOutputs:
@@ -56,15 +77,17 @@ class StagedOutputs:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        if kind is None:
-            try:
+        if kind is not None:
+            self._discard()
+            return
+        final = None
+        try:
+            with _locked(self.folder):
                 for final, temp in self.staged.items():
                     os.replace(temp, final)
-            except OSError as exc:
-                self._discard()
-                raise ExportError(f"could not write {final}: {exc.strerror}") from exc
-        else:
+        except OSError as exc:
             self._discard()
+            raise ExportError(f"could not write {final}: {exc.strerror}") from exc
 
     def _discard(self) -> None:
         for temp in self.staged.values():
@@ -72,6 +95,22 @@ class StagedOutputs:
                 os.unlink(temp)
             except FileNotFoundError:
                 pass
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """Hold an exclusive lock on the output folder itself (POSIX; no lock file), so that
+    two builds of one routine rename their files one set after the other: the folder
+    never pairs one build's audio with the other's timeline."""
+    if fcntl is None:
+        yield
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def _umask() -> int:

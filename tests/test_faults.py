@@ -1,0 +1,116 @@
+"""Faults mid-build: whatever happens, the output folder holds the previous good files
+or the new good files, never part of one, and the user gets one clear sentence."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import audio_check
+from conftest import voiceguide
+
+STEM = "hamstring-relief"
+SHORT = ["--hold", "2", "--reps", "1"]
+LONG = ["--hold", "600", "--reps", "2"]  # about 2 hours: long enough to interrupt
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+@pytest.fixture
+def previous(tmp_path) -> tuple[Path, dict[str, str]]:
+    """An output folder holding a good earlier build."""
+    out = tmp_path / "out"
+    assert voiceguide("build", "-o", str(out), *SHORT).code == 0
+    return out, digests(out)
+
+
+def start_long_build(out: Path, *extra: str) -> subprocess.Popen:
+    """A long build, returned once it is writing its output (a .part file exists)."""
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", "-o", str(out),
+                                *LONG, *extra], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120  # a hang guard, not a timing
+    while not any(p.suffix == ".part" for p in out.iterdir()):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.05)
+    return process
+
+
+def test_ctrl_c_mid_build_keeps_the_previous_files(previous):
+    out, before = previous
+    process = start_long_build(out)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert stderr.strip().splitlines() == ["Interrupted: nothing was written."]
+    assert digests(out) == before
+
+
+def test_a_killed_encoder_fails_the_build_cleanly(previous):
+    out, before = previous
+    process = start_long_build(out)
+    killed = subprocess.run(["pkill", "-KILL", "-f", f"ffmpeg.*{out}"], capture_output=True)
+    assert killed.returncode == 0, "no encoder was running"
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: encoding") and "Traceback" not in stderr
+    assert digests(out) == before
+
+
+def test_a_full_disk_fails_the_build_cleanly(previous):
+    # ulimit -f caps the size of any file the build writes (here 1 MB): the encoder hits
+    # it as a full disk would stop it.
+    out, before = previous
+    done = subprocess.run(["bash", "-c", f"ulimit -f 1024; exec {sys.executable} -m voiceguide "
+                           f"build -o {out} --hold 300 --reps 1"], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error:") and "Traceback" not in done.stderr
+    assert digests(out) == before
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_builds_of_one_routine_at_once_leave_a_matching_pair(tmp_path, attempt):
+    out = tmp_path / "out"
+    runs = [subprocess.Popen([sys.executable, "-m", "voiceguide", "build", "-o", str(out), *args],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for args in (["--hold", "3", "--reps", "1"], ["--hold", "5", "--reps", "1"])]
+    assert [run.wait(timeout=300) for run in runs] == [0, 0]
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"{STEM}.mp3", f"{STEM}.timeline.json"]
+    # The two builds differ in length: the audio and its timeline must be one build's.
+    sheet = json.loads((out / f"{STEM}.timeline.json").read_text())
+    report = audio_check.check(out / f"{STEM}.mp3", sheet)
+    assert report.problems == []
+
+
+@pytest.mark.parametrize("name, stem", [
+    ("morning", "morning"),
+    ("../../escape", "escape"),
+    (".hidden", "hidden"),
+    ("a/b", "a-b"),
+    ("x" * 300, "x" * 100),
+])
+def test_name_option_is_made_safe_and_stays_in_the_folder(tmp_path, name, stem):
+    out = tmp_path / "out"
+    run = voiceguide("build", "-o", str(out), *SHORT, "--name", name)
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [
+        f"{stem}.mp3", f"{stem}.timeline.json"]
+    assert json.loads((out / f"{stem}.timeline.json").read_text())["audio"] == f"{stem}.mp3"
+
+
+def test_a_name_with_nothing_usable_is_bad_input(tmp_path):
+    run = voiceguide("build", "-o", str(tmp_path / "out"), *SHORT, "--name", "...")
+    assert run.code == 2 and "cannot name a file" in run.stderr
+    assert not (tmp_path / "out").exists()
