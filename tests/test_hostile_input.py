@@ -41,14 +41,7 @@ from voiceguide.plan import plan
 from voiceguide.routine import load_file
 
 # One exercise with sides: line 3 is the exercise, line 5 its instructions, line 6 its hold.
-VALID = """\
-title: Test routine
-exercises:
-  - name: Lying stretch
-    sides: [right, left]
-    instructions: Lift your {side} leg.
-    hold: 20
-"""
+from test_routine import VALID  # noqa: E402 - one valid routine for every routine test
 
 
 def with_hold(value: str) -> str:

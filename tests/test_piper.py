@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from voiceguide.errors import OptionError
@@ -18,16 +17,6 @@ from voiceguide.speech.piper_engine import INSTALL_HINT, PiperEngine
 def engine():
     with open_engine("piper") as speaker:
         yield speaker
-
-
-def test_each_text_gets_a_clip_with_sound(engine):
-    clips = engine.synthesize(["Hold for 30 seconds.", "Three.", "Hold for 30 seconds."])
-    assert list(clips) == ["Hold for 30 seconds.", "Three."]
-    for clip in clips.values():
-        assert clip.rate == 22050
-        assert clip.samples > 22050 * 0.2
-        assert np.abs(np.frombuffer(clip.pcm, "<i2")).max() > 3000
-    assert clips["Hold for 30 seconds."].samples > clips["Three."].samples
 
 
 def test_a_longer_text_gives_a_longer_clip(engine):
