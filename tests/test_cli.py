@@ -115,7 +115,7 @@ def test_three_routines_in_parallel_one_bad_builds_the_others(tmp_path):
                      "-o", str(out), "-j", "2")
     assert run.code == 2
     errors = [line for line in run.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and f"{bad}:" in errors[0]
+    assert len(errors) == 1 and f"{bad}:1:" in errors[0]  # where the [ was opened
     assert sorted(p.name for p in out.iterdir()) == [
         "good.mp3", "good.timeline.json", "other.mp3", "other.timeline.json"]
     table = run.stdout.splitlines()

@@ -191,7 +191,8 @@ def test_error_str_starts_with_file_path(tmp_path):
 EX = "exercises:\n  - name: Lying stretch\n    instructions: Lift your leg.\n"
 
 BROKEN = {
-    "syntax error": ("title: [unclosed\n" + EX, 2, "YAML syntax error"),
+    # An unclosed [ is named on the line that opened it, not where the parser gave up.
+    "syntax error": ("title: [unclosed\n" + EX, 1, "YAML syntax error"),
     "bad indentation": ("title: A\n  bad: indent\n" + EX, 2, "YAML syntax error"),
     "duplicate top-level key": (
         "title: A\ntitle: B\n" + EX,

@@ -218,6 +218,8 @@ def _compose(text: str) -> Node | None:
         ) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        if err.context_mark and "flow" in str(err.context):
+            mark = err.context_mark  # an unclosed [ or {: name the line that opened it
         line = mark.line + 1 if mark else None
         if "maximum nesting depth" in str(err.problem):  # libyaml's own bound
             raise RoutineError(
