@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,28 +201,10 @@ def _ffmetadata(tags: Tags, *, chapters: bool) -> str:
 
 
 def _run_encoder(cmd: list[str], chunks: Iterable[bytes], label: str) -> None:
-    with tempfile.TemporaryFile() as errors:
-        try:
-            process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                       stderr=errors)
-        except OSError as exc:
-            raise ExportError(f"could not start ffmpeg: {exc}") from exc
-        try:
-            for chunk in chunks:
-                process.stdin.write(chunk)
-            process.stdin.close()
-        except BrokenPipeError:
-            pass  # ffmpeg stopped early: its exit status and message say why
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
-        status = process.wait()
-        if status != 0:
-            errors.seek(0)
-            message = errors.read().decode(errors="replace").strip().splitlines()
-            detail = message[-1] if message else f"exit status {status}"
-            raise ExportError(f"encoding {label} failed: {detail}")
+    status, said = ffmpeg.feed(cmd, chunks)
+    if status != 0:
+        lines = said.strip().splitlines()
+        raise ExportError(f"encoding {label} failed: {lines[-1] if lines else f'exit status {status}'}")
 
 
 VORBIS_CHAPTERS = ("ogg", "opus", "flac")

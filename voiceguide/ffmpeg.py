@@ -11,6 +11,8 @@ import functools
 import os
 import shutil
 import subprocess
+import tempfile
+from typing import Iterable
 
 from voiceguide.errors import ExportError
 
@@ -51,3 +53,28 @@ def decode_to_pcm(path: str, rate: int) -> bytes:
         detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unknown error"]
         raise ExportError(f"ffmpeg could not decode {path}: {detail[0]}")
     return done.stdout
+
+
+def feed(cmd: list[str], chunks: Iterable[bytes]) -> tuple[int, str]:
+    """Run ffmpeg ``cmd`` with ``chunks`` streamed to its stdin; its exit status and what
+    it said on stderr. Its stderr goes to a file, so a talkative ffmpeg never blocks; if
+    anything goes wrong here (Ctrl-C included), ffmpeg is stopped before we go on."""
+    with tempfile.TemporaryFile() as said:
+        try:
+            process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                       stderr=said)
+        except OSError as exc:
+            raise ExportError(f"could not start ffmpeg: {exc}") from exc
+        try:
+            for chunk in chunks:
+                process.stdin.write(chunk)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early: its exit status and message say why
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        status = process.wait()
+        said.seek(0)
+        return status, said.read().decode(errors="replace")

@@ -2,7 +2,7 @@
 
 - :func:`integrated` measures EBU R128 integrated loudness with ffmpeg's ``ebur128``
   filter, ``dualmono=true``: a mono file played on two speakers, as players do.
-- :func:`true_peak` estimates the true peak (4× oversampled, as ITU-R BS.1770 does).
+- :func:`peak_envelope` estimates true peaks (4× oversampled, as ITU-R BS.1770 does).
 - :func:`limit` lowers peaks above a ceiling. It works offline on a whole clip, so its
   look-ahead costs no latency: nothing moves in time.
 """
@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from typing import Iterable
 
 import numpy as np
@@ -30,16 +29,8 @@ def integrated(chunks: Iterable[bytes], rate: int) -> float:
     cmd = ffmpeg.base_command() + ["-loglevel", "info", "-f", "s16le", "-ar", str(rate),
                                    "-ac", "1", "-i", "pipe:0", "-af",
                                    "ebur128=dualmono=true:framelog=quiet", "-f", "null", "-"]
-    process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    try:
-        for chunk in chunks:
-            process.stdin.write(chunk)
-        process.stdin.close()
-    except BrokenPipeError:
-        pass
-    report = process.stderr.read().decode(errors="replace")
-    if process.wait() != 0:
+    status, report = ffmpeg.feed(cmd, chunks)
+    if status != 0:
         raise ExportError(f"ffmpeg could not measure loudness: {report.strip()[-200:]}")
     found = re.findall(r"I:\s+(-?[\d.]+|-inf) LUFS", report)
     if not found:
@@ -68,14 +59,6 @@ def _oversampled(samples: np.ndarray) -> np.ndarray:
     wide[: len(spectrum)] = spectrum
     fine = np.fft.irfft(wide, size * OVERSAMPLING) * OVERSAMPLING
     return fine[: n * OVERSAMPLING].reshape(n, OVERSAMPLING)
-
-
-def true_peak(samples: np.ndarray) -> float:
-    """The true peak of float ``samples``, dBTP."""
-    if samples.size == 0:
-        return -np.inf
-    peak = np.abs(_oversampled(samples)).max()
-    return 20 * np.log10(max(peak, 1e-12))
 
 
 def peak_envelope(samples: np.ndarray) -> np.ndarray:
