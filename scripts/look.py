@@ -27,6 +27,11 @@ def main() -> None:
     args.add_argument("--from", dest="start", type=float, default=0.0)
     args.add_argument("--to", dest="end", type=float, default=None)
     opts = args.parse_args()
+    if opts.png:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise SystemExit("--png draws with matplotlib: .venv/bin/pip install matplotlib")
     sheet = json.loads(opts.timeline.read_text())
     audio = opts.timeline.parent / sheet["audio"]
     rate = sheet["sample_rate"]
