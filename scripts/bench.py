@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from voiceguide import ffmpeg
-from voiceguide.build import timeline_for, voice_script
+from voiceguide.build import timeline_for, tones_for, voice_script
 from voiceguide.export import FORMATS
 from voiceguide.plan import Options, estimate_seconds, plan
 from voiceguide.render import master, render
@@ -72,9 +72,7 @@ def session_pcm(options: Options, path: Path) -> float:
     with open_engine() as engine:
         clips = voice_script(script, engine)
     timeline = timeline_for(script, clips)
-    from voiceguide.build import _tones
-
-    mastered = master(timeline, clips, _tones(script, timeline.rate))
+    mastered = master(timeline, clips, tones_for(script, timeline.rate))
     with open(path, "wb") as f:
         for chunk in render(timeline, mastered.sounds):
             f.write(chunk)

@@ -79,7 +79,7 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
         if own_engine:
             engine.close()
     voiced, cached = (speaker.misses, speaker.hits) if cache else (len(clips), 0)
-    chimes = _tones(script, _rate(clips))
+    chimes = tones_for(script, _rate(clips))
     timeline = timeline_for(script, clips, chimes)
     folder = _output_folder(out_dir)
     audio = folder / f"{stem}.{container.name}"
@@ -132,7 +132,7 @@ def timeline_for(script: Script, clips: dict[str, Clip],
     """The script laid out in time with the voiced clips' real lengths (and the tones',
     generated here unless given)."""
     rate = _rate(clips)
-    chimes = chimes if chimes is not None else _tones(script, rate)
+    chimes = chimes if chimes is not None else tones_for(script, rate)
     return schedule(script, {t: c.samples for t, c in clips.items()},
                     {name: len(pcm) // 2 for name, pcm in chimes.items()}, rate)
 
@@ -145,11 +145,12 @@ def _rate(clips: dict[str, Clip]) -> int:
 def preview(script: Script, *, rate: int = 150) -> Timeline:
     """The script laid out with estimated speech lengths: nothing is voiced."""
     speech = {t: round(estimate_speech(t, rate) * PREVIEW_RATE) for t in script.texts()}
-    tones = {name: len(pcm) // 2 for name, pcm in _tones(script, PREVIEW_RATE).items()}
+    tones = {name: len(pcm) // 2 for name, pcm in tones_for(script, PREVIEW_RATE).items()}
     return schedule(script, speech, tones, PREVIEW_RATE)
 
 
-def _tones(script: Script, rate: int) -> dict[str, bytes]:
+def tones_for(script: Script, rate: int) -> dict[str, bytes]:
+    """Every tone the script sounds, generated at ``rate``."""
     return {name: tone(name, rate) for name in script.tones()}
 
 
