@@ -140,7 +140,7 @@ def test_a_start_cue_naming_the_side_comes_before_every_hold(script):
             assert before.role == "start"
             label = f"{step.side.capitalize()} leg"
             assert before.text.startswith(label + (" again." if step.rep > 1 else "."))
-            assert "Hold for 30 seconds." in before.text
+            assert before.text.endswith("Hold.")
 
 
 def test_switch_cue_tone_and_wait_come_between_the_sides(script):
@@ -160,19 +160,40 @@ def test_switch_cue_tone_and_wait_come_between_the_sides(script):
     assert len([s for s in script.steps if isinstance(s, Wait) and s.kind == "switch"]) == 3
 
 
-def test_intro_minutes_match_the_estimated_length(script):
+MINUTES_INTRO = """\
+title: Timed
+intro: This session takes about {minutes} minutes.
+exercises:
+  - name: Reach
+    sides: [right, left]
+    instructions: ["Reach up with your {side} arm."]
+"""
+
+
+def test_intro_minutes_match_the_estimated_length():
+    script = plan(load_text(MINUTES_INTRO, source="timed.yaml", name="timed"))
     (intro,) = says(script, "intro")
     found = re.search(r"about (\d+) minutes", intro.text)
     assert found, intro.text
     assert abs(int(found.group(1)) - estimate_seconds(script) / 60) <= 1
 
 
-def test_intro_minutes_follow_longer_holds(routine):
+def test_intro_minutes_follow_longer_holds():
+    routine = load_text(MINUTES_INTRO, source="timed.yaml", name="timed")
+
     def minutes(options):
         (intro,) = says(plan(routine, options), "intro")
         return int(re.search(r"about (\d+) minutes", intro.text).group(1))
 
-    assert minutes(Options(hold=120)) > minutes(Options()) + 10
+    assert minutes(Options(hold=120, reps=3)) > minutes(Options()) + 8
+
+
+def test_the_built_in_routine_says_nothing_that_depends_on_the_times(routine):
+    """So a rebuild with other times voices no new phrase (issue: speech cache)."""
+    default = plan(routine).texts()
+    for options in (Options(hold=45), Options(hold=12.5, rest=25, switch=3, setup=20),
+                    Options(holds=(("wall", 90),)), Options(reps=4)):
+        assert plan(routine, options).texts() == default, options
 
 
 def test_texts_lists_every_phrase_once_in_order(script):
@@ -192,7 +213,6 @@ def test_texts_lists_every_phrase_once_in_order(script):
 def test_hold_option_sets_every_hold(routine):
     script = plan(routine, Options(hold=45))
     assert {h.seconds for h in holds(script)} == {45}
-    assert all("Hold for 45 seconds." in s.text for s in says(script, "start"))
 
 
 @pytest.mark.parametrize("name", [WALL, "wall", "WALL", "  Wall hamstring  "])
@@ -241,12 +261,12 @@ def test_reps_option_gives_that_many_holds_per_side(routine):
                          ("left", 1), ("left", 2), ("left", 3)]
 
 
-def test_rest_option_sets_every_rest_and_its_announcement(routine):
+def test_rest_option_sets_every_rest(routine):
     script = plan(routine, Options(rest=15))
     rests = [s for s in script.steps if isinstance(s, Wait) and s.kind == "rest"]
     assert len(rests) == 6 and {r.seconds for r in rests} == {15}
-    assert all("Rest for 15 seconds." in s.text for s in says(script, "release")
-               if s.text != "And release.")
+    before = [script.steps[script.steps.index(r) - 1] for r in rests]
+    assert all(isinstance(s, Say) and s.text.endswith("Rest.") for s in before)
 
 
 # -- overlays: countdown and form cues -----------------------------------------------------
@@ -376,8 +396,7 @@ def test_routine_without_sides_has_sideless_holds_and_no_switch():
     assert says(script, "switch") == []
     assert not any(isinstance(s, Wait) and s.kind == "switch" for s in script.steps)
     assert Tone("switch") not in script.steps
-    assert [s.text for s in says(script, "start")] == ["Hold for 20 seconds.",
-                                                       "Again. Hold for 20 seconds."]
+    assert [s.text for s in says(script, "start")] == ["Hold.", "Again. Hold."]
 
 
 def test_session_over_three_hours_is_refused(routine):
@@ -388,8 +407,3 @@ def test_session_over_three_hours_is_refused(routine):
 def test_session_just_under_three_hours_is_planned(routine):
     script = plan(routine, Options(hold=600, reps=2))
     assert 2 * 3600 < estimate_seconds(script) < LIMITS.max_session_seconds
-
-
-def test_one_second_hold_is_said_in_the_singular(routine):
-    script = plan(routine, Options(hold=1))
-    assert all(s.text.endswith("Hold for 1 second.") for s in says(script, "start"))

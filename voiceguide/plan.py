@@ -2,12 +2,14 @@
 
 Pure: no audio, no engine. Every text is final (``{side}`` and ``{minutes}`` filled),
 so the script can be printed, tested with plain asserts, and voiced phrase by phrase.
+What is said never depends on the hold, rest, switch or setup times (only a routine's
+own ``{minutes}`` does): the holds are timed by tones, "halfway" and the countdown, so a
+rebuild with other times voices nothing new.
 The timeline (:mod:`voiceguide.timeline`) gives it exact times.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, replace
 from typing import Union
@@ -145,8 +147,6 @@ CUE_ROOM = 1.0
 """Quiet kept between the last form cue and the countdown."""
 HALFWAY_FROM = 10.0
 """Holds shorter than this get no "halfway": there would be no room to say anything else."""
-REMAINING_AT = (1 / 3, 2 / 3)
-"""Where in the session, roughly, the voice says how much is left (at exercise ends)."""
 NUMBER_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight",
                 "Nine", "Ten")
 MAX_COUNTDOWN = len(NUMBER_WORDS) - 1
@@ -165,7 +165,7 @@ def plan(routine: Routine, options: Options = Options()) -> Script:
         steps += _exercise_steps(exercise, own, options, index=index,
                                  count=len(routine.exercises))
         if index < len(routine.exercises) - 1:
-            steps += [Wait(BETWEEN_EXERCISES, "pause"), Say(REMAINING, "remaining")]
+            steps.append(Wait(BETWEEN_EXERCISES, "pause"))
     steps.append(Chapter("Closing"))
     if routine.outro:
         steps += [Wait(BETWEEN_EXERCISES, "pause"), Say(routine.outro, "outro")]
@@ -175,7 +175,7 @@ def plan(routine: Routine, options: Options = Options()) -> Script:
     script = Script(routine.name, routine.title, tuple(steps), timing,
                     options.countdown, options.chimes, options.halfway)
     _check_length(script, routine)
-    return _fill_times(script)
+    return _fill_minutes(script)
 
 
 def check_options(options: Options) -> None:
@@ -259,7 +259,7 @@ def _hold_steps(exercise: Exercise, side: str | None, rep: int, timing: Timing,
     label = side_label(exercise, side)
     again = " again" if rep > 1 else ""
     who = f"{label}{again}. " if label else ("Again. " if rep > 1 else "")
-    steps: list[Step] = [Say(f"{who}Hold for {say_seconds(timing.hold)}.", "start")]
+    steps: list[Step] = [Say(f"{who}Hold.", "start")]
     if options.chimes:
         steps += [Wait(AROUND_TONE, "pause"), Tone("start")]
     overlays = _overlays(exercise, side, timing.hold, options)
@@ -268,7 +268,7 @@ def _hold_steps(exercise: Exercise, side: str | None, rep: int, timing: Timing,
         steps += [Tone("release"), Wait(AROUND_TONE, "pause")]
     if rep < timing.reps:
         more = f" {fill(exercise.progression, side)}" if exercise.progression else ""
-        steps += [Say(f"And release.{more} Rest for {say_seconds(timing.rest)}.", "release"),
+        steps += [Say(f"And release.{more} Rest.", "release"),
                   Wait(timing.rest, "rest")]
     else:
         steps.append(Say("And release.", "release"))
@@ -317,11 +317,6 @@ def side_label(exercise: Exercise, side: str | None) -> str:
     return label[:1].upper() + label[1:]
 
 
-def say_seconds(seconds: float) -> str:
-    """``30`` → "30 seconds"; ``1`` → "1 second"; ``2.5`` → "2.5 seconds"."""
-    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
-
-
 # -- length, before anything is voiced -------------------------------------------------
 
 SECONDS_PER_CHAR = 0.068
@@ -349,39 +344,14 @@ def _step_seconds(step: Step, rate: int = 150) -> float:
     return 0.0
 
 
-REMAINING = "{remaining}"
-"""Placeholder text of a "how much is left" step until the times are known."""
-
-
-def _fill_times(script: Script) -> Script:
-    """The intro's ``{minutes}``, and "About N minutes to go." at the (at most two)
-    exercise ends nearest :data:`REMAINING_AT`; the other candidates are removed."""
-    lengths = [_step_seconds(s) for s in script.steps]
-    elapsed = [0.0, *itertools.accumulate(lengths)]  # before each step, then the total
-    total = elapsed[-1]
-    candidates = [i for i, s in enumerate(script.steps)
-                  if isinstance(s, Say) and s.text == REMAINING]
-    chosen = {min(candidates, key=lambda i: abs(elapsed[i] - share * total))
-              for share in REMAINING_AT} if candidates else set()
-    steps: list[Step] = []
-    for i, step in enumerate(script.steps):
-        if isinstance(step, Say) and step.text == REMAINING:
-            if i in chosen:
-                steps += [replace(step, text=say_minutes_left(total - elapsed[i])),
-                          Wait(BETWEEN_SENTENCES, "pause")]
-        elif isinstance(step, Say) and step.role == "intro":
-            minutes = max(1, round(total / 60))
-            steps.append(replace(step, text=step.text.replace("{minutes}", str(minutes))))
-        else:
-            steps.append(step)
-    return replace(script, steps=tuple(steps))
-
-
-def say_minutes_left(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return "Less than a minute to go."
-    return f"About {minutes} minute{'' if minutes == 1 else 's'} to go."
+def _fill_minutes(script: Script) -> Script:
+    """The intro's ``{minutes}``: the session's estimated length. (The only spoken text
+    that depends on the timing, and only where a routine asks for it.)"""
+    minutes = max(1, round(estimate_seconds(script) / 60))
+    return replace(script, steps=tuple(
+        replace(step, text=step.text.replace("{minutes}", str(minutes)))
+        if isinstance(step, Say) and step.role == "intro" else step
+        for step in script.steps))
 
 
 def _check_length(script: Script, routine: Routine) -> None:
