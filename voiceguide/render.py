@@ -12,7 +12,9 @@ starts; joining happens once, in the encoder's pipe, so assembly is linear.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping
+from typing import Iterator, Mapping
+
+import numpy as np
 
 from voiceguide import loudness
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip
@@ -28,12 +30,8 @@ TONE_BELOW_VOICE = 6.0
 CEILING_DBTP = -1.5
 """True-peak ceiling before encoding; MP3 encoding can add about half a dB, and the
 finished file must stay at or under -1 dBTP."""
-LEVEL_PASSES = 2
+LEVEL_PASSES = 1
 """Times the program's gain is measured and corrected."""
-MEASURE_SILENCE = 0.8
-"""Silence kept between sounds when measuring loudness. Gating drops silent 400 ms
-blocks anyway; 0.8 s keeps the blocks at each sound's edges as they are in the session,
-and makes the measurement cost the length of the speech, not of the session."""
 
 AUDIBLE_DBFS = -45.0
 """Sound above this (RMS over 10 ms) is audible: the line between a speech event and
@@ -68,10 +66,14 @@ def silence_floor(clips: Mapping[str, Clip]) -> float:
     if not clips:
         return AUDIBLE_DBFS
     rate = next(iter(clips.values())).rate
-    gap = bytes(int(MEASURE_SILENCE * rate) * 2)
-    voice = loudness.integrated((piece for c in clips.values() for piece in (c.pcm, gap)), rate)
+    voice = loudness.of_clips((loudness.to_float(c.pcm) for c in clips.values()), rate)
     gain = TARGET_LUFS - voice if voice > loudness.SILENT_LUFS else 0.0
     return AUDIBLE_DBFS - gain - TRIM_MARGIN_DB
+
+
+HEADROOM_DB = 6.0
+"""How far above its first estimate the program's gain is allowed to end up: the peak
+maps are made for that much (corrections are a fraction of a dB)."""
 
 
 def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, bytes]) -> Mastered:
@@ -80,64 +82,91 @@ def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, b
     The tones are set against the voice as measured alone; then the whole program is
     measured and its gain corrected (:data:`LEVEL_PASSES` times), since the limiter
     takes some loudness back and the tones' short blocks pull the gated average down.
-    Every measurement shortens the silences (:data:`MEASURE_SILENCE`).
+    Each distinct sound is analysed once (K-weighted, its loud peaks mapped); at any
+    gain its loudness follows from that (the limiter's slow gain is applied to the
+    K-weighted sound rather than weighting the limited one again).
     """
     rate = timeline.rate
-    raw = {k: loudness.to_float(speech[k[1]].pcm if k[0] == "speech" else tones[k[1]])
-           for k in map(key, timeline.audible())}
-    envelopes = {k: loudness.peak_envelope(x) for k, x in raw.items()}
-
-    def level(gains: Mapping[str, float]) -> dict[Key, bytes]:
-        out = {}
-        for k, x in raw.items():
-            scale = 10 ** (gains.get(k[0], 0.0) / 20)
-            out[k] = loudness.to_pcm(loudness.limit(x * scale, rate, CEILING_DBTP,
-                                                    envelopes[k] * scale))
-        return out
-
-    def measure(sounds: Mapping[Key, bytes], kinds: tuple[str, ...]) -> float:
-        return loudness.integrated(render(timeline, sounds, kinds=kinds,
-                                          max_silence=MEASURE_SILENCE), rate)
-
-    unchanged = {k: loudness.to_pcm(x) for k, x in raw.items()}
-    voice = measure(unchanged, ("speech",))
+    program = loudness.Program(((key(e), e.start) for e in timeline.audible()),
+                               timeline.duration, rate)
+    sounds = {k: _Sound(loudness.to_float(speech[k[1]].pcm if k[0] == "speech" else tones[k[1]]),
+                        program) for k in dict.fromkeys(map(key, timeline.audible()))}
+    voice = program.measure({k: s.energy for k, s in sounds.items() if k[0] == "speech"})
     if voice <= loudness.SILENT_LUFS:
-        return Mastered(unchanged, 0.0, 0.0)
+        return Mastered({k: loudness.to_pcm(s.samples) for k, s in sounds.items()}, 0.0, 0.0)
     tone_db = 0.0
-    if any(k[0] == "tone" for k in raw):
-        tone_db = (voice - TONE_BELOW_VOICE) - measure(unchanged, ("tone",))
+    if any(k[0] == "tone" for k in sounds):
+        tone_db = (voice - TONE_BELOW_VOICE) - program.measure(
+            {k: s.energy for k, s in sounds.items() if k[0] == "tone"})
     gain_db = TARGET_LUFS - voice
+    loudest = 10 ** ((gain_db + max(tone_db, 0.0) + HEADROOM_DB) / 20)
+    for s in sounds.values():
+        s.map_peaks(10 ** (CEILING_DBTP / 20) / loudest)
     for _ in range(LEVEL_PASSES):
-        program = measure(level({"speech": gain_db, "tone": gain_db + tone_db}),
-                          ("speech", "tone"))
-        gain_db += TARGET_LUFS - program
-    return Mastered(level({"speech": gain_db, "tone": gain_db + tone_db}), gain_db, tone_db)
+        gains = {k: s.limiter(_scale(k, gain_db, tone_db)) for k, s in sounds.items()}
+        gain_db += TARGET_LUFS - program.measure(
+            {k: s.energy_at(_scale(k, gain_db, tone_db), gains[k]) for k, s in sounds.items()})
+    final = {}
+    for k, s in sounds.items():
+        scale = _scale(k, gain_db, tone_db)
+        gain = s.limiter(scale)
+        final[k] = loudness.to_pcm(s.samples * (scale if gain is None else scale * gain))
+    return Mastered(final, gain_db, tone_db)
 
 
-def render(timeline: Timeline, sounds: Mapping[Key, bytes], *,
-           kinds: Iterable[str] = ("speech", "tone"),
-           max_silence: float | None = None) -> Iterator[bytes]:
-    """The session as 16-bit mono PCM chunks at ``timeline.rate``: every sound of the
-    given ``kinds`` starting exactly at its sample. ``max_silence`` (seconds) shortens
-    every silence to at most that, for measuring (the result is then not the session)."""
-    kinds = tuple(kinds)
-    cap = None if max_silence is None else int(max_silence * timeline.rate)
+def _scale(sound: Key, gain_db: float, tone_db: float) -> float:
+    """The linear gain of ``sound``: the program's, and the tones' own on top."""
+    return 10 ** ((gain_db + (tone_db if sound[0] == "tone" else 0.0)) / 20)
+
+
+class _Sound:
+    """One distinct sound, analysed once for levelling: its K-weighted energy (as the
+    program sums it), and later the map of its loud peaks."""
+
+    def __init__(self, samples: np.ndarray, program: loudness.Program):
+        self.samples = samples
+        self.program = program
+        self.squares = np.square(loudness.k_weighted(samples, program.rate))
+        self.energy = self._energy(None)
+        self.peaks: loudness.PeakMap | None = None
+
+    def _energy(self, gain: np.ndarray | None) -> np.ndarray:
+        squares = self.squares
+        if gain is not None:
+            squares = squares * np.pad(gain * gain, (0, len(squares) - len(gain)),
+                                       constant_values=1.0)
+        return self.program.energy_of_squares(squares)
+
+    def map_peaks(self, floor: float) -> None:
+        self.peaks = loudness.peak_map(self.samples, floor)
+
+    def limiter(self, scale: float) -> np.ndarray | None:
+        """The limiter's gain for the sound at ``scale``, or None if it has none."""
+        return loudness.limiter_gain(self.peaks, scale, self.program.rate, CEILING_DBTP)
+
+    def energy_at(self, scale: float, gain: np.ndarray | None) -> np.ndarray:
+        """The sound's energy (as :meth:`~voiceguide.loudness.Program.energy`) at
+        ``scale`` and limited by ``gain``: the limiter's gain changes slowly, so it is
+        applied to the K-weighted sound rather than weighting the limited one again."""
+        return (self.energy if gain is None else self._energy(gain)) * (scale * scale)
+
+
+def render(timeline: Timeline, sounds: Mapping[Key, bytes]) -> Iterator[bytes]:
+    """The session as 16-bit mono PCM chunks at ``timeline.rate``: every sound starting
+    exactly at its sample, silence (at most a chunk at a time) between."""
     silence = bytes(timeline.rate * CHUNK_SECONDS * SAMPLE_WIDTH)
     now = 0
     for event in timeline.audible():
-        if event.kind not in kinds:
-            continue
         gap = event.start - now
         if gap < 0:
             raise ValueError(f"sounds overlap at sample {event.start}")
-        yield from _silence(gap if cap is None else min(gap, cap), silence)
+        yield from _silence(gap, silence)
         pcm = sounds[key(event)]
         if len(pcm) > (event.end - event.start) * SAMPLE_WIDTH:
             raise ValueError(f"sound longer than its slot at sample {event.start}")
         yield pcm
         now = event.start + len(pcm) // SAMPLE_WIDTH
-    tail = timeline.duration - now
-    yield from _silence(tail if cap is None else min(tail, cap), silence)
+    yield from _silence(timeline.duration - now, silence)
 
 
 def _silence(samples: int, chunk: bytes) -> Iterator[bytes]:

@@ -12,8 +12,7 @@ pitch and pattern, so they can be told apart with eyes closed:
 
 from __future__ import annotations
 
-from pydub import AudioSegment
-from pydub.generators import Sine
+import numpy as np
 
 A5, FS5, D5 = 880.0, 740.0, 587.33
 
@@ -27,24 +26,42 @@ NOTES: dict[str, tuple[tuple[float, int], ...]] = {
 NAMES = tuple(NOTES)
 ATTACK_MS = 8
 """Fade-in of every note: long enough that no note starts with a click."""
+DECAY_SHARE = 0.7
+"""The share of each note over which it fades out."""
+HARMONIC_DB = -14.0
+"""The octave's level against the fundamental: enough to ring, not to buzz."""
 NOTE_GAP_MS = 60
 """Silence between the notes of one tone."""
 LEVEL_DBFS = -12.0
-"""Peak level of a note before the session's gain (about 6 dB under the voice's peaks)."""
+"""Peak level of a note's fundamental before the session's gain (about 6 dB under the
+voice's peaks)."""
 
 
 def tone(name: str, rate: int) -> bytes:
     """The tone ``name`` as mono 16-bit PCM at ``rate``."""
+    gap = np.zeros(_samples(NOTE_GAP_MS, rate))
     pieces = []
     for index, (frequency, length) in enumerate(NOTES[name]):
         if index:
-            pieces.append(AudioSegment.silent(NOTE_GAP_MS, frame_rate=rate).raw_data)
-        pieces.append(_note(frequency, length, rate).raw_data)
-    return b"".join(pieces)
+            pieces.append(gap)
+        pieces.append(_note(frequency, length, rate))
+    samples = np.round(np.concatenate(pieces) * 32767)
+    return samples.astype("<i2").tobytes()
 
 
-def _note(frequency: float, length_ms: int, rate: int) -> AudioSegment:
-    fundamental = Sine(frequency, sample_rate=rate).to_audio_segment(length_ms, LEVEL_DBFS)
-    harmonic = Sine(2 * frequency, sample_rate=rate).to_audio_segment(length_ms, LEVEL_DBFS - 14)
-    note = fundamental.overlay(harmonic).set_channels(1)
-    return note.fade_in(ATTACK_MS).fade_out(int(length_ms * 0.7))
+def _note(frequency: float, length_ms: int, rate: int) -> np.ndarray:
+    """One note, -1 to 1: the sine and its octave, a linear attack and decay."""
+    count = _samples(length_ms, rate)
+    phase = 2 * np.pi * frequency * np.arange(count) / rate
+    peak = 10 ** (LEVEL_DBFS / 20)
+    wave = peak * (np.sin(phase) + 10 ** (HARMONIC_DB / 20) * np.sin(2 * phase))
+    envelope = np.ones(count)
+    attack = min(count, _samples(ATTACK_MS, rate))
+    envelope[:attack] = np.arange(attack) / attack
+    decay = int(count * DECAY_SHARE)
+    envelope[count - decay:] *= np.linspace(1.0, 0.0, decay)
+    return wave * envelope
+
+
+def _samples(ms: float, rate: int) -> int:
+    return int(rate * ms / 1000)
