@@ -228,17 +228,23 @@ def _interpolator() -> np.ndarray:
     return np.array(rows)
 
 
-TAPS = _interpolator()
+TAPS = _interpolator().astype(np.float32)
 REACH = float(np.abs(TAPS).sum(axis=1).max())
 """No interpolated value is larger than this times its largest neighbour."""
+WEIGHTS = np.abs(TAPS).max(axis=0)
+"""No interpolated value is larger than its neighbours' magnitudes weighted by these."""
+
+
+def _neighbours(samples: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The samples each interpolated value is made from, shape (len(at), taps)."""
+    padded = np.pad(samples.astype(np.float32), (INTERPOLATION_TAPS // 2 - 1,
+                                                 INTERPOLATION_TAPS // 2))
+    return np.lib.stride_tricks.sliding_window_view(padded, INTERPOLATION_TAPS)[at]
 
 
 def true_peaks(samples: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The largest magnitude, oversampled, from sample ``at`` up to the next one."""
-    before = INTERPOLATION_TAPS // 2 - 1
-    padded = np.pad(samples, (before, INTERPOLATION_TAPS // 2))
-    neighbours = padded[at[:, None] + np.arange(INTERPOLATION_TAPS)]
-    between = np.abs(neighbours @ TAPS.T).max(axis=1)
+    between = np.abs(_neighbours(samples, at) @ TAPS.T).max(axis=1)
     return np.maximum(np.abs(samples[at]), between)
 
 
@@ -254,12 +260,15 @@ class PeakMap:
 
 
 def peak_map(samples: np.ndarray, floor: float) -> PeakMap:
-    """The true peaks of ``samples`` wherever they could exceed ``floor`` (linear):
-    interpolated only next to samples loud enough for that, as no value between
-    samples is more than :data:`REACH` times its loudest neighbour."""
+    """The true peaks of ``samples`` wherever they could exceed ``floor`` (linear).
+    Interpolated only where two bounds, the first coarse and cheap, say they might:
+    no value between samples exceeds :data:`REACH` times the loudest neighbour, nor
+    the neighbours' magnitudes weighted by :data:`WEIGHTS`."""
     reach = INTERPOLATION_TAPS // 2
     near = _running_max(np.pad(np.abs(samples), reach), 2 * reach + 1)[: len(samples)]
     at = np.flatnonzero(near * REACH > floor)
+    bound = np.abs(_neighbours(samples, at)) @ WEIGHTS
+    at = at[np.maximum(bound, np.abs(samples[at])) > floor]
     return PeakMap(len(samples), at, true_peaks(samples, at))
 
 

@@ -71,9 +71,9 @@ def silence_floor(clips: Mapping[str, Clip]) -> float:
     return AUDIBLE_DBFS - gain - TRIM_MARGIN_DB
 
 
-HEADROOM_DB = 6.0
-"""How far above its first estimate the program's gain is allowed to end up: the peak
-maps are made for that much (corrections are a fraction of a dB)."""
+HEADROOM_DB = 1.0
+"""How far above the gain it is first asked for a sound's peak map reaches (the
+corrections that follow are a fraction of a dB; a larger one maps again)."""
 
 
 def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, bytes]) -> Mastered:
@@ -99,9 +99,6 @@ def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, b
         tone_db = (voice - TONE_BELOW_VOICE) - program.measure(
             {k: s.energy for k, s in sounds.items() if k[0] == "tone"})
     gain_db = TARGET_LUFS - voice
-    loudest = 10 ** ((gain_db + max(tone_db, 0.0) + HEADROOM_DB) / 20)
-    for s in sounds.values():
-        s.map_peaks(10 ** (CEILING_DBTP / 20) / loudest)
     for _ in range(LEVEL_PASSES):
         gains = {k: s.limiter(_scale(k, gain_db, tone_db)) for k, s in sounds.items()}
         gain_db += TARGET_LUFS - program.measure(
@@ -121,7 +118,7 @@ def _scale(sound: Key, gain_db: float, tone_db: float) -> float:
 
 class _Sound:
     """One distinct sound, analysed once for levelling: its K-weighted energy (as the
-    program sums it), and later the map of its loud peaks."""
+    program sums it), and the map of its loud peaks (made when first needed)."""
 
     def __init__(self, samples: np.ndarray, program: loudness.Program):
         self.samples = samples
@@ -129,6 +126,7 @@ class _Sound:
         self.squares = np.square(loudness.k_weighted(samples, program.rate))
         self.energy = self._energy(None)
         self.peaks: loudness.PeakMap | None = None
+        self.mapped_up_to = 0.0
 
     def _energy(self, gain: np.ndarray | None) -> np.ndarray:
         squares = self.squares
@@ -137,11 +135,12 @@ class _Sound:
                                        constant_values=1.0)
         return self.program.energy_of_squares(squares)
 
-    def map_peaks(self, floor: float) -> None:
-        self.peaks = loudness.peak_map(self.samples, floor)
-
     def limiter(self, scale: float) -> np.ndarray | None:
         """The limiter's gain for the sound at ``scale``, or None if it has none."""
+        if self.peaks is None or scale > self.mapped_up_to:
+            self.mapped_up_to = scale * 10 ** (HEADROOM_DB / 20)
+            self.peaks = loudness.peak_map(self.samples, 10 ** (CEILING_DBTP / 20)
+                                           / self.mapped_up_to)
         return loudness.limiter_gain(self.peaks, scale, self.program.rate, CEILING_DBTP)
 
     def energy_at(self, scale: float, gain: np.ndarray | None) -> np.ndarray:
