@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from conftest import ROOT, voiceguide
+from voiceguide.errors import OptionError
+from voiceguide.export import safe_name
 
 COMMANDS = ["build", "list", "show", "validate", "voices", "cache"]
 GOOD = "title: Quick\nexercises:\n  - name: Reach\n    instructions: Reach up.\n    hold: 5\n"
@@ -68,40 +71,142 @@ def test_validate_reports_each_file(tmp_path):
 
 
 @pytest.mark.parametrize("args, says", [
-    (["build", "--hold", "abc"], "is not SECONDS or NAME=SECONDS"),
-    (["build", "--hold", "=5"], "has no exercise name"),
-    (["build", "--hold", "0"], "--hold"),
+    (["build", "--hold", "abc"],
+     "Error: --hold takes SECONDS or NAME=SECONDS (e.g. 45 or wall=60), got 'abc'"),
+    (["build", "--hold", "=5"], "Error: --hold '=5' has no exercise name before '='"),
+    (["build", "--hold", "0"], "Error: --hold must be between 0.1 and 600 seconds, got 0"),
     (["build", "--hold", "nope=5"], "'nope' matches no exercise"),
     (["build", "--hold", "stretch=5"], "matches more than one exercise"),
-    (["build", "--reps", "0"], "--reps"),
-    (["build", "--rest", "-1"], "--rest"),
-    (["build", "--countdown", "11"], "--countdown"),
+    # Click's own wording ("'two' is not a valid integer range") never shows.
+    (["build", "--reps", "two"], "Error: --reps takes a whole number from 1 to 20, got 'two'"),
+    (["build", "--reps", "0"], "Error: --reps takes a whole number from 1 to 20, got 0"),
+    (["build", "--reps", "2.5"], "Error: --reps takes a whole number from 1 to 20, got '2.5'"),
+    (["build", "--rate", "0"], "Error: --rate takes words a minute from 80 to 300, got 0"),
+    (["build", "--rest", "-1"], "Error: --rest takes seconds from 0.1 to 600, got -1"),
+    (["build", "--setup", "nan"], "Error: --setup takes seconds from 0.1 to 600, got nan"),
+    (["build", "--countdown", "11"],
+     "Error: --countdown takes a whole number of seconds from 0 to 10, got 11"),
+    (["build", "-j", "0"], "Error: -j/--jobs takes a whole number from 1 to 32, got 0"),
+    (["build", "--engine", "nope"], "Error: --engine: 'nope' is not one of 'pyttsx3', 'piper'"),
     (["build", "no-such-routine"], "no routine file or built-in routine named 'no-such-routine'"),
     (["build", "missing.yaml"], "missing.yaml: file not found"),
+    (["build", ""], "Error: the path is empty (''); give the path of a routine file"),
     (["build", "--voice", "no-such-voice"], "unknown voice 'no-such-voice'"),
-    (["build", "--engine", "nope"], "--engine"),
+    (["build", "--name", ""], "Error: --name is empty; give the files a name"),
+    (["build", "--name", "   "], "Error: --name is empty; give the files a name"),
+    (["build", "--name", "$$$"], "Error: --name '$$$' cannot name a file: use letters or digits"),
     (["show", "--hold", "x=1=2"], "'x=1' matches no exercise"),
+    (["show", ""], "Error: the path is empty (''); give the path of a routine file"),
+    (["validate", ""], "Error: the path is empty (''); give the path of a routine file"),
 ])
 def test_bad_input_exits_2_with_a_plain_message_and_writes_nothing(tmp_path, args, says):
+    (tmp_path / "stray.yaml").write_text(GOOD)  # '' must not mean the current folder
     run = voiceguide(*args, "-o", str(tmp_path / "out"), cwd=tmp_path) if args[0] == "build" \
         else voiceguide(*args, cwd=tmp_path)
     assert run.code == 2, run.stderr
     assert says in run.stderr
-    assert "Traceback" not in run.stderr
+    assert "Traceback" not in run.stderr and "Invalid value" not in run.stderr
     assert len(run.stderr.strip().splitlines()) <= 2
     assert not (tmp_path / "out").exists()
 
 
+def _device(tmp_path):
+    return "/dev/null", "Error: -o/--output-dir /dev/null: that is not a folder"
+
+
+def _file(tmp_path):
+    (tmp_path / "afile").write_text("a file")
+    return str(tmp_path / "afile"), f"Error: -o/--output-dir {tmp_path / 'afile'}: that is not a folder"
+
+
+def _inside_a_file(tmp_path):
+    (tmp_path / "afile").write_text("a file")
+    out = tmp_path / "afile" / "sub"
+    return str(out), f"Error: -o/--output-dir {out}: {tmp_path / 'afile'} is not a folder"
+
+
+def _empty(tmp_path):
+    return "", "Error: -o/--output-dir is empty; give a folder, like -o output"
+
+
+@pytest.mark.parametrize("make", [_device, _file, _inside_a_file, _empty],
+                         ids=["/dev/null", "a file", "inside a file", "empty"])
+def test_an_output_folder_that_cannot_be_one_is_bad_input(tmp_path, make):
+    """Regression: these were exit status 1 ("File exists", "Not a directory"), and
+    ``-o ''`` wrote into the current folder."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "good.yaml").write_text(GOOD)
+    out, says = make(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    run = voiceguide("build", "good.yaml", "-o", out, cwd=work)
+    assert run.code == 2, run.stderr
+    assert run.stderr.splitlines()[0] == says
+    assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) <= 2
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def _broken_ffmpeg(tmp_path):
+    broken = tmp_path / "ffmpeg"
+    broken.write_text("#!/bin/sh\necho 'disk on fire' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    return {"VOICEGUIDE_FFMPEG": str(broken)}
+
+
 def test_a_failure_is_one_line_without_debug_and_a_traceback_with_it(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    out = blocker / "out"  # cannot be created: its parent is a file
-    run = voiceguide("build", "-o", str(out), "--hold", "1", "--reps", "1")
+    (tmp_path / "good.yaml").write_text(GOOD)
+    args = ["build", str(tmp_path / "good.yaml"), "-o", str(tmp_path / "out"), "--reps", "1"]
+    run = voiceguide(*args, env=_broken_ffmpeg(tmp_path))
     assert run.code == 1
     assert run.stderr.strip().splitlines() == [
-        f"Error: cannot create the output folder {out}: Not a directory"]
-    debug = voiceguide("--debug", "build", "-o", str(out), "--hold", "1", "--reps", "1")
+        f"Error: encoding {tmp_path / 'out' / 'good.mp3'} failed: disk on fire"]
+    debug = voiceguide("--debug", *args, env=_broken_ffmpeg(tmp_path))
     assert debug.code == 1 and "Traceback" in debug.stderr
+    assert debug.stderr.strip().splitlines()[-1] == run.stderr.strip()
+
+
+def test_debug_keeps_the_exit_status_of_bad_input(tmp_path):
+    """Regression: with --debug, a bad routine exited 1 (the traceback's status)."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: [unclosed\n")
+    for command in ("build", "validate"):
+        run = voiceguide("--debug", command, str(bad), cwd=tmp_path)
+        assert run.code == 2, run.stderr
+        if command == "build":
+            assert "Traceback" in run.stderr and "RoutineError" in run.stderr
+        assert run.stderr.strip().splitlines()[-1].startswith(f"Error: {bad}:1: YAML syntax error")
+
+
+def test_name_drops_an_audio_extension(tmp_path):
+    """Regression: --name a.mp3 wrote a.mp3.mp3."""
+    (tmp_path / "good.yaml").write_text(GOOD)
+    out = tmp_path / "out"
+    run = voiceguide("build", str(tmp_path / "good.yaml"), "-o", str(out), "--reps", "1",
+                     "--name", "Morning.MP3")
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["Morning.mp3", "Morning.timeline.json"]
+    assert json.loads((out / "Morning.timeline.json").read_text())["audio"] == "Morning.mp3"
+
+
+@pytest.mark.parametrize("name, stem", [
+    ("morning", "morning"),
+    ("a.mp3", "a"),
+    ("a.wav.mp3", "a"),
+    ("take.5", "take.5"),
+    ("notes.txt", "notes.txt"),
+    ("my $(whoami) `x` session", "my -whoami- -x- session"),  # as the README says
+    ("Ünïcode ok_1", "Ünïcode ok_1"),
+    ("..hidden", "hidden"),
+    ("a/b\\c", "a-b-c"),
+])
+def test_safe_name(name, stem):
+    assert safe_name(name) == stem
+
+
+@pytest.mark.parametrize("name", ["", "...", "$$$", "🧘"])
+def test_safe_name_refuses_names_with_nothing_usable(name):
+    with pytest.raises(OptionError, match="cannot name a file"):
+        safe_name(name)
 
 
 def test_three_routines_in_parallel_one_bad_builds_the_others(tmp_path):

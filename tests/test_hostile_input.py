@@ -4,7 +4,7 @@ Every file here is written to ``tmp_path`` and given to both ``voiceguide valida
 and ``voiceguide build FILE -o OUT`` in a fresh process. The rule for bad input (the
 project's issue): exit status 2, one or two lines on stderr naming the file (and the
 line, where there is one), nothing written to the output folder, never a traceback.
-Object-constructing YAML tags are refused and never run.
+YAML tags are refused (every one, even ``!!str``) and never run.
 
 ``tests/test_routine.py`` holds the table of everyday mistakes, checked in-process;
 this file goes further: what a person typing YAML by hand gets wrong in ways YAML does
@@ -12,11 +12,15 @@ not (``1:30`` is 90, ``010`` is 8, ``yes`` is true), what an attacker sends (tag
 aliases, huge, deep, endless files), and what the file system hands over (pipes,
 devices, loops). The decisions it pins:
 
+- Every explicit tag is refused, the standard ones (``!!str``, ``!!int``) and ``%TAG``
+  lines too: a routine file has no need of them, and one rule is easier to state.
 - Numbers are written in plain digits (``30``, ``2.5``, ``.5``). YAML 1.1 reads ``010``
-  as 8, ``1:30`` as 90 (but ``0:30`` as text), ``0x1E`` as 30: all refused, with a hint.
+  as 8, ``1:30`` as 90 (but ``0:30`` as text), ``0x1E`` as 30, ``1e308`` and ``0o17`` as
+  text: all refused, with a hint.
 - ``reps: 1.0`` is refused: reps are whole numbers, written as such.
 - Invisible format characters (zero-width space U+200B, bidi overrides like U+202E,
-  soft hyphen...) are refused in every text; the joiners emoji and many scripts need
+  soft hyphen...) are refused in every text, and so are raw line breaks no editor shows
+  (U+0085, U+2028, U+2029), before parsing: YAML would count them as lines; the joiners emoji and many scripts need
   (U+200C, U+200D) and the direction marks (U+200E, U+200F) are fine.
 - A text must have a letter or a digit in it: "..." says nothing.
 - ``%s`` and ``%(side)s`` are plain text (nothing is %-formatted); ``{0}``, ``{ side }``
@@ -115,7 +119,18 @@ BAD = {
     "python tag via %TAG directive": (
         "%TAG !p! tag:yaml.org,2002:python/object/apply:\n---\n" + VALID
         + "intro: !p!os.system ['touch pwned']\n",
-        9, "YAML tags like '!!python/object/apply:os.system' are not allowed"),
+        1, "YAML tags like '%TAG !p! tag:yaml.org,2002:python/obj...' are not allowed"),
+    # Regression: the standard tags were let through, though the README refuses tags.
+    "standard tag !!str": (VALID.replace("title: Test", "title: !!str Test"), 1,
+                           "YAML tags like '!!str' are not allowed"),
+    "standard tag !!float": (with_hold("!!float 5"), 6, "YAML tags like '!!float' are not allowed"),
+    "standard tag !!int on quoted digits": (with_hold('!!int "5"'), 6,
+                                            "YAML tags like '!!int' are not allowed"),
+    "non-specific tag !": (VALID.replace("title: Test", "title: ! Test"), 1,
+                           "YAML tags like '!' are not allowed"),
+    "%TAG directive naming the standard tags": (
+        "%TAG ! tag:yaml.org,2002:\n---\n" + VALID.replace("title: Test", "title: !str Test"),
+        1, "YAML tags like '%TAG ! tag:yaml.org,2002:' are not allowed"),
     "binary tag": (VALID + "outro: !!binary aGVsbG8=\n", 7, "YAML tags like '!!binary'"),
     "omap tag": (VALID.replace("sides: [right, left]", "sides: !!omap [{a: 1}]"), 4, "'!!omap'"),
     "set tag as sides": (VALID.replace("[right, left]", "!!set {right, left}"), 4, "'!!set'"),
@@ -129,7 +144,9 @@ BAD = {
         VALID + "    <<: {reps: 3}\n", 7, "YAML merge keys ('<<') in exercise 1 are not allowed"),
     "two documents": ("---\n" + VALID + "---\n" + VALID, 8, "more than one YAML document"),
     "document end then more": (VALID + "...\ntitle: again\n", 8, "YAML syntax error"),
-    "YAML 2.0 directive": ("%YAML 2.0\n---\n" + VALID, 1, "YAML syntax error"),
+    "YAML 9.9 directive": ("%YAML 9.9\n---\n" + VALID, 1,
+                           "YAML syntax error: found incompatible YAML document; routine files"
+                           " need no '%YAML' version line: delete it"),
     # --- keys that are not words ------------------------------------------------------------
     "complex key a list": ("? [a, b]\n: 1\n" + VALID, 1, "a key should be a word, not a list"),
     "complex key a mapping": (
@@ -147,10 +164,16 @@ BAD = {
     "name yes": (with_name("yes"), 3, "'name' in exercise 1 should be text, not true/false; "
                                       "put it in quotes: 'yes'"),
     "sides on/off": (VALID.replace("[right, left]", "[on, off]"), 4,
-                     "'sides' in exercise 'Lying stretch' should be text, not true/false"),
+                     "side 1 of 'sides' in exercise 'Lying stretch' should be text, not"
+                     " true/false"),
     "title no": (VALID.replace("title: Test routine", "title: no"), 1, "put it in quotes"),
     "name a number": (with_name("3"), 3, "should be text, not a number; put it in quotes: '3'"),
-    "hold 1e309": (with_hold("1e309"), 6, "write just the number, in plain digits"),
+    "hold 1e309": (with_hold("1e309"), 6, "'hold' in exercise 'Lying stretch' should be written"
+                                          " in plain digits, like 30 or 2.5, got 1e309"),
+    "hold 1e308": (with_hold("1e308"), 6, "should be written in plain digits, like 30 or 2.5,"
+                                          " got 1e308"),
+    "hold 0o17": (with_hold("0o17"), 6, "should be written in plain digits, like 30 or 2.5,"
+                                        " got 0o17"),
     "hold 1.0e+309 (infinite)": (with_hold("1.0e+309"), 6, "must be between 0.1 and 600 seconds"),
     "hold hexadecimal": (with_hold("0x1E"), 6, "should be written in plain digits, like 30 or 2.5,"
                                                " got 0x1E"),
@@ -171,7 +194,7 @@ BAD = {
     # --- texts with nothing to say, or hiding something --------------------------------------
     "empty intro": (VALID + 'intro: ""\n', 7, "'intro' is empty"),
     "whitespace-only side": (VALID.replace("[right, left]", '[right, "\\t \\u3000 "]'), 4,
-                             "'sides' in exercise 'Lying stretch' is empty"),
+                             "side 2 of 'sides' in exercise 'Lying stretch' is empty"),
     "punctuation-only instruction": (VALID.replace("Lift your {side} leg.", '"?!... —"'), 5,
                                      "has no letters or digits, so nothing to say"),
     "emoji-only name": (with_name('"🧘"'), 3, "'name' in exercise 1 has no letters or digits"),
@@ -184,6 +207,13 @@ BAD = {
     "lone surrogate escape": (VALID.replace("Test routine", '"\\ud800"'), 1, "YAML syntax error"),
     "escaped NUL in text": (VALID.replace("Test routine", '"A\\0B"'), 1,
                             "'title' contains an invisible control character"),
+    # Regression: a raw U+0085 gave a syntax error on the wrong line.
+    "raw next-line U+0085 in the title": (
+        VALID.replace("Test routine", "Test\x85routine"), 1,
+        "this line contains an invisible line-break character (U+0085), which is not allowed"),
+    "raw line separator U+2028 in a name": (with_name("Lying\u2028stretch"), 3, "(U+2028)"),
+    "raw paragraph separator U+2029 in intro": (VALID + "intro: Hello.\u2029Begin.\n", 7,
+                                                "(U+2029)"),
     "escaped line separator in key": (
         VALID + '"a\\u2028b": 1\n', 7, "unknown key 'a\\u2028b'"),
     # --- placeholders ------------------------------------------------------------------------
@@ -206,7 +236,33 @@ BAD = {
     "tab indentation": (VALID.replace("    hold: 20", "\thold: 20"), 6, "indent with spaces"),
     "unquoted {side} first": (VALID.replace("Lift your {side} leg.", "{side} leg up."), 5,
                               "needs quotes"),
+    # Regression: reported at the end of the file, "found unexpected end of stream".
+    "unclosed double quote": (VALID.replace("title: Test routine", 'title: "Test routine')
+                              + "#\n" * 6, 1, "YAML syntax error: found unexpected end of stream;"
+                                              " this quote is never closed"),
+    "unclosed single quote": (VALID + "outro: 'That is all.\n" + "#\n" * 6, 7,
+                              "this quote is never closed"),
+    "quote running into a second document": (
+        VALID + 'outro: "That is all.\n---\n' + VALID, 7, "this quote is never closed"),
+    # Regression: reported on the next line, as an indentation problem.
+    "no space after a colon": (VALID.replace("title: Test", "title:Test"), 1,
+                               "YAML syntax error: put a space after the colon in"
+                               " 'title:Test routine'"),
+    "no space after a colon, then comments": (
+        VALID.replace("hold: 20", "hold:20\n\n    # then\n    reps: 2"), 6,
+        "put a space after the colon in 'hold:20'"),
+    "no space after the dash": (with_name("Lying stretch").replace("  - name", "  -name"), 3,
+                                "YAML syntax error: put a space after '-' in '-name: Lying"
+                                " stretch'"),
+    "text starting with @": (VALID.replace("Test routine", "@Test"), 1,
+                             "found character that cannot start any token; text starting with @"
+                             " needs quotes"),
+    "text starting with a backtick": (VALID.replace("Test routine", "`Test`"), 1,
+                                      "text starting with ` needs quotes"),
+    "text after a quoted text": (VALID.replace("Test routine", '"Test" routine'), 1,
+                                 "; check the quotes and indentation on this line"),
     # --- sizes ---------------------------------------------------------------------------------
+    "only spaces and a tab": ("  \t \n\t\n", None, "the file is empty"),
     "2 MB file": (VALID + ("# padding\n" * 200_000), None, "the file is too large"),
     "10,000 exercises": (
         "title: A\nexercises:\n" + "".join(f"  - {{name: E{i}, instructions: Go.}}\n"
@@ -391,6 +447,11 @@ def test_pure_python_yaml_gives_the_same_answers(monkeypatch, tmp_path):
         with_hold("1:30"): (6, "write 90"),
         BILLION_LAUGHS: (3, "aliases"),
         "title: " + "[" * 100_000 + "]" * 100_000 + "\n": (1, "nested too deeply"),
+        'title: "Test\n' + VALID[20:] + "#\n" * 6: (1, "this quote is never closed"),
+        VALID.replace("title: Test", "title:Test"): (1, "put a space after the colon"),
+        VALID.replace("Test routine", "@Test"): (1, "text starting with @ needs quotes"),
+        VALID.replace("Test routine", "Test\x85routine"): (1, "(U+0085)"),
+        "%TAG ! tag:yaml.org,2002:\n---\n" + VALID: (1, "YAML tags like '%TAG !"),
     }
     for text, (line, phrase) in cases.items():
         with pytest.raises(RoutineError) as info:

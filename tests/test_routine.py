@@ -173,9 +173,9 @@ def test_full_routine_values():
     assert calf.line == 17
 
 
-def test_explicit_str_tag_and_bom_are_fine(tmp_path):
-    path = write(tmp_path, b"\xef\xbb\xbf" + VALID.replace("Test routine", "!!str 42").encode())
-    assert routine.load_file(path).title == "42"
+def test_a_byte_order_mark_is_fine(tmp_path):
+    path = write(tmp_path, b"\xef\xbb\xbf" + VALID.encode())
+    assert routine.load_file(path).title == "Test routine"
 
 
 def test_error_str_starts_with_file_path(tmp_path):
@@ -281,7 +281,34 @@ BROKEN = {
     "instruction item a number": (
         "title: A\nexercises:\n  - name: X\n    instructions:\n      - Lift.\n      - 7\n",
         6,
-        "'instructions' in exercise 'X' should be text, not a number",
+        "instruction 2 of 'instructions' in exercise 'X' should be text, not a number",
+    ),
+    # Regression: an empty item was reported as if the whole list were empty.
+    "empty instruction item": (
+        "title: A\nexercises:\n  - name: X\n    instructions: ['']\n",
+        4,
+        "instruction 1 of 'instructions' in exercise 'X' is empty",
+    ),
+    "empty side item": (
+        VALID.replace("[right, left]", "['', left]"),
+        4,
+        "side 1 of 'sides' in exercise 'Lying stretch' is empty",
+    ),
+    "null side item": (
+        VALID.replace("[right, left]", "[right, ~]"),
+        4,
+        "side 2 of 'sides' in exercise 'Lying stretch' is empty",
+    ),
+    "cue item a number": (
+        VALID + "    cues: [Breathe., 7]\n",
+        7,
+        "cue 2 of 'cues' in exercise 'Lying stretch' should be text, not a number; put it in"
+        " quotes: '7'",
+    ),
+    "single instruction empty": (
+        "title: A\nexercises:\n  - name: X\n    instructions: ''\n",
+        4,
+        "'instructions' in exercise 'X' is empty",
     ),
     "too many instructions": (
         "title: A\nexercises:\n  - name: X\n    instructions:\n"
@@ -365,10 +392,22 @@ BROKEN = {
         1,
         "'setup' in 'defaults' must be between 0.1 and 600 seconds, got 1.0e+9",
     ),
-    "bad explicit int": (
-        VALID.replace("hold: 20", "hold: !!int abc"),
+    # Regression: 1e308 and 0o17 were "not text"; they are numbers in another notation.
+    "hold 1e308": (
+        VALID.replace("hold: 20", "hold: 1e308"),
         6,
-        "'hold' in exercise 'Lying stretch' is not a valid number",
+        "'hold' in exercise 'Lying stretch' should be written in plain digits, like 30 or 2.5,"
+        " got 1e308",
+    ),
+    "hold 0o17": (
+        VALID.replace("hold: 20", "hold: 0o17"),
+        6,
+        "should be written in plain digits, like 30 or 2.5, got 0o17",
+    ),
+    "reps 1e1": (
+        VALID.replace("hold: 20", "reps: 1e1"),
+        6,
+        "'reps' in exercise 'Lying stretch' should be written in plain digits, like 2, got 1e1",
     ),
     "reps float": (
         VALID.replace("hold: 20", "reps: 2.5"),
@@ -406,6 +445,17 @@ BROKEN = {
         "YAML tags like '!foo' are not allowed",
     ),
     "set tag": (VALID + "outro: !!set {a, b}\n", 7, "YAML tags like '!!set' are not allowed"),
+    "exercise text with no space after the colon": (
+        "title: A\nexercises:\n  - name:Stretch\n",
+        3,
+        "exercise 1 should be keys like 'name:' and 'instructions:', not text; put a space after"
+        " the colon",
+    ),
+    "exercises with no space after the dashes": (
+        "title: A\nexercises:\n  -name: X\n  -instructions: Go.\n",
+        3,
+        "'exercises' should be a list of exercises, not a mapping; put a space after '-'",
+    ),
     "alias": (
         "title: &t A\nintro: *t\n" + EX,
         2,
@@ -543,11 +593,14 @@ def test_python_tag_is_never_executed(tmp_path):
         (b"", None, "the file is empty"),
         (b"# only a comment\n\n   \n# another\n", None, "the file is empty"),
         (b"---\n", None, "the file is empty"),
+        (b"  \t \n\t\n", None, "the file is empty"),
+        (b"# a comment\n\t# indented with a tab\n", None, "the file is empty"),
         (b"title: A\x00\n", None, "binary file"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None, "binary file"),
         (VALID.encode() + b"outro: caf\xe9\n", 7, "not UTF-8"),
     ],
-    ids=["empty", "comments only", "empty document", "nul byte", "png", "latin-1"],
+    ids=["empty", "comments only", "empty document", "tabs and spaces", "tab before a comment",
+         "nul byte", "png", "latin-1"],
 )
 def test_unreadable_content(tmp_path, content, line, phrase):
     path = write(tmp_path, content)
@@ -569,6 +622,15 @@ def test_directory(tmp_path):
     folder.mkdir()
     err = load_error(folder)
     assert str(err) == f"{folder}: this is a folder, not a routine file"
+
+
+def test_empty_path():
+    """Regression: '' was read as the current folder ("this is a folder")."""
+    for load in (routine.load_file, routine.resolve):
+        with pytest.raises(RoutineError) as info:
+            load("")
+        assert str(info.value) == ("the path is empty (''); give the path of a routine file,"
+                                   " like my-routine.yaml")
 
 
 def test_missing_file(tmp_path):

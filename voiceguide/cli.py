@@ -11,14 +11,16 @@ import functools
 import os
 import signal
 import sys
+import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from voiceguide import __version__
 from voiceguide.build import (DEFAULT_OUTPUT_DIR, VoiceSettings, build, preview, timeline_for,
                               voice_script)
-from voiceguide.errors import BadInput, VoiceguideError
+from voiceguide.errors import BadInput, OptionError, VoiceguideError
 from voiceguide.export import DEFAULT_FORMAT, FORMATS, safe_name
 from voiceguide.model import DEFAULT_ROUTINE, LIMITS, Routine
 from voiceguide.plan import MAX_COUNTDOWN, Options, plan
@@ -26,6 +28,48 @@ from voiceguide.routine import builtin_names, load_file, resolve
 from voiceguide.speech import DEFAULT_ENGINE, ENGINES, open_engine
 from voiceguide.speech.cache import ClipCache, default_dir
 from voiceguide.timeline import describe
+
+
+def _option(param: click.Parameter | None) -> str:
+    """How the user wrote the option: "--reps", "-j/--jobs"."""
+    if param is None:
+        return "a value"
+    if isinstance(param, click.Option):
+        return "/".join(param.opts)
+    return param.human_readable_name
+
+
+def _refuse(message: str, ctx: click.Context | None) -> NoReturn:
+    """A bad option value: exit status 2 and ``message`` as it is, in plain words."""
+    raise click.UsageError(message, ctx)
+
+
+class _Range(click.ParamType):
+    """A number from ``low`` to ``high``; anything else is refused in plain words:
+    "--reps takes a whole number from 1 to 20, got 'two'"."""
+
+    def __init__(self, low: float, high: float, what: str, *, whole: bool = True):
+        self.low, self.high, self.what, self.whole = low, high, what, whole
+        self.name = "N" if whole else "SECONDS"
+
+    def convert(self, value, param, ctx):
+        number = value if isinstance(value, (int, float)) else _parse(value, self.whole)
+        if number is None or not self.low <= number <= self.high:  # NaN is refused too
+            shown = value if number is not None else f"'{value}'"
+            _refuse(f"{_option(param)} takes {self.what} from {self.low:g} to {self.high:g},"
+                    f" got {shown}", ctx)
+        return number
+
+
+def _parse(text: str, whole: bool) -> int | float | None:
+    try:
+        return int(text) if whole else float(text)
+    except ValueError:
+        return None
+
+
+def _seconds(most: float) -> _Range:
+    return _Range(LIMITS.min_duration, most, "seconds", whole=False)
 
 
 class _Hold(click.ParamType):
@@ -37,17 +81,54 @@ class _Hold(click.ParamType):
         if isinstance(value, tuple):
             return value
         name, _, seconds = value.rpartition("=")
-        try:
-            number = float(seconds)
-        except ValueError:
-            self.fail(f"'{value}' is not SECONDS or NAME=SECONDS (e.g. 45 or wall=60)", param, ctx)
+        number = _parse(seconds, whole=False)
+        if number is None:
+            _refuse(f"--hold takes SECONDS or NAME=SECONDS (e.g. 45 or wall=60), got '{value}'",
+                    ctx)
         if "=" in value and not name.strip():
-            self.fail(f"'{value}' has no exercise name before '='", param, ctx)
+            _refuse(f"--hold '{value}' has no exercise name before '='", ctx)
         return (name.strip() or None, number)
 
 
-def _seconds(most: float) -> click.FloatRange:
-    return click.FloatRange(LIMITS.min_duration, most)
+class _OutputFolder(click.ParamType):
+    """A folder that exists or can be made: not empty, not a file, not inside one."""
+
+    name = "FOLDER"
+
+    def convert(self, value, param, ctx):
+        text = os.fspath(value)
+        if not text.strip():
+            _refuse(f"{_option(param)} is empty; give a folder, like -o output", ctx)
+        folder = Path(text)
+        blocker = _not_a_folder(folder)
+        if blocker == folder:
+            _refuse(f"{_option(param)} {text}: that is not a folder", ctx)
+        if blocker is not None:
+            _refuse(f"{_option(param)} {text}: {blocker} is not a folder", ctx)
+        return folder
+
+
+def _not_a_folder(path: Path) -> Path | None:
+    """The first of ``path`` and the folders above it that exists but is not a folder
+    (a file, a device, a broken link), or None when the folder exists or can be made."""
+    for candidate in (path, *path.parents):
+        if candidate.is_dir():
+            return None
+        if os.path.lexists(candidate):
+            return candidate
+    return None
+
+
+def _output_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--name``: made safe (see :func:`~voiceguide.export.safe_name`), never empty."""
+    if value is None:
+        return None
+    if not value.strip():
+        _refuse("--name is empty; give the files a name, like --name morning", ctx)
+    try:
+        return safe_name(value)
+    except OptionError as exc:
+        _refuse(f"--name {exc.message}", ctx)
 
 
 def timing_options(command):
@@ -56,15 +137,16 @@ def timing_options(command):
         click.option("--hold", "holds", type=_Hold(), multiple=True,
                      help="Seconds every hold lasts, or NAME=SECONDS for one exercise (NAME: "
                           "any unique part of its name, any case). Repeatable."),
-        click.option("--reps", type=click.IntRange(1, LIMITS.max_reps),
-                     help="Holds per side."),
+        click.option("--reps", type=_Range(1, LIMITS.max_reps, "a whole number"),
+                     help=f"Holds per side (1 to {LIMITS.max_reps})."),
         click.option("--rest", type=_seconds(LIMITS.max_pause),
                      help="Seconds of rest between reps, from the release cue to the next start."),
         click.option("--switch", type=_seconds(LIMITS.max_pause),
                      help="Seconds to change sides, from the switch cue to the next start."),
         click.option("--setup", type=_seconds(LIMITS.max_pause),
                      help="Seconds to get into position after an exercise's instructions."),
-        click.option("--countdown", type=click.IntRange(0, MAX_COUNTDOWN), default=3,
+        click.option("--countdown", type=_Range(0, MAX_COUNTDOWN, "a whole number of seconds"),
+                     default=3,
                      show_default=True, help="Seconds counted down aloud at the end of each hold "
                                              "(0 for none)."),
         click.option("--chimes/--no-chimes", default=True, show_default=True,
@@ -79,8 +161,8 @@ def voice_options(command):
     decorators = [
         click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE,
                      show_default=True, help="Speech engine."),
-        click.option("--rate", type=click.IntRange(80, 300),
-                     help="Speaking rate in words a minute [default: 150]."),
+        click.option("--rate", type=_Range(80, 300, "words a minute"),
+                     help="Speaking rate in words a minute, 80 to 300 [default: 150]."),
         click.option("--voice", help="Voice id or name, from 'voiceguide voices'."),
         click.option("--model", metavar="PATH", help="A Piper .onnx voice, its .onnx.json "
                                                      "beside it (--engine piper only)."),
@@ -99,6 +181,10 @@ def _options(holds, reps, rest, switch, setup, countdown, chimes, halfway) -> Op
 def _whole(seconds: float | None) -> float | int | None:
     """45.0 → 45, so files say "hold": 45 as the user typed it; 2.5 stays."""
     return int(seconds) if seconds is not None and float(seconds).is_integer() else seconds
+
+
+MAX_JOBS = 32
+"""Most routines built at once (-j)."""
 
 
 class Stopped(BaseException):
@@ -126,7 +212,7 @@ class _Cli(click.Group):
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
         except click.UsageError as exc:
-            click.echo(f"Error: {exc.format_message()}", err=True)
+            click.echo(f"Error: {_usage_message(exc)}", err=True)
             if exc.ctx is not None:
                 click.echo(f"Try '{exc.ctx.command_path} --help' for help.", err=True)
             code = exc.exit_code
@@ -142,16 +228,24 @@ class _Cli(click.Group):
             code = 128 + exc.signum
         except VoiceguideError as exc:
             if self.debug:
-                raise
+                traceback.print_exc()
             click.echo(f"Error: {exc}", err=True)
             code = exc.exit_code
         except Exception as exc:  # noqa: BLE001 - a bug: say so plainly
             if self.debug:
-                raise
+                traceback.print_exc()
             click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
-            click.echo("Run again with --debug to see the details.", err=True)
+            if not self.debug:
+                click.echo("Run again with --debug to see the details.", err=True)
             code = 1
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """Click's message without its "Invalid value for '--x':" wording."""
+    if type(exc) is click.BadParameter and exc.param is not None:
+        return f"{_option(exc.param)}: {exc.message}"
+    return exc.format_message()
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -171,12 +265,14 @@ def cli(debug):
 
 @cli.command()
 @click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
-@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--output-dir", type=_OutputFolder(),
               default=DEFAULT_OUTPUT_DIR, show_default=True, help="Folder for the MP3 and its "
                                                                   "timeline.")
-@click.option("--name", help="Name the output files NAME.mp3 etc. instead of after the routine "
-                             "(one routine only).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 32), default=os.cpu_count() or 1,
+@click.option("--name", callback=_output_name,
+              help="Name the output files NAME.mp3 etc. instead of after the routine (one "
+                   "routine only).")
+@click.option("-j", "--jobs", type=_Range(1, MAX_JOBS, "a whole number"),
+              default=min(os.cpu_count() or 1, MAX_JOBS),
               show_default="the number of cores", help="Routines built at once.")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=DEFAULT_FORMAT,
               show_default=True, help="Audio format of the session file.")
@@ -208,7 +304,7 @@ def build_command(routines, output_dir, name, jobs, fmt, bitrate, cache, subtitl
     options = _options(holds, reps, rest, switch, setup, countdown, chimes, halfway)
     settings = VoiceSettings(engine=engine, rate=rate, voice=voice, model=model)
     refs = _expand(routines or (DEFAULT_ROUTINE,))
-    if name and len(refs) > 1:
+    if name is not None and len(refs) > 1:
         raise click.UsageError("--name names one routine's files; give one routine")
 
     def one(ref: str):
@@ -235,18 +331,26 @@ def _expand(refs) -> list[str]:
     found: list[str] = []
     for ref in refs:
         folder = Path(ref)
-        if folder.is_dir():
+        if ref and folder.is_dir():  # Path("") is the current folder
             inside = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
             if not inside:
                 raise BadInput("no routine files (*.yaml) in this folder", path=ref)
             found += [str(p) for p in inside]
         else:
             found.append(ref)
-    stems = [safe_name(Path(ref).stem) for ref in found]
-    twice = sorted({stem for stem in stems if stems.count(stem) > 1})
+    stems = [_stem(ref) for ref in found]
+    twice = sorted({stem for stem in stems if stem and stems.count(stem) > 1})
     if twice:
         raise BadInput(f"two routines would both write {twice[0]}.*; rename one of them")
     return found
+
+
+def _stem(ref: str) -> str | None:
+    """The stem a routine's files get, or None when it has none (its build says why)."""
+    try:
+        return safe_name(Path(ref).stem)
+    except OptionError:
+        return None
 
 
 def _in_parallel(one, refs: list[str], jobs: int) -> dict:
@@ -352,7 +456,7 @@ def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, ha
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True)
 def validate(files):
     """Check routine FILES without rendering anything.
 

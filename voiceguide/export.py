@@ -38,15 +38,30 @@ most of a session, costs almost nothing in VBR: about 0.27 MB a minute here."""
 MAX_NAME = 100
 """Longest output file name stem, characters."""
 
+AUDIO_EXTENSIONS = ("mp3", "m4a", "ogg", "opus", "wav", "flac", "aac", "oga", "m4b", "mp4")
+"""Extensions :func:`safe_name` drops from the end of a name: ``--name a.mp3`` writes
+``a.mp3``, not ``a.mp3.mp3``."""
+
 
 def safe_name(name: str) -> str:
-    """``name`` made safe as an output file stem: no path separators or other
-    characters file systems refuse, no leading dots, at most :data:`MAX_NAME` long.
-    Raises :class:`OptionError` when nothing usable is left."""
-    cleaned = re.sub(r"[^\w.\- ]+", "-", name).strip(" .-")[:MAX_NAME].rstrip(" .-")
+    """``name`` made safe as an output file stem: every character but letters, digits,
+    ``_``, ``-``, ``.`` and spaces becomes ``-``; no leading dots; no audio extension at
+    the end (``a.mp3`` → ``a``); at most :data:`MAX_NAME` long. Raises
+    :class:`OptionError` when nothing usable is left."""
+    cleaned = _trimmed(re.sub(r"[^\w.\- ]+", "-", name))
+    stem, dot, extension = cleaned.rpartition(".")
+    while dot and extension.lower() in AUDIO_EXTENSIONS:
+        cleaned = _trimmed(stem)
+        stem, dot, extension = cleaned.rpartition(".")
+    cleaned = _trimmed(cleaned[:MAX_NAME])
     if not cleaned:
         raise OptionError(f"'{name}' cannot name a file: use letters or digits")
     return cleaned
+
+
+def _trimmed(name: str) -> str:
+    """``name`` without spaces, dots and dashes at either end."""
+    return name.strip(" .-")
 
 
 class StagedOutputs:

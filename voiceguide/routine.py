@@ -7,9 +7,10 @@ only briefly and with invisible characters escaped.
 
 Hostile input is stopped early: only regular files are opened (a pipe or a device is
 refused, never read), at most :attr:`~voiceguide.model.Limits.max_file_bytes` are read,
-and the event stream is checked for tags, aliases, extra documents, depth and size
-before any node is built. Texts must have something to say and nothing invisible;
-numbers are written in plain digits (YAML 1.1 reads ``010`` as 8 and ``1:30`` as 90).
+and the event stream is checked for tags (every one, even ``!!str``), aliases, extra
+documents, depth and size before any node is built. Texts must have something to say
+and nothing invisible; numbers are written in plain digits (YAML 1.1 reads ``010`` as 8
+and ``1:30`` as 90). Syntax errors are reported where the mistake is, with a hint.
 """
 
 from __future__ import annotations
@@ -47,8 +48,7 @@ EXERCISE_KEYS = (
 MINUTES_PLACEHOLDER = "{minutes}"
 
 _TAG = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
-_ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TAG + "seq", _TAG + "map"}
+_INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("int", "float", "bool", "null"))
 
 _MERGE = _TAG + "merge"
 
@@ -59,6 +59,14 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+"""Characters YAML reads as line breaks though no editor shows one: next line (U+0085),
+line separator (U+2028) and paragraph separator (U+2029)."""
+_NO_SPACE_AFTER_COLON = re.compile(r"\s*(?:- +)?[A-Za-z_]\w*:(?![\s/:])\S")
+"""A line starting ``title:Test``: YAML reads that as one word, not a key and a value."""
+_NO_SPACE_AFTER_DASH = re.compile(r"\s*-[A-Za-z_]")
+"""A line starting ``-name:``: YAML reads ``-name`` as a word, not a list item."""
+_ITEM_NOUNS = {"sides": "side", "instructions": "instruction", "cues": "cue"}
 
 _FORMAT_ALLOWED = frozenset("\u200c\u200d\u200e\u200f\u061c")
 """Invisible format characters that real text needs: zero-width (non-)joiners (emoji
@@ -87,6 +95,9 @@ _SHOWN_CHARS = 40
 def load_file(path: str | os.PathLike) -> Routine:
     """Read, parse and validate the routine file at ``path``."""
     source = os.fspath(path)
+    if not source:
+        raise RoutineError("the path is empty ('');"
+                           " give the path of a routine file, like my-routine.yaml")
     try:
         text = _read_text(Path(source))
     except RoutineError as err:
@@ -98,10 +109,9 @@ def load_file(path: str | os.PathLike) -> Routine:
 def load_text(text: str, *, source: str, name: str) -> Routine:
     """Parse and validate routine YAML ``text``; ``source`` names it in errors."""
     try:
-        bad = _SURROGATE.search(text)
-        if bad:
-            raise RoutineError("the text contains an unpaired surrogate, which is not a"
-                               " character", line=text.count("\n", 0, bad.start()) + 1)
+        _check_characters(text)
+        if _is_blank(text):
+            raise RoutineError("the file is empty; a routine needs a 'title' and 'exercises'")
         return _routine(_compose(text), name=name, source=source)
     except RoutineError as err:
         err.path = source
@@ -127,7 +137,7 @@ def load_builtin(name: str) -> Routine:
 
 def resolve(ref: str) -> Routine:
     """Load ``ref`` as a routine file if it looks like one, else as a built-in name."""
-    if os.path.exists(ref) or ref.endswith((".yaml", ".yml")):
+    if not ref or os.path.exists(ref) or ref.endswith((".yaml", ".yml")):
         return load_file(ref)
     if ref in builtin_names():
         return load_builtin(ref)
@@ -143,6 +153,26 @@ def _builtins_hint() -> str:
 
 
 # --- reading and parsing --------------------------------------------------------
+
+
+def _check_characters(text: str) -> None:
+    """Refuse characters the YAML parser would misreport: unpaired surrogates, and
+    line breaks no editor shows (the parser counts them as lines, so every line number
+    after one would be wrong)."""
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise RoutineError("the text contains an unpaired surrogate, which is not a"
+                           " character", line=text.count("\n", 0, bad.start()) + 1)
+    bad = _LINE_BREAKS.search(text)
+    if bad:
+        raise RoutineError(
+            f"this line contains an invisible line-break character (U+{ord(bad.group()):04X}),"
+            " which is not allowed; delete it", line=text.count("\n", 0, bad.start()) + 1)
+
+
+def _is_blank(text: str) -> bool:
+    """Whether ``text`` holds nothing but spaces, tabs and comments."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
 def _read_text(path: Path) -> str:
@@ -217,30 +247,71 @@ def _compose(text: str) -> Node | None:
             line=before.count("\n") + 1,
         ) from None
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        if err.context_mark and "flow" in str(err.context):
-            mark = err.context_mark  # an unclosed [ or {: name the line that opened it
-        line = mark.line + 1 if mark else None
-        if "maximum nesting depth" in str(err.problem):  # libyaml's own bound
-            raise RoutineError(
-                f"the file is nested too deeply (more than {LIMITS.max_depth} levels)",
-                line=line,
-            ) from None
-        problem = _shown(err.problem or err.context or "not valid YAML", 80)
-        raise RoutineError(f"YAML syntax error: {problem}{_syntax_hint(text, line, problem)}",
-                           line=line) from None
+        raise _syntax_error(err, text) from None
     except yaml.YAMLError as err:
         raise RoutineError(f"YAML syntax error: {_shown(str(err), 80)}") from None
 
 
-def _syntax_hint(text: str, line: int | None, problem: str) -> str:
-    """A likely cause of a syntax error, from the text of its line."""
+def _syntax_error(err: yaml.MarkedYAMLError, text: str) -> RoutineError:
+    """The parser's complaint as a message on the line where the mistake is."""
+    problem = str(err.problem or err.context or "not valid YAML")
+    context = str(err.context or "")
+    mark = err.problem_mark or err.context_mark
+    hint = ""
+    if err.context_mark and "flow" in context:
+        mark = err.context_mark  # an unclosed [ or {: name the line that opened it
+    elif err.context_mark and "quoted scalar" in context and "unexpected" in problem:
+        mark = err.context_mark  # ran off the end of the file or into a '---'
+        hint = "; this quote is never closed"
+    line = mark.line + 1 if mark else None
+    column = mark.column if mark else 0
+    if "maximum nesting depth" in problem:  # libyaml's own bound
+        return RoutineError(f"the file is nested too deeply (more than {LIMITS.max_depth} levels)",
+                            line=line)
+    missing = _missing_space(text, line)
+    if missing:
+        line, advice = missing
+        return RoutineError(f"YAML syntax error: {advice}", line=line)
+    hint = hint or _syntax_hint(text, line, column, problem)
+    return RoutineError(f"YAML syntax error: {_shown(problem, 80)}{hint}", line=line)
+
+
+def _missing_space(text: str, line: int | None) -> tuple[int, str] | None:
+    """(line, advice) when line ``line``, or the last line written before it, starts
+    ``title:Test`` or ``-name:``: YAML reads those as plain words, and only complains
+    further down."""
     lines = text.splitlines()
+    if not line:
+        return None
+    for number in range(min(line, len(lines)), 0, -1):
+        here = lines[number - 1]
+        if number < line and (not here.strip() or here.lstrip().startswith("#")):
+            continue
+        if _NO_SPACE_AFTER_COLON.match(here):
+            return number, f"put a space after the colon in '{_shown(here.strip(), 30)}'"
+        if _NO_SPACE_AFTER_DASH.match(here):
+            return number, f"put a space after '-' in '{_shown(here.strip(), 30)}'"
+        if number < line:
+            return None
+    return None
+
+
+def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
+    """A likely cause of a syntax error, from the text of its line; at least a
+    general pointer."""
+    lines = text.splitlines()
+    general = "; check the quotes and indentation on this line"
     if not line or line > len(lines):
-        return ""
+        return general
     here = lines[line - 1]
     if "\t" in here:
         return "; indent with spaces, not tabs"
+    if here.startswith("%YAML"):
+        return "; routine files need no '%YAML' version line: delete it"
+    if "cannot start any token" in problem:
+        start = here[column:column + 1] or here.split(": ", 1)[-1].lstrip()[:1]
+        if start in ("@", "`"):
+            return f"; text starting with {start} needs quotes, e.g. '{start}home'"
     if "{" in here:
         return "; text with {side} or {minutes} in it needs quotes, e.g. '{side} leg'"
     body = here.strip().removeprefix("- ")
@@ -250,11 +321,11 @@ def _syntax_hint(text: str, line: int | None, problem: str) -> str:
         if body.count(": ") + body.endswith(":") >= 2:
             return "; text with ': ' in it needs quotes, e.g. 'Tip: breathe out'"
         return "; check the indentation of this line and the one before"
-    return ""
+    return general
 
 
 def _check_events(text: str) -> None:
-    """Refuse extra documents, aliases, non-standard tags, deep nesting and too many
+    """Refuse extra documents, aliases, tags and %TAG lines, deep nesting and too many
     values.
 
     Works on the event stream, which needs no recursion and holds nothing, so it runs
@@ -271,13 +342,17 @@ def _check_events(text: str) -> None:
                 raise RoutineError(
                     "the file holds more than one YAML document (a second '---')", line=line
                 )
+            if event.tags:
+                handle, prefix = next(iter(event.tags.items()))
+                raise RoutineError(f"YAML tags like '{_shown(f'%TAG {handle} {prefix}')}'"
+                                   " are not allowed", line=line)
         elif isinstance(event, yaml.AliasEvent):
             raise RoutineError(
                 f"YAML aliases like '*{_shown(event.anchor)}' are not allowed;"
                 " write the value out in full",
                 line=line,
             )
-        elif isinstance(event, yaml.NodeEvent) and event.tag not in (None, *_ALLOWED_TAGS):
+        elif isinstance(event, yaml.NodeEvent) and event.tag is not None:
             tag = event.tag.replace(_TAG, "!!", 1)
             raise RoutineError(f"YAML tags like '{_shown(tag)}' are not allowed", line=line)
         if isinstance(event, yaml.NodeEvent):
@@ -324,12 +399,30 @@ def _kind(node: Node) -> str:
     )
 
 
-def _type_error(node: Node, key: str, where: str, expected: str) -> RoutineError:
+def _type_error(node: Node, what: str, where: str, expected: str) -> RoutineError:
+    """``what`` (a quoted key, or an item of one) is not of the ``expected`` kind."""
     if _kind(node) == "empty":
-        return RoutineError(f"'{key}'{where} is empty", line=_line(node))
-    return RoutineError(
-        f"'{key}'{where} should be {expected}, not {_kind(node)}", line=_line(node)
-    )
+        return RoutineError(f"{what}{where} is empty", line=_line(node))
+    return RoutineError(f"{what}{where} should be {expected}, not {_kind(node)}"
+                        f"{_spacing_hint(node)}", line=_line(node))
+
+
+def _spacing_hint(node: Node) -> str:
+    """"; put a space after ..." when ``node`` is what ``-name: X`` or ``name:X`` read
+    as: a mapping with a key starting with '-', or text starting with ``word:``."""
+    if isinstance(node, MappingNode) and any(
+            isinstance(key, ScalarNode) and _NO_SPACE_AFTER_DASH.match(key.value)
+            for key, _ in node.value):
+        return "; put a space after '-' to start a list item"
+    if isinstance(node, ScalarNode) and _NO_SPACE_AFTER_COLON.match(node.value):
+        return "; put a space after the colon"
+    return ""
+
+
+def _subject(key: str, number: int | None = None) -> str:
+    """How a message names a key, or item ``number`` of a list: "'title'",
+    "side 1 of 'sides'"."""
+    return f"'{key}'" if number is None else f"{_ITEM_NOUNS[key]} {number} of '{key}'"
 
 
 def _items(node: MappingNode, where: str) -> dict[str, tuple[Node, Node]]:
@@ -368,25 +461,25 @@ def _require(items: dict, key: str, owner: Node, what: str) -> Node:
     return items[key][1]
 
 
-def _text(node: Node, key: str, where: str, placeholders: tuple[str, ...] = ()) -> str:
+def _text(node: Node, what: str, where: str, placeholders: tuple[str, ...] = ()) -> str:
     """A text value: stripped, whitespace collapsed, bounded, placeholders checked,
-    something to say in it, nothing invisible."""
+    something to say in it, nothing invisible. ``what`` names it: :func:`_subject`."""
     if _kind(node) != "text":
-        error = _type_error(node, key, where, "text")
+        error = _type_error(node, what, where, "text")
         if _kind(node) in ("a number", "true/false"):
             error.message += f"; put it in quotes: '{_shown(node.value)}'"
         raise error
     if _CONTROL.search(node.value):
         raise RoutineError(
-            f"'{key}'{where} contains an invisible control character, which is not allowed",
+            f"{what}{where} contains an invisible control character, which is not allowed",
             line=_line(node),
         )
     text = " ".join(node.value.split())
     if not text:
-        raise RoutineError(f"'{key}'{where} is empty", line=_line(node))
+        raise RoutineError(f"{what}{where} is empty", line=_line(node))
     if len(text) > LIMITS.max_text_chars:
         raise RoutineError(
-            f"'{key}'{where} is too long"
+            f"{what}{where} is too long"
             f" ({len(text)} characters; at most {LIMITS.max_text_chars})",
             line=_line(node),
         )
@@ -394,12 +487,12 @@ def _text(node: Node, key: str, where: str, placeholders: tuple[str, ...] = ()) 
         category = unicodedata.category(char)
         if category == "Cs":
             raise RoutineError(
-                f"'{key}'{where} contains an unpaired surrogate ({ascii(char)[1:-1]}),"
+                f"{what}{where} contains an unpaired surrogate ({ascii(char)[1:-1]}),"
                 " which is not a character", line=_line(node))
         if (category == "Cf" and char not in _FORMAT_ALLOWED
                 and not "\U000e0020" <= char <= "\U000e007f"):
             raise RoutineError(
-                f"'{key}'{where} contains an invisible character (U+{ord(char):04X}),"
+                f"{what}{where} contains an invisible character (U+{ord(char):04X}),"
                 " which is not allowed", line=_line(node))
     text = unicodedata.normalize("NFC", text)
     for found in _PLACEHOLDER.findall(text):
@@ -409,19 +502,19 @@ def _text(node: Node, key: str, where: str, placeholders: tuple[str, ...] = ()) 
             meant = [p for p in placeholders if p.casefold() == bare]
             hint = f"; write it as '{meant[0]}'" if meant else f"; {usable} can be used there"
             raise RoutineError(
-                f"unknown placeholder '{_shown(found)}' in '{key}'{where}{hint}",
+                f"unknown placeholder '{_shown(found)}' in {what}{where}{hint}",
                 line=_line(node),
             )
     if "{{" in text or "}}" in text:
         example = f"'{placeholders[0]}'" if placeholders else "no braces at all"
-        raise RoutineError(f"'{key}'{where} has doubled braces; write placeholders with single"
+        raise RoutineError(f"{what}{where} has doubled braces; write placeholders with single"
                            f" braces, like {example}", line=_line(node))
     if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
         raise RoutineError(
-            f"'{key}'{where} has a '{{' or '}}' without its partner", line=_line(node)
+            f"{what}{where} has a '{{' or '}}' without its partner", line=_line(node)
         )
     if not any(char.isalnum() for char in text):  # a placeholder left here is a word
-        raise RoutineError(f"'{key}'{where} has no letters or digits, so nothing to say",
+        raise RoutineError(f"{what}{where} has no letters or digits, so nothing to say",
                            line=_line(node))
     return text
 
@@ -437,8 +530,11 @@ def _number(node: Node, key: str, where: str, expected: str, example: str) -> in
             + _clock_hint(node.value, expected),
             line=_line(node),
         )
+    if kind == "text" and plain and _other_notation(node.value):
+        raise RoutineError(f"'{key}'{where} should be written in plain digits, like {example},"
+                           f" got {_shown(node.value)}", line=_line(node))
     if kind != "a number":
-        error = _type_error(node, key, where, expected)
+        error = _type_error(node, f"'{key}'", where, expected)
         if kind == "text" and node.style and _DECIMAL.fullmatch(node.value.strip()):
             error.message += "; write it without quotes"
         elif kind == "text" and re.match(r"[-+.]?[0-9]", node.value):
@@ -452,10 +548,22 @@ def _number(node: Node, key: str, where: str, expected: str, example: str) -> in
                            f" got {_shown(node.value)}", line=_line(node))
     try:
         return yaml.constructor.SafeConstructor().construct_object(node)
-    except (ValueError, yaml.YAMLError):  # e.g. an explicit "!!int 2.5"
-        if _DECIMAL.fullmatch(node.value):  # more digits than int() takes: huge
-            return float(node.value)
-        raise RoutineError(f"'{key}'{where} is not a valid number", line=_line(node)) from None
+    except ValueError:  # more digits than int() takes: huge
+        return float(node.value)
+
+
+def _other_notation(value: str) -> bool:
+    """Whether YAML read ``value`` as text though it is a number written some other
+    way: ``1e308`` (YAML 1.1 wants a dot), ``0o17``, ``1_0``."""
+    if not re.match(r"[-+.]?[0-9]", value):
+        return False
+    for read in (float, lambda text: int(text, 0)):
+        try:
+            read(value)
+            return True
+        except ValueError:
+            pass
+    return False
 
 
 def _clock_hint(value: str, expected: str) -> str:
@@ -513,7 +621,7 @@ def _timing_values(items: dict, where: str) -> dict[str, int | float]:
 def _list(node: Node, key: str, where: str, limit: int, expected: str) -> list[Node]:
     """The items of a list value, at most ``limit`` of them."""
     if not isinstance(node, SequenceNode):
-        raise _type_error(node, key, where, expected)
+        raise _type_error(node, f"'{key}'", where, expected)
     if len(node.value) > limit:
         raise RoutineError(
             f"'{key}'{where} has {len(node.value)} items; at most {limit} are allowed",
@@ -530,19 +638,19 @@ def _routine(root: Node | None, *, name: str, source: str) -> Routine:
         raise RoutineError("the file is empty; a routine needs a 'title' and 'exercises'")
     if not isinstance(root, MappingNode):
         raise RoutineError(
-            f"a routine should be keys like 'title:' and 'exercises:', not {_kind(root)}",
-            line=_line(root),
+            f"a routine should be keys like 'title:' and 'exercises:', not {_kind(root)}"
+            f"{_spacing_hint(root)}", line=_line(root),
         )
     items = _items(root, "")
     _check_keys(items, ROUTINE_KEYS, "")
-    title = _text(_require(items, "title", root, "the routine"), "title", "")
+    title = _text(_require(items, "title", root, "the routine"), "'title'", "")
     exercises_node = _require(items, "exercises", root, "the routine")
 
     texts = {}
     for key in ("description", "intro", "outro"):
         if key in items:
             allowed = (MINUTES_PLACEHOLDER,) if key == "intro" else ()
-            texts[key] = _text(items[key][1], key, "", allowed)
+            texts[key] = _text(items[key][1], f"'{key}'", "", allowed)
 
     defaults = _defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING
     exercises = _exercises(exercises_node)
@@ -558,7 +666,7 @@ def _routine(root: Node | None, *, name: str, source: str) -> Routine:
 
 def _defaults(node: Node) -> Timing:
     if not isinstance(node, MappingNode):
-        raise _type_error(node, "defaults", "", "a mapping like {hold: 30, reps: 2}")
+        raise _type_error(node, "'defaults'", "", "a mapping like {hold: 30, reps: 2}")
     items = _items(node, " in 'defaults'")
     _check_keys(items, TIMING_KEYS, " in 'defaults'")
     return dataclasses.replace(DEFAULT_TIMING, **_timing_values(items, " in 'defaults'"))
@@ -588,12 +696,12 @@ def _exercise(node: Node, number: int) -> Exercise:
     if not isinstance(node, MappingNode):
         raise RoutineError(
             f"exercise {number} should be keys like 'name:' and 'instructions:',"
-            f" not {_kind(node)}",
+            f" not {_kind(node)}{_spacing_hint(node)}",
             line=_line(node),
         )
     where = f" in exercise {number}"
     items = _items(node, where)
-    name = _text(items["name"][1], "name", where) if "name" in items else None
+    name = _text(items["name"][1], "'name'", where) if "name" in items else None
     if name is not None:
         where = f" in exercise '{_shown(name)}'"
     _check_keys(items, EXERCISE_KEYS, where)
@@ -601,8 +709,8 @@ def _exercise(node: Node, number: int) -> Exercise:
     _require(items, "instructions", node, f"exercise '{_shown(name)}'")
     sides = _sides(items["sides"][1], where) if "sides" in items else ()
 
-    def exercise_text(text_node: Node, key: str) -> str:
-        text = _text(text_node, key, where, (SIDE_PLACEHOLDER,))
+    def exercise_text(text_node: Node, key: str, number: int | None = None) -> str:
+        text = _text(text_node, _subject(key, number), where, (SIDE_PLACEHOLDER,))
         if not sides and SIDE_PLACEHOLDER in text:
             raise RoutineError(
                 f"'{SIDE_PLACEHOLDER}' used but exercise '{_shown(name)}' has no sides",
@@ -617,7 +725,7 @@ def _exercise(node: Node, number: int) -> Exercise:
         texts = _list(value, key, where, LIMITS.max_texts, "text or a list of texts")
         if not texts and not allow_empty:
             raise RoutineError(f"'{key}'{where} is an empty list", line=_line(value))
-        return tuple(exercise_text(text, key) for text in texts)
+        return tuple(exercise_text(text, key, n) for n, text in enumerate(texts, start=1))
 
     instructions = exercise_texts("instructions", allow_empty=False)
     extra = {}
@@ -649,8 +757,8 @@ def _sides(node: Node, where: str) -> tuple[str, ...]:
             line=_line(node),
         )
     sides: list[str] = []
-    for text_node in texts:
-        side = _text(text_node, "sides", where)
+    for number, text_node in enumerate(texts, start=1):
+        side = _text(text_node, _subject("sides", number), where)
         if side.casefold() in (s.casefold() for s in sides):
             raise RoutineError(f"side '{_shown(side)}'{where} is listed twice",
                                line=_line(text_node))
