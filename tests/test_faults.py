@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -114,3 +115,53 @@ def test_a_name_with_nothing_usable_is_bad_input(tmp_path):
     run = voiceguide("build", "-o", str(tmp_path / "out"), *SHORT, "--name", "...")
     assert run.code == 2 and "cannot name a file" in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+# -- a voice that hangs --------------------------------------------------------------------
+
+WORDY = "title: Wordy\nexercises:\n" + "".join(
+    f"  - name: Stretch {n}\n    instructions:\n" + "".join(
+        f"      - Sentence {n} {m} is long enough to keep the voice busy for a while, "
+        f"so that there is time to stop it halfway through its work.\n" for m in range(8))
+    for n in range(6))
+
+
+def voice_workers(parent: int) -> list[int]:
+    """The voice worker processes started by process ``parent``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and b"pyttsx3_worker" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_hung_voice_fails_the_build_after_its_timeout(tmp_path):
+    routine = tmp_path / "wordy.yaml"
+    routine.write_text(WORDY)
+    out = tmp_path / "out"
+    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache"),
+           "VOICEGUIDE_TTS_TIMEOUT": "3"}
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", str(routine),
+                                "-o", str(out), *SHORT], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120  # a hang guard, not a timing
+    while not (workers := voice_workers(process.pid)):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the voice never started"
+        time.sleep(0.01)
+    time.sleep(0.5)  # let it get going, then freeze it mid-phrase: a real hang
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "did not answer within 3 s" in lines[0], stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    for pid in workers:  # killed, not left frozen
+        assert not Path(f"/proc/{pid}").exists() or \
+            Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"

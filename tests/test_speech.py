@@ -9,6 +9,7 @@ from voiceguide.errors import OptionError, SynthesisError
 from voiceguide.speech import open_engine
 from voiceguide.speech.base import Clip
 from voiceguide.speech.clips import EDGE_MS, SILENCE_DBFS, WINDOW_MS, trim
+from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +75,14 @@ def test_a_phrase_that_takes_too_long_fails_clearly(monkeypatch):
     monkeypatch.setenv("VOICEGUIDE_TTS_TIMEOUT", "0.001")
     with open_engine() as speaker, pytest.raises(SynthesisError, match="did not answer within"):
         speaker.synthesize(["A sentence long enough to take more than a millisecond to say."])
+
+
+def test_many_phrases_are_voiced_by_two_workers_as_one_would():
+    texts = [f"This is phrase number {n}, said once." for n in range(12)]
+    with open_engine() as together:
+        shared = together.synthesize(texts + texts[:3])
+    with Pyttsx3Engine(workers=1) as alone:
+        single = alone.synthesize(texts)
+    assert list(shared) == texts
+    for text in texts:
+        assert abs(shared[text].samples - single[text].samples) <= 50, text

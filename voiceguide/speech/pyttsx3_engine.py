@@ -4,7 +4,9 @@ pyttsx3 can hang in ``runAndWait`` and prints "Audio saved to ..." on stdout, so
 never runs in this process: a worker (:mod:`.pyttsx3_worker`) speaks one phrase at a
 time into a temporary file, and we wait for each answer with a timeout. A hung worker
 is killed and the build fails with a clear message. A plain subprocess, not
-``multiprocessing``: spawning that re-imports the caller's ``__main__``.
+``multiprocessing``: spawning that re-imports the caller's ``__main__`` (and a forked
+child of a process that used espeak hangs). With many phrases to voice, two workers
+speak at once.
 """
 
 from __future__ import annotations
@@ -36,19 +38,24 @@ DEFAULT_VOICE = "gmw/en" if sys.platform.startswith("linux") else None
 voice; elsewhere the system's own default voice."""
 
 
+WORKERS = min(2, os.cpu_count() or 1)
+"""Worker processes that speak at once when there are many phrases to voice."""
+PARALLEL_FROM = 8
+"""Phrases to voice before a second worker is worth starting (about 0.1 s)."""
+
+
 class Pyttsx3Engine:
     """pyttsx3 behind the :class:`~voiceguide.speech.base.Engine` protocol."""
 
     name = NAME
 
-    def __init__(self, *, rate: int = DEFAULT_RATE, voice: str | None = None):
+    def __init__(self, *, rate: int = DEFAULT_RATE, voice: str | None = None,
+                 workers: int = WORKERS):
         self.rate = rate
         self._requested_voice = voice or DEFAULT_VOICE
         self.voice = self._requested_voice or "default"
-        self._process: subprocess.Popen | None = None
-        self._replies: queue.Queue = queue.Queue()
-        self._tmpdir: str | None = None
         self.phrase_timeout = float(os.environ.get(PHRASE_TIMEOUT_ENV, DEFAULT_PHRASE_TIMEOUT))
+        self._workers = [_Worker(self) for _ in range(max(1, workers))]
 
     # -- the protocol -------------------------------------------------------------
 
@@ -58,11 +65,79 @@ class Pyttsx3Engine:
                 "version": _versions()}
 
     def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]:
-        return {text: self._say(text) for text in dict.fromkeys(texts)}
+        """Each distinct phrase voiced once; many are shared out among the workers
+        (each a process of its own, so they speak at the same time)."""
+        texts = list(dict.fromkeys(texts))
+        if len(texts) < PARALLEL_FROM or len(self._workers) == 1:
+            return {text: self._workers[0].say(text) for text in texts}
+        shares = [texts[i::len(self._workers)] for i in range(len(self._workers))]
+        clips: dict[str, Clip] = {}
+        failures: list[BaseException] = []
+
+        def speak(worker: _Worker, share: list[str]) -> None:
+            try:
+                for text in share:
+                    if failures:
+                        return
+                    clips[text] = worker.say(text)
+            except BaseException as exc:  # handed to the caller below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=speak, args=pair, daemon=True)
+                   for pair in zip(self._workers, shares)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            self.close()
+            raise failures[0]
+        return {text: clips[text] for text in texts}
 
     def voices(self) -> list[VoiceInfo]:
-        reply = self._ask({"op": "voices"}, START_TIMEOUT, "listing voices")
+        reply = self._workers[0].ask({"op": "voices"}, START_TIMEOUT, "listing voices")
         return [VoiceInfo(v["id"], v["name"], tuple(v["languages"]), v["gender"]) for v in reply]
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.close()
+
+    def __enter__(self) -> "Pyttsx3Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Worker:
+    """One worker process, seen from here: a request at a time, each answer awaited
+    with a timeout."""
+
+    def __init__(self, engine: Pyttsx3Engine):
+        self.engine = engine
+        self._process: subprocess.Popen | None = None
+        self._replies: queue.Queue = queue.Queue()
+        self._tmpdir: str | None = None
+
+    def say(self, text: str) -> Clip:
+        self._start()
+        path = os.path.join(self._tmpdir, "phrase.wav")
+        self.ask({"op": "say", "text": text, "path": path}, self.engine.phrase_timeout,
+                 f"saying {text[:60]!r}")
+        with open(path, "rb") as f:
+            data = f.read()
+        os.unlink(path)
+        return _decode(data, path)
+
+    def ask(self, request: dict, timeout: float, doing: str):
+        self._start()
+        try:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+        except OSError as exc:
+            self._kill()
+            raise SynthesisError(f"the voice engine stopped while {doing}") from exc
+        return self._wait(timeout, doing)
 
     def close(self) -> None:
         if self._process is not None:
@@ -76,31 +151,15 @@ class Pyttsx3Engine:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
 
-    def __enter__(self) -> "Pyttsx3Engine":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    # -- the worker, seen from here ------------------------------------------------
-
-    def _say(self, text: str) -> Clip:
-        self._start()
-        path = os.path.join(self._tmpdir, "phrase.wav")
-        self._ask({"op": "say", "text": text, "path": path}, self.phrase_timeout,
-                  f"saying {text[:60]!r}")
-        with open(path, "rb") as f:
-            data = f.read()
-        os.unlink(path)
-        return _decode(data, path)
-
     def _start(self) -> None:
         if self._process is not None:
             return
-        self._tmpdir = tempfile.mkdtemp(prefix="voiceguide-tts-")
-        cmd = [sys.executable, "-m", "voiceguide.speech.pyttsx3_worker", "--rate", str(self.rate)]
-        if self._requested_voice:
-            cmd += ["--voice", self._requested_voice]
+        if self._tmpdir is None:
+            self._tmpdir = tempfile.mkdtemp(prefix="voiceguide-tts-")
+        cmd = [sys.executable, "-m", "voiceguide.speech.pyttsx3_worker",
+               "--rate", str(self.engine.rate)]
+        if self.engine._requested_voice:
+            cmd += ["--voice", self.engine._requested_voice]
         try:
             self._process = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -110,17 +169,7 @@ class Pyttsx3Engine:
         self._replies = queue.Queue()
         threading.Thread(target=_pump, args=(self._process.stdout, self._replies),
                          daemon=True).start()
-        self.voice = self._wait(START_TIMEOUT, "starting the voice engine")
-
-    def _ask(self, request: dict, timeout: float, doing: str):
-        self._start()
-        try:
-            self._process.stdin.write(json.dumps(request) + "\n")
-            self._process.stdin.flush()
-        except OSError as exc:
-            self._kill()
-            raise SynthesisError(f"the voice engine stopped while {doing}") from exc
-        return self._wait(timeout, doing)
+        self.engine.voice = self._wait(START_TIMEOUT, "starting the voice engine")
 
     def _wait(self, timeout: float, doing: str):
         try:
