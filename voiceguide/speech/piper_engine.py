@@ -15,6 +15,7 @@ clips as they were.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from pathlib import Path
 from typing import Iterable
@@ -45,10 +46,8 @@ class PiperEngine:
 
     def __init__(self, rate: int | None = None, voice: str | None = None,
                  model: str | None = None):
-        try:
-            import piper  # noqa: F401  (only to learn early that it is there)
-        except ImportError:
-            raise OptionError(INSTALL_HINT) from None
+        if importlib.util.find_spec("piper") is None:  # learn early that it is missing
+            raise OptionError(INSTALL_HINT)
         self.rate = rate or DEFAULT_RATE
         self.model = _user_model(model) if model is not None else _packaged_model()
         self._user_model = model is not None
