@@ -119,11 +119,13 @@ def test_a_name_with_nothing_usable_is_bad_input(tmp_path):
 
 # -- a voice that hangs --------------------------------------------------------------------
 
+SENTENCE = ("Sentence {n} {m} is long enough to keep the voice busy for a while, so that "
+            "there is time to stop it halfway through its work, which is what this test does "
+            "to see what a user would see if the voice ever hung for good.")
 WORDY = "title: Wordy\nexercises:\n" + "".join(
     f"  - name: Stretch {n}\n    instructions:\n" + "".join(
-        f"      - Sentence {n} {m} is long enough to keep the voice busy for a while, "
-        f"so that there is time to stop it halfway through its work.\n" for m in range(8))
-    for n in range(6))
+        f"      - {SENTENCE.format(n=n, m=m)}\n" for m in range(20)) for n in range(8))
+"""160 long phrases: several seconds of work for the voice, whatever the machine."""
 
 
 def voice_workers(parent: int) -> list[int]:
@@ -154,7 +156,8 @@ def test_a_hung_voice_fails_the_build_after_its_timeout(tmp_path):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the voice never started"
         time.sleep(0.01)
-    time.sleep(0.5)  # let it get going, then freeze it mid-phrase: a real hang
+    time.sleep(0.3)  # let it get going, then freeze it mid-phrase: a real hang
+    workers = voice_workers(process.pid)
     for pid in workers:
         os.kill(pid, signal.SIGSTOP)
     _, stderr = process.communicate(timeout=120)

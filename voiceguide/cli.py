@@ -17,7 +17,7 @@ from typing import NoReturn
 
 import click
 
-from voiceguide import __version__
+from voiceguide import __version__, interrupts
 from voiceguide.build import (DEFAULT_OUTPUT_DIR, VoiceSettings, build, preview, timeline_for,
                               voice_script)
 from voiceguide.errors import BadInput, OptionError, VoiceguideError
@@ -187,18 +187,6 @@ MAX_JOBS = 32
 """Most routines built at once (-j)."""
 
 
-class Stopped(BaseException):
-    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so no partial file stays."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _stop(signum, frame):
-    raise Stopped(signum)
-
-
 class _Cli(click.Group):
     """Runs a command and turns every error into a sentence and an exit status."""
 
@@ -206,9 +194,7 @@ class _Cli(click.Group):
 
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
-        for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-            if signum is not None:
-                signal.signal(signum, _stop)
+        interrupts.install()
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
         except click.UsageError as exc:
@@ -222,7 +208,7 @@ class _Cli(click.Group):
         except (click.Abort, KeyboardInterrupt):
             click.echo("Interrupted: nothing was written.", err=True)
             code = 130
-        except Stopped as exc:
+        except interrupts.Stopped as exc:
             click.echo(f"Stopped by {signal.Signals(exc.signum).name}: nothing was written.",
                        err=True)
             code = 128 + exc.signum

@@ -25,7 +25,7 @@ try:
 except ImportError:  # Windows: renames are still atomic one by one
     fcntl = None
 
-from voiceguide import ffmpeg
+from voiceguide import ffmpeg, interrupts
 from voiceguide.errors import ExportError, OptionError
 from voiceguide.timeline import stamp
 
@@ -77,14 +77,15 @@ class StagedOutputs:
         self.staged: dict[Path, Path] = {}
 
     def stage(self, final: Path) -> Path:
-        try:
-            handle, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part",
-                                            dir=self.folder)
-        except OSError as exc:
-            raise ExportError(f"cannot write to {self.folder}: {exc.strerror}") from exc
+        with interrupts.held():  # a Ctrl-C now would leave a file no one knows about
+            try:
+                handle, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part",
+                                                dir=self.folder)
+            except OSError as exc:
+                raise ExportError(f"cannot write to {self.folder}: {exc.strerror}") from exc
+            self.staged[final] = Path(temp)
         os.close(handle)
         os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; outputs are not
-        self.staged[final] = Path(temp)
         return Path(temp)
 
     def __enter__(self) -> "StagedOutputs":
@@ -104,11 +105,13 @@ class StagedOutputs:
             raise ExportError(f"could not write {final}: {exc.strerror}") from exc
 
     def _discard(self) -> None:
-        for temp in self.staged.values():
-            try:
-                os.unlink(temp)
-            except FileNotFoundError:
-                pass
+        with interrupts.held():
+            for temp in self.staged.values():
+                try:
+                    os.unlink(temp)
+                except FileNotFoundError:
+                    pass
+
 
 
 @contextlib.contextmanager

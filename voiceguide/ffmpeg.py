@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 from typing import Iterable
 
+from voiceguide import interrupts
 from voiceguide.errors import ExportError
 
 ENV_VAR = "VOICEGUIDE_FFMPEG"
@@ -60,21 +61,25 @@ def feed(cmd: list[str], chunks: Iterable[bytes]) -> tuple[int, str]:
     it said on stderr. Its stderr goes to a file, so a talkative ffmpeg never blocks; if
     anything goes wrong here (Ctrl-C included), ffmpeg is stopped before we go on."""
     with tempfile.TemporaryFile() as said:
+        process = None
         try:
-            process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                       stderr=said)
-        except OSError as exc:
-            raise ExportError(f"could not start ffmpeg: {exc}") from exc
-        try:
-            for chunk in chunks:
-                process.stdin.write(chunk)
-            process.stdin.close()
-        except BrokenPipeError:
-            pass  # ffmpeg stopped early: its exit status and message say why
+            with interrupts.held():  # so that a Ctrl-C never leaves ffmpeg running unseen
+                try:
+                    process = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                               stdout=subprocess.DEVNULL, stderr=said)
+                except OSError as exc:
+                    raise ExportError(f"could not start ffmpeg: {exc}") from exc
+            try:
+                for chunk in chunks:
+                    process.stdin.write(chunk)
+                process.stdin.close()
+            except BrokenPipeError:
+                pass  # ffmpeg stopped early: its exit status and message say why
+            status = process.wait()
         except BaseException:
-            process.kill()
-            process.wait()
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
             raise
-        status = process.wait()
         said.seek(0)
         return status, said.read().decode(errors="replace")

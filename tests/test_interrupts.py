@@ -1,0 +1,48 @@
+"""Stopping signals wait out the steps that must not be cut in two."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from voiceguide import interrupts
+
+
+@pytest.fixture
+def handlers():
+    before = {signum: signal.getsignal(signum) for signum in interrupts.STOPPING}
+    interrupts.install()
+    yield
+    for signum, handler in before.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.parametrize("signum, raised", [(signal.SIGTERM, interrupts.Stopped),
+                                            (signal.SIGINT, KeyboardInterrupt)])
+def test_a_signal_inside_held_arrives_when_the_block_ends(handlers, signum, raised):
+    done = []
+    with pytest.raises(raised):
+        with interrupts.held():
+            os.kill(os.getpid(), signum)
+            done.append("the rest of the block ran")
+    assert done == ["the rest of the block ran"]
+
+
+def test_outside_held_a_signal_stops_at_once(handlers):
+    done = []
+    with pytest.raises(interrupts.Stopped) as info:
+        os.kill(os.getpid(), signal.SIGTERM)
+        done.append("not reached")
+    assert done == [] and info.value.signum == signal.SIGTERM
+
+
+def test_nested_blocks_hold_until_the_outermost_ends(handlers):
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts.held():
+            with interrupts.held():
+                os.kill(os.getpid(), signal.SIGINT)
+            steps.append("after the inner block")
+    assert steps == ["after the inner block"]

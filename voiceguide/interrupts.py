@@ -1,0 +1,69 @@
+"""Ctrl-C, SIGTERM and SIGHUP, turned into exceptions that unwind a build cleanly, and
+held off for the few steps that must not be cut in two: creating a file or a process
+and taking note of it, so that cleanup knows it is there.
+
+A signal is raised as an exception wherever the main thread happens to be, even in the
+middle of the standard library (between starting ffmpeg and returning it, say). So the
+handlers installed here look first: inside :func:`held`, the signal waits and is raised
+as the block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from typing import Iterator
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so no partial file stays."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+STOPPING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                 if hasattr(signal, name))
+
+_depth = 0
+_pending: list[int] = []
+
+
+def install() -> None:
+    """Handle the stopping signals (main thread only, as Python requires)."""
+    for signum in STOPPING:
+        signal.signal(signum, _arrived)
+
+
+def _arrived(signum: int, frame) -> None:
+    if _depth:
+        _pending.append(signum)
+    else:
+        _raise(signum)
+
+
+def _raise(signum: int) -> None:
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Stopping signals wait until the block is done, then arrive as usual. (Off the
+    main thread nothing needs holding: signals are only ever raised in the main one.)"""
+    global _depth
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if not _depth and _pending:
+            signum = _pending[0]
+            _pending.clear()
+            _raise(signum)
