@@ -168,3 +168,26 @@ def test_a_hung_voice_fails_the_build_after_its_timeout(tmp_path):
     for pid in workers:  # killed, not left frozen
         assert not Path(f"/proc/{pid}").exists() or \
             Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_ctrl_c_stops_every_build_under_way_when_several_run_at_once(tmp_path):
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    builtin = Path(__file__).resolve().parent.parent / "voiceguide" / "routines"
+    for name in ("one", "two", "three"):
+        (folder / f"{name}.yaml").write_text((builtin / f"{STEM}.yaml").read_text())
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", str(folder), "-o",
+                                str(out), "-j", "2", *LONG], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120  # a hang guard, not a timing
+    while len([p for p in out.iterdir() if p.suffix == ".part"]) < 2:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the builds never started writing"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "Interrupted: nothing was written."
+    assert list(out.iterdir()) == []

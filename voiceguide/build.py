@@ -7,8 +7,10 @@ routine → plan → voice → trim → schedule → render → encode, writing 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from voiceguide import __version__
 from voiceguide.errors import ExportError, OptionError, SynthesisError
@@ -59,13 +61,14 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
           *, voice: VoiceSettings = VoiceSettings(), engine: Engine | None = None,
           cache: ClipCache | None = None, subtitles: bool = False,
           fmt: str = DEFAULT_FORMAT, bitrate: str | None = None,
-          name: str | None = None) -> BuildResult:
+          name: str | None = None, stop: threading.Event | None = None) -> BuildResult:
     """Render ``routine`` into ``out_dir``; ``engine`` replaces the voice (tests pass a
     fake one, and then ``voice`` is not used); ``cache`` keeps voiced phrases for the
     next build; ``subtitles`` adds ``STEM.vtt``; ``fmt`` is a name from
     :data:`~voiceguide.export.FORMATS`, ``bitrate`` (e.g. ``"96k"``) replaces its quality
     setting where it has one; ``name`` replaces the routine's name as the files' stem
-    (either is made safe: :func:`~voiceguide.export.safe_name`)."""
+    (either is made safe: :func:`~voiceguide.export.safe_name`). Setting ``stop`` (from
+    another thread) interrupts the build as Ctrl-C would: nothing is written."""
     container = check_format(fmt, bitrate)
     stem = safe_name(name or routine.name)
     script = plan(routine, options)
@@ -89,8 +92,8 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     with StagedOutputs(folder) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
-        encode(render(timeline, mastered.sounds), rate=timeline.rate, path=staged_audio,
-               label=str(audio), fmt=container, bitrate=bitrate, tags=tags)
+        encode(_until(stop, render(timeline, mastered.sounds)), rate=timeline.rate,
+               path=staged_audio, label=str(audio), fmt=container, bitrate=bitrate, tags=tags)
         if container.name == "mp3":
             tag_mp3(staged_audio, tags)
         elif container.name in VORBIS_CHAPTERS:
@@ -100,6 +103,14 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
             write_text(to_webvtt(timeline), staged.stage(folder / f"{stem}.vtt"))
     return BuildResult(audio, sheet, timeline, timeline.warnings, tuple(staged.staged),
                        voiced, cached)
+
+
+def _until(stop: threading.Event | None, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` until ``stop`` is set, then a KeyboardInterrupt, as from Ctrl-C."""
+    for chunk in chunks:
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt
+        yield chunk
 
 
 def check_format(fmt: str, bitrate: str | None) -> Format:

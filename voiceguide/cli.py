@@ -11,6 +11,7 @@ import functools
 import os
 import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import NoReturn
@@ -205,12 +206,12 @@ class _Cli(click.Group):
         except click.ClickException as exc:
             exc.show()
             code = exc.exit_code
-        except (click.Abort, KeyboardInterrupt):
-            click.echo("Interrupted: nothing was written.", err=True)
+        except (click.Abort, KeyboardInterrupt) as exc:
+            click.echo(f"Interrupted: {_what_was_written(exc)}", err=True)
             code = 130
         except interrupts.Stopped as exc:
-            click.echo(f"Stopped by {signal.Signals(exc.signum).name}: nothing was written.",
-                       err=True)
+            click.echo(f"Stopped by {signal.Signals(exc.signum).name}: "
+                       f"{_what_was_written(exc)}", err=True)
             code = 128 + exc.signum
         except VoiceguideError as exc:
             if self.debug:
@@ -293,10 +294,10 @@ def build_command(routines, output_dir, name, jobs, fmt, bitrate, cache, subtitl
     if name is not None and len(refs) > 1:
         raise click.UsageError("--name names one routine's files; give one routine")
 
-    def one(ref: str):
+    def one(ref: str, stop: threading.Event | None = None):
         return build(resolve(ref), options, output_dir, voice=settings, subtitles=subtitles,
                      cache=ClipCache(default_dir()) if cache else None, fmt=fmt, bitrate=bitrate,
-                     name=name)
+                     name=name, stop=stop)
 
     if len(refs) == 1:
         result = one(refs[0])
@@ -339,23 +340,40 @@ def _stem(ref: str) -> str | None:
         return None
 
 
+def _what_was_written(exc: BaseException) -> str:
+    """After an interruption: the routines finished before it, if there were any."""
+    built = getattr(exc, "built", None)
+    if built:
+        return f"only {', '.join(built)} had been built; nothing else was written."
+    return "nothing was written."
+
+
 def _in_parallel(one, refs: list[str], jobs: int) -> dict:
     """Build every routine, ``jobs`` at a time, with a progress bar on stderr; each
     result or error, by routine. Each build's voice and encoder run in processes of
-    their own, so threads are enough to keep ``jobs`` of them busy."""
+    their own, so threads are enough to keep ``jobs`` of them busy. Ctrl-C (or SIGTERM)
+    stops the builds under way, which write nothing, and starts no more."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     outcomes: dict = {}
-    with ThreadPoolExecutor(max_workers=jobs) as pool, \
-            click.progressbar(length=len(refs), label="Building", file=sys.stderr) as bar:
-        futures = {pool.submit(one, ref): ref for ref in refs}
-        for future in as_completed(futures):
-            ref = futures[future]
-            try:
-                outcomes[ref] = future.result()
-            except VoiceguideError as exc:
-                outcomes[ref] = exc
-            bar.update(1)
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        with click.progressbar(length=len(refs), label="Building", file=sys.stderr) as bar:
+            futures = {pool.submit(one, ref, stop): ref for ref in refs}
+            for future in as_completed(futures):
+                ref = futures[future]
+                try:
+                    outcomes[ref] = future.result()
+                except VoiceguideError as exc:
+                    outcomes[ref] = exc
+                bar.update(1)
+    except BaseException as exc:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        exc.built = [ref for ref, done in outcomes.items() if not isinstance(done, Exception)]
+        raise
+    pool.shutdown()
     return outcomes
 
 
