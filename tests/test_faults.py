@@ -191,3 +191,26 @@ def test_ctrl_c_stops_every_build_under_way_when_several_run_at_once(tmp_path):
     assert process.returncode == 130
     assert stderr.strip().splitlines()[-1] == "Interrupted: nothing was written."
     assert list(out.iterdir()) == []
+
+
+# -- a voice that is missing or broken -------------------------------------------------------
+
+BROKEN_VOICES = {
+    "missing": "raise ImportError(\"No module named 'pyttsx3'\")\n",
+    "failing": "def init(*args, **kwargs):\n    raise RuntimeError('no sound driver')\n",
+}
+
+
+@pytest.mark.parametrize("kind", BROKEN_VOICES)
+def test_a_missing_or_failing_voice_says_how_to_fix_it(tmp_path, kind):
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "pyttsx3.py").write_text(BROKEN_VOICES[kind])  # found before the real one
+    out = tmp_path / "out"
+    run = voiceguide("build", "-o", str(out), *SHORT,
+                     env={"PYTHONPATH": str(shadow), "VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")})
+    assert run.code == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: the voice engine pyttsx3 could not start")
+    assert "pip install --force-reinstall pyttsx3 espeakng-loader" in lines[0]
+    assert not out.exists() or list(out.iterdir()) == []

@@ -32,6 +32,10 @@ def prepare_espeak() -> None:
     ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
 
 
+FIX_HINT = ("reinstall it with 'pip install --force-reinstall pyttsx3 espeakng-loader', "
+            "or use another voice: --engine piper")
+
+
 class BadVoice(Exception):
     pass
 
@@ -97,7 +101,7 @@ def serve(requests, reply) -> None:
     except BadVoice as exc:
         return reply("bad-voice", str(exc))
     except Exception as exc:  # noqa: BLE001 - told to the parent as a sentence
-        return reply("error", f"the voice engine pyttsx3 could not start: {exc}")
+        return reply("error", f"the voice engine pyttsx3 could not start ({exc}); {FIX_HINT}")
     reply("ok", engine.getProperty("voice") or "")
     for line in requests:
         request = json.loads(line)
