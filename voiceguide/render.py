@@ -31,7 +31,10 @@ CEILING_DBTP = -1.5
 """True-peak ceiling before encoding; MP3 encoding can add about half a dB, and the
 finished file must stay at or under -1 dBTP."""
 LEVEL_PASSES = 1
-"""Times the program's gain is measured and corrected."""
+"""Times the program's gain is measured and corrected (once leaves it within 0.05 LU)."""
+HEADROOM_DB = 1.0
+"""How far above the gain it is first asked for a sound's peak map reaches (the
+corrections that follow are a fraction of a dB; a larger one maps again)."""
 
 AUDIBLE_DBFS = -45.0
 """Sound above this (RMS over 10 ms) is audible: the line between a speech event and
@@ -69,11 +72,6 @@ def silence_floor(clips: Mapping[str, Clip]) -> float:
     voice = loudness.of_clips((loudness.to_float(c.pcm) for c in clips.values()), rate)
     gain = TARGET_LUFS - voice if voice > loudness.SILENT_LUFS else 0.0
     return AUDIBLE_DBFS - gain - TRIM_MARGIN_DB
-
-
-HEADROOM_DB = 1.0
-"""How far above the gain it is first asked for a sound's peak map reaches (the
-corrections that follow are a fraction of a dB; a larger one maps again)."""
 
 
 def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, bytes]) -> Mastered:
