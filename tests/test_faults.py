@@ -60,8 +60,10 @@ def test_ctrl_c_mid_build_keeps_the_previous_files(previous):
 def test_a_killed_encoder_fails_the_build_cleanly(previous):
     out, before = previous
     process = start_long_build(out)
-    killed = subprocess.run(["pkill", "-KILL", "-f", f"ffmpeg.*{out}"], capture_output=True)
-    assert killed.returncode == 0, "no encoder was running"
+    deadline = time.monotonic() + 60  # a hang guard: the .part file comes just before ffmpeg
+    while subprocess.run(["pkill", "-KILL", "-f", f"ffmpeg.*{out}"]).returncode != 0:
+        assert process.poll() is None and time.monotonic() < deadline, "no encoder was running"
+        time.sleep(0.01)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1
     lines = stderr.strip().splitlines()
