@@ -356,11 +356,12 @@ def _in_parallel(one, refs: list[str], jobs: int) -> dict:
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     outcomes: dict = {}
+    futures: dict = {}
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
         with click.progressbar(length=len(refs), label="Building", file=sys.stderr) as bar:
-            futures = {pool.submit(one, ref, stop): ref for ref in refs}
+            futures.update({pool.submit(one, ref, stop): ref for ref in refs})
             for future in as_completed(futures):
                 ref = futures[future]
                 try:
@@ -371,7 +372,8 @@ def _in_parallel(one, refs: list[str], jobs: int) -> dict:
     except BaseException as exc:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
-        exc.built = [ref for ref, done in outcomes.items() if not isinstance(done, Exception)]
+        exc.built = [ref for future, ref in futures.items()  # some may finish meanwhile
+                     if future.done() and not future.cancelled() and future.exception() is None]
         raise
     pool.shutdown()
     return outcomes
