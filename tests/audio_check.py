@@ -92,14 +92,31 @@ def _index(seconds: float) -> int:
     return int(round(seconds / WINDOW))
 
 
+EBUR128 = "ebur128=peak=true:dualmono=true:framelog=quiet"
+
+
 def loudness(path) -> tuple[float, float]:
     """(integrated LUFS measured dual-mono, true peak dBTP) of the file, by ffmpeg."""
-    import re
-
     report = subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-i", str(path),
-         "-af", "ebur128=peak=true:dualmono=true:framelog=quiet", "-f", "null", "-"],
+         "-af", EBUR128, "-f", "null", "-"],
         capture_output=True, text=True, check=True).stderr
+    return _measured(report)
+
+
+def pcm_loudness(samples: np.ndarray, rate: int) -> tuple[float, float]:
+    """(integrated LUFS measured dual-mono, true peak dBTP) of float ``samples``, by ffmpeg."""
+    pcm = (np.clip(samples, -1, 1 - 2 ** -15) * 32768).astype("<i2").tobytes()
+    report = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate),
+         "-ac", "1", "-i", "pipe:0", "-af", EBUR128, "-f", "null", "-"],
+        input=pcm, capture_output=True, check=True).stderr.decode()
+    return _measured(report)
+
+
+def _measured(report: str) -> tuple[float, float]:
+    import re
+
     integrated = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", report)[-1])
     peak = float(re.findall(r"Peak:\s+(-?[\d.]+) dBFS", report)[-1])
     return integrated, peak
@@ -108,16 +125,9 @@ def loudness(path) -> tuple[float, float]:
 def events_loudness(samples: np.ndarray, rate: int, events: list[dict]) -> float:
     """Integrated loudness (LUFS, dual mono) of just these events of the decoded audio,
     each kept with 0.8 s of silence after it."""
-    import re
-
     gap = np.zeros(int(0.8 * rate))
     parts = [p for e in events for p in (samples[int(e["start"] * rate): int(e["end"] * rate)], gap)]
-    pcm = (np.clip(np.concatenate(parts), -1, 1 - 2 ** -15) * 32768).astype("<i2").tobytes()
-    report = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate),
-         "-ac", "1", "-i", "pipe:0", "-af", "ebur128=dualmono=true:framelog=quiet", "-f", "null", "-"],
-        input=pcm, capture_output=True, check=True).stderr.decode()
-    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", report)[-1])
+    return pcm_loudness(np.concatenate(parts), rate)[0]
 
 
 def chapters(path) -> list[tuple[str, float, float]]:

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
-from voiceguide import ffmpeg, loudness
+import audio_check
+from voiceguide import loudness
 
 RATE = 22050
-
-
-def ebur128(samples: np.ndarray) -> tuple[float, float]:
-    """ffmpeg's integrated loudness (dual mono) and true peak (dBFS) of ``samples``."""
-    cmd = ffmpeg.base_command() + ["-loglevel", "info", "-f", "s16le", "-ar", str(RATE), "-ac",
-                                   "1", "-i", "pipe:0", "-af",
-                                   "ebur128=dualmono=true:peak=true:framelog=quiet",
-                                   "-f", "null", "-"]
-    status, report = ffmpeg.feed(cmd, [loudness.to_pcm(samples)])
-    assert status == 0, report
-    found = re.findall(r"I:\s+(-?[\d.]+) LUFS", report)
-    peak = re.findall(r"Peak:\s+(-?[\d.]+|-inf) dBFS", report)
-    return float(found[-1]), float(peak[-1])
 
 
 def sine(frequency: float, seconds: float, amplitude: float, phase: float = 0.0) -> np.ndarray:
@@ -62,7 +48,7 @@ def test_the_program_measures_what_ffmpeg_measures():
     placements = [("a", 0), ("c", 120 * grid), ("b", 150 * grid), ("d", 400 * grid),
                   ("a", 700 * grid), ("c", 1000 * grid), ("b", 1003 * grid)]
     session, program, energy = laid_out(sounds, placements, 1200 * grid)
-    expected, _ = ebur128(session)
+    expected, _ = audio_check.pcm_loudness(session, RATE)
     assert program.measure(energy) == pytest.approx(expected, abs=0.1)
 
 
@@ -84,7 +70,7 @@ def test_nothing_heard_measures_the_absolute_gate():
 def test_clips_one_after_another_measure_as_the_program_does():
     clips = [speechlike(1.2, 6, 0.2), speechlike(0.4, 7, 0.4)]
     session = np.concatenate([clips[0], np.zeros(RATE), clips[1], np.zeros(RATE)])
-    expected, _ = ebur128(session)
+    expected, _ = audio_check.pcm_loudness(session, RATE)
     assert loudness.of_clips(clips, RATE) == pytest.approx(expected, abs=0.1)
 
 
