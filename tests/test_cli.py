@@ -155,11 +155,12 @@ def _broken_ffmpeg(tmp_path):
 
 def test_a_failure_is_one_line_without_debug_and_a_traceback_with_it(tmp_path):
     (tmp_path / "good.yaml").write_text(GOOD)
-    args = ["build", str(tmp_path / "good.yaml"), "-o", str(tmp_path / "out"), "--reps", "1"]
+    args = ["build", str(tmp_path / "good.yaml"), "-o", str(tmp_path / "out"), "--reps", "1",
+            "--format", "ogg"]  # MP3 is made in-process; Ogg goes through ffmpeg
     run = voiceguide(*args, env=_broken_ffmpeg(tmp_path))
     assert run.code == 1
     assert run.stderr.strip().splitlines() == [
-        f"Error: encoding {tmp_path / 'out' / 'good.mp3'} failed: disk on fire"]
+        f"Error: encoding {tmp_path / 'out' / 'good.ogg'} failed: disk on fire"]
     debug = voiceguide("--debug", *args, env=_broken_ffmpeg(tmp_path))
     assert debug.code == 1 and "Traceback" in debug.stderr
     assert debug.stderr.strip().splitlines()[-1] == run.stderr.strip()

@@ -159,13 +159,16 @@ def _digest(path: Path) -> str:
 
 
 def test_encoder_failure_keeps_previous_output_and_leaves_no_partial_file(tmp_path):
+    # Ogg goes through ffmpeg (MP3 is made in-process: see test_faults for its failures)
     out = tmp_path / "out"
-    assert voiceguide("build", "-o", str(out), "--hold", "2", "--reps", "1").code == 0
+    ogg = ["--format", "ogg"]
+    assert voiceguide("build", "-o", str(out), "--hold", "2", "--reps", "1", *ogg).code == 0
     before = {p.name: _digest(p) for p in out.iterdir()}
     broken = tmp_path / "ffmpeg"
     broken.write_text("#!/bin/sh\nhead -c 200000 >/dev/null\necho 'disk on fire' >&2\nexit 1\n")
     broken.chmod(0o755)
-    run = voiceguide("build", "-o", str(out), "--hold", "5", env={"VOICEGUIDE_FFMPEG": str(broken)})
+    run = voiceguide("build", "-o", str(out), "--hold", "5", *ogg,
+                     env={"VOICEGUIDE_FFMPEG": str(broken)})
     assert run.code == 1
     assert "disk on fire" in run.stderr and "Traceback" not in run.stderr
     assert {p.name: _digest(p) for p in out.iterdir()} == before

@@ -14,12 +14,12 @@ from typing import Iterator
 
 from voiceguide import __version__
 from voiceguide.errors import ExportError, OptionError, SynthesisError
-from voiceguide.export import (DEFAULT_FORMAT, FORMATS, Format, StagedOutputs, Tags, encode,
+from voiceguide.export import (DEFAULT_FORMAT, FORMATS, Format, Pcm, StagedOutputs, Tags, encode,
                                VORBIS_CHAPTERS, safe_name, tag_mp3, tag_vorbis_chapters, write_json,
                                write_text)
 from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
-from voiceguide.render import master, render, silence_floor
+from voiceguide.render import master, quiet, render, silence_floor
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.cache import CachedEngine, ClipCache
 from voiceguide.speech.clips import resample, trim
@@ -92,8 +92,10 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     with StagedOutputs(folder) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
-        encode(_until(stop, render(timeline, mastered.sounds)), rate=timeline.rate,
-               path=staged_audio, label=str(audio), fmt=container, bitrate=bitrate, tags=tags)
+        pcm = Pcm(timeline.rate, timeline.duration, tuple(quiet(timeline)),
+                  lambda start, end: _until(stop, render(timeline, mastered.sounds, start, end)))
+        encode(pcm, path=staged_audio, label=str(audio), fmt=container, bitrate=bitrate,
+               tags=tags)
         if container.name == "mp3":
             tag_mp3(staged_audio, tags)
         elif container.name in VORBIS_CHAPTERS:

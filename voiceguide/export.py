@@ -4,9 +4,9 @@ Every output is first written to a temporary file in the output folder and renam
 over the old one only when all of them are complete, so a failed or interrupted build
 leaves the previous files as they were and no partial ones.
 
-PCM is streamed to ffmpeg's stdin; ffmpeg writes to a real (seekable) file, which lets
-it go back and write the LAME/Xing header, so decoders know the encoder's delay and
-padding and the decoded audio has exactly the samples we rendered.
+MP3 is encoded in-process by :mod:`voiceguide.mp3` (LAME, in parts at once). The other
+formats stream PCM to ffmpeg's stdin; ffmpeg writes to a real (seekable) file, so it can
+go back and write the headers that make the decoded audio exactly the samples rendered.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 try:
     import fcntl
 except ImportError:  # Windows: renames are still atomic one by one
     fcntl = None
 
-from voiceguide import ffmpeg, interrupts
+from voiceguide import ffmpeg, interrupts, mp3
 from voiceguide.errors import ExportError, OptionError
 from voiceguide.timeline import stamp
 
-MP3_QUALITY = "2"
+MP3_QUALITY = 2
 """LAME's VBR quality (0 best, 9 smallest). VBR, because constant bit rates at 22.05 kHz
 measured 0.4 LU quieter after decoding (LAME low-passes them harder), and silence,
 most of a session, costs almost nothing in VBR: about 0.27 MB a minute here."""
@@ -167,7 +167,7 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("mp3", "mp3", ("-c:a", "libmp3lame", "-q:a", MP3_QUALITY), True, True),
+    Format("mp3", "mp3", ("-c:a", "libmp3lame", "-q:a", str(MP3_QUALITY)), True, True),
     Format("m4a", "ipod", ("-c:a", "aac", "-b:a", "64k"), True, True),
     Format("ogg", "ogg", ("-c:a", "libvorbis", "-q:a", "3"), True, False),
     Format("opus", "opus", ("-c:a", "libopus", "-b:a", "32k", "-application", "voip"), True,
@@ -178,16 +178,37 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 DEFAULT_FORMAT = "mp3"
 
 
-def encode(chunks: Iterable[bytes], *, rate: int, path: Path, label: str, fmt: Format,
-           bitrate: str | None = None, tags: Tags | None = None) -> None:
-    """Stream 16-bit mono PCM ``chunks`` through ffmpeg into ``path`` in ``fmt``; ``label``
-    names the file in messages. MP3 gets its tags afterwards from :func:`tag_mp3`
-    (mutagen); the other formats get ``tags`` from ffmpeg, chapters included where the
-    container has them."""
+@dataclass(frozen=True)
+class Pcm:
+    """A session's 16-bit mono PCM, rendered on demand."""
+
+    rate: int
+    samples: int
+    quiet: tuple[tuple[int, int], ...]
+    """Spans (start, end samples) of digital silence, where it may be cut."""
+    render: Callable[[int, int], Iterable[bytes]]
+    """Samples ``start`` to ``end``, in chunks."""
+
+
+def encode(pcm: Pcm, *, path: Path, label: str, fmt: Format, bitrate: str | None = None,
+           tags: Tags | None = None) -> None:
+    """Encode ``pcm`` into ``path`` in ``fmt``; ``label`` names the file in messages. MP3
+    is made in-process (:mod:`voiceguide.mp3`) and gets its tags afterwards from
+    :func:`tag_mp3` (mutagen); the other formats go through ffmpeg, which writes
+    ``tags``, chapters included where the container has them."""
+    if fmt.name == "mp3" and pcm.rate in mp3.RATES:
+        try:
+            with open(path, "wb") as out:
+                mp3.encode(pcm.render, samples=pcm.samples, quiet=pcm.quiet, rate=pcm.rate,
+                           out=out, label=label, vbr_quality=MP3_QUALITY,
+                           kbps=int(bitrate[:-1]) if bitrate else None)
+        except OSError as exc:
+            raise ExportError(f"could not write {label}: {exc.strerror}") from exc
+        return
     codec = list(fmt.codec)
     if bitrate:
         codec = codec[:2] + ["-b:a", bitrate]
-    cmd = ffmpeg.base_command() + ["-y", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+    cmd = ffmpeg.base_command() + ["-y", "-f", "s16le", "-ar", str(pcm.rate), "-ac", "1",
                                    "-i", "pipe:0"]
     with tempfile.TemporaryDirectory() as scratch:
         if fmt.name == "mp3" or tags is None:
@@ -201,7 +222,7 @@ def encode(chunks: Iterable[bytes], *, rate: int, path: Path, label: str, fmt: F
         if fmt.name == "mp3":
             cmd += ["-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0"]
         cmd += ["-f", fmt.muxer, str(path)]
-        _run_encoder(cmd, chunks, label)
+        _run_encoder(cmd, pcm.render(0, pcm.samples), label)
 
 
 def _ffmetadata(tags: Tags, *, chapters: bool) -> str:

@@ -149,22 +149,51 @@ class _Sound:
         return (self.energy if gain is None else self._energy(gain)) * (scale * scale)
 
 
-def render(timeline: Timeline, sounds: Mapping[Key, bytes]) -> Iterator[bytes]:
-    """The session as 16-bit mono PCM chunks at ``timeline.rate``: every sound starting
-    exactly at its sample, silence (at most a chunk at a time) between."""
+def render(timeline: Timeline, sounds: Mapping[Key, bytes], start: int = 0,
+           end: int | None = None) -> Iterator[bytes]:
+    """The session, or its samples ``start`` to ``end``, as 16-bit mono PCM chunks at
+    ``timeline.rate``: every sound starting exactly at its sample, silence (at most a
+    chunk at a time) between."""
+    end = timeline.duration if end is None else end
     silence = bytes(timeline.rate * CHUNK_SECONDS * SAMPLE_WIDTH)
+    now = start
+    for at, pcm in _placed(timeline, sounds):
+        stop = at + len(pcm) // SAMPLE_WIDTH
+        if stop <= now:
+            continue
+        if at >= end:
+            break
+        yield from _silence(at - now, silence)
+        yield pcm[max(now - at, 0) * SAMPLE_WIDTH:(min(stop, end) - at) * SAMPLE_WIDTH]
+        now = min(stop, end)
+    yield from _silence(end - now, silence)
+
+
+def quiet(timeline: Timeline) -> list[tuple[int, int]]:
+    """The spans (start, end samples) between the timeline's sounds: digital silence,
+    where the session may be cut."""
+    spans, now = [], 0
+    for event in timeline.audible():
+        if event.start > now:
+            spans.append((now, event.start))
+        now = event.end
+    if timeline.duration > now:
+        spans.append((now, timeline.duration))
+    return spans
+
+
+def _placed(timeline: Timeline, sounds: Mapping[Key, bytes]) -> Iterator[tuple[int, bytes]]:
+    """Each sound with the sample it starts on, in order; checks that each fits its
+    slot and that no slot overlaps the one before."""
     now = 0
     for event in timeline.audible():
-        gap = event.start - now
-        if gap < 0:
+        if event.start < now:
             raise ValueError(f"sounds overlap at sample {event.start}")
-        yield from _silence(gap, silence)
+        now = event.end
         pcm = sounds[key(event)]
         if len(pcm) > (event.end - event.start) * SAMPLE_WIDTH:
             raise ValueError(f"sound longer than its slot at sample {event.start}")
-        yield pcm
-        now = event.start + len(pcm) // SAMPLE_WIDTH
-    yield from _silence(timeline.duration - now, silence)
+        yield event.start, pcm
 
 
 def _silence(samples: int, chunk: bytes) -> Iterator[bytes]:
