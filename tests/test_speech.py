@@ -35,14 +35,28 @@ def test_trim_removes_the_engines_silence_and_keeps_the_speech(engine):
     reach = 22050 * EDGE_MS // 1000 + 2 * window
 
     def loudest(part: np.ndarray) -> float:
-        """RMS of the loudest 5 ms stretch, dBFS."""
-        stretches = np.lib.stride_tricks.sliding_window_view(part, window)
+        """RMS of the loudest stretch of WINDOW_MS (or of all of a shorter part), dBFS."""
+        if len(part) == 0:
+            return -np.inf
+        stretches = np.lib.stride_tricks.sliding_window_view(part, min(window, len(part)))
         return 10 * np.log10(max((stretches ** 2).mean(axis=1).max(), 1e-20))
 
     assert loudest(whole[:start]) < SILENCE_DBFS + 3  # only silence was cut before
     assert loudest(whole[start + len(kept):]) < SILENCE_DBFS + 3  # and after
     assert loudest(kept[:reach]) > SILENCE_DBFS and loudest(kept[-reach:]) > SILENCE_DBFS
     assert np.abs(kept).max() == np.abs(whole).max()
+
+
+def test_a_blip_too_short_to_be_heard_does_not_start_the_speech():
+    rate = 22050
+    t = np.arange(rate) / rate
+    wave = np.zeros(rate)
+    speech = (t >= 0.5) & (t < 0.8)
+    wave[speech] = 0.1 * np.sqrt(2) * np.sin(2 * np.pi * 440 * t[speech])  # -20 dBFS
+    blip = (t >= 0.301) & (t < 0.303)  # 2 ms at -44 dBFS: -48 over 5 ms, -51 over 10
+    wave[blip] = 10 ** (-44 / 20) * np.sqrt(2) * np.sin(2 * np.pi * 2000 * t[blip])
+    cut = trim(Clip((wave * 32767).astype("<i2").tobytes(), rate))
+    assert 0.3 * rate < cut.samples < 0.35 * rate  # from the blip on, it would be 0.5 s
 
 
 def test_trim_of_silence_is_empty():
@@ -86,3 +100,4 @@ def test_many_phrases_are_voiced_by_two_workers_as_one_would():
     assert list(shared) == texts
     for text in texts:
         assert abs(shared[text].samples - single[text].samples) <= 50, text
+

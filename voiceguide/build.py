@@ -19,10 +19,10 @@ from voiceguide.export import (DEFAULT_FORMAT, FORMATS, Format, Pcm, StagedOutpu
                                write_text)
 from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
-from voiceguide.render import master, quiet, render, silence_floor
+from voiceguide.render import Voice, master, quiet, render, trimmed_voice
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.cache import CachedEngine, ClipCache
-from voiceguide.speech.clips import resample, trim
+from voiceguide.speech.clips import resample
 from voiceguide.timeline import Timeline, schedule, to_json, to_webvtt
 from voiceguide.tones import tone
 
@@ -77,10 +77,11 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
                                    model=voice.model)
     speaker = CachedEngine(engine, cache, engine.identity()) if cache else engine
     try:
-        clips = voice_script(script, speaker)
+        voice = voice_script(script, speaker)
     finally:
         if own_engine:
             engine.close()
+    clips = voice.clips
     voiced, cached = (speaker.misses, speaker.hits) if cache else (len(clips), 0)
     chimes = tones_for(script, _rate(clips))
     timeline = timeline_for(script, clips, chimes)
@@ -88,7 +89,7 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     audio = folder / f"{stem}.{container.name}"
     sheet = folder / f"{stem}.timeline.json"
     settings = _settings(script, engine)
-    mastered = master(timeline, clips, chimes)
+    mastered = master(timeline, clips, chimes, voice.weighted)
     with StagedOutputs(folder) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
@@ -127,17 +128,15 @@ def check_format(fmt: str, bitrate: str | None) -> Format:
     return container
 
 
-def voice_script(script: Script, engine: Engine) -> dict[str, Clip]:
+def voice_script(script: Script, engine: Engine) -> Voice:
     """Every phrase of the script, voiced once, at one rate, trimmed of silence."""
     raw = engine.synthesize(script.texts())
     rate = _rate(raw)
-    untrimmed = {text: resample(clip, rate) for text, clip in raw.items()}
-    floor = silence_floor(untrimmed)
-    clips = {text: trim(clip, floor) for text, clip in untrimmed.items()}
-    silent = [text for text, clip in clips.items() if clip.samples == 0]
+    voice = trimmed_voice({text: resample(clip, rate) for text, clip in raw.items()})
+    silent = [text for text, clip in voice.clips.items() if clip.samples == 0]
     if silent:
         raise SynthesisError(f"the voice engine gave no sound for {silent[0]!r}")
-    return clips
+    return voice
 
 
 def timeline_for(script: Script, clips: dict[str, Clip],

@@ -448,7 +448,7 @@ def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, ha
     script = plan(loaded, _options(holds, reps, rest, switch, setup, countdown, chimes, halfway))
     if exact:
         with open_engine(engine, rate=rate, voice=voice, model=model) as speaker:
-            timeline = timeline_for(script, voice_script(script, speaker))
+            timeline = timeline_for(script, voice_script(script, speaker).clips)
         note = "exact timing"
     else:
         timeline = preview(script, rate=rate or 150)

@@ -18,6 +18,7 @@ import numpy as np
 
 from voiceguide import loudness
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip
+from voiceguide.speech.clips import audible_span
 from voiceguide.timeline import Event, Timeline
 
 CHUNK_SECONDS = 1
@@ -63,20 +64,39 @@ class Mastered:
     """The tones' own level change, before the program gain."""
 
 
-def silence_floor(clips: Mapping[str, Clip]) -> float:
-    """The level (dBFS, before gain) under which the clips' edges are trimmed: the
-    audible line less the gain the voice will get, estimated from the clips alone (the
-    silences between them are gated out of the measurement anyway)."""
+@dataclass(frozen=True)
+class Voice:
+    """The voiced phrases trimmed, and each one K-weighted (measured once, before it was
+    trimmed, and cut as it was: :func:`master` levels from it)."""
+
+    clips: dict[str, Clip]
+    weighted: dict[str, np.ndarray]
+
+
+def trimmed_voice(clips: Mapping[str, Clip]) -> Voice:
+    """``clips`` (all at one rate) trimmed where they become audible after the gain the
+    session will get: under the audible line less that gain less
+    :data:`TRIM_MARGIN_DB`, the gain estimated from the clips alone (the silences
+    between them are gated out of the measurement anyway)."""
     if not clips:
-        return AUDIBLE_DBFS
+        return Voice({}, {})
     rate = next(iter(clips.values())).rate
-    voice = loudness.of_clips((loudness.to_float(c.pcm) for c in clips.values()), rate)
+    weighted = dict(zip(clips, loudness.k_weighted_all(
+        [loudness.to_float(c.pcm) for c in clips.values()], rate)))
+    voice = loudness.of_weighted(list(weighted.values()), rate)
     gain = TARGET_LUFS - voice if voice > loudness.SILENT_LUFS else 0.0
-    return AUDIBLE_DBFS - gain - TRIM_MARGIN_DB
+    floor = AUDIBLE_DBFS - gain - TRIM_MARGIN_DB
+    tail = int(loudness.FILTER_TAIL_SECONDS * rate)
+    spans = {text: audible_span(clip, floor) for text, clip in clips.items()}
+    return Voice({t: Clip(clips[t].pcm[a * SAMPLE_WIDTH:b * SAMPLE_WIDTH], rate)
+                  for t, (a, b) in spans.items()},
+                 {t: weighted[t][a:b + tail] for t, (a, b) in spans.items()})
 
 
-def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, bytes]) -> Mastered:
-    """Every sound of ``timeline`` at its final level (see the module's docstring).
+def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, bytes],
+           weighted: Mapping[str, np.ndarray] | None = None) -> Mastered:
+    """Every sound of ``timeline`` at its final level (see the module's docstring);
+    ``weighted`` gives speech already K-weighted (:attr:`Voice.weighted`).
 
     The tones are set against the voice as measured alone; then the whole program is
     measured and its gain corrected (:data:`LEVEL_PASSES` times), since the limiter
@@ -88,8 +108,13 @@ def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, b
     rate = timeline.rate
     program = loudness.Program(((key(e), e.start) for e in timeline.audible()),
                                timeline.duration, rate)
-    sounds = {k: _Sound(loudness.to_float(speech[k[1]].pcm if k[0] == "speech" else tones[k[1]]),
-                        program) for k in dict.fromkeys(map(key, timeline.audible()))}
+    samples = {k: loudness.to_float(speech[k[1]].pcm if k[0] == "speech" else tones[k[1]])
+               for k in dict.fromkeys(map(key, timeline.audible()))}
+    filtered = {k: (weighted or {})[k[1]] for k in samples
+                if k[0] == "speech" and k[1] in (weighted or {})}
+    rest = [k for k in samples if k not in filtered]
+    filtered.update(zip(rest, loudness.k_weighted_all([samples[k] for k in rest], rate)))
+    sounds = {k: _Sound(samples[k], filtered[k], program) for k in samples}
     voice = program.measure({k: s.energy for k, s in sounds.items() if k[0] == "speech"})
     if voice <= loudness.SILENT_LUFS:
         return Mastered({k: loudness.to_pcm(s.samples) for k, s in sounds.items()}, 0.0, 0.0)
@@ -117,12 +142,13 @@ def _scale(sound: Key, gain_db: float, tone_db: float) -> float:
 
 class _Sound:
     """One distinct sound, analysed once for levelling: its K-weighted energy (as the
-    program sums it), and the map of its loud peaks (made when first needed)."""
+    program sums it, from ``weighted``: :func:`~voiceguide.loudness.k_weighted`), and
+    the map of its loud peaks (made when first needed)."""
 
-    def __init__(self, samples: np.ndarray, program: loudness.Program):
+    def __init__(self, samples: np.ndarray, weighted: np.ndarray, program: loudness.Program):
         self.samples = samples
         self.program = program
-        self.squares = np.square(loudness.k_weighted(samples, program.rate))
+        self.squares = np.square(weighted)
         self.energy = self._energy(None)
         self.peaks: loudness.PeakMap | None = None
         self.mapped_up_to = 0.0

@@ -15,9 +15,12 @@ from voiceguide.speech.base import SAMPLE_WIDTH, Clip
 
 SILENCE_DBFS = -50.0
 """The default level under which a stretch counts as silence; a build passes its own,
-from the gain the session will get (:func:`voiceguide.render.silence_floor`)."""
-WINDOW_MS = 5
-"""Length of the stretches whose RMS is compared with :data:`SILENCE_DBFS`."""
+from the gain the session will get (:func:`voiceguide.render.trimmed_voice`)."""
+WINDOW_MS = 10
+"""Length of the stretches whose RMS is compared with :data:`SILENCE_DBFS` (the
+length over which sound is called audible), taken every :data:`STEP_MS`: a blip
+shorter than that, loud for a moment but not heard, does not start the speech."""
+STEP_MS = 5
 EDGE_MS = 5
 """Silence kept before and after the speech, so no attack or tail is cut off."""
 
@@ -51,17 +54,23 @@ def resample(clip: Clip, rate: int) -> Clip:
 def trim(clip: Clip, silence_dbfs: float = SILENCE_DBFS) -> Clip:
     """The clip from its first to its last :data:`WINDOW_MS` stretch whose RMS is above
     ``silence_dbfs``, keeping ``EDGE_MS`` of what is around them."""
+    first, last = audible_span(clip, silence_dbfs)
+    return Clip(clip.pcm[first * SAMPLE_WIDTH:last * SAMPLE_WIDTH], clip.rate)
+
+
+def audible_span(clip: Clip, silence_dbfs: float = SILENCE_DBFS) -> tuple[int, int]:
+    """Where :func:`trim` cuts the clip: its first and end sample (equal if it is silent)."""
     samples = np.frombuffer(clip.pcm, dtype="<i2")
-    size = max(1, clip.rate * WINDOW_MS // 1000)
-    count = samples.size // size
-    if count == 0:
-        return Clip(b"", clip.rate)
-    windows = samples[: count * size].astype(np.float64).reshape(count, size) / 32768
-    rms_db = 10 * np.log10(np.maximum((windows ** 2).mean(axis=1), 1e-20))
-    loud = np.flatnonzero(rms_db > silence_dbfs)
+    step = max(1, clip.rate * STEP_MS // 1000)
+    per_window = max(1, WINDOW_MS // STEP_MS)
+    count = samples.size // step
+    if count < per_window:
+        return 0, 0
+    steps = samples[: count * step].astype(np.float64).reshape(count, step) / 32768
+    energy = np.convolve((steps ** 2).mean(axis=1), np.ones(per_window) / per_window, "valid")
+    loud = np.flatnonzero(10 * np.log10(np.maximum(energy, 1e-20)) > silence_dbfs)
     if loud.size == 0:
-        return Clip(b"", clip.rate)
+        return 0, 0
     edge = clip.rate * EDGE_MS // 1000
-    first = max(0, int(loud[0]) * size - edge)
-    last = min(samples.size, (int(loud[-1]) + 1) * size + edge)
-    return Clip(samples[first:last].tobytes(), clip.rate)
+    return (max(0, int(loud[0]) * step - edge),
+            min(samples.size, (int(loud[-1]) + per_window) * step + edge))
