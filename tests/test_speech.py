@@ -101,3 +101,36 @@ def test_many_phrases_are_voiced_by_two_workers_as_one_would():
     for text in texts:
         assert abs(shared[text].samples - single[text].samples) <= 50, text
 
+
+PLAIN_PYTTSX3 = r'''
+import sys
+from voiceguide.speech.pyttsx3_worker import prepare_espeak
+prepare_espeak()
+import pyttsx3
+engine = pyttsx3.init()
+engine.setProperty("rate", 150)
+engine.setProperty("voice", "gmw/en")
+for n, text in enumerate(sys.argv[2:]):
+    engine.save_to_file(text, f"{sys.argv[1]}/{n}.wav")
+    engine.runAndWait()
+'''
+
+
+def test_polling_sooner_changes_nothing_that_is_said(engine, tmp_path):
+    """The worker looks for the end of each utterance every millisecond, not every 10:
+    the phrases come out as pyttsx3 left alone makes them."""
+    import subprocess
+    import sys
+    import wave
+
+    texts = ["Bring your right knee toward your chest.", "Halfway.", "Three."]
+    subprocess.run([sys.executable, "-c", PLAIN_PYTTSX3, str(tmp_path), *texts], check=True,
+                   capture_output=True)
+    ours = engine.synthesize(texts)
+    for n, text in enumerate(texts):
+        with wave.open(str(tmp_path / f"{n}.wav")) as plain:
+            theirs = np.frombuffer(plain.readframes(plain.getnframes()), "<i2").astype(float)
+        mine = np.frombuffer(ours[text].pcm, "<i2").astype(float)
+        assert abs(len(mine) - len(theirs)) <= 50, text
+        level = 10 * np.log10((mine ** 2).mean() / (theirs ** 2).mean())
+        assert abs(level) < 0.2, text

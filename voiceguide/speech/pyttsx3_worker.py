@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import wave
 
 WARM_UP = "Ready."
@@ -32,6 +33,36 @@ def prepare_espeak() -> None:
     ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
 
 
+POLL_SECONDS = 0.001
+"""How often pyttsx3's espeak driver looks whether an utterance is done (see
+:func:`poll_sooner`)."""
+
+
+class _SoonerClock:
+    """The ``time`` module as pyttsx3's espeak driver sees it: its waits are cut to
+    :data:`POLL_SECONDS`; everything else is the real module."""
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(min(seconds, POLL_SECONDS))
+
+
+def poll_sooner() -> None:
+    """pyttsx3's espeak driver waits 10 ms between looks at whether espeak has finished
+    an utterance, and espeak makes a short phrase in about 4: most of the time voicing a
+    session took was that wait. Look every millisecond instead. The wait still lets
+    espeak's own thread run; the audio is the same (tests/test_speech.py)."""
+    try:
+        from pyttsx3.drivers import espeak as driver
+    except Exception:  # noqa: BLE001 - another driver, or none: nothing to change
+        return
+    if getattr(driver, "time", None) is time:
+        driver.time = _SoonerClock()
+
+
 FIX_HINT = ("reinstall it with 'pip install --force-reinstall pyttsx3 espeakng-loader', "
             "or use another voice: --engine piper")
 
@@ -45,6 +76,7 @@ def open_engine(rate: int, voice: str | None):
     import pyttsx3
 
     engine = pyttsx3.init()
+    poll_sooner()
     engine.setProperty("rate", rate)
     if voice:
         voices = engine.getProperty("voices")
@@ -56,17 +88,28 @@ def open_engine(rate: int, voice: str | None):
     handle, warm_up = tempfile.mkstemp(suffix=".wav", prefix="voiceguide-warmup-")
     os.close(handle)
     try:
-        save(engine, WARM_UP, warm_up)
+        save(engine, WARM_UP, warm_up, rate)
     finally:
         os.unlink(warm_up)
     return engine
 
 
-def save(engine, text: str, path: str) -> None:
-    """Speak ``text`` into ``path``, once more if the file came out empty."""
-    for _ in range(2):
+ATTEMPTS = 3
+LATE_FILE_SECONDS = 0.05
+"""How long a file may come after ``runAndWait`` has returned."""
+
+
+def save(engine, text: str, path: str, rate: int) -> None:
+    """Speak ``text`` into ``path``. pyttsx3 now and then loses an utterance, or (on a
+    busy machine) the rate set before it; so the rate is set again each time, a file
+    that comes a moment late is waited for, and a lost utterance is said again."""
+    for _ in range(ATTEMPTS):
+        engine.setProperty("rate", rate)
         engine.save_to_file(text, path)
         engine.runAndWait()
+        deadline = time.monotonic() + LATE_FILE_SECONDS
+        while frames(path) == 0 and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
         if frames(path) > 0:
             return
     raise RuntimeError(f"no audio came out for {text[:60]!r}")
@@ -107,7 +150,7 @@ def serve(requests, reply) -> None:
         request = json.loads(line)
         try:
             if request["op"] == "say":
-                save(engine, request["text"], request["path"])
+                save(engine, request["text"], request["path"], opts.rate)
                 reply("ok", None)
             elif request["op"] == "voices":
                 reply("ok", list_voices(engine))
