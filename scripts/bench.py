@@ -80,7 +80,7 @@ def session_pcm(options: Options, path: Path) -> float:
     with open_engine() as engine:
         voice = voice_script(script, engine)
     timeline = timeline_for(script, voice.clips)
-    mastered = master(timeline, voice.clips, tones_for(script, timeline.rate), voice.weighted)
+    mastered = master(timeline, voice.clips, tones_for(script, timeline.rate), voice.squares)
     with open(path, "wb") as f:
         for chunk in render(timeline, mastered.sounds):
             f.write(chunk)

@@ -89,7 +89,7 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     audio = folder / f"{stem}.{container.name}"
     sheet = folder / f"{stem}.timeline.json"
     settings = _settings(script, engine)
-    mastered = master(timeline, clips, chimes, voice.weighted)
+    mastered = master(timeline, clips, chimes, voice.squares)
     with StagedOutputs(folder) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)

@@ -299,7 +299,7 @@ def limiter_gain(peaks: PeakMap, scale: float, rate: int,
     over = loud > ceiling
     if not over.any():
         return None
-    need = np.ones(peaks.length)
+    need = np.ones(peaks.length, dtype=np.float32)
     need[peaks.at[over]] = ceiling / loud[over]
     half = max(1, int(rate * LIMITER_WINDOW_MS / 1000))
     width = 2 * half + 1
@@ -307,7 +307,7 @@ def limiter_gain(peaks: PeakMap, scale: float, rate: int,
     # then its moving average: that never exceeds ``need`` at any sample, since every
     # window averaged over at sample t contains t itself.
     floor = -_running_max(-np.pad(need, 2 * half, constant_values=1.0), width)
-    return np.minimum(_running_mean(floor, width), 1.0)
+    return np.minimum(_running_mean(floor, width), 1.0).astype(np.float32)
 
 
 def limit(samples: np.ndarray, rate: int, ceiling_db: float) -> np.ndarray:

@@ -66,11 +66,11 @@ class Mastered:
 
 @dataclass(frozen=True)
 class Voice:
-    """The voiced phrases trimmed, and each one K-weighted (measured once, before it was
-    trimmed, and cut as it was: :func:`master` levels from it)."""
+    """The voiced phrases trimmed, and each one's K-weighted signal squared (measured
+    once, before it was trimmed, and cut as it was: :func:`master` levels from it)."""
 
     clips: dict[str, Clip]
-    weighted: dict[str, np.ndarray]
+    squares: dict[str, np.ndarray]
 
 
 def trimmed_voice(clips: Mapping[str, Clip]) -> Voice:
@@ -90,13 +90,13 @@ def trimmed_voice(clips: Mapping[str, Clip]) -> Voice:
     spans = {text: audible_span(clip, floor) for text, clip in clips.items()}
     return Voice({t: Clip(clips[t].pcm[a * SAMPLE_WIDTH:b * SAMPLE_WIDTH], rate)
                   for t, (a, b) in spans.items()},
-                 {t: weighted[t][a:b + tail] for t, (a, b) in spans.items()})
+                 {t: np.square(weighted[t][a:b + tail]) for t, (a, b) in spans.items()})
 
 
 def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, bytes],
-           weighted: Mapping[str, np.ndarray] | None = None) -> Mastered:
+           squares: Mapping[str, np.ndarray] | None = None) -> Mastered:
     """Every sound of ``timeline`` at its final level (see the module's docstring);
-    ``weighted`` gives speech already K-weighted (:attr:`Voice.weighted`).
+    ``squares`` gives speech already K-weighted and squared (:attr:`Voice.squares`).
 
     The tones are set against the voice as measured alone; then the whole program is
     measured and its gain corrected (:data:`LEVEL_PASSES` times), since the limiter
@@ -110,11 +110,12 @@ def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, b
                                timeline.duration, rate)
     samples = {k: loudness.to_float(speech[k[1]].pcm if k[0] == "speech" else tones[k[1]])
                for k in dict.fromkeys(map(key, timeline.audible()))}
-    filtered = {k: (weighted or {})[k[1]] for k in samples
-                if k[0] == "speech" and k[1] in (weighted or {})}
-    rest = [k for k in samples if k not in filtered]
-    filtered.update(zip(rest, loudness.k_weighted_all([samples[k] for k in rest], rate)))
-    sounds = {k: _Sound(samples[k], filtered[k], program) for k in samples}
+    given = squares or {}
+    weighed = {k: given[k[1]] for k in samples if k[0] == "speech" and k[1] in given}
+    rest = [k for k in samples if k not in weighed]
+    weighed.update(zip(rest, map(np.square, loudness.k_weighted_all([samples[k] for k in rest],
+                                                                     rate))))
+    sounds = {k: _Sound(samples[k], weighed.pop(k), program) for k in samples}
     voice = program.measure({k: s.energy for k, s in sounds.items() if k[0] == "speech"})
     if voice <= loudness.SILENT_LUFS:
         return Mastered({k: loudness.to_pcm(s.samples) for k, s in sounds.items()}, 0.0, 0.0)
@@ -124,11 +125,14 @@ def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, b
             {k: s.energy for k, s in sounds.items() if k[0] == "tone"})
     gain_db = TARGET_LUFS - voice
     for _ in range(LEVEL_PASSES):
-        gains = {k: s.limiter(_scale(k, gain_db, tone_db)) for k, s in sounds.items()}
-        gain_db += TARGET_LUFS - program.measure(
-            {k: s.energy_at(_scale(k, gain_db, tone_db), gains[k]) for k, s in sounds.items()})
+        energies = {}
+        for k, s in sounds.items():
+            scale = _scale(k, gain_db, tone_db)
+            energies[k] = s.energy_at(scale, s.limiter(scale))
+        gain_db += TARGET_LUFS - program.measure(energies)
     final = {}
-    for k, s in sounds.items():
+    for k in list(sounds):
+        s = sounds.pop(k)  # each sound's arrays go as soon as it is done
         scale = _scale(k, gain_db, tone_db)
         gain = s.limiter(scale)
         final[k] = loudness.to_pcm(s.samples * (scale if gain is None else scale * gain))
@@ -142,13 +146,13 @@ def _scale(sound: Key, gain_db: float, tone_db: float) -> float:
 
 class _Sound:
     """One distinct sound, analysed once for levelling: its K-weighted energy (as the
-    program sums it, from ``weighted``: :func:`~voiceguide.loudness.k_weighted`), and
+    program sums it, from ``squares``: :func:`~voiceguide.loudness.k_weighted`, squared), and
     the map of its loud peaks (made when first needed)."""
 
-    def __init__(self, samples: np.ndarray, weighted: np.ndarray, program: loudness.Program):
+    def __init__(self, samples: np.ndarray, squares: np.ndarray, program: loudness.Program):
         self.samples = samples
         self.program = program
-        self.squares = np.square(weighted)
+        self.squares = squares
         self.energy = self._energy(None)
         self.peaks: loudness.PeakMap | None = None
         self.mapped_up_to = 0.0
