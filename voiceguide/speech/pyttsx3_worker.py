@@ -71,48 +71,46 @@ class BadVoice(Exception):
     pass
 
 
-def open_engine(rate: int, voice: str | None):
-    prepare_espeak()
-    import pyttsx3
-
-    engine = pyttsx3.init()
-    poll_sooner()
-    engine.setProperty("rate", rate)
-    if voice:
-        voices = engine.getProperty("voices")
-        match = [v.id for v in voices if voice in (v.id, v.name)]
-        if not match:
-            raise BadVoice(f"unknown voice '{voice}' for pyttsx3; "
-                           "'voiceguide voices' lists the ones installed")
-        engine.setProperty("voice", match[0])
-    handle, warm_up = tempfile.mkstemp(suffix=".wav", prefix="voiceguide-warmup-")
-    os.close(handle)
-    try:
-        save(engine, WARM_UP, warm_up, rate)
-    finally:
-        os.unlink(warm_up)
-    return engine
-
-
 ATTEMPTS = 3
-LATE_FILE_SECONDS = 0.05
-"""How long a file may come after ``runAndWait`` has returned."""
+"""Times a phrase is said before giving up on it."""
 
 
-def save(engine, text: str, path: str, rate: int) -> None:
-    """Speak ``text`` into ``path``. pyttsx3 now and then loses an utterance, or (on a
-    busy machine) the rate set before it; so the rate is set again each time, a file
-    that comes a moment late is waited for, and a lost utterance is said again."""
-    for _ in range(ATTEMPTS):
-        engine.setProperty("rate", rate)
-        engine.save_to_file(text, path)
-        engine.runAndWait()
-        deadline = time.monotonic() + LATE_FILE_SECONDS
-        while frames(path) == 0 and time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
-        if frames(path) > 0:
-            return
-    raise RuntimeError(f"no audio came out for {text[:60]!r}")
+class Speaker:
+    """pyttsx3 saying one phrase at a time into a file."""
+
+    def __init__(self, rate: int, voice: str | None):
+        prepare_espeak()
+        import pyttsx3
+
+        self.engine = pyttsx3.init()
+        poll_sooner()
+        self.rate = rate
+        if voice:
+            voices = self.engine.getProperty("voices")
+            match = [v.id for v in voices if voice in (v.id, v.name)]
+            if not match:
+                raise BadVoice(f"unknown voice '{voice}' for pyttsx3; "
+                               "'voiceguide voices' lists the ones installed")
+            self.engine.setProperty("voice", match[0])
+        handle, warm_up = tempfile.mkstemp(suffix=".wav", prefix="voiceguide-warmup-")
+        os.close(handle)
+        try:
+            self.save(WARM_UP, warm_up)
+        finally:
+            os.unlink(warm_up)
+
+    def save(self, text: str, path: str) -> None:
+        """Speak ``text`` into ``path``. Now and then pyttsx3 writes an empty file (a
+        few phrases in a hundred, on two workers at once): the phrase is said again.
+        The rate is set again before each: on a busy machine the one set at the start
+        was now and then lost (a phrase at 200 words a minute)."""
+        for _ in range(ATTEMPTS):
+            self.engine.setProperty("rate", self.rate)
+            self.engine.save_to_file(text, path)
+            self.engine.runAndWait()
+            if frames(path) > 0:
+                return
+        raise RuntimeError(f"no audio came out for {text[:60]!r}")
 
 
 def frames(path: str) -> int:
@@ -125,11 +123,11 @@ def frames(path: str) -> int:
         return os.path.getsize(path)  # not WAV (AIFF on macOS): decoded by the parent
 
 
-def list_voices(engine) -> list[dict]:
+def list_voices(speaker: Speaker) -> list[dict]:
     return [
         {"id": v.id, "name": v.name, "languages": [str(x) for x in (v.languages or [])],
          "gender": v.gender}
-        for v in engine.getProperty("voices")
+        for v in speaker.engine.getProperty("voices")
     ]
 
 
@@ -140,20 +138,20 @@ def serve(requests, reply) -> None:
     args.add_argument("--voice", default=None)
     opts = args.parse_args()
     try:
-        engine = open_engine(opts.rate, opts.voice)
+        speaker = Speaker(opts.rate, opts.voice)
     except BadVoice as exc:
         return reply("bad-voice", str(exc))
     except Exception as exc:  # noqa: BLE001 - told to the parent as a sentence
         return reply("error", f"the voice engine pyttsx3 could not start ({exc}); {FIX_HINT}")
-    reply("ok", engine.getProperty("voice") or "")
+    reply("ok", speaker.engine.getProperty("voice") or "")
     for line in requests:
         request = json.loads(line)
         try:
             if request["op"] == "say":
-                save(engine, request["text"], request["path"], opts.rate)
+                speaker.save(request["text"], request["path"])
                 reply("ok", None)
             elif request["op"] == "voices":
-                reply("ok", list_voices(engine))
+                reply("ok", list_voices(speaker))
         except Exception as exc:  # noqa: BLE001
             reply("error", f"the voice engine failed: {exc}")
 
