@@ -247,3 +247,16 @@ def test_two_routines_with_one_name_are_refused_before_building(tmp_path):
                      "-o", str(tmp_path / "out"))
     assert run.code == 2 and "both write same.*" in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_starting_the_command_loads_no_numpy():
+    """numpy and the levelling code load on a thread of their own while the voice speaks
+    (build._load_in_background): the command itself must not pull them in first."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys, voiceguide.cli; "
+                           "print(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy'"
+                           " or m in ('voiceguide.render', 'voiceguide.tones')))"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

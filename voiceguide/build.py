@@ -6,11 +6,12 @@ routine → plan → voice → trim → schedule → render → encode, writing 
 
 from __future__ import annotations
 
+import importlib
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from voiceguide import __version__
 from voiceguide.errors import ExportError, OptionError, SynthesisError
@@ -19,12 +20,13 @@ from voiceguide.export import (DEFAULT_FORMAT, FORMATS, Format, Pcm, StagedOutpu
                                write_text)
 from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
-from voiceguide.render import Voice, master, quiet, render, trimmed_voice
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.cache import CachedEngine, ClipCache
 from voiceguide.speech.clips import resample
 from voiceguide.timeline import Timeline, schedule, to_json, to_webvtt
-from voiceguide.tones import tone
+
+if TYPE_CHECKING:
+    from voiceguide.render import Voice
 
 DEFAULT_OUTPUT_DIR = "output"
 PREVIEW_RATE = 22050
@@ -71,6 +73,7 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     another thread) interrupts the build as Ctrl-C would: nothing is written."""
     container = check_format(fmt, bitrate)
     stem = safe_name(name or routine.name)
+    _load_in_background(LEVELLING)
     script = plan(routine, options)
     own_engine = engine is None
     engine = engine or open_engine(voice.engine, rate=voice.rate, voice=voice.voice,
@@ -89,6 +92,8 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     audio = folder / f"{stem}.{container.name}"
     sheet = folder / f"{stem}.timeline.json"
     settings = _settings(script, engine)
+    from voiceguide.render import master, quiet, render
+
     mastered = master(timeline, clips, chimes, voice.squares)
     with StagedOutputs(folder) as staged:
         staged_audio = staged.stage(audio)
@@ -131,6 +136,8 @@ def check_format(fmt: str, bitrate: str | None) -> Format:
 def voice_script(script: Script, engine: Engine) -> Voice:
     """Every phrase of the script, voiced once, at one rate, trimmed of silence."""
     raw = engine.synthesize(script.texts())
+    from voiceguide.render import trimmed_voice
+
     rate = _rate(raw)
     voice = trimmed_voice({text: resample(clip, rate) for text, clip in raw.items()})
     silent = [text for text, clip in voice.clips.items() if clip.samples == 0]
@@ -163,7 +170,20 @@ def preview(script: Script, *, rate: int = 150) -> Timeline:
 
 def tones_for(script: Script, rate: int) -> dict[str, bytes]:
     """Every tone the script sounds, generated at ``rate``."""
+    from voiceguide.tones import tone
+
     return {name: tone(name, rate) for name in script.tones()}
+
+
+LEVELLING = "voiceguide.render"
+"""The levelling and rendering code, with numpy: most of what a build imports."""
+
+
+def _load_in_background(module: str) -> None:
+    """Import ``module`` on another thread, so that it loads while the voice speaks
+    (or the cache is read) rather than before: whoever needs it first waits for it."""
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True,
+                     name=f"import {module}").start()
 
 
 def _output_folder(out_dir: str | Path) -> Path:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 import wave
 
-import numpy as np
-
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip
 
 SILENCE_DBFS = -50.0
@@ -60,6 +58,8 @@ def trim(clip: Clip, silence_dbfs: float = SILENCE_DBFS) -> Clip:
 
 def audible_span(clip: Clip, silence_dbfs: float = SILENCE_DBFS) -> tuple[int, int]:
     """Where :func:`trim` cuts the clip: its first and end sample (equal if it is silent)."""
+    import numpy as np  # here, so that reading clips (in the voice's threads) needs none
+
     samples = np.frombuffer(clip.pcm, dtype="<i2")
     step = max(1, clip.rate * STEP_MS // 1000)
     per_window = max(1, WINDOW_MS // STEP_MS)
