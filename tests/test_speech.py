@@ -9,7 +9,7 @@ from voiceguide.errors import OptionError, SynthesisError
 from voiceguide.speech import open_engine
 from voiceguide.speech.base import Clip
 from voiceguide.speech.clips import EDGE_MS, SILENCE_DBFS, WINDOW_MS, trim
-from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
+from voiceguide.speech.pyttsx3_engine import PARALLEL_FROM, Pyttsx3Engine
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +92,15 @@ def test_a_phrase_that_takes_too_long_fails_clearly(monkeypatch):
 
 
 def test_many_phrases_are_voiced_by_two_workers_as_one_would():
-    texts = [f"This is phrase number {n}, said once." for n in range(12)]
-    with open_engine() as together:
+    texts = [f"This is phrase number {n}, said once." for n in range(PARALLEL_FROM)]
+    with Pyttsx3Engine(workers=2) as together:
         shared = together.synthesize(texts + texts[:3])
+        assert all(worker._process is not None for worker in together._workers)
     with Pyttsx3Engine(workers=1) as alone:
         single = alone.synthesize(texts)
     assert list(shared) == texts
-    for text in texts:
-        assert abs(shared[text].samples - single[text].samples) <= 50, text
+    for text in texts:  # espeak-ng itself varies a phrase by up to 10 ms from one time to the next
+        assert abs(shared[text].samples - single[text].samples) <= 22050 // 50, text
 
 
 PLAIN_PYTTSX3 = r'''
