@@ -53,7 +53,7 @@ def test_ctrl_c_mid_build_keeps_the_previous_files(previous):
     process = start_long_build(out)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr
     assert stderr.strip().splitlines() == ["Interrupted: nothing was written."]
     assert digests(out) == before
 

@@ -28,6 +28,7 @@ from typing import BinaryIO, Callable, Iterable, Sequence
 import fastcrc
 import lameenc
 
+from voiceguide import interrupts
 from voiceguide.errors import ExportError
 
 _RATE_BITS = {44100: (3, 0), 48000: (3, 1), 32000: (3, 2),  # MPEG-1
@@ -211,8 +212,9 @@ def _run(encodings: list["_Encoding"], render: Callable[[int, int], Iterable[byt
     threads = [threading.Thread(target=work, args=(e,), name=f"mp3 part {n}", daemon=True)
                for n, e in enumerate(encodings[1:], 1)]
     try:
-        for thread in threads:
-            thread.start()
+        with interrupts.held():  # a Ctrl-C inside start() would leave a thread unjoinable
+            for thread in threads:
+                thread.start()
         encodings[0].run(render, out, cancel)
         for thread in threads:
             thread.join()
