@@ -46,3 +46,29 @@ def test_nested_blocks_hold_until_the_outermost_ends(handlers):
                 os.kill(os.getpid(), signal.SIGINT)
             steps.append("after the inner block")
     assert steps == ["after the inner block"]
+
+
+def test_ctrl_c_as_the_mp3_parts_start_still_unwinds_as_ctrl_c(handlers, tmp_path, monkeypatch):
+    """Regression: Ctrl-C inside Thread.start() left a part's thread unstarted, and
+    joining it raised RuntimeError (exit 1) instead of unwinding as Ctrl-C (exit 130)."""
+    import threading
+
+    from voiceguide import mp3
+
+    start = threading.Thread.start
+
+    def interrupted_start(thread):
+        os.kill(os.getpid(), signal.SIGINT)  # arrives before the thread has started
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted_start)
+    rate, seconds = 22050, 120
+    quiet = [(k * rate, k * rate + rate // 2) for k in range(seconds)]
+
+    def render(begin, end):
+        for at in range(begin, end, rate):
+            yield bytes(2 * (min(end, at + rate) - at))
+
+    with open(tmp_path / "s.mp3", "wb") as out, pytest.raises(KeyboardInterrupt):
+        mp3.encode(render, samples=seconds * rate, quiet=quiet, rate=rate, out=out,
+                   label="s.mp3", parts=2)
