@@ -47,8 +47,9 @@ VBR_METHOD = 4
 ALGORITHM_QUALITY = 3
 """LAME's own default quality of its search (0 slowest … 9 fastest)."""
 ENCODER = b"LAME3.100"
-"""The encoder named in the LAME tag: the LAME release lameenc is built on. Decoders
-trust the delay and padding only from a tag whose name starts with ``LAME``."""
+"""The encoder named in the LAME tag: the LAME release lameenc is built on. ffmpeg
+trusts the delay and padding only from a tag whose name starts with ``LAME`` (or names
+ffmpeg itself)."""
 MARGIN_FRAMES = 4
 """Frames of silence kept on both sides of a join, beyond what the join itself skips:
 LAME looks ahead of and overlaps its frames by less than that."""
@@ -151,13 +152,41 @@ def encode(render: Callable[[int, int], Iterable[bytes]], *, samples: int,
         raise ExportError(f"MP3 has no {rate} Hz sample rate")
     kbps = allowed_kbps(kbps, rate) if kbps else None
     plan = plan_parts(samples, quiet, rate, parts or default_parts())
-    total_frames = sum(part.frames for part in plan)
-    marks = [total_frames * k // 100 for k in range(100)]
+    encodings = _encodings(plan, rate, vbr_quality, kbps)
     describe = dict(rate=rate, vbr_quality=vbr_quality, kbps=kbps)
     info_size = len(_info_frame(frames=0, size=0, toc=bytes(100), padding=0, music_crc=0,
                                 **describe))
-    first = 0
-    encodings = []
+    try:
+        out.write(bytes(info_size))
+        _run(encodings, render, out)
+        crc = encodings[0].crc
+        for encoding in encodings[1:]:
+            crc = encoding.append_to(out, crc)
+        for encoding in encodings:
+            if encoding.frames != encoding.part.frames:
+                raise ExportError(f"the MP3 encoder made {encoding.frames} frames of a part "
+                                  f"that should have {encoding.part.frames}")
+        frames = sum(part.frames for part in plan)
+        out.seek(0)
+        out.write(_info_frame(frames=frames, size=info_size + sum(e.written for e in encodings),
+                              toc=_seek_table(encodings), music_crc=crc,
+                              padding=frames * samples_per_frame(rate) - DELAY - samples,
+                              **describe))
+        out.flush()
+    except OSError as exc:
+        raise ExportError(f"could not write {label}: {exc.strerror or exc}") from exc
+    finally:
+        for encoding in encodings:
+            encoding.close()
+
+
+def _encodings(plan: list[Part], rate: int, vbr_quality: int,
+               kbps: int | None) -> list["_Encoding"]:
+    """An encoding for each part, told which of its frames begin a hundredth of the
+    whole stream (the seek table's entries)."""
+    total = sum(part.frames for part in plan)
+    marks = [total * k // 100 for k in range(100)]
+    encodings, first = [], 0
     for part in plan:
         wanted: dict[int, list[int]] = {}
         for k, mark in enumerate(marks):
@@ -165,33 +194,19 @@ def encode(render: Callable[[int, int], Iterable[bytes]], *, samples: int,
                 wanted.setdefault(mark - first, []).append(k)
         encodings.append(_Encoding(part, rate, vbr_quality, kbps, wanted))
         first += part.frames
-    try:
-        out.write(bytes(info_size))
-        _run(encodings, render, out)
-        crc = encodings[0].crc
-        for encoding in encodings[1:]:
-            crc = encoding.append_to(out, crc)
-        audio = sum(e.written for e in encodings)
-        toc = bytearray(100)  # where each hundredth of the audio begins, in 256ths of it
-        before = 0
-        for encoding in encodings:
-            if encoding.frames != encoding.part.frames:
-                raise ExportError(f"the MP3 encoder made {encoding.frames} frames of a part "
-                                  f"that should have {encoding.part.frames}")
-            for k, offset in encoding.marks.items():
-                toc[k] = min(255, (before + offset) * 256 // audio)
-            before += encoding.written
-        stream = info_size + audio
-        padding = total_frames * samples_per_frame(rate) - DELAY - samples
-        out.seek(0)
-        out.write(_info_frame(frames=total_frames, size=stream, toc=bytes(toc),
-                              padding=padding, music_crc=crc, **describe))
-        out.flush()
-    except OSError as exc:
-        raise ExportError(f"could not write {label}: {exc.strerror or exc}") from exc
-    finally:
-        for encoding in encodings:
-            encoding.close()
+    return encodings
+
+
+def _seek_table(encodings: list["_Encoding"]) -> bytes:
+    """Where each hundredth of the audio begins, in 256ths of the audio's bytes."""
+    audio = sum(e.written for e in encodings)
+    toc = bytearray(100)
+    before = 0
+    for encoding in encodings:
+        for k, offset in encoding.marks.items():
+            toc[k] = min(255, (before + offset) * 256 // audio)
+        before += encoding.written
+    return bytes(toc)
 
 
 def _run(encodings: list["_Encoding"], render: Callable[[int, int], Iterable[bytes]],
