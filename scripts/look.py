@@ -55,6 +55,8 @@ def main() -> None:
     print("\n".join(report.problems) or "all checks pass")
     if opts.png:
         draw(samples, rate, sheet, opts.start, end, opts.png)
+    if report.problems:
+        raise SystemExit(1)
 
 
 def draw(samples, rate, sheet, start, end, png) -> None:

@@ -453,6 +453,17 @@ def test_bitrate_sets_the_mp3_bitrate(tmp_path):
     from mutagen.mp3 import MP3
 
     assert MP3(tmp_path / f"{STEM}.mp3").info.bitrate == 96000
+    assert "bit rate" not in run.stderr
+
+
+def test_a_bitrate_mp3_lacks_is_rounded_with_a_warning(tmp_path):
+    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1",
+                     "--bitrate", "320k")
+    assert run.code == 0, run.stderr
+    assert f"Warning: {STEM}: MP3 at 22050 Hz has no 320k bit rate; 160k was used" in run.stderr
+    from mutagen.mp3 import MP3
+
+    assert MP3(tmp_path / f"{STEM}.mp3").info.bitrate == 160000
 
 
 # -- the optional neural voice ------------------------------------------------------------

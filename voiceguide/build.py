@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from voiceguide import __version__
+from voiceguide import __version__, mp3
 from voiceguide.errors import ExportError, OptionError, SynthesisError
 from voiceguide.export import (DEFAULT_FORMAT, FORMATS, Format, Pcm, StagedOutputs, Tags, encode,
                                VORBIS_CHAPTERS, safe_name, tag_mp3, tag_vorbis_chapters, write_json,
@@ -109,8 +109,19 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
         if subtitles:
             write_text(to_webvtt(timeline), staged.stage(folder / f"{stem}.vtt"))
-    return BuildResult(audio, sheet, timeline, timeline.warnings, tuple(staged.staged),
-                       voiced, cached)
+    return BuildResult(audio, sheet, timeline, timeline.warnings + _bitrate_note(
+        container, bitrate, timeline.rate), tuple(staged.staged), voiced, cached)
+
+
+def _bitrate_note(container: Format, bitrate: str | None, rate: int) -> tuple[str, ...]:
+    """A warning when MP3 has no such bit rate at ``rate`` and the nearest was used."""
+    if container.name != "mp3" or not bitrate or rate not in mp3.RATES:
+        return ()
+    asked = int(bitrate[:-1])
+    used = mp3.allowed_kbps(asked, rate)
+    if used == asked:
+        return ()
+    return (f"MP3 at {rate} Hz has no {asked}k bit rate; {used}k was used",)
 
 
 def _until(stop: threading.Event | None, chunks: Iterator[bytes]) -> Iterator[bytes]:
