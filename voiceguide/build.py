@@ -92,7 +92,7 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     audio = folder / f"{stem}.{container.name}"
     sheet = folder / f"{stem}.timeline.json"
     settings = _settings(script, engine)
-    from voiceguide.render import master, quiet, render
+    from voiceguide.render import master, quiet, render  # loaded since the build began
 
     mastered = master(timeline, clips, chimes, voice.squares)
     with StagedOutputs(folder) as staged:
