@@ -40,11 +40,6 @@ corrections that follow are a fraction of a dB; a larger one maps again)."""
 AUDIBLE_DBFS = -45.0
 """Sound above this (RMS over 10 ms) is audible: the line between a speech event and
 the silence around it."""
-TRIM_MARGIN_DB = 1.0
-"""How far under the audible line, after the session's gain, trimming cuts: so that
-speech starts when it can be heard, and what is cut stays inaudible even if the final
-gain comes out a little higher than estimated (it comes within 0.1 dB). With 2 dB, a
-voice that fades in softly started up to 30 ms before it could be heard."""
 
 Key = tuple[str, str]
 """A distinct sound: ``("speech", text)`` or ``("tone", name)``."""
@@ -74,10 +69,12 @@ class Voice:
 
 
 def trimmed_voice(clips: Mapping[str, Clip]) -> Voice:
-    """``clips`` (all at one rate) trimmed where they become audible after the gain the
-    session will get: under the audible line less that gain less
-    :data:`TRIM_MARGIN_DB`, the gain estimated from the clips alone (the silences
-    between them are gated out of the measurement anyway)."""
+    """``clips`` (all at one rate) trimmed where they become audible (:data:`AUDIBLE_DBFS`)
+    at the gain the session will get, estimated from the clips alone (the silences
+    between them are gated out of the measurement anyway; the tones and the limiter
+    move the final gain by up to about half a dB). Trimming any lower let a voice that
+    fades in softly start before it could be heard: with 1 dB to spare, Piper's "One."
+    now and then started 30 ms early; with 2 dB, more often."""
     if not clips:
         return Voice({}, {})
     rate = next(iter(clips.values())).rate
@@ -85,7 +82,7 @@ def trimmed_voice(clips: Mapping[str, Clip]) -> Voice:
         [loudness.to_float(c.pcm) for c in clips.values()], rate)))
     voice = loudness.of_weighted(list(weighted.values()), rate)
     gain = TARGET_LUFS - voice if voice > loudness.SILENT_LUFS else 0.0
-    floor = AUDIBLE_DBFS - gain - TRIM_MARGIN_DB
+    floor = AUDIBLE_DBFS - gain
     tail = int(loudness.FILTER_TAIL_SECONDS * rate)
     spans = {text: audible_span(clip, floor) for text, clip in clips.items()}
     return Voice({t: Clip(clips[t].pcm[a * SAMPLE_WIDTH:b * SAMPLE_WIDTH], rate)
