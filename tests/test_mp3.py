@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import threading
 
+import fastcrc
 import lameenc
 import numpy as np
 import pytest
@@ -105,6 +106,12 @@ def test_the_info_frame_reads_as_lame_vbr_of_the_right_length(tmp_path):
     said = subprocess.run(ffmpeg.base_command()[:2] + ["-i", str(tmp_path / "s.mp3")],
                           capture_output=True, text=True).stderr
     assert "encoder         : LAME3.100" in said
+    # the LAME tag's music CRC is the CRC-16 of every audio frame after it
+    data = (tmp_path / "s.mp3").read_bytes()
+    frame = data[:4]
+    info = mp3.frame_bytes(int.from_bytes(frame, "big"), rate)
+    tag = data.index(b"LAME3.100")
+    assert int.from_bytes(data[tag + 32:tag + 34], "big") == fastcrc.crc16.arc(data[info:])
 
 
 def test_a_constant_bit_rate_is_marked_info_and_keeps_its_rate(tmp_path):

@@ -244,7 +244,8 @@ def _run(encodings: list["_Encoding"], render: Callable[[int, int], Iterable[byt
 
 class _Encoding:
     """One part going through its own LAME: counts the frames it writes, notes where the
-    ones the seek table needs begin, and keeps the CRC-16 of its bytes."""
+    ones the seek table needs begin, and keeps the CRC-16 of the bytes it writes straight
+    into the file (a part that spills has its CRC taken as it is appended)."""
 
     def __init__(self, part: Part, rate: int, vbr_quality: int, kbps: int | None,
                  wanted: dict[int, list[int]]):
@@ -258,7 +259,7 @@ class _Encoding:
         """Byte offset in this part of each seek-table entry's frame."""
         self.frames = 0
         self.written = 0
-        self.crc = 0
+        self.crc: int | None = 0
         self._next_frame = 0
         self._unread = bytearray()  # bytes from where the next frame header may be
         self._spill: BinaryIO | None = None
@@ -268,6 +269,7 @@ class _Encoding:
         (never visible: it has no name)."""
         folder = os.path.dirname(os.path.abspath(out.name)) if isinstance(out.name, str) else None
         self._spill = tempfile.TemporaryFile(dir=folder)
+        self.crc = None
         return self._spill
 
     def run(self, render: Callable[[int, int], Iterable[bytes]], sink: BinaryIO,
@@ -293,7 +295,8 @@ class _Encoding:
         if not data:
             return
         sink.write(data)
-        self.crc = fastcrc.crc16.arc(data, initial=self.crc)
+        if self.crc is not None:
+            self.crc = fastcrc.crc16.arc(data, initial=self.crc)
         unread = self._unread
         unread += data
         base = self.written - (len(unread) - len(data))  # offset of unread[0] in the part
