@@ -157,7 +157,7 @@ class Program:
 
     def __init__(self, placements: Iterable[tuple[object, int]], length: int, rate: int):
         self.rate = rate
-        self.step = max(1, round(rate / 10))
+        self.step = step_of(rate)
         self.placements = list(placements)
         self.cell = math.gcd(self.step, *(start for _, start in self.placements))
         self.steps = length // self.step
@@ -197,6 +197,11 @@ class Program:
         return integrated(self.energies(sounds), self.step)
 
 
+def step_of(rate: int) -> int:
+    """Samples in the meter's 100 ms step at ``rate``."""
+    return max(1, round(rate / 10))
+
+
 def integrated(step_energies: np.ndarray, step: int) -> float:
     """Gated integrated loudness, LUFS, of K-weighted energies summed per ``step``
     samples (100 ms)."""
@@ -220,7 +225,7 @@ def of_clips(clips: Iterable[np.ndarray], rate: int, gap_seconds: float = 1.0) -
 
 def of_weighted(weighted: Sequence[np.ndarray], rate: int, gap_seconds: float = 1.0) -> float:
     """:func:`of_clips`, from the clips already K-weighted (:func:`k_weighted`)."""
-    step = max(1, round(rate / 10))
+    step = step_of(rate)
     placements, start = [], 0
     tail = int(FILTER_TAIL_SECONDS * rate)
     for index, clip in enumerate(weighted):
