@@ -64,9 +64,12 @@ def timed_build(options: Options, out: Path, cache: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (kB) of one `voiceguide build` in its own process."""
     env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", "-o", str(out),
-                                *cli_args(options)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "build", "-o", str(out), *cli_args(options)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
@@ -89,13 +92,29 @@ def session_pcm(options: Options, path: Path) -> float:
 
 def encode_floor(pcm: Path, out: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(ffmpeg.base_command() + ["-y", "-f", "s16le", "-ar", "22050", "-ac", "1",
-                                            "-i", str(pcm), *FORMATS["mp3"].codec, "-f", "mp3",
-                                            str(out)], check=True)
+    subprocess.run(
+        ffmpeg.base_command()
+        + [
+            "-y",
+            "-f",
+            "s16le",
+            "-ar",
+            "22050",
+            "-ac",
+            "1",
+            "-i",
+            str(pcm),
+            *FORMATS["mp3"].codec,
+            "-f",
+            "mp3",
+            str(out),
+        ],
+        check=True,
+    )
     return time.perf_counter() - start
 
 
-NAIVE = r'''
+NAIVE = r"""
 import sys, os, tempfile, warnings
 warnings.filterwarnings("ignore")
 from voiceguide.speech.pyttsx3_worker import prepare_espeak
@@ -107,7 +126,8 @@ from voiceguide import ffmpeg
 from voiceguide.plan import Options, plan, Say, Tone, Wait, Hold
 from voiceguide.routine import load_builtin
 AudioSegment.converter = ffmpeg.ffmpeg_exe()
-script = plan(load_builtin("hamstring-relief"), Options(hold=float(sys.argv[1]), reps=int(sys.argv[2])))
+options = Options(hold=float(sys.argv[1]), reps=int(sys.argv[2]))
+script = plan(load_builtin("hamstring-relief"), options)
 engine = pyttsx3.init()
 engine.setProperty("rate", 150)
 folder = tempfile.mkdtemp()
@@ -125,13 +145,17 @@ for index, step in enumerate(script.steps):
     elif isinstance(step, Tone):
         session += AudioSegment.silent(300, frame_rate=22050)
 session.export(sys.argv[3], format="mp3", bitrate="64k")
-'''
+"""
 
 
 def naive(options: Options, out: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", NAIVE, str(options.hold), str(options.reps), str(out)],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", NAIVE, str(options.hold), str(options.reps), str(out)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -142,12 +166,18 @@ def main() -> None:
     args.add_argument("--naive-up-to", type=float, default=60)
     opts = args.parse_args()
     compileall.compile_dir(str(Path(voiceguide.__file__).parent), quiet=1)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip() or "unknown"
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
     print(f"voiceguide bench, commit {commit}, {os.cpu_count()} cores, medians of {opts.runs}")
-    header = (f"{'minutes':>8} {'cold s':>8} {'warm s':>8} {'floor s':>8} {'naive s':>8} "
-              f"{'cold/fl':>8} {'warm/fl':>8} {'naive/cold':>10} {'x realtime':>10} "
-              f"{'s/audio min':>11} {'RSS MB':>7}")
+    header = (
+        f"{'minutes':>8} {'cold s':>8} {'warm s':>8} {'floor s':>8} {'naive s':>8} "
+        f"{'cold/fl':>8} {'warm/fl':>8} {'naive/cold':>10} {'x realtime':>10} "
+        f"{'s/audio min':>11} {'RSS MB':>7}"
+    )
     print(header)
     for minutes in opts.minutes:
         options = options_for(minutes)
@@ -168,9 +198,12 @@ def main() -> None:
                     slow.append(naive(options, work / "naive.mp3"))
             c, w, f = (statistics.median(x) for x in (cold, warm, floor))
             n = statistics.median(slow) if slow else float("nan")
-            print(f"{audio_seconds / 60:8.1f} {c:8.2f} {w:8.2f} {f:8.2f} {n:8.2f} {c / f:8.2f} "
-                  f"{w / f:8.2f} {n / c:10.1f} {audio_seconds / c:10.0f} "
-                  f"{c / (audio_seconds / 60):11.3f} {max(rss) / 1024:7.0f}", flush=True)
+            print(
+                f"{audio_seconds / 60:8.1f} {c:8.2f} {w:8.2f} {f:8.2f} {n:8.2f} {c / f:8.2f} "
+                f"{w / f:8.2f} {n / c:10.1f} {audio_seconds / c:10.0f} "
+                f"{c / (audio_seconds / 60):11.3f} {max(rss) / 1024:7.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Look at a built session, since you cannot hear it here.
 
-    python scripts/look.py output/hamstring-relief.timeline.json [--png wave.png] [--from 40 --to 100]
+    python scripts/look.py output/hamstring-relief.timeline.json \
+        [--png wave.png] [--from 40 --to 100]
 
 Decodes the MP3 next to the timeline, prints each timeline event beside what the
 audio does there (loud or quiet), runs the same checks as the tests, and with --png
@@ -31,7 +32,9 @@ def main() -> None:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise SystemExit("--png draws with matplotlib: .venv/bin/pip install matplotlib")
+            raise SystemExit(
+                "--png draws with matplotlib: .venv/bin/pip install matplotlib"
+            ) from None
     sheet = json.loads(opts.timeline.read_text())
     audio = opts.timeline.parent / sheet["audio"]
     rate = sheet["sample_rate"]
@@ -42,16 +45,24 @@ def main() -> None:
         if not opts.start <= event["start"] <= end:
             continue
         a, b = (int(event[k] / audio_check.WINDOW) for k in ("start", "end"))
-        part = levels[a:b] if b > a else levels[a:a + 1]
+        part = levels[a:b] if b > a else levels[a : a + 1]
         loud = np.flatnonzero(part > audio_check.AUDIBLE_DBFS)
-        sound = (f"loud {a * 0.01 + loud[0] * 0.01:8.2f}-{a * 0.01 + (loud[-1] + 1) * 0.01:8.2f}"
-                 f" peak {part.max():6.1f} dB" if loud.size else "quiet")
+        sound = (
+            f"loud {a * 0.01 + loud[0] * 0.01:8.2f}-{a * 0.01 + (loud[-1] + 1) * 0.01:8.2f}"
+            f" peak {part.max():6.1f} dB"
+            if loud.size
+            else "quiet"
+        )
         what = event.get("text") or event.get("name") or f"{event.get('seconds')} s"
-        print(f"{event['start']:8.2f} {event['end']:8.2f}  {event['kind']:<7} {sound:<36} {what[:60]}")
+        print(
+            f"{event['start']:8.2f} {event['end']:8.2f}  {event['kind']:<7} {sound:<36} {what[:60]}"
+        )
     report = audio_check.check(audio, sheet)
-    print(f"\ndecoded {report.decoded_seconds:.3f} s, timeline {sheet['duration']:.3f} s; "
-          f"speech onsets off by {min(report.onset_errors) * 1000:.0f} to "
-          f"{max(report.onset_errors) * 1000:.0f} ms")
+    print(
+        f"\ndecoded {report.decoded_seconds:.3f} s, timeline {sheet['duration']:.3f} s; "
+        f"speech onsets off by {min(report.onset_errors) * 1000:.0f} to "
+        f"{max(report.onset_errors) * 1000:.0f} ms"
+    )
     print("\n".join(report.problems) or "all checks pass")
     if opts.png:
         draw(samples, rate, sheet, opts.start, end, opts.png)
@@ -65,8 +76,14 @@ def draw(samples, rate, sheet, start, end, png) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colours = {"speech": "tab:blue", "tone": "tab:orange", "hold": "tab:green",
-               "rest": "tab:grey", "switch": "tab:purple", "setup": "tab:olive"}
+    colours = {
+        "speech": "tab:blue",
+        "tone": "tab:orange",
+        "hold": "tab:green",
+        "rest": "tab:grey",
+        "switch": "tab:purple",
+        "setup": "tab:olive",
+    }
     first, last = int(start * rate), int(end * rate)
     t = np.arange(first, last) / rate
     fig, ax = plt.subplots(figsize=(16, 4))
@@ -75,13 +92,21 @@ def draw(samples, rate, sheet, start, end, png) -> None:
         if event["end"] < start or event["start"] > end:
             continue
         low, high = (-1, -0.9) if event["kind"] in ("speech", "tone") else (0.9, 1)
-        ax.axvspan(event["start"], event["end"], ymin=(low + 1) / 2, ymax=(high + 1) / 2,
-                   color=colours[event["kind"]], alpha=0.6)
+        ax.axvspan(
+            event["start"],
+            event["end"],
+            ymin=(low + 1) / 2,
+            ymax=(high + 1) / 2,
+            color=colours[event["kind"]],
+            alpha=0.6,
+        )
     ax.set_xlim(start, end)
     ax.set_ylim(-1, 1)
     ax.set_xlabel("seconds")
-    ax.set_title(f"{sheet['title']}: events below (speech blue, tone orange), timed "
-                 "spans above (hold green, rest grey, switch purple, setup olive)")
+    ax.set_title(
+        f"{sheet['title']}: events below (speech blue, tone orange), timed "
+        "spans above (hold green, rest grey, switch purple, setup olive)"
+    )
     fig.tight_layout()
     fig.savefig(png, dpi=100)
     print(f"waveform: {png}")

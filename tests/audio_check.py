@@ -26,9 +26,25 @@ EDGE = 0.030
 def decode(path, rate: int) -> np.ndarray:
     """The file decoded by ffmpeg to mono float samples in [-1, 1) at ``rate``."""
     out = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin",
-         "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"],
-        capture_output=True, check=True).stdout
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "pipe:1",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(out, dtype="<i2").astype(np.float64) / 32768
 
 
@@ -69,8 +85,8 @@ def check(path, timeline: dict) -> Report:
         if event["kind"] not in ("speech", "tone"):
             continue
         first, last = _index(event["start"]), _index(event["end"])
-        covered[max(0, _index(event["start"] - EDGE)): _index(event["end"] + EDGE) + 1] = True
-        inside = np.flatnonzero(loud[first:last + 1])
+        covered[max(0, _index(event["start"] - EDGE)) : _index(event["end"] + EDGE) + 1] = True
+        inside = np.flatnonzero(loud[first : last + 1])
         label = event.get("text") or event.get("name")
         if inside.size == 0:
             problems.append(f"silent {event['kind']} at {event['start']:.3f}: {label!r}")
@@ -79,12 +95,15 @@ def check(path, timeline: dict) -> Report:
             onset = (first + inside[0]) * WINDOW
             onset_errors.append(onset - event["start"])
             if abs(onset - event["start"]) > ONSET_TOLERANCE:
-                problems.append(f"speech {label!r} starts at {onset:.3f}, timeline says "
-                                f"{event['start']:.3f}")
+                problems.append(
+                    f"speech {label!r} starts at {onset:.3f}, timeline says {event['start']:.3f}"
+                )
     stray = np.flatnonzero(loud & ~covered)
     if stray.size:
-        problems.append(f"{stray.size} loud windows outside every event, first at "
-                        f"{stray[0] * WINDOW:.2f} s ({levels[stray[0]]:.1f} dBFS)")
+        problems.append(
+            f"{stray.size} loud windows outside every event, first at "
+            f"{stray[0] * WINDOW:.2f} s ({levels[stray[0]]:.1f} dBFS)"
+        )
     return Report(problems, decoded, onset_errors)
 
 
@@ -98,19 +117,52 @@ EBUR128 = "ebur128=peak=true:dualmono=true:framelog=quiet"
 def loudness(path) -> tuple[float, float]:
     """(integrated LUFS measured dual-mono, true peak dBTP) of the file, by ffmpeg."""
     report = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-i", str(path),
-         "-af", EBUR128, "-f", "null", "-"],
-        capture_output=True, text=True, check=True).stderr
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-af",
+            EBUR128,
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     return _measured(report)
 
 
 def pcm_loudness(samples: np.ndarray, rate: int) -> tuple[float, float]:
     """(integrated LUFS measured dual-mono, true peak dBTP) of float ``samples``, by ffmpeg."""
-    pcm = (np.clip(samples, -1, 1 - 2 ** -15) * 32768).astype("<i2").tobytes()
+    pcm = (np.clip(samples, -1, 1 - 2**-15) * 32768).astype("<i2").tobytes()
     report = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate),
-         "-ac", "1", "-i", "pipe:0", "-af", EBUR128, "-f", "null", "-"],
-        input=pcm, capture_output=True, check=True).stderr.decode()
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-f",
+            "s16le",
+            "-ar",
+            str(rate),
+            "-ac",
+            "1",
+            "-i",
+            "pipe:0",
+            "-af",
+            EBUR128,
+            "-f",
+            "null",
+            "-",
+        ],
+        input=pcm,
+        capture_output=True,
+        check=True,
+    ).stderr.decode()
     return _measured(report)
 
 
@@ -126,7 +178,9 @@ def events_loudness(samples: np.ndarray, rate: int, events: list[dict]) -> float
     """Integrated loudness (LUFS, dual mono) of just these events of the decoded audio,
     each kept with 0.8 s of silence after it."""
     gap = np.zeros(int(0.8 * rate))
-    parts = [p for e in events for p in (samples[int(e["start"] * rate): int(e["end"] * rate)], gap)]
+    parts = [
+        p for e in events for p in (samples[int(e["start"] * rate) : int(e["end"] * rate)], gap)
+    ]
     return pcm_loudness(np.concatenate(parts), rate)[0]
 
 
@@ -135,8 +189,12 @@ def chapters(path) -> list[tuple[str, float, float]]:
     them, in the order it lists them."""
     import re
 
-    report = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i",
-                             str(path)], capture_output=True, text=True).stderr
-    found = re.findall(r"Chapter #\d+:\d+: start (\S+), end (\S+)\n\s+Metadata:\n\s+title\s+: (.*)",
-                       report)
+    report = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+    ).stderr
+    found = re.findall(
+        r"Chapter #\d+:\d+: start (\S+), end (\S+)\n\s+Metadata:\n\s+title\s+: (.*)", report
+    )
     return [(title.strip(), float(start), float(end)) for start, end, title in found]

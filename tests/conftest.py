@@ -21,12 +21,18 @@ class Run:
     stderr: str
 
 
-def voiceguide(*args: str, cwd: Path | None = None, env: dict | None = None,
-               timeout: float = 300) -> Run:
+def voiceguide(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300
+) -> Run:
     """``python -m voiceguide ARGS`` in a fresh process."""
-    done = subprocess.run([sys.executable, "-m", "voiceguide", *args], cwd=cwd or ROOT,
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    done = subprocess.run(
+        [sys.executable, "-m", "voiceguide", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
     return Run(done.returncode, done.stdout, done.stderr)
 
 

@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 
 from voiceguide.speech.base import Clip, VoiceInfo
-from voiceguide.speech.cache import (CACHE_DIR_ENV, HEADER, CachedEngine, CacheInfo, ClipCache,
-                                     default_dir)
+from voiceguide.speech.cache import (
+    CACHE_DIR_ENV,
+    HEADER,
+    CachedEngine,
+    CacheInfo,
+    ClipCache,
+    default_dir,
+)
 
 ENGINE_ID = {"engine": "fake", "voice": "fake/en", "rate": "150", "version": "fake 1.0"}
 TEXTS = ["Hold for 30 seconds.", "Three.", "Switch sides."]
@@ -63,6 +69,7 @@ def cached(cache: ClipCache, engine=None) -> CachedEngine:
 
 # -- keys and entries ------------------------------------------------------------------
 
+
 def test_put_then_get_returns_the_same_clip(cache):
     clip = Clip(bytes(range(256)) * 4, 24000)
     key = cache.key(ENGINE_ID, "Breathe in.")
@@ -85,9 +92,15 @@ def test_the_same_inputs_give_the_same_key_across_instances(tmp_path):
     assert len(first) == 64 and int(first, 16) >= 0
 
 
-@pytest.mark.parametrize("field, value", [
-    ("rate", "175"), ("voice", "gmw/en-GB"), ("version", "fake 1.1"), ("engine", "other"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("rate", "175"),
+        ("voice", "gmw/en-GB"),
+        ("version", "fake 1.1"),
+        ("engine", "other"),
+    ],
+)
 def test_anything_that_shapes_the_clip_changes_the_key(cache, field, value):
     assert cache.key({**ENGINE_ID, field: value}, "Three.") != cache.key(ENGINE_ID, "Three.")
 
@@ -103,6 +116,7 @@ def test_a_key_that_is_not_a_key_is_refused(cache):
 
 
 # -- the cached engine -----------------------------------------------------------------
+
 
 def test_a_cold_build_asks_once_for_every_distinct_text(cache):
     engine = FakeEngine()
@@ -159,6 +173,7 @@ def test_the_protocol_is_forwarded_to_the_inner_engine(cache):
 
 # -- damaged entries -------------------------------------------------------------------
 
+
 def flip_a_pcm_byte(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[HEADER.size + 5] ^= 0xFF
@@ -170,7 +185,7 @@ def truncate(path: Path) -> None:
 
 
 def truncate_into_the_header(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[:HEADER.size - 3])
+    path.write_bytes(path.read_bytes()[: HEADER.size - 3])
 
 
 def wrong_magic(path: Path) -> None:
@@ -185,8 +200,10 @@ def zero_length(path: Path) -> None:
     path.write_bytes(b"")
 
 
-@pytest.mark.parametrize("damage", [flip_a_pcm_byte, truncate, truncate_into_the_header,
-                                    wrong_magic, garbage, zero_length])
+@pytest.mark.parametrize(
+    "damage",
+    [flip_a_pcm_byte, truncate, truncate_into_the_header, wrong_magic, garbage, zero_length],
+)
 def test_a_damaged_entry_is_removed_and_rebuilt(cache, damage):
     text = TEXTS[0]
     key = cache.key(ENGINE_ID, text)
@@ -206,6 +223,7 @@ def test_a_damaged_entry_is_removed_and_rebuilt(cache, damage):
 
 
 # -- where the cache lives, and when it cannot be written ------------------------------
+
 
 def test_the_environment_variable_names_the_folder(monkeypatch, tmp_path):
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
@@ -253,11 +271,13 @@ def test_a_failed_write_leaves_no_temporary_file(cache, monkeypatch):
 
 # -- the folder as a whole -------------------------------------------------------------
 
+
 def test_writes_leave_no_temporary_files(cache):
     cached(cache).synthesize(TEXTS)
     files = [p for p in cache.folder.rglob("*") if p.is_file()]
     assert sorted(p.name for p in files) == sorted(
-        cache.key(ENGINE_ID, text) + ".clip" for text in TEXTS)
+        cache.key(ENGINE_ID, text) + ".clip" for text in TEXTS
+    )
 
 
 def test_info_counts_entries_and_bytes(cache):

@@ -6,8 +6,8 @@ import json
 import re
 
 import pytest
-
 from conftest import ROOT, voiceguide
+
 from voiceguide.errors import OptionError
 from voiceguide.export import safe_name
 
@@ -42,8 +42,13 @@ def test_list_names_the_builtin_with_its_length():
 def test_show_prints_the_session_and_renders_nothing(tmp_path):
     run = voiceguide("show", "--hold", "20", cwd=tmp_path)
     assert run.code == 0, run.stderr
-    for title in ("Introduction", "Lying hamstring stretch", "Seated hamstring stretch",
-                  "Wall hamstring stretch", "Closing"):
+    for title in (
+        "Introduction",
+        "Lying hamstring stretch",
+        "Seated hamstring stretch",
+        "Wall hamstring stretch",
+        "Closing",
+    ):
         assert f"== {title} ==" in run.stdout
     assert run.stdout.count("HOLD") == 12
     assert "20.0s  HOLD" in run.stdout
@@ -70,39 +75,55 @@ def test_validate_reports_each_file(tmp_path):
     assert voiceguide("validate", str(good)).code == 0
 
 
-@pytest.mark.parametrize("args, says", [
-    (["build", "--hold", "abc"],
-     "Error: --hold takes SECONDS or NAME=SECONDS (e.g. 45 or wall=60), got 'abc'"),
-    (["build", "--hold", "=5"], "Error: --hold '=5' has no exercise name before '='"),
-    (["build", "--hold", "0"], "Error: --hold must be between 0.1 and 600 seconds, got 0"),
-    (["build", "--hold", "nope=5"], "'nope' matches no exercise"),
-    (["build", "--hold", "stretch=5"], "matches more than one exercise"),
-    # Click's own wording ("'two' is not a valid integer range") never shows.
-    (["build", "--reps", "two"], "Error: --reps takes a whole number from 1 to 20, got 'two'"),
-    (["build", "--reps", "0"], "Error: --reps takes a whole number from 1 to 20, got 0"),
-    (["build", "--reps", "2.5"], "Error: --reps takes a whole number from 1 to 20, got '2.5'"),
-    (["build", "--rate", "0"], "Error: --rate takes words a minute from 80 to 300, got 0"),
-    (["build", "--rest", "-1"], "Error: --rest takes seconds from 0.1 to 600, got -1"),
-    (["build", "--setup", "nan"], "Error: --setup takes seconds from 0.1 to 600, got nan"),
-    (["build", "--countdown", "11"],
-     "Error: --countdown takes a whole number of seconds from 0 to 10, got 11"),
-    (["build", "-j", "0"], "Error: -j/--jobs takes a whole number from 1 to 32, got 0"),
-    (["build", "--engine", "nope"], "Error: --engine: 'nope' is not one of 'pyttsx3', 'piper'"),
-    (["build", "no-such-routine"], "no routine file or built-in routine named 'no-such-routine'"),
-    (["build", "missing.yaml"], "missing.yaml: file not found"),
-    (["build", ""], "Error: the path is empty (''); give the path of a routine file"),
-    (["build", "--voice", "no-such-voice"], "unknown voice 'no-such-voice'"),
-    (["build", "--name", ""], "Error: --name is empty; give the files a name"),
-    (["build", "--name", "   "], "Error: --name is empty; give the files a name"),
-    (["build", "--name", "$$$"], "Error: --name '$$$' cannot name a file: use letters or digits"),
-    (["show", "--hold", "x=1=2"], "'x=1' matches no exercise"),
-    (["show", ""], "Error: the path is empty (''); give the path of a routine file"),
-    (["validate", ""], "Error: the path is empty (''); give the path of a routine file"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (
+            ["build", "--hold", "abc"],
+            "Error: --hold takes SECONDS or NAME=SECONDS (e.g. 45 or wall=60), got 'abc'",
+        ),
+        (["build", "--hold", "=5"], "Error: --hold '=5' has no exercise name before '='"),
+        (["build", "--hold", "0"], "Error: --hold must be between 0.1 and 600 seconds, got 0"),
+        (["build", "--hold", "nope=5"], "'nope' matches no exercise"),
+        (["build", "--hold", "stretch=5"], "matches more than one exercise"),
+        # Click's own wording ("'two' is not a valid integer range") never shows.
+        (["build", "--reps", "two"], "Error: --reps takes a whole number from 1 to 20, got 'two'"),
+        (["build", "--reps", "0"], "Error: --reps takes a whole number from 1 to 20, got 0"),
+        (["build", "--reps", "2.5"], "Error: --reps takes a whole number from 1 to 20, got '2.5'"),
+        (["build", "--rate", "0"], "Error: --rate takes words a minute from 80 to 300, got 0"),
+        (["build", "--rest", "-1"], "Error: --rest takes seconds from 0.1 to 600, got -1"),
+        (["build", "--setup", "nan"], "Error: --setup takes seconds from 0.1 to 600, got nan"),
+        (
+            ["build", "--countdown", "11"],
+            "Error: --countdown takes a whole number of seconds from 0 to 10, got 11",
+        ),
+        (["build", "-j", "0"], "Error: -j/--jobs takes a whole number from 1 to 32, got 0"),
+        (["build", "--engine", "nope"], "Error: --engine: 'nope' is not one of 'pyttsx3', 'piper'"),
+        (
+            ["build", "no-such-routine"],
+            "no routine file or built-in routine named 'no-such-routine'",
+        ),
+        (["build", "missing.yaml"], "missing.yaml: file not found"),
+        (["build", ""], "Error: the path is empty (''); give the path of a routine file"),
+        (["build", "--voice", "no-such-voice"], "unknown voice 'no-such-voice'"),
+        (["build", "--name", ""], "Error: --name is empty; give the files a name"),
+        (["build", "--name", "   "], "Error: --name is empty; give the files a name"),
+        (
+            ["build", "--name", "$$$"],
+            "Error: --name '$$$' cannot name a file: use letters or digits",
+        ),
+        (["show", "--hold", "x=1=2"], "'x=1' matches no exercise"),
+        (["show", ""], "Error: the path is empty (''); give the path of a routine file"),
+        (["validate", ""], "Error: the path is empty (''); give the path of a routine file"),
+    ],
+)
 def test_bad_input_exits_2_with_a_plain_message_and_writes_nothing(tmp_path, args, says):
     (tmp_path / "stray.yaml").write_text(GOOD)  # '' must not mean the current folder
-    run = voiceguide(*args, "-o", str(tmp_path / "out"), cwd=tmp_path) if args[0] == "build" \
+    run = (
+        voiceguide(*args, "-o", str(tmp_path / "out"), cwd=tmp_path)
+        if args[0] == "build"
         else voiceguide(*args, cwd=tmp_path)
+    )
     assert run.code == 2, run.stderr
     assert says in run.stderr
     assert "Traceback" not in run.stderr and "Invalid value" not in run.stderr
@@ -116,7 +137,9 @@ def _device(tmp_path):
 
 def _file(tmp_path):
     (tmp_path / "afile").write_text("a file")
-    return str(tmp_path / "afile"), f"Error: -o/--output-dir {tmp_path / 'afile'}: that is not a folder"
+    return str(
+        tmp_path / "afile"
+    ), f"Error: -o/--output-dir {tmp_path / 'afile'}: that is not a folder"
 
 
 def _inside_a_file(tmp_path):
@@ -129,8 +152,11 @@ def _empty(tmp_path):
     return "", "Error: -o/--output-dir is empty; give a folder, like -o output"
 
 
-@pytest.mark.parametrize("make", [_device, _file, _inside_a_file, _empty],
-                         ids=["/dev/null", "a file", "inside a file", "empty"])
+@pytest.mark.parametrize(
+    "make",
+    [_device, _file, _inside_a_file, _empty],
+    ids=["/dev/null", "a file", "inside a file", "empty"],
+)
 def test_an_output_folder_that_cannot_be_one_is_bad_input(tmp_path, make):
     """Regression: these were exit status 1 ("File exists", "Not a directory"), and
     ``-o ''`` wrote into the current folder."""
@@ -155,12 +181,21 @@ def _broken_ffmpeg(tmp_path):
 
 def test_a_failure_is_one_line_without_debug_and_a_traceback_with_it(tmp_path):
     (tmp_path / "good.yaml").write_text(GOOD)
-    args = ["build", str(tmp_path / "good.yaml"), "-o", str(tmp_path / "out"), "--reps", "1",
-            "--format", "ogg"]  # MP3 is made in-process; Ogg goes through ffmpeg
+    args = [
+        "build",
+        str(tmp_path / "good.yaml"),
+        "-o",
+        str(tmp_path / "out"),
+        "--reps",
+        "1",
+        "--format",
+        "ogg",
+    ]  # MP3 is made in-process; Ogg goes through ffmpeg
     run = voiceguide(*args, env=_broken_ffmpeg(tmp_path))
     assert run.code == 1
     assert run.stderr.strip().splitlines() == [
-        f"Error: encoding {tmp_path / 'out' / 'good.ogg'} failed: disk on fire"]
+        f"Error: encoding {tmp_path / 'out' / 'good.ogg'} failed: disk on fire"
+    ]
     debug = voiceguide("--debug", *args, env=_broken_ffmpeg(tmp_path))
     assert debug.code == 1 and "Traceback" in debug.stderr
     assert debug.stderr.strip().splitlines()[-1] == run.stderr.strip()
@@ -182,24 +217,28 @@ def test_name_drops_an_audio_extension(tmp_path):
     """Regression: --name a.mp3 wrote a.mp3.mp3."""
     (tmp_path / "good.yaml").write_text(GOOD)
     out = tmp_path / "out"
-    run = voiceguide("build", str(tmp_path / "good.yaml"), "-o", str(out), "--reps", "1",
-                     "--name", "Morning.MP3")
+    run = voiceguide(
+        "build", str(tmp_path / "good.yaml"), "-o", str(out), "--reps", "1", "--name", "Morning.MP3"
+    )
     assert run.code == 0, run.stderr
     assert sorted(p.name for p in out.iterdir()) == ["Morning.mp3", "Morning.timeline.json"]
     assert json.loads((out / "Morning.timeline.json").read_text())["audio"] == "Morning.mp3"
 
 
-@pytest.mark.parametrize("name, stem", [
-    ("morning", "morning"),
-    ("a.mp3", "a"),
-    ("a.wav.mp3", "a"),
-    ("take.5", "take.5"),
-    ("notes.txt", "notes.txt"),
-    ("my $(whoami) `x` session", "my -whoami- -x- session"),  # as the README says
-    ("Ünïcode ok_1", "Ünïcode ok_1"),
-    ("..hidden", "hidden"),
-    ("a/b\\c", "a-b-c"),
-])
+@pytest.mark.parametrize(
+    "name, stem",
+    [
+        ("morning", "morning"),
+        ("a.mp3", "a"),
+        ("a.wav.mp3", "a"),
+        ("take.5", "take.5"),
+        ("notes.txt", "notes.txt"),
+        ("my $(whoami) `x` session", "my -whoami- -x- session"),  # as the README says
+        ("Ünïcode ok_1", "Ünïcode ok_1"),
+        ("..hidden", "hidden"),
+        ("a/b\\c", "a-b-c"),
+    ],
+)
 def test_safe_name(name, stem):
     assert safe_name(name) == stem
 
@@ -216,13 +255,25 @@ def test_three_routines_in_parallel_one_bad_builds_the_others(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: [unclosed\n")
     out = tmp_path / "out"
-    run = voiceguide("build", str(tmp_path / "good.yaml"), str(bad), str(tmp_path / "other.yaml"),
-                     "-o", str(out), "-j", "2")
+    run = voiceguide(
+        "build",
+        str(tmp_path / "good.yaml"),
+        str(bad),
+        str(tmp_path / "other.yaml"),
+        "-o",
+        str(out),
+        "-j",
+        "2",
+    )
     assert run.code == 2
     errors = [line for line in run.stderr.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and f"{bad}:1:" in errors[0]  # where the [ was opened
     assert sorted(p.name for p in out.iterdir()) == [
-        "good.mp3", "good.timeline.json", "other.mp3", "other.timeline.json"]
+        "good.mp3",
+        "good.timeline.json",
+        "other.mp3",
+        "other.timeline.json",
+    ]
     table = run.stdout.splitlines()
     assert table[0].split() == ["file", "length", "size", "result"]
     assert [line.split()[-1] for line in table[1:]] == ["ok", "failed", "ok"]
@@ -243,8 +294,13 @@ def test_two_routines_with_one_name_are_refused_before_building(tmp_path):
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "same.yaml").write_text(GOOD)
-    run = voiceguide("build", str(tmp_path / "a" / "same.yaml"), str(tmp_path / "b" / "same.yaml"),
-                     "-o", str(tmp_path / "out"))
+    run = voiceguide(
+        "build",
+        str(tmp_path / "a" / "same.yaml"),
+        str(tmp_path / "b" / "same.yaml"),
+        "-o",
+        str(tmp_path / "out"),
+    )
     assert run.code == 2 and "both write same.*" in run.stderr
     assert not (tmp_path / "out").exists()
 
@@ -255,8 +311,16 @@ def test_starting_the_command_loads_no_numpy():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", "import sys, voiceguide.cli; "
-                           "print(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy'"
-                           " or m in ('voiceguide.render', 'voiceguide.tones')))"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, voiceguide.cli; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy'"
+            " or m in ('voiceguide.render', 'voiceguide.tones')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.strip() == "[]"

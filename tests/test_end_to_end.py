@@ -6,9 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
-import pytest
-
 import audio_check
+import pytest
 from conftest import load_sheet, voiceguide
 
 STEM = "hamstring-relief"
@@ -42,7 +41,8 @@ def test_default_build_writes_the_mp3_and_its_timeline(default_build):
     assert sheet["routine"] == STEM and sheet["audio"] == f"{STEM}.mp3"
     assert sheet["sample_rate"] == 22050
     assert {"hold", "reps", "rest", "switch", "setup", "engine", "voice", "rate"} <= set(
-        sheet["settings"])
+        sheet["settings"]
+    )
     assert sheet["settings"]["engine"] == "pyttsx3" and sheet["settings"]["rate"] == 150
 
 
@@ -57,8 +57,12 @@ def test_default_build_sounds_exactly_where_its_timeline_says(default_build):
 def test_default_session_holds_each_side_of_each_exercise(default_build):
     _, _, sheet = default_build
     found = [(h["exercise"], h["side"], h["rep"], length(h)) for h in holds(sheet)]
-    assert found == [(name, side, rep, 30.0) for name in EXERCISES
-                     for side in ("right", "left") for rep in (1, 2)]
+    assert found == [
+        (name, side, rep, 30.0)
+        for name in EXERCISES
+        for side in ("right", "left")
+        for rep in (1, 2)
+    ]
     assert [c["title"] for c in sheet["chapters"]] == ["Introduction", *EXERCISES, "Closing"]
     assert sheet["chapters"][-1]["end"] == sheet["duration"]
 
@@ -68,8 +72,11 @@ def test_side_is_spoken_before_every_hold(default_build):
     events = sheet["events"]
     for index, event in enumerate(events):
         if event["kind"] == "hold":
-            said = [e["text"] for e in events[:index] if e["kind"] == "speech"
-                    and e["end"] <= event["start"]]
+            said = [
+                e["text"]
+                for e in events[:index]
+                if e["kind"] == "speech" and e["end"] <= event["start"]
+            ]
             assert said[-1].startswith(f"{event['side'].capitalize()} leg"), said[-1]
 
 
@@ -84,13 +91,20 @@ def test_short_build_is_timed_exactly(tmp_path):
     assert report.problems == []
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--hold", "45"], {name: 45.0 for name in EXERCISES}),
-    (["--hold", "Wall hamstring stretch=60"],
-     {EXERCISES[0]: 30.0, EXERCISES[1]: 30.0, EXERCISES[2]: 60.0}),
-    (["--hold", "seated=20", "--hold", "wall=40"],
-     {EXERCISES[0]: 30.0, EXERCISES[1]: 20.0, EXERCISES[2]: 40.0}),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--hold", "45"], {name: 45.0 for name in EXERCISES}),
+        (
+            ["--hold", "Wall hamstring stretch=60"],
+            {EXERCISES[0]: 30.0, EXERCISES[1]: 30.0, EXERCISES[2]: 60.0},
+        ),
+        (
+            ["--hold", "seated=20", "--hold", "wall=40"],
+            {EXERCISES[0]: 30.0, EXERCISES[1]: 20.0, EXERCISES[2]: 40.0},
+        ),
+    ],
+)
 def test_hold_option_sets_exact_hold_lengths(tmp_path, args, expected):
     run = voiceguide("build", "-o", str(tmp_path), "--reps", "1", *args)
     assert run.code == 0, run.stderr
@@ -126,15 +140,19 @@ def test_routine_file_builds_under_its_stem(tmp_path):
         "  - name: Shoulder roll\n"
         "    instructions: Roll your shoulders back and down.\n"
         "    hold: 3\n"
-        "    reps: 2\n")
+        "    reps: 2\n"
+    )
     out = tmp_path / "out"
     run = voiceguide("build", str(routine), "-o", str(out), "--setup", "2")
     assert run.code == 0, run.stderr
     sheet = load_sheet(out, "desk-break")
     assert sheet["routine"] == "desk-break" and sheet["title"] == "Desk break"
     assert [(h["exercise"], h["side"]) for h in holds(sheet)] == [
-        ("Neck turn", "left"), ("Neck turn", "right"), ("Shoulder roll", None),
-        ("Shoulder roll", None)]
+        ("Neck turn", "left"),
+        ("Neck turn", "right"),
+        ("Shoulder roll", None),
+        ("Shoulder roll", None),
+    ]
     texts = [e["text"] for e in sheet["events"] if e["kind"] == "speech"]
     assert "Look left. Hold." in texts
     assert audio_check.check(out / "desk-break.mp3", sheet).problems == []
@@ -142,8 +160,9 @@ def test_routine_file_builds_under_its_stem(tmp_path):
 
 def test_broken_routine_names_file_and_line_and_writes_nothing(tmp_path):
     routine = tmp_path / "broken.yaml"
-    routine.write_text("title: Broken\nexercises:\n  - name: One\n    instructions: [Go.]\n"
-                       "    hodl: 30\n")
+    routine.write_text(
+        "title: Broken\nexercises:\n  - name: One\n    instructions: [Go.]\n    hodl: 30\n"
+    )
     out = tmp_path / "out"
     run = voiceguide("build", str(routine), "-o", str(out))
     assert run.code == 2
@@ -167,8 +186,9 @@ def test_encoder_failure_keeps_previous_output_and_leaves_no_partial_file(tmp_pa
     broken = tmp_path / "ffmpeg"
     broken.write_text("#!/bin/sh\nhead -c 200000 >/dev/null\necho 'disk on fire' >&2\nexit 1\n")
     broken.chmod(0o755)
-    run = voiceguide("build", "-o", str(out), "--hold", "5", *ogg,
-                     env={"VOICEGUIDE_FFMPEG": str(broken)})
+    run = voiceguide(
+        "build", "-o", str(out), "--hold", "5", *ogg, env={"VOICEGUIDE_FFMPEG": str(broken)}
+    )
     assert run.code == 1
     assert "disk on fire" in run.stderr and "Traceback" not in run.stderr
     assert {p.name: _digest(p) for p in out.iterdir()} == before
@@ -194,9 +214,12 @@ def test_tones_sit_about_6_lu_under_the_voice(default_build):
     out, _, sheet = default_build
     rate = sheet["sample_rate"]
     samples = audio_check.decode(out / f"{STEM}.mp3", rate)
+
     def loudness(kind):
-        return audio_check.events_loudness(samples, rate, [e for e in sheet["events"]
-                                                           if e["kind"] == kind])
+        return audio_check.events_loudness(
+            samples, rate, [e for e in sheet["events"] if e["kind"] == kind]
+        )
+
     gap = loudness("speech") - loudness("tone")
     assert 5.0 <= gap <= 7.0, gap
 
@@ -215,8 +238,11 @@ def inside(event: dict, span: dict) -> bool:
 def test_each_hold_counts_down_its_last_three_seconds(default_build):
     _, _, sheet = default_build
     for hold in holds(sheet):
-        said = [(e["text"], round(hold["end"] - e["start"], 3)) for e in speech(sheet)
-                if inside(e, hold) and e["text"] in ("Three.", "Two.", "One.")]
+        said = [
+            (e["text"], round(hold["end"] - e["start"], 3))
+            for e in speech(sheet)
+            if inside(e, hold) and e["text"] in ("Three.", "Two.", "One.")
+        ]
         assert said == [("Three.", 3.0), ("Two.", 2.0), ("One.", 1.0)]
 
 
@@ -240,7 +266,9 @@ def test_tones_mean_one_thing_each(default_build):
     for hold in holds(sheet):
         starts = [e for e in sheet["events"] if e["kind"] == "tone" and e["end"] == hold["start"]]
         releases = [e for e in sheet["events"] if e["kind"] == "tone" and e["start"] == hold["end"]]
-        assert [e["name"] for e in starts] == ["start"] and [e["name"] for e in releases] == ["release"]
+        assert [e["name"] for e in starts] == ["start"] and [e["name"] for e in releases] == [
+            "release"
+        ]
 
 
 def test_rests_and_what_comes_next_are_announced(default_build):
@@ -256,8 +284,9 @@ def test_rests_and_what_comes_next_are_announced(default_build):
 
 def test_no_two_sounds_overlap(default_build):
     _, _, sheet = default_build
-    sounds = sorted((e for e in sheet["events"] if e["kind"] in ("speech", "tone")),
-                    key=lambda e: e["start"])
+    sounds = sorted(
+        (e for e in sheet["events"] if e["kind"] in ("speech", "tone")), key=lambda e: e["start"]
+    )
     for a, b in zip(sounds, sounds[1:]):
         assert a["end"] <= b["start"], (a, b)
 
@@ -271,8 +300,22 @@ def test_sigterm_mid_build_leaves_the_previous_files_and_no_partial_one(tmp_path
     out = tmp_path / "out"
     assert voiceguide("build", "-o", str(out), "--hold", "2", "--reps", "1").code == 0
     before = {p.name: _digest(p) for p in out.iterdir()}
-    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", "-o", str(out),
-                                "--hold", "600", "--reps", "2"], stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voiceguide",
+            "build",
+            "-o",
+            str(out),
+            "--hold",
+            "600",
+            "--reps",
+            "2",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 60
     while time.time() < deadline and not any(p.suffix == ".part" for p in out.iterdir()):
         time.sleep(0.05)  # wait until it is writing
@@ -295,8 +338,20 @@ def test_an_output_folder_that_cannot_be_written_is_one_plain_line(tmp_path):
         assert setpriv, "setpriv (util-linux) is needed to test permissions as root"
         import subprocess
         import sys
-        done = subprocess.run([setpriv, "--inh-caps=-all", "--bounding-set=-all", sys.executable,
-                               "-m", "voiceguide", *args], capture_output=True, text=True)
+
+        done = subprocess.run(
+            [
+                setpriv,
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                sys.executable,
+                "-m",
+                "voiceguide",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+        )
         code, stderr = done.returncode, done.stderr
     else:
         run = voiceguide(*args)
@@ -380,9 +435,24 @@ def test_a_warm_rebuild_voices_nothing_and_sounds_the_same(tmp_path):
 def test_a_warm_rebuild_with_other_times_voices_nothing(tmp_path):
     env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
     first = voiceguide("build", "-o", str(tmp_path / "a"), "--reps", "1", "--hold", "10", env=env)
-    again = voiceguide("build", "-o", str(tmp_path / "b"), "--reps", "1", "--hold", "14",
-                       "--hold", "wall=20", "--rest", "4", "--switch", "3", "--setup", "6",
-                       env=env)
+    again = voiceguide(
+        "build",
+        "-o",
+        str(tmp_path / "b"),
+        "--reps",
+        "1",
+        "--hold",
+        "14",
+        "--hold",
+        "wall=20",
+        "--rest",
+        "4",
+        "--switch",
+        "3",
+        "--setup",
+        "6",
+        env=env,
+    )
     assert first.code == again.code == 0, again.stderr
     voiced, _ = _counts(first.stdout)
     assert _counts(again.stdout) == (0, voiced)
@@ -394,8 +464,9 @@ def test_a_warm_rebuild_with_other_times_voices_nothing(tmp_path):
 def test_no_cache_leaves_the_cache_untouched(tmp_path):
     folder = tmp_path / "cache"
     env = {"VOICEGUIDE_CACHE_DIR": str(folder)}
-    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--no-cache",
-                     env=env)
+    run = voiceguide(
+        "build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--no-cache", env=env
+    )
     assert run.code == 0 and not folder.exists()
     assert "0 from the cache" in run.stdout
 
@@ -412,8 +483,9 @@ def test_cache_command_shows_and_empties_the_cache(tmp_path):
     assert ": 0 phrases" in voiceguide("cache", env=env).stdout
 
 
-@pytest.mark.parametrize("fmt, chapters", [("m4a", True), ("ogg", True), ("opus", True),
-                                           ("wav", False), ("flac", True)])
+@pytest.mark.parametrize(
+    "fmt, chapters", [("m4a", True), ("ogg", True), ("opus", True), ("wav", False), ("flac", True)]
+)
 def test_every_format_decodes_to_the_timeline_with_its_tags(tmp_path, fmt, chapters):
     run = voiceguide("build", "-o", str(tmp_path), "--hold", "3", "--reps", "1", "--format", fmt)
     assert run.code == 0, run.stderr
@@ -436,10 +508,13 @@ def test_every_format_decodes_to_the_timeline_with_its_tags(tmp_path, fmt, chapt
     assert sheet["title"] in str(mutagen.File(audio).tags or "") or fmt == "wav"
 
 
-@pytest.mark.parametrize("args, says", [
-    (["--format", "wav", "--bitrate", "96k"], "--bitrate does not apply to wav"),
-    (["--bitrate", "lots"], "--bitrate takes kilobits a second"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--format", "wav", "--bitrate", "96k"], "--bitrate does not apply to wav"),
+        (["--bitrate", "lots"], "--bitrate takes kilobits a second"),
+    ],
+)
 def test_bitrate_mistakes_are_bad_input(tmp_path, args, says):
     run = voiceguide("build", "-o", str(tmp_path / "out"), *args)
     assert run.code == 2 and says in run.stderr
@@ -447,8 +522,7 @@ def test_bitrate_mistakes_are_bad_input(tmp_path, args, says):
 
 
 def test_bitrate_sets_the_mp3_bitrate(tmp_path):
-    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1",
-                     "--bitrate", "96k")
+    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--bitrate", "96k")
     assert run.code == 0, run.stderr
     from mutagen.mp3 import MP3
 
@@ -457,8 +531,9 @@ def test_bitrate_sets_the_mp3_bitrate(tmp_path):
 
 
 def test_a_bitrate_mp3_lacks_is_rounded_with_a_warning(tmp_path):
-    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1",
-                     "--bitrate", "320k")
+    run = voiceguide(
+        "build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--bitrate", "320k"
+    )
     assert run.code == 0, run.stderr
     assert f"Warning: {STEM}: MP3 at 22050 Hz has no 320k bit rate; 160k was used" in run.stderr
     from mutagen.mp3 import MP3
@@ -470,8 +545,9 @@ def test_a_bitrate_mp3_lacks_is_rounded_with_a_warning(tmp_path):
 
 
 def test_piper_session_passes_the_same_timing_checks(tmp_path):
-    run = voiceguide("build", "--engine", "piper", "-o", str(tmp_path), "--hold", "4",
-                     "--reps", "1")
+    run = voiceguide(
+        "build", "--engine", "piper", "-o", str(tmp_path), "--hold", "4", "--reps", "1"
+    )
     assert run.code == 0, run.stderr
     sheet = load_sheet(tmp_path, STEM)
     assert sheet["settings"]["engine"] == "piper"
@@ -485,9 +561,11 @@ def test_piper_without_the_extra_is_bad_input_with_the_install_hint(tmp_path):
     import subprocess
     import sys
 
-    blocked = ("import sys; sys.modules['piper'] = None; sys.argv = ['voiceguide', 'build', "
-               f"'--engine', 'piper', '-o', {str(tmp_path / 'out')!r}]; "
-               "from voiceguide.cli import main; main()")
+    blocked = (
+        "import sys; sys.modules['piper'] = None; sys.argv = ['voiceguide', 'build', "
+        f"'--engine', 'piper', '-o', {str(tmp_path / 'out')!r}]; "
+        "from voiceguide.cli import main; main()"
+    )
     done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True)
     assert done.returncode == 2
     assert "pip install 'voiceguide[neural]'" in done.stderr

@@ -13,9 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import audio_check
+import pytest
 from conftest import voiceguide
 
 STEM = "hamstring-relief"
@@ -37,9 +36,12 @@ def previous(tmp_path) -> tuple[Path, dict[str, str]]:
 
 def start_long_build(out: Path, *extra: str) -> subprocess.Popen:
     """A long build, returned once it is writing its output (a .part file exists)."""
-    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", "-o", str(out),
-                                *LONG, *extra], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "build", "-o", str(out), *LONG, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120  # a hang guard, not a timing
     while not any(p.suffix == ".part" for p in out.iterdir()):
         assert process.poll() is None, process.communicate()
@@ -77,8 +79,16 @@ def test_a_full_disk_fails_the_build_cleanly(previous):
     # ulimit -f caps the size of any file the build writes (here 1 MB): the encoder hits
     # it as a full disk would stop it.
     out, before = previous
-    done = subprocess.run(["bash", "-c", f"ulimit -f 1024; exec {sys.executable} -m voiceguide "
-                           f"build -o {out} --hold 300 --reps 1"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"ulimit -f 1024; exec {sys.executable} -m voiceguide "
+            f"build -o {out} --hold 300 --reps 1",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1
     assert done.stderr.startswith("Error:") and "Traceback" not in done.stderr
     assert digests(out) == before
@@ -87,31 +97,40 @@ def test_a_full_disk_fails_the_build_cleanly(previous):
 @pytest.mark.parametrize("attempt", range(3))
 def test_two_builds_of_one_routine_at_once_leave_a_matching_pair(tmp_path, attempt):
     out = tmp_path / "out"
-    runs = [subprocess.Popen([sys.executable, "-m", "voiceguide", "build", "-o", str(out), *args],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for args in (["--hold", "3", "--reps", "1"], ["--hold", "5", "--reps", "1"])]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "voiceguide", "build", "-o", str(out), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for args in (["--hold", "3", "--reps", "1"], ["--hold", "5", "--reps", "1"])
+    ]
     assert [run.wait(timeout=300) for run in runs] == [0, 0]
-    assert sorted(p.name for p in out.iterdir()) == [
-        f"{STEM}.mp3", f"{STEM}.timeline.json"]
+    assert sorted(p.name for p in out.iterdir()) == [f"{STEM}.mp3", f"{STEM}.timeline.json"]
     # The two builds differ in length: the audio and its timeline must be one build's.
     sheet = json.loads((out / f"{STEM}.timeline.json").read_text())
     report = audio_check.check(out / f"{STEM}.mp3", sheet)
     assert report.problems == []
 
 
-@pytest.mark.parametrize("name, stem", [
-    ("morning", "morning"),
-    ("../../escape", "escape"),
-    (".hidden", "hidden"),
-    ("a/b", "a-b"),
-    ("x" * 300, "x" * 100),
-])
+@pytest.mark.parametrize(
+    "name, stem",
+    [
+        ("morning", "morning"),
+        ("../../escape", "escape"),
+        (".hidden", "hidden"),
+        ("a/b", "a-b"),
+        ("x" * 300, "x" * 100),
+    ],
+)
 def test_name_option_is_made_safe_and_stays_in_the_folder(tmp_path, name, stem):
     out = tmp_path / "out"
     run = voiceguide("build", "-o", str(out), *SHORT, "--name", name)
     assert run.code == 0, run.stderr
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [
-        f"{stem}.mp3", f"{stem}.timeline.json"]
+        f"{stem}.mp3",
+        f"{stem}.timeline.json",
+    ]
     assert json.loads((out / f"{stem}.timeline.json").read_text())["audio"] == f"{stem}.mp3"
 
 
@@ -123,12 +142,16 @@ def test_a_name_with_nothing_usable_is_bad_input(tmp_path):
 
 # -- a voice that hangs --------------------------------------------------------------------
 
-SENTENCE = ("Sentence {n} {m} is long enough to keep the voice busy for a while, so that "
-            "there is time to stop it halfway through its work, which is what this test does "
-            "to see what a user would see if the voice ever hung for good.")
+SENTENCE = (
+    "Sentence {n} {m} is long enough to keep the voice busy for a while, so that "
+    "there is time to stop it halfway through its work, which is what this test does "
+    "to see what a user would see if the voice ever hung for good."
+)
 WORDY = "title: Wordy\nexercises:\n" + "".join(
-    f"  - name: Stretch {n}\n    instructions:\n" + "".join(
-        f"      - {SENTENCE.format(n=n, m=m)}\n" for m in range(20)) for n in range(8))
+    f"  - name: Stretch {n}\n    instructions:\n"
+    + "".join(f"      - {SENTENCE.format(n=n, m=m)}\n" for m in range(20))
+    for n in range(8)
+)
 """160 long phrases: several seconds of work for the voice, whatever the machine."""
 
 
@@ -150,11 +173,18 @@ def test_a_hung_voice_fails_the_build_after_its_timeout(tmp_path):
     routine = tmp_path / "wordy.yaml"
     routine.write_text(WORDY)
     out = tmp_path / "out"
-    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache"),
-           "VOICEGUIDE_TTS_TIMEOUT": "3"}
-    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", str(routine),
-                                "-o", str(out), *SHORT], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env)
+    env = {
+        **os.environ,
+        "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache"),
+        "VOICEGUIDE_TTS_TIMEOUT": "3",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "build", str(routine), "-o", str(out), *SHORT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     deadline = time.monotonic() + 120  # a hang guard, not a timing
     while not (workers := voice_workers(process.pid)):
         assert process.poll() is None, process.communicate()
@@ -170,8 +200,10 @@ def test_a_hung_voice_fails_the_build_after_its_timeout(tmp_path):
     assert len(lines) == 1 and "did not answer within 3 s" in lines[0], stderr
     assert not out.exists() or list(out.iterdir()) == []
     for pid in workers:  # killed, not left frozen
-        assert not Path(f"/proc/{pid}").exists() or \
-            Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        assert (
+            not Path(f"/proc/{pid}").exists()
+            or Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        )
 
 
 def test_ctrl_c_stops_every_build_under_way_when_several_run_at_once(tmp_path):
@@ -182,9 +214,23 @@ def test_ctrl_c_stops_every_build_under_way_when_several_run_at_once(tmp_path):
         (folder / f"{name}.yaml").write_text((builtin / f"{STEM}.yaml").read_text())
     out = tmp_path / "out"
     out.mkdir()
-    process = subprocess.Popen([sys.executable, "-m", "voiceguide", "build", str(folder), "-o",
-                                str(out), "-j", "2", *LONG], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voiceguide",
+            "build",
+            str(folder),
+            "-o",
+            str(out),
+            "-j",
+            "2",
+            *LONG,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120  # a hang guard, not a timing
     while len({p.name.split(".")[1] for p in out.glob(".*.mp3.*.part")}) < 2:
         assert process.poll() is None, process.communicate()
@@ -194,14 +240,14 @@ def test_ctrl_c_stops_every_build_under_way_when_several_run_at_once(tmp_path):
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130
     said = stderr.strip().splitlines()[-1]
-    built = re.fullmatch(r"Interrupted: only (.*) had been built; nothing else was written\.",
-                         said)
+    built = re.fullmatch(r"Interrupted: only (.*) had been built; nothing else was written\.", said)
     # a build may just have finished as the signal came; then it is named, and whole
     names = [Path(ref).stem for ref in built.group(1).split(", ")] if built else []
     assert built or said == "Interrupted: nothing was written."
     assert len(names) < 2
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{n}.{ext}" for n in names for ext in ("mp3", "timeline.json"))
+        f"{n}.{ext}" for n in names for ext in ("mp3", "timeline.json")
+    )
 
 
 # -- a voice that is missing or broken -------------------------------------------------------
@@ -218,10 +264,17 @@ def test_a_missing_or_failing_voice_says_how_to_fix_it(tmp_path, kind):
     shadow.mkdir()
     (shadow / "pyttsx3.py").write_text(BROKEN_VOICES[kind])  # found before the real one
     out = tmp_path / "out"
-    run = voiceguide("build", "-o", str(out), *SHORT,
-                     env={"PYTHONPATH": str(shadow), "VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")})
+    run = voiceguide(
+        "build",
+        "-o",
+        str(out),
+        *SHORT,
+        env={"PYTHONPATH": str(shadow), "VOICEGUIDE_CACHE_DIR": str(tmp_path / "c")},
+    )
     assert run.code == 1
     lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: the voice engine pyttsx3 could not start")
+    assert len(lines) == 1 and lines[0].startswith(
+        "Error: the voice engine pyttsx3 could not start"
+    )
     assert "pip install --force-reinstall pyttsx3 espeakng-loader" in lines[0]
     assert not out.exists() or list(out.iterdir()) == []

@@ -20,7 +20,8 @@ devices, loops). The decisions it pins:
 - ``reps: 1.0`` is refused: reps are whole numbers, written as such.
 - Invisible format characters (zero-width space U+200B, bidi overrides like U+202E,
   soft hyphen...) are refused in every text, and so are raw line breaks no editor shows
-  (U+0085, U+2028, U+2029), before parsing: YAML would count them as lines; the joiners emoji and many scripts need
+  (U+0085, U+2028, U+2029), before parsing: YAML would count them as lines; the joiners
+  emoji and many scripts need
   (U+200C, U+200D) and the direction marks (U+200E, U+200F) are fine.
 - A text must have a letter or a digit in it: "..." says nothing.
 - ``%s`` and ``%(side)s`` are plain text (nothing is %-formatted); ``{0}``, ``{ side }``
@@ -33,19 +34,19 @@ devices, loops). The decisions it pins:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Union
 
 import pytest
-
 from conftest import voiceguide
-from voiceguide.model import LIMITS
-from voiceguide.plan import plan
-from voiceguide.routine import load_file
 
 # One exercise with sides: line 3 is the exercise, line 5 its instructions, line 6 its hold.
 from test_routine import VALID  # noqa: E402 - one valid routine for every routine test
+
+from voiceguide.model import LIMITS
+from voiceguide.plan import plan
+from voiceguide.routine import load_file
 
 
 def with_hold(value: str) -> str:
@@ -62,7 +63,7 @@ BILLION_LAUGHS = "\n".join(
     + ["exercises: *i", ""]
 )
 
-Content = Union[str, bytes, Callable[[Path], Path]]
+Content = str | bytes | Callable[[Path], Path]
 
 
 def make(tmp_path: Path, content: Content) -> Path:
@@ -113,179 +114,322 @@ BAD = {
     # --- YAML that builds objects, shares values, or hides more than one document ----------
     "python object/apply tag": (
         VALID + "intro: !!python/object/apply:os.system ['touch pwned']\n",
-        7, "YAML tags like '!!python/object/apply:os.system' are not allowed"),
+        7,
+        "YAML tags like '!!python/object/apply:os.system' are not allowed",
+    ),
     "python name tag as key": (
-        "!!python/name:os.system : 1\n" + VALID, 1, "YAML tags like '!!python/name:os.system'"),
+        "!!python/name:os.system : 1\n" + VALID,
+        1,
+        "YAML tags like '!!python/name:os.system'",
+    ),
     "python tag via %TAG directive": (
-        "%TAG !p! tag:yaml.org,2002:python/object/apply:\n---\n" + VALID
+        "%TAG !p! tag:yaml.org,2002:python/object/apply:\n---\n"
+        + VALID
         + "intro: !p!os.system ['touch pwned']\n",
-        1, "YAML tags like '%TAG !p! tag:yaml.org,2002:python/obj...' are not allowed"),
+        1,
+        "YAML tags like '%TAG !p! tag:yaml.org,2002:python/obj...' are not allowed",
+    ),
     # Regression: the standard tags were let through, though the README refuses tags.
-    "standard tag !!str": (VALID.replace("title: Test", "title: !!str Test"), 1,
-                           "YAML tags like '!!str' are not allowed"),
+    "standard tag !!str": (
+        VALID.replace("title: Test", "title: !!str Test"),
+        1,
+        "YAML tags like '!!str' are not allowed",
+    ),
     "standard tag !!float": (with_hold("!!float 5"), 6, "YAML tags like '!!float' are not allowed"),
-    "standard tag !!int on quoted digits": (with_hold('!!int "5"'), 6,
-                                            "YAML tags like '!!int' are not allowed"),
-    "non-specific tag !": (VALID.replace("title: Test", "title: ! Test"), 1,
-                           "YAML tags like '!' are not allowed"),
+    "standard tag !!int on quoted digits": (
+        with_hold('!!int "5"'),
+        6,
+        "YAML tags like '!!int' are not allowed",
+    ),
+    "non-specific tag !": (
+        VALID.replace("title: Test", "title: ! Test"),
+        1,
+        "YAML tags like '!' are not allowed",
+    ),
     "%TAG directive naming the standard tags": (
         "%TAG ! tag:yaml.org,2002:\n---\n" + VALID.replace("title: Test", "title: !str Test"),
-        1, "YAML tags like '%TAG ! tag:yaml.org,2002:' are not allowed"),
+        1,
+        "YAML tags like '%TAG ! tag:yaml.org,2002:' are not allowed",
+    ),
     "binary tag": (VALID + "outro: !!binary aGVsbG8=\n", 7, "YAML tags like '!!binary'"),
     "omap tag": (VALID.replace("sides: [right, left]", "sides: !!omap [{a: 1}]"), 4, "'!!omap'"),
     "set tag as sides": (VALID.replace("[right, left]", "!!set {right, left}"), 4, "'!!set'"),
     "custom include tag": (VALID + "outro: !include other.yaml\n", 7, "YAML tags like '!include'"),
     "tag with an escaped newline": (
-        VALID + "outro: !<tag:%0Aevil> x\n", 7, "YAML tags like 'tag:\\nevil' are not allowed"),
+        VALID + "outro: !<tag:%0Aevil> x\n",
+        7,
+        "YAML tags like 'tag:\\nevil' are not allowed",
+    ),
     "billion laughs": (BILLION_LAUGHS, 3, "YAML aliases like '*a' are not allowed"),
     "merge key with alias": (
-        "base: &base {hold: 30}\n" + VALID + "    <<: *base\n", 8, "YAML aliases like '*base'"),
+        "base: &base {hold: 30}\n" + VALID + "    <<: *base\n",
+        8,
+        "YAML aliases like '*base'",
+    ),
     "merge key inline": (
-        VALID + "    <<: {reps: 3}\n", 7, "YAML merge keys ('<<') in exercise 1 are not allowed"),
+        VALID + "    <<: {reps: 3}\n",
+        7,
+        "YAML merge keys ('<<') in exercise 1 are not allowed",
+    ),
     "two documents": ("---\n" + VALID + "---\n" + VALID, 8, "more than one YAML document"),
     "document end then more": (VALID + "...\ntitle: again\n", 8, "YAML syntax error"),
-    "YAML 9.9 directive": ("%YAML 9.9\n---\n" + VALID, 1,
-                           "YAML syntax error: found incompatible YAML document; routine files"
-                           " need no '%YAML' version line: delete it"),
+    "YAML 9.9 directive": (
+        "%YAML 9.9\n---\n" + VALID,
+        1,
+        "YAML syntax error: found incompatible YAML document; routine files"
+        " need no '%YAML' version line: delete it",
+    ),
     # --- keys that are not words ------------------------------------------------------------
     "complex key a list": ("? [a, b]\n: 1\n" + VALID, 1, "a key should be a word, not a list"),
     "complex key a mapping": (
-        VALID + "    ? {a: 1}\n    : 2\n", 7,
-        "a key in exercise 1 should be a word, not a mapping"),
+        VALID + "    ? {a: 1}\n    : 2\n",
+        7,
+        "a key in exercise 1 should be a word, not a mapping",
+    ),
     "empty key": ("? \n: 1\n" + VALID, 1, "a key is empty"),
     "null key": ("~: 1\n" + VALID, 1, "unknown key '~'"),
     "integer key": (VALID + "    1: one\n", 7, "unknown key '1' in exercise 'Lying stretch'"),
     "key with a newline in it": (VALID + '"hold\\nme": 1\n', 7, "unknown key 'hold\\nme'"),
-    "key with a bidi override": (
-        VALID + '"\\u202eloh": 1\n', 7, "unknown key '\\u202eloh'"),
+    "key with a bidi override": (VALID + '"\\u202eloh": 1\n', 7, "unknown key '\\u202eloh'"),
     "key longer than 1024 characters": (
-        VALID + "k" * 5000 + ": 1\n", 7, "a key can be at most 1024 characters long"),
+        VALID + "k" * 5000 + ": 1\n",
+        7,
+        "a key can be at most 1024 characters long",
+    ),
     # --- booleans, numbers and times as YAML 1.1 reads them ---------------------------------
-    "name yes": (with_name("yes"), 3, "'name' in exercise 1 should be text, not true/false; "
-                                      "put it in quotes: 'yes'"),
-    "sides on/off": (VALID.replace("[right, left]", "[on, off]"), 4,
-                     "side 1 of 'sides' in exercise 'Lying stretch' should be text, not"
-                     " true/false"),
+    "name yes": (
+        with_name("yes"),
+        3,
+        "'name' in exercise 1 should be text, not true/false; put it in quotes: 'yes'",
+    ),
+    "sides on/off": (
+        VALID.replace("[right, left]", "[on, off]"),
+        4,
+        "side 1 of 'sides' in exercise 'Lying stretch' should be text, not true/false",
+    ),
     "title no": (VALID.replace("title: Test routine", "title: no"), 1, "put it in quotes"),
     "name a number": (with_name("3"), 3, "should be text, not a number; put it in quotes: '3'"),
-    "hold 1e309": (with_hold("1e309"), 6, "'hold' in exercise 'Lying stretch' should be written"
-                                          " in plain digits, like 30 or 2.5, got 1e309"),
-    "hold 1e308": (with_hold("1e308"), 6, "should be written in plain digits, like 30 or 2.5,"
-                                          " got 1e308"),
-    "hold 0o17": (with_hold("0o17"), 6, "should be written in plain digits, like 30 or 2.5,"
-                                        " got 0o17"),
+    "hold 1e309": (
+        with_hold("1e309"),
+        6,
+        "'hold' in exercise 'Lying stretch' should be written"
+        " in plain digits, like 30 or 2.5, got 1e309",
+    ),
+    "hold 1e308": (
+        with_hold("1e308"),
+        6,
+        "should be written in plain digits, like 30 or 2.5, got 1e308",
+    ),
+    "hold 0o17": (
+        with_hold("0o17"),
+        6,
+        "should be written in plain digits, like 30 or 2.5, got 0o17",
+    ),
     "hold 1.0e+309 (infinite)": (with_hold("1.0e+309"), 6, "must be between 0.1 and 600 seconds"),
-    "hold hexadecimal": (with_hold("0x1E"), 6, "should be written in plain digits, like 30 or 2.5,"
-                                               " got 0x1E"),
+    "hold hexadecimal": (
+        with_hold("0x1E"),
+        6,
+        "should be written in plain digits, like 30 or 2.5, got 0x1E",
+    ),
     "hold octal": (with_hold("010"), 6, "should be written without leading zeros, got 010"),
     "hold binary": (with_hold("0b11110"), 6, "plain digits"),
     "hold with underscores": (with_hold("30_000"), 6, "plain digits"),
-    "hold sexagesimal 1:30": (with_hold("1:30"), 6, "should be a number of seconds, not a time "
-                                                    "like 1:30; write 90"),
+    "hold sexagesimal 1:30": (
+        with_hold("1:30"),
+        6,
+        "should be a number of seconds, not a time like 1:30; write 90",
+    ),
     "hold 0:30 (text to YAML)": (with_hold("0:30"), 6, "not a time like 0:30; write 30"),
-    "hold with a unit": (with_hold("30s"), 6, "should be a number of seconds, not text; write "
-                                              "just the number"),
-    "hold 100,000 digits": (with_hold("9" * 100_000), 6, "must be between 0.1 and 600 seconds, got "
-                                                         "99999"),
-    "reps true": (with_hold("20\n    reps: true"), 7, "'reps' in exercise 'Lying stretch' should be"
-                                                     " a whole number, not true/false"),
+    "hold with a unit": (
+        with_hold("30s"),
+        6,
+        "should be a number of seconds, not text; write just the number",
+    ),
+    "hold 100,000 digits": (
+        with_hold("9" * 100_000),
+        6,
+        "must be between 0.1 and 600 seconds, got 99999",
+    ),
+    "reps true": (
+        with_hold("20\n    reps: true"),
+        7,
+        "'reps' in exercise 'Lying stretch' should be a whole number, not true/false",
+    ),
     "reps 1.0": (with_hold("20\n    reps: 1.0"), 7, "must be a whole number from 1 to 20, got 1.0"),
     "reps 1:30": (with_hold("20\n    reps: 1:30"), 7, "should be a whole number, not a time"),
     # --- texts with nothing to say, or hiding something --------------------------------------
     "empty intro": (VALID + 'intro: ""\n', 7, "'intro' is empty"),
-    "whitespace-only side": (VALID.replace("[right, left]", '[right, "\\t \\u3000 "]'), 4,
-                             "side 2 of 'sides' in exercise 'Lying stretch' is empty"),
-    "punctuation-only instruction": (VALID.replace("Lift your {side} leg.", '"?!... —"'), 5,
-                                     "has no letters or digits, so nothing to say"),
+    "whitespace-only side": (
+        VALID.replace("[right, left]", '[right, "\\t \\u3000 "]'),
+        4,
+        "side 2 of 'sides' in exercise 'Lying stretch' is empty",
+    ),
+    "punctuation-only instruction": (
+        VALID.replace("Lift your {side} leg.", '"?!... —"'),
+        5,
+        "has no letters or digits, so nothing to say",
+    ),
     "emoji-only name": (with_name('"🧘"'), 3, "'name' in exercise 1 has no letters or digits"),
-    "zero-width space in name": (with_name('"Lying\\u200bstretch"'), 3,
-                                 "'name' in exercise 1 contains an invisible character (U+200B)"),
-    "bidi override in name": (with_name('"Lying \\u202estretch"'), 3,
-                              "contains an invisible character (U+202E)"),
+    "zero-width space in name": (
+        with_name('"Lying\\u200bstretch"'),
+        3,
+        "'name' in exercise 1 contains an invisible character (U+200B)",
+    ),
+    "bidi override in name": (
+        with_name('"Lying \\u202estretch"'),
+        3,
+        "contains an invisible character (U+202E)",
+    ),
     "bidi isolate in a cue": (VALID + '    cues: ["Breathe \\u2066out"]\n', 7, "(U+2066)"),
     "soft hyphen in title": (VALID.replace("Test routine", '"Stretch\\u00ading"'), 1, "(U+00AD)"),
     "lone surrogate escape": (VALID.replace("Test routine", '"\\ud800"'), 1, "YAML syntax error"),
-    "escaped NUL in text": (VALID.replace("Test routine", '"A\\0B"'), 1,
-                            "'title' contains an invisible control character"),
+    "escaped NUL in text": (
+        VALID.replace("Test routine", '"A\\0B"'),
+        1,
+        "'title' contains an invisible control character",
+    ),
     # Regression: a raw U+0085 gave a syntax error on the wrong line.
     "raw next-line U+0085 in the title": (
-        VALID.replace("Test routine", "Test\x85routine"), 1,
-        "this line contains an invisible line-break character (U+0085), which is not allowed"),
+        VALID.replace("Test routine", "Test\x85routine"),
+        1,
+        "this line contains an invisible line-break character (U+0085), which is not allowed",
+    ),
     "raw line separator U+2028 in a name": (with_name("Lying\u2028stretch"), 3, "(U+2028)"),
-    "raw paragraph separator U+2029 in intro": (VALID + "intro: Hello.\u2029Begin.\n", 7,
-                                                "(U+2029)"),
-    "escaped line separator in key": (
-        VALID + '"a\\u2028b": 1\n', 7, "unknown key 'a\\u2028b'"),
+    "raw paragraph separator U+2029 in intro": (
+        VALID + "intro: Hello.\u2029Begin.\n",
+        7,
+        "(U+2029)",
+    ),
+    "escaped line separator in key": (VALID + '"a\\u2028b": 1\n', 7, "unknown key 'a\\u2028b'"),
     # --- placeholders ------------------------------------------------------------------------
-    "{side} in intro": (VALID + "intro: Use your {side} leg.\n", 7, "unknown placeholder '{side}'"
-                                                                   " in 'intro'"),
-    "{minutes} in an exercise": (VALID.replace("Lift your {side} leg.", "'Lift for {minutes}.'"), 5,
-                                 "unknown placeholder '{minutes}' in 'instructions'"),
-    "{ side } with spaces": (VALID.replace("{side} leg", "{ side } leg"), 5,
-                             "unknown placeholder '{ side }' in 'instructions' in exercise "
-                             "'Lying stretch'; write it as '{side}'"),
+    "{side} in intro": (
+        VALID + "intro: Use your {side} leg.\n",
+        7,
+        "unknown placeholder '{side}' in 'intro'",
+    ),
+    "{minutes} in an exercise": (
+        VALID.replace("Lift your {side} leg.", "'Lift for {minutes}.'"),
+        5,
+        "unknown placeholder '{minutes}' in 'instructions'",
+    ),
+    "{ side } with spaces": (
+        VALID.replace("{side} leg", "{ side } leg"),
+        5,
+        "unknown placeholder '{ side }' in 'instructions' in exercise "
+        "'Lying stretch'; write it as '{side}'",
+    ),
     "{Side} capitalised": (VALID.replace("{side} leg", "{Side} leg"), 5, "write it as '{side}'"),
-    "{{side}}": (VALID.replace("{side} leg", "{{side}} leg"), 5,
-                 "has doubled braces; write placeholders with single braces, like '{side}'"),
+    "{{side}}": (
+        VALID.replace("{side} leg", "{{side}} leg"),
+        5,
+        "has doubled braces; write placeholders with single braces, like '{side}'",
+    ),
     "{0} format field": (VALID.replace("{side} leg", "{0} leg"), 5, "unknown placeholder '{0}'"),
-    "attribute lookup": (VALID + "intro: '{minutes.__class__}'\n", 7,
-                         "unknown placeholder '{minutes.__class__}'"),
+    "attribute lookup": (
+        VALID + "intro: '{minutes.__class__}'\n",
+        7,
+        "unknown placeholder '{minutes.__class__}'",
+    ),
     # --- what people type --------------------------------------------------------------------
-    "colon in a name": (with_name("Wall: the easy one"), 3,
-                        "text with ': ' in it needs quotes"),
+    "colon in a name": (with_name("Wall: the easy one"), 3, "text with ': ' in it needs quotes"),
     "tab indentation": (VALID.replace("    hold: 20", "\thold: 20"), 6, "indent with spaces"),
-    "unquoted {side} first": (VALID.replace("Lift your {side} leg.", "{side} leg up."), 5,
-                              "needs quotes"),
+    "unquoted {side} first": (
+        VALID.replace("Lift your {side} leg.", "{side} leg up."),
+        5,
+        "needs quotes",
+    ),
     # Regression: reported at the end of the file, "found unexpected end of stream".
-    "unclosed double quote": (VALID.replace("title: Test routine", 'title: "Test routine')
-                              + "#\n" * 6, 1, "YAML syntax error: found unexpected end of stream;"
-                                              " this quote is never closed"),
-    "unclosed single quote": (VALID + "outro: 'That is all.\n" + "#\n" * 6, 7,
-                              "this quote is never closed"),
+    "unclosed double quote": (
+        VALID.replace("title: Test routine", 'title: "Test routine') + "#\n" * 6,
+        1,
+        "YAML syntax error: found unexpected end of stream; this quote is never closed",
+    ),
+    "unclosed single quote": (
+        VALID + "outro: 'That is all.\n" + "#\n" * 6,
+        7,
+        "this quote is never closed",
+    ),
     "quote running into a second document": (
-        VALID + 'outro: "That is all.\n---\n' + VALID, 7, "this quote is never closed"),
+        VALID + 'outro: "That is all.\n---\n' + VALID,
+        7,
+        "this quote is never closed",
+    ),
     # Regression: reported on the next line, as an indentation problem.
-    "no space after a colon": (VALID.replace("title: Test", "title:Test"), 1,
-                               "YAML syntax error: put a space after the colon in"
-                               " 'title:Test routine'"),
+    "no space after a colon": (
+        VALID.replace("title: Test", "title:Test"),
+        1,
+        "YAML syntax error: put a space after the colon in 'title:Test routine'",
+    ),
     "no space after a colon, then comments": (
-        VALID.replace("hold: 20", "hold:20\n\n    # then\n    reps: 2"), 6,
-        "put a space after the colon in 'hold:20'"),
-    "no space after the dash": (with_name("Lying stretch").replace("  - name", "  -name"), 3,
-                                "YAML syntax error: put a space after '-' in '-name: Lying"
-                                " stretch'"),
-    "text starting with @": (VALID.replace("Test routine", "@Test"), 1,
-                             "found character that cannot start any token; text starting with @"
-                             " needs quotes"),
-    "text starting with a backtick": (VALID.replace("Test routine", "`Test`"), 1,
-                                      "text starting with ` needs quotes"),
-    "text after a quoted text": (VALID.replace("Test routine", '"Test" routine'), 1,
-                                 "; check the quotes and indentation on this line"),
+        VALID.replace("hold: 20", "hold:20\n\n    # then\n    reps: 2"),
+        6,
+        "put a space after the colon in 'hold:20'",
+    ),
+    "no space after the dash": (
+        with_name("Lying stretch").replace("  - name", "  -name"),
+        3,
+        "YAML syntax error: put a space after '-' in '-name: Lying stretch'",
+    ),
+    "text starting with @": (
+        VALID.replace("Test routine", "@Test"),
+        1,
+        "found character that cannot start any token; text starting with @ needs quotes",
+    ),
+    "text starting with a backtick": (
+        VALID.replace("Test routine", "`Test`"),
+        1,
+        "text starting with ` needs quotes",
+    ),
+    "text after a quoted text": (
+        VALID.replace("Test routine", '"Test" routine'),
+        1,
+        "; check the quotes and indentation on this line",
+    ),
     # --- sizes ---------------------------------------------------------------------------------
     "only spaces and a tab": ("  \t \n\t\n", None, "the file is empty"),
     "2 MB file": (VALID + ("# padding\n" * 200_000), None, "the file is too large"),
     "10,000 exercises": (
-        "title: A\nexercises:\n" + "".join(f"  - {{name: E{i}, instructions: Go.}}\n"
-                                           for i in range(10_000)),
-        3 + LIMITS.max_exercises, "'exercises' has 10000 items; at most 50 are allowed"),
-    "100,000 nested flow lists": ("title: " + "[" * 100_000 + "]" * 100_000 + "\n" + VALID[20:],
-                                  1, "nested too deeply"),
-    "500 nested block lists": ("outro:\n" + "".join("  " * i + "-\n" for i in range(500)),
-                               1 + LIMITS.max_depth, "nested too deeply"),
+        "title: A\nexercises:\n"
+        + "".join(f"  - {{name: E{i}, instructions: Go.}}\n" for i in range(10_000)),
+        3 + LIMITS.max_exercises,
+        "'exercises' has 10000 items; at most 50 are allowed",
+    ),
+    "100,000 nested flow lists": (
+        "title: " + "[" * 100_000 + "]" * 100_000 + "\n" + VALID[20:],
+        1,
+        "nested too deeply",
+    ),
+    "500 nested block lists": (
+        "outro:\n" + "".join("  " * i + "-\n" for i in range(500)),
+        1 + LIMITS.max_depth,
+        "nested too deeply",
+    ),
     "100,000 nested one-line lists": ("- " * 100_000 + "x\n", 1, "nested too deeply"),
-    "900,000 values": ("title: A\noutro: [" + "a," * 450_000 + "a]\n", 2,
-                       "the file holds too many values (more than 100,000)"),
-    "40,000 keys": ("title: A\n" + "".join(f"k{i}: 1\n" for i in range(40_000)), 2,
-                    "unknown key 'k0'"),
-    "900 KB title on one line": ("title: " + "word " * 180_000 + "\n" + VALID[20:], 1,
-                                 "'title' is too long (899999 characters; at most 1000)"),
+    "900,000 values": (
+        "title: A\noutro: [" + "a," * 450_000 + "a]\n",
+        2,
+        "the file holds too many values (more than 100,000)",
+    ),
+    "40,000 keys": (
+        "title: A\n" + "".join(f"k{i}: 1\n" for i in range(40_000)),
+        2,
+        "unknown key 'k0'",
+    ),
+    "900 KB title on one line": (
+        "title: " + "word " * 180_000 + "\n" + VALID[20:],
+        1,
+        "'title' is too long (899999 characters; at most 1000)",
+    ),
     # --- bytes ---------------------------------------------------------------------------------
     "UTF-16 with BOM": (VALID.encode("utf-16"), None, "saved as UTF-16 text; save it as UTF-8"),
     "UTF-16 without BOM": (VALID.encode("utf-16-le"), None, "saved as UTF-16 text"),
     "UTF-32 with BOM": (VALID.encode("utf-32"), None, "saved as UTF-32 text"),
     "NUL byte in the middle": (VALID.encode().replace(b"Lying", b"Ly\0ing"), None, "binary file"),
-    "raw C1 control": (VALID.replace("Test routine", "Test\x9broutine"), 1,
-                       "invisible control character"),
+    "raw C1 control": (
+        VALID.replace("Test routine", "Test\x9broutine"),
+        1,
+        "invisible control character",
+    ),
     "raw noncharacter U+FFFE": (VALID + "outro: caf\ufffe\n", 7, "invisible control character"),
     "Windows-1252 quotes": (VALID.encode() + b"outro: \x93Done\x94\n", 7, "not UTF-8"),
     # --- what the file system hands over ----------------------------------------------------
@@ -293,8 +437,9 @@ BAD = {
     "symlink loop": pytest.param(symlink_loop, None, "could not read the file", marks=posix),
     "named pipe": pytest.param(fifo, None, "this is not a regular file", marks=posix),
     "/dev/zero": pytest.param(dev_zero, None, "this is not a regular file", marks=posix),
-    "symlink to /dev/zero": pytest.param(symlink_to_dev_zero, None, "not a regular file",
-                                         marks=posix),
+    "symlink to /dev/zero": pytest.param(
+        symlink_to_dev_zero, None, "not a regular file", marks=posix
+    ),
 }
 
 
@@ -350,7 +495,8 @@ def test_a_session_over_three_hours_is_refused_before_any_synthesis(tmp_path):
     reaches the speech cache."""
     text = "title: Long\nexercises:\n" + "".join(
         f"  - {{name: E{i}, sides: [a, b], instructions: Go., hold: 600, reps: 20}}\n"
-        for i in range(10))
+        for i in range(10)
+    )
     path = make(tmp_path, text)
     out = tmp_path / "out"
     cache = tmp_path / "cache"
@@ -367,7 +513,8 @@ def _largest_routine() -> str:
     return "title: Largest\nexercises:\n" + "".join(
         f"  - {{name: E{i}, sides: [a, b, c, d], instructions: [{texts}], cues: [{texts}],"
         f" hold: 0.1, rest: 0.1, switch: 0.1, setup: 0.1, reps: {LIMITS.max_reps}}}\n"
-        for i in range(LIMITS.max_exercises))
+        for i in range(LIMITS.max_exercises)
+    )
 
 
 def test_the_largest_routine_the_limits_allow_is_refused_not_hung(tmp_path):
@@ -383,24 +530,32 @@ def test_the_largest_routine_the_limits_allow_is_refused_not_hung(tmp_path):
 GOOD = {
     "UTF-8 with BOM": ("\ufeff" + VALID, None),
     "CRLF line ends": (VALID.replace("\n", "\r\n"), None),
-    "emoji in a name": (with_name('"Lying stretch 🧘"'), lambda r: r.exercises[0].name ==
-                        "Lying stretch 🧘"),
+    "emoji in a name": (
+        with_name('"Lying stretch 🧘"'),
+        lambda r: r.exercises[0].name == "Lying stretch 🧘",
+    ),
     "emoji with joiners in a cue": (
         VALID + '    cues: ["Breathe like 👨\\u200d👩\\u200d👧"]\n',
-        lambda r: "\u200d" in r.exercises[0].cues[0]),
-    "flag emoji (tag characters)": (with_name('"Stretch 🏴\U000e0067\U000e0062\U000e0073'
-                                              '\U000e0063\U000e0074\U000e007f"'), None),
+        lambda r: "\u200d" in r.exercises[0].cues[0],
+    ),
+    "flag emoji (tag characters)": (
+        with_name('"Stretch 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"'),
+        None,
+    ),
     "right-to-left mark in Hebrew": (with_name('"מתיחה\\u200f 1"'), None),
     "rest .5": (VALID + "    rest: .5\n", lambda r: r.exercises[0].rest == 0.5),
     "hold +30": (with_hold("+30"), lambda r: r.exercises[0].hold == 30),
     "hold 2.50": (with_hold("2.50"), lambda r: r.exercises[0].hold == 2.5),
     "%s and %(side)s stay as text": (
         VALID.replace("Lift your {side} leg.", "'Lift 100% of your {side} leg, %s %(side)s.'"),
-        lambda r: r.exercises[0].instructions == ("Lift 100% of your {side} leg, %s %(side)s.",)),
+        lambda r: r.exercises[0].instructions == ("Lift 100% of your {side} leg, %s %(side)s.",),
+    ),
     "{minutes} in intro": (VALID + "intro: About {minutes} minutes.\n", None),
     "anchor without alias": (VALID.replace("title: Test", "title: &t Test"), None),
-    "decomposed accent, NFC": (with_name('"Cafe\\u0301 stretch"'),
-                               lambda r: r.exercises[0].name == "Caf\u00e9 stretch"),
+    "decomposed accent, NFC": (
+        with_name('"Cafe\\u0301 stretch"'),
+        lambda r: r.exercises[0].name == "Caf\u00e9 stretch",
+    ),
 }
 
 

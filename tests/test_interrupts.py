@@ -19,14 +19,14 @@ def handlers():
         signal.signal(signum, handler)
 
 
-@pytest.mark.parametrize("signum, raised", [(signal.SIGTERM, interrupts.Stopped),
-                                            (signal.SIGINT, KeyboardInterrupt)])
+@pytest.mark.parametrize(
+    "signum, raised", [(signal.SIGTERM, interrupts.Stopped), (signal.SIGINT, KeyboardInterrupt)]
+)
 def test_a_signal_inside_held_arrives_when_the_block_ends(handlers, signum, raised):
     done = []
-    with pytest.raises(raised):
-        with interrupts.held():
-            os.kill(os.getpid(), signum)
-            done.append("the rest of the block ran")
+    with pytest.raises(raised), interrupts.held():
+        os.kill(os.getpid(), signum)
+        done.append("the rest of the block ran")
     assert done == ["the rest of the block ran"]
 
 
@@ -40,11 +40,10 @@ def test_outside_held_a_signal_stops_at_once(handlers):
 
 def test_nested_blocks_hold_until_the_outermost_ends(handlers):
     steps = []
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), interrupts.held():
         with interrupts.held():
-            with interrupts.held():
-                os.kill(os.getpid(), signal.SIGINT)
-            steps.append("after the inner block")
+            os.kill(os.getpid(), signal.SIGINT)
+        steps.append("after the inner block")
     assert steps == ["after the inner block"]
 
 
@@ -70,5 +69,6 @@ def test_ctrl_c_as_the_mp3_parts_start_still_unwinds_as_ctrl_c(handlers, tmp_pat
             yield bytes(2 * (min(end, at + rate) - at))
 
     with open(tmp_path / "s.mp3", "wb") as out, pytest.raises(KeyboardInterrupt):
-        mp3.encode(render, samples=seconds * rate, quiet=quiet, rate=rate, out=out,
-                   label="s.mp3", parts=2)
+        mp3.encode(
+            render, samples=seconds * rate, quiet=quiet, rate=rate, out=out, label="s.mp3", parts=2
+        )

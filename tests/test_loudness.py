@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import audio_check
 import numpy as np
 import pytest
 
-import audio_check
 from voiceguide import loudness
 
 RATE = 22050
@@ -28,7 +28,7 @@ def speechlike(seconds: float, seed: int, level: float) -> np.ndarray:
 def laid_out(sounds: dict[str, np.ndarray], placements: list[tuple[str, int]], length: int):
     session = np.zeros(length)
     for name, start in placements:
-        session[start:start + len(sounds[name])] += sounds[name]
+        session[start : start + len(sounds[name])] += sounds[name]
     program = loudness.Program(placements, length, RATE)
     energy = {name: program.energy(loudness.k_weighted(x, RATE)) for name, x in sounds.items()}
     return session, program, energy
@@ -42,11 +42,22 @@ def test_a_sine_at_997_hz_measures_its_level():
 
 
 def test_the_program_measures_what_ffmpeg_measures():
-    sounds = {"a": speechlike(2.3, 1, 0.3), "b": speechlike(0.7, 2, 0.12),
-              "c": sine(880, 0.32, 0.05), "d": speechlike(4.1, 3, 0.5)}
+    sounds = {
+        "a": speechlike(2.3, 1, 0.3),
+        "b": speechlike(0.7, 2, 0.12),
+        "c": sine(880, 0.32, 0.05),
+        "d": speechlike(4.1, 3, 0.5),
+    }
     grid = 441  # 20 ms, as the timeline places sounds
-    placements = [("a", 0), ("c", 120 * grid), ("b", 150 * grid), ("d", 400 * grid),
-                  ("a", 700 * grid), ("c", 1000 * grid), ("b", 1003 * grid)]
+    placements = [
+        ("a", 0),
+        ("c", 120 * grid),
+        ("b", 150 * grid),
+        ("d", 400 * grid),
+        ("a", 700 * grid),
+        ("c", 1000 * grid),
+        ("b", 1003 * grid),
+    ]
     session, program, energy = laid_out(sounds, placements, 1200 * grid)
     expected, _ = audio_check.pcm_loudness(session, RATE)
     assert program.measure(energy) == pytest.approx(expected, abs=0.1)
@@ -82,7 +93,7 @@ def oversampled_peak(samples: np.ndarray, factor: int = 16) -> float:
     size = 2 * len(samples)
     spectrum = np.fft.rfft(samples, size)
     wide = np.zeros(size * factor // 2 + 1, dtype=complex)
-    wide[:len(spectrum)] = spectrum
+    wide[: len(spectrum)] = spectrum
     return float(np.abs(np.fft.irfft(wide, size * factor) * factor).max())
 
 
@@ -96,8 +107,9 @@ def test_true_peaks_find_what_lies_between_samples():
 
 
 def test_the_limiter_keeps_true_peaks_under_the_ceiling():
-    x = np.concatenate([speechlike(1.0, 8, 0.9), sine(RATE / 4, 0.2, 1.2, np.pi / 4),
-                        speechlike(1.0, 9, 1.5)])
+    x = np.concatenate(
+        [speechlike(1.0, 8, 0.9), sine(RATE / 4, 0.2, 1.2, np.pi / 4), speechlike(1.0, 9, 1.5)]
+    )
     limited = loudness.limit(x, RATE, -1.5)
     assert 20 * np.log10(oversampled_peak(limited)) <= -1.5 + 0.15
     assert 20 * np.log10(oversampled_peak(x)) > 0  # it had work to do
@@ -108,8 +120,8 @@ def test_the_limiter_leaves_quiet_stretches_alone():
     x = np.concatenate([quiet, loud])
     limited = loudness.limit(x, RATE, -1.5)
     window = int(RATE * loudness.LIMITER_WINDOW_MS / 1000) * 2 + loudness.INTERPOLATION_TAPS
-    np.testing.assert_array_equal(limited[:len(quiet) - window], quiet[:len(quiet) - window])
-    assert np.abs(limited[len(quiet):]).max() < np.abs(loud).max()
+    np.testing.assert_array_equal(limited[: len(quiet) - window], quiet[: len(quiet) - window])
+    assert np.abs(limited[len(quiet) :]).max() < np.abs(loud).max()
 
 
 def test_a_quiet_sound_is_returned_as_it_is():

@@ -20,7 +20,10 @@ def engine():
 
 
 def test_a_longer_text_gives_a_longer_clip(engine):
-    short, long = "Rest.", "Sit up tall. Then roll your pelvis forward until you feel a light stretch."
+    short, long = (
+        "Rest.",
+        "Sit up tall. Then roll your pelvis forward until you feel a light stretch.",
+    )
     clips = engine.synthesize([short, long])
     assert clips[long].samples > 4 * clips[short].samples
 
@@ -114,7 +117,6 @@ def test_pyttsx3_users_never_import_piper_and_a_fresh_process_without_it_gets_th
         "except OptionError as exc:\n"
         "    print(exc)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == INSTALL_HINT

@@ -121,8 +121,11 @@ def test_holds_go_right_then_left_rep_by_rep(script):
 
 def test_instructions_are_filled_with_the_first_side(routine, script):
     for exercise in routine.exercises:
-        said = [s.text for s in sections(script)[exercise.name]
-                if isinstance(s, Say) and s.role == "instruction"]
+        said = [
+            s.text
+            for s in sections(script)[exercise.name]
+            if isinstance(s, Say) and s.role == "instruction"
+        ]
         assert said == [t.replace("{side}", "right") for t in exercise.instructions]
     assert "Bring your right knee" in " ".join(s.text for s in says(script, "instruction"))
 
@@ -149,7 +152,7 @@ def test_switch_cue_tone_and_wait_come_between_the_sides(script):
         sides = [(i, s.side) for i, s in enumerate(steps) if isinstance(s, Hold)]
         last_right = max(i for i, side in sides if side == "right")
         first_left = min(i for i, side in sides if side == "left")
-        between = steps[last_right + 1:first_left]
+        between = steps[last_right + 1 : first_left]
         assert Tone("switch") in between
         assert Wait(5, "switch") in between
         switch = [s for s in between if isinstance(s, Say) and s.role == "switch"]
@@ -191,8 +194,12 @@ def test_intro_minutes_follow_longer_holds():
 def test_the_built_in_routine_says_nothing_that_depends_on_the_times(routine):
     """So a rebuild with other times voices no new phrase (issue: speech cache)."""
     default = plan(routine).texts()
-    for options in (Options(hold=45), Options(hold=12.5, rest=25, switch=3, setup=20),
-                    Options(holds=(("wall", 90),)), Options(reps=4)):
+    for options in (
+        Options(hold=45),
+        Options(hold=12.5, rest=25, switch=3, setup=20),
+        Options(holds=(("wall", 90),)),
+        Options(reps=4),
+    ):
         assert plan(routine, options).texts() == default, options
 
 
@@ -236,14 +243,17 @@ def test_named_hold_matching_a_whole_name_is_not_ambiguous():
         "title: Walls\nexercises:\n"
         "  - {name: Wall, instructions: Stand at the wall.}\n"
         "  - {name: Wall slide, instructions: Slide down the wall.}\n",
-        source="walls.yaml", name="walls")
+        source="walls.yaml",
+        name="walls",
+    )
     script = plan(routine, Options(holds=(("wall", 60),)))
     assert hold_seconds(script) == {"Wall": {60}, "Wall slide": {30}}
 
 
-@pytest.mark.parametrize("name, how", [("stretch", "more than one"),
-                                       ("hamstring", "more than one"),
-                                       ("nope", "no exercise")])
+@pytest.mark.parametrize(
+    "name, how",
+    [("stretch", "more than one"), ("hamstring", "more than one"), ("nope", "no exercise")],
+)
 def test_named_hold_ambiguous_or_unknown_raises_naming_the_exercises(routine, name, how):
     with pytest.raises(OptionError) as info:
         plan(routine, Options(holds=((name, 60),)))
@@ -257,8 +267,14 @@ def test_reps_option_gives_that_many_holds_per_side(routine):
     assert len(holds(script)) == 18
     for name in EXERCISES:
         order = [(h.side, h.rep) for h in holds(script) if h.exercise == name]
-        assert order == [("right", 1), ("right", 2), ("right", 3),
-                         ("left", 1), ("left", 2), ("left", 3)]
+        assert order == [
+            ("right", 1),
+            ("right", 2),
+            ("right", 3),
+            ("left", 1),
+            ("left", 2),
+            ("left", 3),
+        ]
 
 
 def test_rest_option_sets_every_rest(routine):
@@ -275,8 +291,11 @@ def test_rest_option_sets_every_rest(routine):
 @pytest.mark.parametrize("hold", [30, 45, 7.5])
 def test_default_countdown_says_three_two_one_at_its_seconds(routine, hold):
     for h in holds(plan(routine, Options(hold=hold))):
-        assert overlays(h, "countdown") == [("Three.", hold - 3), ("Two.", hold - 2),
-                                            ("One.", hold - 1)]
+        assert overlays(h, "countdown") == [
+            ("Three.", hold - 3),
+            ("Two.", hold - 2),
+            ("One.", hold - 1),
+        ]
 
 
 def test_countdown_longer_than_a_short_hold_is_cut_to_whole_seconds(routine):
@@ -329,8 +348,12 @@ def test_progression_is_said_between_reps_not_after_the_last(routine, script):
     assert len(wall) == 4
     assert [progression in t for t in wall] == [True, False, True, False]
     assert wall[1] == wall[3] == "And release."
-    others = [s.text for name in (LYING, SEATED) for s in sections(script)[name]
-              if isinstance(s, Say) and s.role == "release"]
+    others = [
+        s.text
+        for name in (LYING, SEATED)
+        for s in sections(script)[name]
+        if isinstance(s, Say) and s.role == "release"
+    ]
     assert len(others) == 8 and not any("slide your hips" in t for t in others)
 
 
@@ -343,39 +366,47 @@ def test_progression_with_three_reps_is_said_twice_per_side(routine):
 # -- option limits -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("options", [
-    Options(hold=0),
-    Options(hold=-5),
-    Options(hold=0.05),
-    Options(hold=math.nan),
-    Options(hold=math.inf),
-    Options(hold=LIMITS.max_hold + 1),
-    Options(holds=(("wall", 0),)),
-    Options(holds=(("wall", math.nan),)),
-    Options(holds=(("wall", LIMITS.max_hold + 1),)),
-    Options(rest=0),
-    Options(switch=-1),
-    Options(setup=math.inf),
-    Options(rest=LIMITS.max_pause + 1),
-    Options(reps=0),
-    Options(reps=LIMITS.max_reps + 1),
-    Options(countdown=11),
-    Options(countdown=-1),
-], ids=short)
+@pytest.mark.parametrize(
+    "options",
+    [
+        Options(hold=0),
+        Options(hold=-5),
+        Options(hold=0.05),
+        Options(hold=math.nan),
+        Options(hold=math.inf),
+        Options(hold=LIMITS.max_hold + 1),
+        Options(holds=(("wall", 0),)),
+        Options(holds=(("wall", math.nan),)),
+        Options(holds=(("wall", LIMITS.max_hold + 1),)),
+        Options(rest=0),
+        Options(switch=-1),
+        Options(setup=math.inf),
+        Options(rest=LIMITS.max_pause + 1),
+        Options(reps=0),
+        Options(reps=LIMITS.max_reps + 1),
+        Options(countdown=11),
+        Options(countdown=-1),
+    ],
+    ids=short,
+)
 def test_check_options_refuses_out_of_range_values(options):
     with pytest.raises(OptionError):
         check_options(options)
 
 
-@pytest.mark.parametrize("options", [
-    Options(hold=LIMITS.min_duration),
-    Options(hold=LIMITS.max_hold),
-    Options(reps=1),
-    Options(reps=LIMITS.max_reps),
-    Options(countdown=0),
-    Options(countdown=10),
-    Options(rest=0.1, switch=600, setup=2.5),
-], ids=short)
+@pytest.mark.parametrize(
+    "options",
+    [
+        Options(hold=LIMITS.min_duration),
+        Options(hold=LIMITS.max_hold),
+        Options(reps=1),
+        Options(reps=LIMITS.max_reps),
+        Options(countdown=0),
+        Options(countdown=10),
+        Options(rest=0.1, switch=600, setup=2.5),
+    ],
+    ids=short,
+)
 def test_check_options_accepts_the_limits(options):
     check_options(options)
 

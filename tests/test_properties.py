@@ -32,8 +32,11 @@ from voiceguide.plan import Hold, Options, Script, check_options, estimate_secon
 from voiceguide.routine import load_text
 from voiceguide.timeline import TIMED_WAITS, Timeline, grid, schedule, to_json
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 RATES = (16000, 22050, 44100)
 OVERLAY_ROLES = ("cue", "countdown", "halfway")
 PLACEHOLDERS = ("{side}", "{minutes}", "{remaining}")
@@ -69,18 +72,25 @@ def _unique(items, limit: int):
 def tenths(low: float, high: float) -> st.SearchStrategy[float]:
     """Seconds in tenths from ``low`` to ``high``, whole ones as ``int`` (as typed)."""
     return st.integers(round(low * 10), round(high * 10)).map(
-        lambda n: n // 10 if n % 10 == 0 else n / 10)
+        lambda n: n // 10 if n % 10 == 0 else n / 10
+    )
 
 
 def timing_values(short: bool) -> dict[str, st.SearchStrategy]:
     """Strategies per timing key; ``short`` keeps sessions well under the cap."""
     if short:
-        return {"hold": tenths(0.1, 45), "reps": st.integers(1, 3), "rest": tenths(0.1, 15),
-                "switch": tenths(0.1, 10), "setup": tenths(0.1, 10)}
-    return {"hold": tenths(LIMITS.min_duration, LIMITS.max_hold),
-            "reps": st.integers(1, LIMITS.max_reps),
-            **{k: tenths(LIMITS.min_duration, LIMITS.max_pause) for k in ("rest", "switch",
-                                                                           "setup")}}
+        return {
+            "hold": tenths(0.1, 45),
+            "reps": st.integers(1, 3),
+            "rest": tenths(0.1, 15),
+            "switch": tenths(0.1, 10),
+            "setup": tenths(0.1, 10),
+        }
+    return {
+        "hold": tenths(LIMITS.min_duration, LIMITS.max_hold),
+        "reps": st.integers(1, LIMITS.max_reps),
+        **{k: tenths(LIMITS.min_duration, LIMITS.max_pause) for k in ("rest", "switch", "setup")},
+    }
 
 
 @st.composite
@@ -105,16 +115,29 @@ def exercises(draw, name: str, short: bool) -> Exercise:
     side = "{side}" if sides else None
 
     def some(min_size: int, max_size: int) -> tuple[str, ...]:
-        return tuple(draw(st.lists(st.one_of(texts(), texts(side)) if side else texts(),
-                                   min_size=min_size, max_size=max_size)))
+        return tuple(
+            draw(
+                st.lists(
+                    st.one_of(texts(), texts(side)) if side else texts(),
+                    min_size=min_size,
+                    max_size=max_size,
+                )
+            )
+        )
 
     extra = {}
     if sides and draw(st.booleans()):
         extra["side_label"] = draw(texts("{side}", max_words=2))
     if draw(st.booleans()):
         extra["progression"] = draw(st.one_of(texts(), texts(side)) if side else texts())
-    return Exercise(name=name, instructions=some(1, 3), sides=sides, cues=some(0, 3),
-                    **extra, **draw(own_timing(short)))
+    return Exercise(
+        name=name,
+        instructions=some(1, 3),
+        sides=sides,
+        cues=some(0, 3),
+        **extra,
+        **draw(own_timing(short)),
+    )
 
 
 @st.composite
@@ -184,16 +207,20 @@ def to_document(routine: Routine) -> dict:
         item: dict = {"name": exercise.name}
         if exercise.sides:
             item["sides"] = list(exercise.sides)
-        item["instructions"] = (exercise.instructions[0] if len(exercise.instructions) == 1
-                                else list(exercise.instructions))
+        item["instructions"] = (
+            exercise.instructions[0]
+            if len(exercise.instructions) == 1
+            else list(exercise.instructions)
+        )
         if exercise.cues:
             item["cues"] = list(exercise.cues)
         if exercise.progression is not None:
             item["progression"] = exercise.progression
         if exercise.side_label != Exercise.side_label:
             item["side_label"] = exercise.side_label
-        item.update({k: getattr(exercise, k) for k in TIMING_KEYS
-                     if getattr(exercise, k) is not None})
+        item.update(
+            {k: getattr(exercise, k) for k in TIMING_KEYS if getattr(exercise, k) is not None}
+        )
         doc["exercises"].append(item)
     return doc
 
@@ -204,18 +231,23 @@ def to_document(routine: Routine) -> dict:
 yaml_styles = st.one_of(
     st.fixed_dictionaries({"allow_unicode": st.just(True), "width": st.sampled_from([20, 80])}),
     st.fixed_dictionaries({"allow_unicode": st.just(False), "width": st.just(4096)}),
-).flatmap(lambda style: st.fixed_dictionaries({
-    **{k: st.just(v) for k, v in style.items()},
-    "default_flow_style": st.sampled_from([False, True, None]),
-    "indent": st.integers(2, 6),
-    "explicit_start": st.booleans(),
-    "sort_keys": st.booleans(),
-}))
+).flatmap(
+    lambda style: st.fixed_dictionaries(
+        {
+            **{k: st.just(v) for k, v in style.items()},
+            "default_flow_style": st.sampled_from([False, True, None]),
+            "indent": st.integers(2, 6),
+            "explicit_start": st.booleans(),
+            "sort_keys": st.booleans(),
+        }
+    )
+)
 
 
 def without_lines(routine: Routine) -> Routine:
     return dataclasses.replace(
-        routine, exercises=tuple(dataclasses.replace(e, line=None) for e in routine.exercises))
+        routine, exercises=tuple(dataclasses.replace(e, line=None) for e in routine.exercises)
+    )
 
 
 # -- the invariants -------------------------------------------------------------------------
@@ -233,9 +265,12 @@ def expected_holds(routine: Routine, options: Options) -> dict[str, float]:
     for pattern, seconds in options.holds:
         wanted = pattern.strip().casefold()
         named.update({e.name: seconds for e in routine.exercises if e.name.casefold() == wanted})
-    return {e.name: named.get(e.name, options.hold if options.hold is not None
-                              else e.timing(routine.defaults).hold)
-            for e in routine.exercises}
+    return {
+        e.name: named.get(
+            e.name, options.hold if options.hold is not None else e.timing(routine.defaults).hold
+        )
+        for e in routine.exercises
+    }
 
 
 def check_script(script: Script) -> None:
@@ -244,8 +279,7 @@ def check_script(script: Script) -> None:
         assert not any(p in text for p in PLACEHOLDERS), text
 
 
-def check_timeline(timeline: Timeline, script: Script, routine: Routine,
-                   options: Options) -> None:
+def check_timeline(timeline: Timeline, script: Script, routine: Routine, options: Options) -> None:
     rate, events = timeline.rate, timeline.events
     starts = [e.start for e in events]
     assert starts == sorted(starts)
@@ -253,8 +287,9 @@ def check_timeline(timeline: Timeline, script: Script, routine: Routine,
 
     holds = [e for e in events if e.kind == "hold"]
     planned = [s for s in script.steps if isinstance(s, Hold)]
-    assert [(h.exercise, h.side, h.rep, h.seconds) for h in holds] == \
-        [(h.exercise, h.side, h.rep, h.seconds) for h in planned]
+    assert [(h.exercise, h.side, h.rep, h.seconds) for h in holds] == [
+        (h.exercise, h.side, h.rep, h.seconds) for h in planned
+    ]
     wanted = expected_holds(routine, options)
     for event in events:
         if event.kind in ("hold", *TIMED_WAITS):
@@ -271,8 +306,7 @@ def check_timeline(timeline: Timeline, script: Script, routine: Routine,
             assert any(h.start <= event.start and event.end <= h.end for h in holds), event
 
     speech_ends = {e.end for e in events if e.kind == "speech" and e.role not in OVERLAY_ROLES}
-    speech_starts = {e.start for e in events if e.kind == "speech"
-                     and e.role not in OVERLAY_ROLES}
+    speech_starts = {e.start for e in events if e.kind == "speech" and e.role not in OVERLAY_ROLES}
     for event in events:
         if event.kind in TIMED_WAITS:
             assert event.start in speech_ends, event
@@ -348,15 +382,17 @@ def test_a_routine_written_as_yaml_loads_back_equal(routine, style):
     text = yaml.safe_dump(to_document(routine), **style)
     loaded = load_text(text, source=routine.source, name=routine.name)
     assert without_lines(loaded) == without_lines(routine)
-    assert all(e.line is not None and 1 <= e.line <= text.count("\n") + 1
-               for e in loaded.exercises)
+    assert all(e.line is not None and 1 <= e.line <= text.count("\n") + 1 for e in loaded.exercises)
 
 
 @SETTINGS
 @given(routine=routines(), voice=voices())
 def test_a_loaded_routine_plans_the_same_as_the_model(routine, voice):
-    loaded = load_text(yaml.safe_dump(to_document(routine), allow_unicode=True),
-                       source=routine.source, name=routine.name)
+    loaded = load_text(
+        yaml.safe_dump(to_document(routine), allow_unicode=True),
+        source=routine.source,
+        name=routine.name,
+    )
     assert plan(loaded) == plan(routine)
     check_timeline(lay_out(plan(loaded), voice), plan(loaded), loaded, Options())
 
@@ -368,11 +404,39 @@ def test_yaml_with_any_timing_value_loads_or_is_refused_cleanly(routine, data):
     or a RoutineError names the line; never another exception."""
     from voiceguide.errors import RoutineError
 
-    value = data.draw(st.one_of(
-        st.integers(-10**6, 10**6).map(str), st.floats(allow_nan=True).map(repr),
-        st.sampled_from(["1:30", "0:30", "010", "0x1E", "0b1", "30_0", ".5", "5.", "+3",
-                         "1e3", "1.0e+3", ".inf", "-.nan", "yes", "~", "''", "'30'", "[30]",
-                         "{a: 1}", "!!int 30", "!!float 2.5", "!!int x", "30 # c"])))
+    value = data.draw(
+        st.one_of(
+            st.integers(-(10**6), 10**6).map(str),
+            st.floats(allow_nan=True).map(repr),
+            st.sampled_from(
+                [
+                    "1:30",
+                    "0:30",
+                    "010",
+                    "0x1E",
+                    "0b1",
+                    "30_0",
+                    ".5",
+                    "5.",
+                    "+3",
+                    "1e3",
+                    "1.0e+3",
+                    ".inf",
+                    "-.nan",
+                    "yes",
+                    "~",
+                    "''",
+                    "'30'",
+                    "[30]",
+                    "{a: 1}",
+                    "!!int 30",
+                    "!!float 2.5",
+                    "!!int x",
+                    "30 # c",
+                ]
+            ),
+        )
+    )
     key = data.draw(st.sampled_from(TIMING_KEYS))
     doc = to_document(routine)
     del doc["defaults"][key]

@@ -222,8 +222,7 @@ BROKEN = {
     "unknown key, no near miss": (
         VALID + "zebra: 1\n",
         7,
-        "unknown key 'zebra'; valid keys are title, description, defaults, intro, outro,"
-        " exercises",
+        "unknown key 'zebra'; valid keys are title, description, defaults, intro, outro, exercises",
     ),
     "unknown key in defaults": (
         "defaults: {holds: 3}\n" + VALID,
@@ -599,8 +598,16 @@ def test_python_tag_is_never_executed(tmp_path):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None, "binary file"),
         (VALID.encode() + b"outro: caf\xe9\n", 7, "not UTF-8"),
     ],
-    ids=["empty", "comments only", "empty document", "tabs and spaces", "tab before a comment",
-         "nul byte", "png", "latin-1"],
+    ids=[
+        "empty",
+        "comments only",
+        "empty document",
+        "tabs and spaces",
+        "tab before a comment",
+        "nul byte",
+        "png",
+        "latin-1",
+    ],
 )
 def test_unreadable_content(tmp_path, content, line, phrase):
     path = write(tmp_path, content)
@@ -629,8 +636,9 @@ def test_empty_path():
     for load in (routine.load_file, routine.resolve):
         with pytest.raises(RoutineError) as info:
             load("")
-        assert str(info.value) == ("the path is empty (''); give the path of a routine file,"
-                                   " like my-routine.yaml")
+        assert str(info.value) == (
+            "the path is empty (''); give the path of a routine file, like my-routine.yaml"
+        )
 
 
 def test_missing_file(tmp_path):

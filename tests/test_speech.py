@@ -30,7 +30,7 @@ def test_trim_removes_the_engines_silence_and_keeps_the_speech(engine):
     assert cut.samples < raw.samples
     whole = np.frombuffer(raw.pcm, "<i2").astype(np.float64) / 32768
     kept = np.frombuffer(cut.pcm, "<i2").astype(np.float64) / 32768
-    start = next(i for i in range(len(whole)) if np.array_equal(whole[i:i + len(kept)], kept))
+    start = next(i for i in range(len(whole)) if np.array_equal(whole[i : i + len(kept)], kept))
     window = 22050 * WINDOW_MS // 1000
     reach = 22050 * EDGE_MS // 1000 + 2 * window
 
@@ -39,10 +39,10 @@ def test_trim_removes_the_engines_silence_and_keeps_the_speech(engine):
         if len(part) == 0:
             return -np.inf
         stretches = np.lib.stride_tricks.sliding_window_view(part, min(window, len(part)))
-        return 10 * np.log10(max((stretches ** 2).mean(axis=1).max(), 1e-20))
+        return 10 * np.log10(max((stretches**2).mean(axis=1).max(), 1e-20))
 
     assert loudest(whole[:start]) < SILENCE_DBFS + 3  # only silence was cut before
-    assert loudest(whole[start + len(kept):]) < SILENCE_DBFS + 3  # and after
+    assert loudest(whole[start + len(kept) :]) < SILENCE_DBFS + 3  # and after
     assert loudest(kept[:reach]) > SILENCE_DBFS and loudest(kept[-reach:]) > SILENCE_DBFS
     assert np.abs(kept).max() == np.abs(whole).max()
 
@@ -103,7 +103,7 @@ def test_many_phrases_are_voiced_by_two_workers_as_one_would():
         assert abs(shared[text].samples - single[text].samples) <= 22050 // 50, text
 
 
-PLAIN_PYTTSX3 = r'''
+PLAIN_PYTTSX3 = r"""
 import sys
 from voiceguide.speech.pyttsx3_worker import prepare_espeak
 prepare_espeak()
@@ -114,7 +114,7 @@ engine.setProperty("voice", "gmw/en")
 for n, text in enumerate(sys.argv[2:]):
     engine.save_to_file(text, f"{sys.argv[1]}/{n}.wav")
     engine.runAndWait()
-'''
+"""
 
 
 def test_polling_sooner_changes_nothing_that_is_said(engine, tmp_path):
@@ -125,13 +125,16 @@ def test_polling_sooner_changes_nothing_that_is_said(engine, tmp_path):
     import wave
 
     texts = ["Bring your right knee toward your chest.", "Halfway.", "Three."]
-    subprocess.run([sys.executable, "-c", PLAIN_PYTTSX3, str(tmp_path), *texts], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", PLAIN_PYTTSX3, str(tmp_path), *texts],
+        check=True,
+        capture_output=True,
+    )
     ours = engine.synthesize(texts)
     for n, text in enumerate(texts):
         with wave.open(str(tmp_path / f"{n}.wav")) as plain:
             theirs = np.frombuffer(plain.readframes(plain.getnframes()), "<i2").astype(float)
         mine = np.frombuffer(ours[text].pcm, "<i2").astype(float)
         assert abs(len(mine) - len(theirs)) <= 50, text
-        level = 10 * np.log10((mine ** 2).mean() / (theirs ** 2).mean())
+        level = 10 * np.log10((mine**2).mean() / (theirs**2).mean())
         assert abs(level) < 0.2, text

@@ -21,8 +21,16 @@ STEP = 441  # samples in a 20 ms grid step at 22050 Hz
 TONE = 5000
 EXERCISES = ("Lying hamstring stretch", "Seated hamstring stretch", "Wall hamstring stretch")
 TIMED = ("hold", "rest", "switch", "setup")
-SETTINGS = {"hold": 30, "reps": 2, "rest": 10, "switch": 5, "setup": 8,
-            "engine": "fake", "voice": "test", "rate": 150}
+SETTINGS = {
+    "hold": 30,
+    "reps": 2,
+    "rest": 10,
+    "switch": 5,
+    "setup": 8,
+    "engine": "fake",
+    "voice": "test",
+    "rate": 150,
+}
 
 
 def speech_length(text: str) -> int:
@@ -34,9 +42,10 @@ def routine():
     return load_builtin("hamstring-relief")
 
 
-def lay_out(routine, options: Options = Options(), rate: int = RATE,
-            length=speech_length) -> tuple:
-    script = plan(routine, options)
+def lay_out(
+    routine, options: Options | None = None, rate: int = RATE, length=speech_length
+) -> tuple:
+    script = plan(routine, options or Options())
     speech = {text: length(text) for text in script.texts()}
     tones = {name: TONE for name in script.tones()}
     return script, schedule(script, speech, tones, rate)
@@ -86,8 +95,9 @@ def json_times(doc: dict) -> list[float]:
 # -- the grid -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rate, step", [(22050, 441), (16000, 16), (44100, 441), (48000, 48),
-                                        (8000, 8)])
+@pytest.mark.parametrize(
+    "rate, step", [(22050, 441), (16000, 16), (44100, 441), (48000, 48), (8000, 8)]
+)
 def test_grid_is_the_smallest_whole_millisecond_step(rate, step):
     assert grid(rate) == step
     assert (step * 1000) % rate == 0
@@ -116,8 +126,13 @@ def test_speech_and_tones_get_the_grid_slot_that_holds_their_clip(timeline):
 # -- exact times in the JSON ----------------------------------------------------------------
 
 
-OPTION_CASES = [Options(), Options(hold=45), Options(hold=2.5), Options(rest=7.5, switch=3.3),
-                Options(chimes=False, countdown=0)]
+OPTION_CASES = [
+    Options(),
+    Options(hold=45),
+    Options(hold=2.5),
+    Options(rest=7.5, switch=3.3),
+    Options(chimes=False, countdown=0),
+]
 
 
 @pytest.mark.parametrize("options", OPTION_CASES, ids=short)
@@ -154,8 +169,9 @@ def test_half_second_hold_lasts_exactly_its_samples(routine):
     assert {h.end - h.start for h in kind(timeline, "hold")} == {int(2.5 * RATE)}
 
 
-@pytest.mark.parametrize("options", [Options(hold=30.01), Options(rest=10.01),
-                                     Options(setup=2.25)], ids=short)
+@pytest.mark.parametrize(
+    "options", [Options(hold=30.01), Options(rest=10.01), Options(setup=2.25)], ids=short
+)
 def test_durations_finer_than_a_tenth_of_a_second_are_refused(routine, options):
     # Regression: at 22050 Hz the grid is 20 ms, and 30.01 s used to become 30.00 s
     # silently while the JSON still said 30.01. Tenths are always on the grid.
@@ -243,14 +259,15 @@ def test_events_are_sorted_by_start(timeline):
     assert starts == sorted(starts)
 
 
-@pytest.mark.parametrize("options", OPTION_CASES + [Options(hold=3), Options(countdown=10)],
-                         ids=short)
+@pytest.mark.parametrize(
+    "options", OPTION_CASES + [Options(hold=3), Options(countdown=10)], ids=short
+)
 def test_no_two_audible_events_overlap(routine, options):
     _, timeline = lay_out(routine, options)
     audible = sorted(timeline.audible(), key=lambda e: (e.start, e.end))
     for i, a in enumerate(audible):
         assert a.start <= a.end
-        for b in audible[i + 1:]:
+        for b in audible[i + 1 :]:
             assert a.end <= b.start or b.end <= a.start, (a, b)
 
 
@@ -276,8 +293,9 @@ def test_overlays_in_one_hold_keep_a_gap_of_quiet_between_them(routine, hold, pe
 def test_countdown_starts_exactly_its_seconds_before_the_hold_ends(timeline):
     countdown = spoken(timeline, "countdown")
     for hold in kind(timeline, "hold"):
-        inside = [(e.text, hold.end - e.start) for e in countdown
-                  if hold.start <= e.start < hold.end]
+        inside = [
+            (e.text, hold.end - e.start) for e in countdown if hold.start <= e.start < hold.end
+        ]
         assert inside == [("Three.", 3 * RATE), ("Two.", 2 * RATE), ("One.", 1 * RATE)]
 
 
@@ -366,8 +384,17 @@ def test_duration_is_the_unrounded_length_within_a_grid_step_per_step(routine):
 
 def test_json_document_has_the_contract_keys(doc):
     assert doc["format"] == FORMAT == "voiceguide-timeline/1"
-    assert set(doc) == {"format", "routine", "title", "audio", "duration", "sample_rate",
-                        "settings", "chapters", "events"}
+    assert set(doc) == {
+        "format",
+        "routine",
+        "title",
+        "audio",
+        "duration",
+        "sample_rate",
+        "settings",
+        "chapters",
+        "events",
+    }
     assert doc["routine"] == "hamstring-relief"
     assert doc["title"] == "Hamstring stretches for low back relief"
     assert doc["audio"] == "hamstring-relief.mp3"
@@ -383,9 +410,14 @@ def test_json_duration_and_chapters(timeline, doc):
 
 
 def test_json_event_fields_by_kind(doc):
-    fields = {"speech": {"text"}, "tone": {"name"},
-              "hold": {"seconds", "exercise", "side", "rep"},
-              "rest": {"seconds"}, "switch": {"seconds"}, "setup": {"seconds"}}
+    fields = {
+        "speech": {"text"},
+        "tone": {"name"},
+        "hold": {"seconds", "exercise", "side", "rep"},
+        "rest": {"seconds"},
+        "switch": {"seconds"},
+        "setup": {"seconds"},
+    }
     seen = set()
     for event in doc["events"]:
         assert set(event) == {"kind", "start", "end"} | fields[event["kind"]], event
@@ -394,10 +426,14 @@ def test_json_event_fields_by_kind(doc):
 
 
 def test_json_hold_events_name_exercise_side_and_rep(doc):
-    holds = [(e["exercise"], e["side"], e["rep"], e["seconds"])
-             for e in doc["events"] if e["kind"] == "hold"]
-    assert holds == [(name, side, rep, 30) for name in EXERCISES
-                     for side in ("right", "left") for rep in (1, 2)]
+    holds = [
+        (e["exercise"], e["side"], e["rep"], e["seconds"])
+        for e in doc["events"]
+        if e["kind"] == "hold"
+    ]
+    assert holds == [
+        (name, side, rep, 30) for name in EXERCISES for side in ("right", "left") for rep in (1, 2)
+    ]
 
 
 def test_json_survives_a_round_trip(doc):
@@ -415,9 +451,12 @@ def test_json_settings_are_a_copy(timeline):
 
 
 def test_routine_without_sides_has_null_sides_and_no_switch():
-    routine = load_text("title: Neck\nexercises:\n  - name: Chin tuck\n"
-                        "    instructions: Draw your chin back.\n    hold: 20\n",
-                        source="test.yaml", name="neck")
+    routine = load_text(
+        "title: Neck\nexercises:\n  - name: Chin tuck\n"
+        "    instructions: Draw your chin back.\n    hold: 20\n",
+        source="test.yaml",
+        name="neck",
+    )
     _, timeline = lay_out(routine)
     doc = to_json(timeline, audio="neck.mp3", settings={})
     holds = [e for e in doc["events"] if e["kind"] == "hold"]
@@ -448,8 +487,11 @@ def test_describe_keeps_lines_within_the_width(timeline):
 
 def test_halfway_is_said_at_the_middle_of_every_30_second_hold(timeline):
     for hold in kind(timeline, "hold"):
-        halfway = [e for e in timeline.audible() if e.text == "Halfway." and
-                   hold.start <= e.start < hold.end]
+        halfway = [
+            e
+            for e in timeline.audible()
+            if e.text == "Halfway." and hold.start <= e.start < hold.end
+        ]
         assert [e.start - hold.start for e in halfway] == [15 * RATE]
 
 
@@ -460,17 +502,23 @@ def test_no_halfway_in_short_holds_or_when_turned_off(routine):
 
 
 def test_form_cues_slide_aside_instead_of_colliding(routine):
-    text = ("Keep breathing slowly and evenly, let your shoulders drop, and stay soft "
-            "through the whole of the back of the leg.")
+    text = (
+        "Keep breathing slowly and evenly, let your shoulders drop, and stay soft "
+        "through the whole of the back of the leg."
+    )
     crowded = load_text(
         "title: T\nexercises:\n  - name: Stretch\n    instructions: Lie down.\n"
-        f"    cues: ['{text}', Relax.]\n    hold: 20\n", source="t.yaml", name="t")
+        f"    cues: ['{text}', Relax.]\n    hold: 20\n",
+        source="t.yaml",
+        name="t",
+    )
     # At 1400 samples a character the long cue lasts about 7 s: placed where it wants
     # to start (5.3 s into the 20 s hold), it would run over "Halfway." at 10 s.
     _, timeline = lay_out(crowded, length=lambda t: len(t) * 1400)
     hold = kind(timeline, "hold")[0]
-    inside = sorted((e for e in timeline.audible() if hold.start <= e.start < hold.end),
-                    key=lambda e: e.start)
+    inside = sorted(
+        (e for e in timeline.audible() if hold.start <= e.start < hold.end), key=lambda e: e.start
+    )
     assert {e.text for e in inside} >= {text, "Relax.", "Halfway."}
     assert timeline.warnings == ()
     for a, b in zip(inside, inside[1:]):
@@ -479,12 +527,18 @@ def test_form_cues_slide_aside_instead_of_colliding(routine):
 
 def test_each_exercise_is_introduced_by_its_place(timeline):
     titles = [e.text for e in timeline.audible() if e.role == "next"]
-    assert titles == ["First: Lying hamstring stretch.", "Next: Seated hamstring stretch.",
-                      "Last: Wall hamstring stretch."]
+    assert titles == [
+        "First: Lying hamstring stretch.",
+        "Next: Seated hamstring stretch.",
+        "Last: Wall hamstring stretch.",
+    ]
 
 
 def test_a_single_exercise_is_just_named():
-    one = load_text("title: T\nexercises:\n  - name: Reach\n    instructions: Reach up.\n",
-                    source="t.yaml", name="t")
+    one = load_text(
+        "title: T\nexercises:\n  - name: Reach\n    instructions: Reach up.\n",
+        source="t.yaml",
+        name="t",
+    )
     _, timeline = lay_out(one)
     assert [e.text for e in timeline.audible() if e.role == "next"] == ["Reach."]

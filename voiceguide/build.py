@@ -9,15 +9,28 @@ from __future__ import annotations
 import importlib
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from voiceguide import __version__, mp3
 from voiceguide.errors import ExportError, OptionError, SynthesisError
-from voiceguide.export import (DEFAULT_FORMAT, FORMATS, Format, Pcm, StagedOutputs, Tags, encode,
-                               VORBIS_CHAPTERS, safe_name, tag_mp3, tag_vorbis_chapters, write_json,
-                               write_text)
+from voiceguide.export import (
+    DEFAULT_FORMAT,
+    FORMATS,
+    VORBIS_CHAPTERS,
+    Format,
+    Pcm,
+    StagedOutputs,
+    Tags,
+    encode,
+    safe_name,
+    tag_mp3,
+    tag_vorbis_chapters,
+    write_json,
+    write_text,
+)
 from voiceguide.model import Routine
 from voiceguide.plan import Options, Script, estimate_speech, plan
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
@@ -59,11 +72,20 @@ class BuildResult:
     cached: int
 
 
-def build(routine: Routine, options: Options = Options(), out_dir: str | Path = DEFAULT_OUTPUT_DIR,
-          *, voice: VoiceSettings = VoiceSettings(), engine: Engine | None = None,
-          cache: ClipCache | None = None, subtitles: bool = False,
-          fmt: str = DEFAULT_FORMAT, bitrate: str | None = None,
-          name: str | None = None, stop: threading.Event | None = None) -> BuildResult:
+def build(
+    routine: Routine,
+    options: Options = Options(),
+    out_dir: str | Path = DEFAULT_OUTPUT_DIR,
+    *,
+    voice: VoiceSettings = VoiceSettings(),
+    engine: Engine | None = None,
+    cache: ClipCache | None = None,
+    subtitles: bool = False,
+    fmt: str = DEFAULT_FORMAT,
+    bitrate: str | None = None,
+    name: str | None = None,
+    stop: threading.Event | None = None,
+) -> BuildResult:
     """Render ``routine`` into ``out_dir``; ``engine`` replaces the voice (tests pass a
     fake one, and then ``voice`` is not used); ``cache`` keeps voiced phrases for the
     next build; ``subtitles`` adds ``STEM.vtt``; ``fmt`` is a name from
@@ -76,8 +98,9 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     _load_in_background(LEVELLING)
     script = plan(routine, options)
     own_engine = engine is None
-    engine = engine or open_engine(voice.engine, rate=voice.rate, voice=voice.voice,
-                                   model=voice.model)
+    engine = engine or open_engine(
+        voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model
+    )
     speaker = CachedEngine(engine, cache, engine.identity()) if cache else engine
     try:
         voice = voice_script(script, speaker)
@@ -98,10 +121,13 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
     with StagedOutputs(folder) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
-        pcm = Pcm(timeline.rate, timeline.duration, tuple(quiet(timeline)),
-                  lambda start, end: _until(stop, render(timeline, mastered.sounds, start, end)))
-        encode(pcm, path=staged_audio, label=str(audio), fmt=container, bitrate=bitrate,
-               tags=tags)
+        pcm = Pcm(
+            timeline.rate,
+            timeline.duration,
+            tuple(quiet(timeline)),
+            lambda start, end: _until(stop, render(timeline, mastered.sounds, start, end)),
+        )
+        encode(pcm, path=staged_audio, label=str(audio), fmt=container, bitrate=bitrate, tags=tags)
         if container.name == "mp3":
             tag_mp3(staged_audio, tags)
         elif container.name in VORBIS_CHAPTERS:
@@ -109,8 +135,15 @@ def build(routine: Routine, options: Options = Options(), out_dir: str | Path = 
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
         if subtitles:
             write_text(to_webvtt(timeline), staged.stage(folder / f"{stem}.vtt"))
-    return BuildResult(audio, sheet, timeline, timeline.warnings + _bitrate_note(
-        container, bitrate, timeline.rate), tuple(staged.staged), voiced, cached)
+    return BuildResult(
+        audio,
+        sheet,
+        timeline,
+        timeline.warnings + _bitrate_note(container, bitrate, timeline.rate),
+        tuple(staged.staged),
+        voiced,
+        cached,
+    )
 
 
 def _bitrate_note(container: Format, bitrate: str | None, rate: int) -> tuple[str, ...]:
@@ -157,14 +190,19 @@ def voice_script(script: Script, engine: Engine) -> Voice:
     return voice
 
 
-def timeline_for(script: Script, clips: dict[str, Clip],
-                 chimes: dict[str, bytes] | None = None) -> Timeline:
+def timeline_for(
+    script: Script, clips: dict[str, Clip], chimes: dict[str, bytes] | None = None
+) -> Timeline:
     """The script laid out in time with the voiced clips' real lengths (and the tones',
     generated here unless given)."""
     rate = _rate(clips)
     chimes = chimes if chimes is not None else tones_for(script, rate)
-    return schedule(script, {t: c.samples for t, c in clips.items()},
-                    {name: len(pcm) // 2 for name, pcm in chimes.items()}, rate)
+    return schedule(
+        script,
+        {t: c.samples for t, c in clips.items()},
+        {name: len(pcm) // 2 for name, pcm in chimes.items()},
+        rate,
+    )
 
 
 def _rate(clips: dict[str, Clip]) -> int:
@@ -193,8 +231,9 @@ LEVELLING = "voiceguide.render"
 def _load_in_background(module: str) -> None:
     """Import ``module`` on another thread, so that it loads while the voice speaks
     (or the cache is read) rather than before: whoever needs it first waits for it."""
-    threading.Thread(target=importlib.import_module, args=(module,), daemon=True,
-                     name=f"import {module}").start()
+    threading.Thread(
+        target=importlib.import_module, args=(module,), daemon=True, name=f"import {module}"
+    ).start()
 
 
 def _output_folder(out_dir: str | Path) -> Path:
@@ -208,9 +247,19 @@ def _output_folder(out_dir: str | Path) -> Path:
 
 def _settings(script: Script, engine: Engine) -> dict[str, object]:
     t = script.timing
-    return {"hold": t.hold, "reps": t.reps, "rest": t.rest, "switch": t.switch,
-            "setup": t.setup, "engine": engine.name, "voice": engine.voice, "rate": engine.rate,
-            "countdown": script.countdown, "chimes": script.chimes, "halfway": script.halfway}
+    return {
+        "hold": t.hold,
+        "reps": t.reps,
+        "rest": t.rest,
+        "switch": t.switch,
+        "setup": t.setup,
+        "engine": engine.name,
+        "voice": engine.voice,
+        "rate": engine.rate,
+        "countdown": script.countdown,
+        "chimes": script.chimes,
+        "halfway": script.halfway,
+    }
 
 
 def _tags(timeline: Timeline, settings: dict[str, object]) -> Tags:
@@ -218,7 +267,12 @@ def _tags(timeline: Timeline, settings: dict[str, object]) -> Tags:
         return round(samples * 1000 / timeline.rate)
 
     built_with = ", ".join(f"{k}={v}" for k, v in settings.items())
-    return Tags(title=timeline.title, album=timeline.title, artist="voiceguide",
-                genre="Exercise", comment=f"voiceguide {__version__}: {built_with}",
-                length_ms=ms(timeline.duration),
-                chapters=tuple((c.title, ms(c.start), ms(c.end)) for c in timeline.chapters))
+    return Tags(
+        title=timeline.title,
+        album=timeline.title,
+        artist="voiceguide",
+        genre="Exercise",
+        comment=f"voiceguide {__version__}: {built_with}",
+        length_ms=ms(timeline.duration),
+        chapters=tuple((c.title, ms(c.start), ms(c.end)) for c in timeline.chapters),
+    )

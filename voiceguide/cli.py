@@ -19,8 +19,14 @@ from typing import NoReturn
 import click
 
 from voiceguide import __version__, interrupts
-from voiceguide.build import (DEFAULT_OUTPUT_DIR, VoiceSettings, build, preview, timeline_for,
-                              voice_script)
+from voiceguide.build import (
+    DEFAULT_OUTPUT_DIR,
+    VoiceSettings,
+    build,
+    preview,
+    timeline_for,
+    voice_script,
+)
 from voiceguide.errors import BadInput, OptionError, VoiceguideError
 from voiceguide.export import DEFAULT_FORMAT, FORMATS, safe_name
 from voiceguide.model import DEFAULT_ROUTINE, LIMITS, Routine
@@ -57,8 +63,11 @@ class _Range(click.ParamType):
         number = value if isinstance(value, (int, float)) else _parse(value, self.whole)
         if number is None or not self.low <= number <= self.high:  # NaN is refused too
             shown = value if number is not None else f"'{value}'"
-            _refuse(f"{_option(param)} takes {self.what} from {self.low:g} to {self.high:g},"
-                    f" got {shown}", ctx)
+            _refuse(
+                f"{_option(param)} takes {self.what} from {self.low:g} to {self.high:g},"
+                f" got {shown}",
+                ctx,
+            )
         return number
 
 
@@ -84,8 +93,9 @@ class _Hold(click.ParamType):
         name, _, seconds = value.rpartition("=")
         number = _parse(seconds, whole=False)
         if number is None:
-            _refuse(f"--hold takes SECONDS or NAME=SECONDS (e.g. 45 or wall=60), got '{value}'",
-                    ctx)
+            _refuse(
+                f"--hold takes SECONDS or NAME=SECONDS (e.g. 45 or wall=60), got '{value}'", ctx
+            )
         if "=" in value and not name.strip():
             _refuse(f"--hold '{value}' has no exercise name before '='", ctx)
         return (name.strip() or None, number)
@@ -135,48 +145,94 @@ def _output_name(ctx: click.Context, param: click.Parameter, value: str | None) 
 def timing_options(command):
     """The options that change a session's timing, shared by ``build`` and ``show``."""
     decorators = [
-        click.option("--hold", "holds", type=_Hold(), multiple=True,
-                     help="Seconds every hold lasts, or NAME=SECONDS for one exercise (NAME: "
-                          "any unique part of its name, any case). Repeatable."),
-        click.option("--reps", type=_Range(1, LIMITS.max_reps, "a whole number"),
-                     help=f"Holds per side (1 to {LIMITS.max_reps})."),
-        click.option("--rest", type=_seconds(LIMITS.max_pause),
-                     help="Seconds of rest between reps, from the release cue to the next start."),
-        click.option("--switch", type=_seconds(LIMITS.max_pause),
-                     help="Seconds to change sides, from the switch cue to the next start."),
-        click.option("--setup", type=_seconds(LIMITS.max_pause),
-                     help="Seconds to get into position after an exercise's instructions."),
-        click.option("--countdown", type=_Range(0, MAX_COUNTDOWN, "a whole number of seconds"),
-                     default=3,
-                     show_default=True, help="Seconds counted down aloud at the end of each hold "
-                                             "(0 for none)."),
-        click.option("--chimes/--no-chimes", default=True, show_default=True,
-                     help="Tones at the start and end of holds, at side switches and at the end."),
-        click.option("--halfway/--no-halfway", default=True, show_default=True,
-                     help='Say "Halfway" in the middle of holds of 10 seconds or more.'),
+        click.option(
+            "--hold",
+            "holds",
+            type=_Hold(),
+            multiple=True,
+            help="Seconds every hold lasts, or NAME=SECONDS for one exercise (NAME: "
+            "any unique part of its name, any case). Repeatable.",
+        ),
+        click.option(
+            "--reps",
+            type=_Range(1, LIMITS.max_reps, "a whole number"),
+            help=f"Holds per side (1 to {LIMITS.max_reps}).",
+        ),
+        click.option(
+            "--rest",
+            type=_seconds(LIMITS.max_pause),
+            help="Seconds of rest between reps, from the release cue to the next start.",
+        ),
+        click.option(
+            "--switch",
+            type=_seconds(LIMITS.max_pause),
+            help="Seconds to change sides, from the switch cue to the next start.",
+        ),
+        click.option(
+            "--setup",
+            type=_seconds(LIMITS.max_pause),
+            help="Seconds to get into position after an exercise's instructions.",
+        ),
+        click.option(
+            "--countdown",
+            type=_Range(0, MAX_COUNTDOWN, "a whole number of seconds"),
+            default=3,
+            show_default=True,
+            help="Seconds counted down aloud at the end of each hold (0 for none).",
+        ),
+        click.option(
+            "--chimes/--no-chimes",
+            default=True,
+            show_default=True,
+            help="Tones at the start and end of holds, at side switches and at the end.",
+        ),
+        click.option(
+            "--halfway/--no-halfway",
+            default=True,
+            show_default=True,
+            help='Say "Halfway" in the middle of holds of 10 seconds or more.',
+        ),
     ]
     return functools.reduce(lambda f, d: d(f), reversed(decorators), command)
 
 
 def voice_options(command):
     decorators = [
-        click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE,
-                     show_default=True, help="Speech engine."),
-        click.option("--rate", type=_Range(80, 300, "words a minute"),
-                     help="Speaking rate in words a minute, 80 to 300 [default: 150]."),
+        click.option(
+            "--engine",
+            type=click.Choice(ENGINES),
+            default=DEFAULT_ENGINE,
+            show_default=True,
+            help="Speech engine.",
+        ),
+        click.option(
+            "--rate",
+            type=_Range(80, 300, "words a minute"),
+            help="Speaking rate in words a minute, 80 to 300 [default: 150].",
+        ),
         click.option("--voice", help="Voice id or name, from 'voiceguide voices'."),
-        click.option("--model", metavar="PATH", help="A Piper .onnx voice, its .onnx.json "
-                                                     "beside it (--engine piper only)."),
+        click.option(
+            "--model",
+            metavar="PATH",
+            help="A Piper .onnx voice, its .onnx.json beside it (--engine piper only).",
+        ),
     ]
     return functools.reduce(lambda f, d: d(f), reversed(decorators), command)
 
 
 def _options(holds, reps, rest, switch, setup, countdown, chimes, halfway) -> Options:
     every = [_whole(s) for name, s in holds if name is None]
-    return Options(hold=every[-1] if every else None,
-                   holds=tuple((name, _whole(s)) for name, s in holds if name is not None),
-                   reps=reps, rest=_whole(rest), switch=_whole(switch), setup=_whole(setup),
-                   countdown=countdown, chimes=chimes, halfway=halfway)
+    return Options(
+        hold=every[-1] if every else None,
+        holds=tuple((name, _whole(s)) for name, s in holds if name is not None),
+        reps=reps,
+        rest=_whole(rest),
+        switch=_whole(switch),
+        setup=_whole(setup),
+        countdown=countdown,
+        chimes=chimes,
+        halfway=halfway,
+    )
 
 
 def _whole(seconds: float | None) -> float | int | None:
@@ -210,8 +266,9 @@ class _Cli(click.Group):
             click.echo(f"Interrupted: {_what_was_written(exc)}", err=True)
             code = 130
         except interrupts.Stopped as exc:
-            click.echo(f"Stopped by {signal.Signals(exc.signum).name}: "
-                       f"{_what_was_written(exc)}", err=True)
+            click.echo(
+                f"Stopped by {signal.Signals(exc.signum).name}: {_what_was_written(exc)}", err=True
+            )
             code = 128 + exc.signum
         except VoiceguideError as exc:
             if self.debug:
@@ -252,27 +309,74 @@ def cli(debug):
 
 @cli.command()
 @click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
-@click.option("-o", "--output-dir", type=_OutputFolder(),
-              default=DEFAULT_OUTPUT_DIR, show_default=True, help="Folder for the MP3 and its "
-                                                                  "timeline.")
-@click.option("--name", callback=_output_name,
-              help="Name the output files NAME.mp3 etc. instead of after the routine (one "
-                   "routine only).")
-@click.option("-j", "--jobs", type=_Range(1, MAX_JOBS, "a whole number"),
-              default=min(os.cpu_count() or 1, MAX_JOBS),
-              show_default="the number of cores", help="Routines built at once.")
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=DEFAULT_FORMAT,
-              show_default=True, help="Audio format of the session file.")
-@click.option("--bitrate", help="Bit rate for lossy formats, e.g. 96k (default: a quality "
-                                "setting made for speech).")
-@click.option("--cache/--no-cache", default=True, show_default=True,
-              help="Keep voiced phrases for the next build (see 'voiceguide cache').")
-@click.option("--subtitles", is_flag=True, help="Also write NAME.vtt: every spoken line with its "
-                                                 "time, for players that show subtitles.")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=_OutputFolder(),
+    default=DEFAULT_OUTPUT_DIR,
+    show_default=True,
+    help="Folder for the MP3 and its timeline.",
+)
+@click.option(
+    "--name",
+    callback=_output_name,
+    help="Name the output files NAME.mp3 etc. instead of after the routine (one routine only).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=_Range(1, MAX_JOBS, "a whole number"),
+    default=min(os.cpu_count() or 1, MAX_JOBS),
+    show_default="the number of cores",
+    help="Routines built at once.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default=DEFAULT_FORMAT,
+    show_default=True,
+    help="Audio format of the session file.",
+)
+@click.option(
+    "--bitrate",
+    help="Bit rate for lossy formats, e.g. 96k (default: a quality setting made for speech).",
+)
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Keep voiced phrases for the next build (see 'voiceguide cache').",
+)
+@click.option(
+    "--subtitles",
+    is_flag=True,
+    help="Also write NAME.vtt: every spoken line with its time, for players that show subtitles.",
+)
 @timing_options
 @voice_options
-def build_command(routines, output_dir, name, jobs, fmt, bitrate, cache, subtitles, holds, reps, rest,
-                  switch, setup, countdown, chimes, halfway, engine, rate, voice, model):
+def build_command(
+    routines,
+    output_dir,
+    name,
+    jobs,
+    fmt,
+    bitrate,
+    cache,
+    subtitles,
+    holds,
+    reps,
+    rest,
+    switch,
+    setup,
+    countdown,
+    chimes,
+    halfway,
+    engine,
+    rate,
+    voice,
+    model,
+):
     """Render each ROUTINE (a YAML file, a folder of them, or a built-in name).
 
     Writes OUTPUT_DIR/NAME.mp3 and OUTPUT_DIR/NAME.timeline.json, where NAME is the
@@ -295,16 +399,27 @@ def build_command(routines, output_dir, name, jobs, fmt, bitrate, cache, subtitl
         raise click.UsageError("--name names one routine's files; give one routine")
 
     def one(ref: str, stop: threading.Event | None = None):
-        return build(resolve(ref), options, output_dir, voice=settings, subtitles=subtitles,
-                     cache=ClipCache(default_dir()) if cache else None, fmt=fmt, bitrate=bitrate,
-                     name=name, stop=stop)
+        return build(
+            resolve(ref),
+            options,
+            output_dir,
+            voice=settings,
+            subtitles=subtitles,
+            cache=ClipCache(default_dir()) if cache else None,
+            fmt=fmt,
+            bitrate=bitrate,
+            name=name,
+            stop=stop,
+        )
 
     if len(refs) == 1:
         result = one(refs[0])
         _warn(result)
-        click.echo(f"{result.audio} ({_length(result)}, {_megabytes(result)}), "
-                   f"{', '.join(p.name for p in result.files[1:])}; "
-                   f"{result.voiced} phrases voiced, {result.cached} from the cache")
+        click.echo(
+            f"{result.audio} ({_length(result)}, {_megabytes(result)}), "
+            f"{', '.join(p.name for p in result.files[1:])}; "
+            f"{result.voiced} phrases voiced, {result.cached} from the cache"
+        )
         return
     outcomes = _in_parallel(one, refs, jobs)
     _summary(refs, outcomes)
@@ -372,8 +487,11 @@ def _in_parallel(one, refs: list[str], jobs: int) -> dict:
     except BaseException as exc:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
-        exc.built = [ref for future, ref in futures.items()  # some may finish meanwhile
-                     if future.done() and not future.cancelled() and future.exception() is None]
+        exc.built = [
+            ref
+            for future, ref in futures.items()  # some may finish meanwhile
+            if future.done() and not future.cancelled() and future.exception() is None
+        ]
         raise
     pool.shutdown()
     return outcomes
@@ -428,12 +546,27 @@ def list_command():
 
 @cli.command()
 @click.argument("routine", required=False, default=DEFAULT_ROUTINE)
-@click.option("--exact", is_flag=True, help="Voice the phrases to time them exactly "
-                                            "(renders no audio file).")
+@click.option(
+    "--exact", is_flag=True, help="Voice the phrases to time them exactly (renders no audio file)."
+)
 @timing_options
 @voice_options
-def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, halfway, engine,
-         rate, voice, model):
+def show(
+    routine,
+    exact,
+    holds,
+    reps,
+    rest,
+    switch,
+    setup,
+    countdown,
+    chimes,
+    halfway,
+    engine,
+    rate,
+    voice,
+    model,
+):
     """Print the session ROUTINE would become, as a timed table (mm:ss).
 
     Nothing is rendered. Speech lengths are estimated unless --exact is given.
@@ -453,8 +586,9 @@ def show(routine, exact, holds, reps, rest, switch, setup, countdown, chimes, ha
     else:
         timeline = preview(script, rate=rate or 150)
         note = "speech lengths estimated; --exact times them"
-    click.echo(f"{loaded.title} ({loaded.name}), {_clock(timeline.duration / timeline.rate)}, "
-               f"{note}")
+    click.echo(
+        f"{loaded.title} ({loaded.name}), {_clock(timeline.duration / timeline.rate)}, {note}"
+    )
     for line in describe(timeline):
         click.echo(line)
     for warning in timeline.warnings:
@@ -482,8 +616,10 @@ def validate(files):
             bad += 1
             continue
         count = len(routine.exercises)
-        click.echo(f"ok: {path}: {routine.title}, {count} exercise{'s' if count > 1 else ''}, "
-                   f"about {_clock(seconds)}")
+        click.echo(
+            f"ok: {path}: {routine.title}, {count} exercise{'s' if count > 1 else ''}, "
+            f"about {_clock(seconds)}"
+        )
     if bad:
         raise click.exceptions.Exit(2)
 
@@ -503,11 +639,14 @@ def voices(engine, model, language):
     """
     with open_engine(engine, model=model) as speaker:
         found = speaker.voices()
-    shown = [v for v in found
-             if not language or any(lang.startswith(language) for lang in v.languages)]
+    shown = [
+        v for v in found if not language or any(lang.startswith(language) for lang in v.languages)
+    ]
     if not shown:
-        raise click.UsageError(f"no {engine} voice speaks a language starting with "
-                               f"'{language}'; 'voiceguide voices' lists them all")
+        raise click.UsageError(
+            f"no {engine} voice speaks a language starting with "
+            f"'{language}'; 'voiceguide voices' lists them all"
+        )
     for info in shown:
         click.echo(f"{info.id:<28} {info.name:<32} {','.join(info.languages)}")
 

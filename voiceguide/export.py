@@ -16,9 +16,9 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 try:
     import fcntl
@@ -79,8 +79,9 @@ class StagedOutputs:
     def stage(self, final: Path) -> Path:
         with interrupts.held():  # a Ctrl-C now would leave a file no one knows about
             try:
-                handle, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part",
-                                                dir=self.folder)
+                handle, temp = tempfile.mkstemp(
+                    prefix=f".{final.name}.", suffix=".part", dir=self.folder
+                )
             except OSError as exc:
                 raise ExportError(f"cannot write to {self.folder}: {exc.strerror}") from exc
             self.staged[final] = Path(temp)
@@ -88,7 +89,7 @@ class StagedOutputs:
         os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; outputs are not
         return Path(temp)
 
-    def __enter__(self) -> "StagedOutputs":
+    def __enter__(self) -> StagedOutputs:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
@@ -111,7 +112,6 @@ class StagedOutputs:
                     os.unlink(temp)
                 except FileNotFoundError:
                     pass
-
 
 
 @contextlib.contextmanager
@@ -166,15 +166,19 @@ class Format:
     (22.820 s is written 00:00:23.820)."""
 
 
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("mp3", "mp3", ("-c:a", "libmp3lame", "-q:a", str(MP3_QUALITY)), True, True),
-    Format("m4a", "ipod", ("-c:a", "aac", "-b:a", "64k"), True, True),
-    Format("ogg", "ogg", ("-c:a", "libvorbis", "-q:a", "3"), True, False),
-    Format("opus", "opus", ("-c:a", "libopus", "-b:a", "32k", "-application", "voip"), True,
-           False),
-    Format("wav", "wav", ("-c:a", "pcm_s16le"), False, False),
-    Format("flac", "flac", ("-c:a", "flac"), False, False),
-)}
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("mp3", "mp3", ("-c:a", "libmp3lame", "-q:a", str(MP3_QUALITY)), True, True),
+        Format("m4a", "ipod", ("-c:a", "aac", "-b:a", "64k"), True, True),
+        Format("ogg", "ogg", ("-c:a", "libvorbis", "-q:a", "3"), True, False),
+        Format(
+            "opus", "opus", ("-c:a", "libopus", "-b:a", "32k", "-application", "voip"), True, False
+        ),
+        Format("wav", "wav", ("-c:a", "pcm_s16le"), False, False),
+        Format("flac", "flac", ("-c:a", "flac"), False, False),
+    )
+}
 DEFAULT_FORMAT = "mp3"
 
 
@@ -190,8 +194,15 @@ class Pcm:
     """Samples ``start`` to ``end``, in chunks."""
 
 
-def encode(pcm: Pcm, *, path: Path, label: str, fmt: Format, bitrate: str | None = None,
-           tags: Tags | None = None) -> None:
+def encode(
+    pcm: Pcm,
+    *,
+    path: Path,
+    label: str,
+    fmt: Format,
+    bitrate: str | None = None,
+    tags: Tags | None = None,
+) -> None:
     """Encode ``pcm`` into ``path`` in ``fmt``; ``label`` names the file in messages. MP3
     is made in-process (:mod:`voiceguide.mp3`) and gets its tags afterwards from
     :func:`tag_mp3` (mutagen); the other formats go through ffmpeg, which writes
@@ -199,25 +210,51 @@ def encode(pcm: Pcm, *, path: Path, label: str, fmt: Format, bitrate: str | None
     if fmt.name == "mp3" and pcm.rate in mp3.RATES:
         try:
             with open(path, "wb") as out:
-                mp3.encode(pcm.render, samples=pcm.samples, quiet=pcm.quiet, rate=pcm.rate,
-                           out=out, label=label, vbr_quality=MP3_QUALITY,
-                           kbps=int(bitrate[:-1]) if bitrate else None)
+                mp3.encode(
+                    pcm.render,
+                    samples=pcm.samples,
+                    quiet=pcm.quiet,
+                    rate=pcm.rate,
+                    out=out,
+                    label=label,
+                    vbr_quality=MP3_QUALITY,
+                    kbps=int(bitrate[:-1]) if bitrate else None,
+                )
         except OSError as exc:
             raise ExportError(f"could not write {label}: {exc.strerror}") from exc
         return
     codec = list(fmt.codec)
     if bitrate:
         codec = codec[:2] + ["-b:a", bitrate]
-    cmd = ffmpeg.base_command() + ["-y", "-f", "s16le", "-ar", str(pcm.rate), "-ac", "1",
-                                   "-i", "pipe:0"]
+    cmd = ffmpeg.base_command() + [
+        "-y",
+        "-f",
+        "s16le",
+        "-ar",
+        str(pcm.rate),
+        "-ac",
+        "1",
+        "-i",
+        "pipe:0",
+    ]
     with tempfile.TemporaryDirectory() as scratch:
         if fmt.name == "mp3" or tags is None:
             cmd += ["-map_metadata", "-1"]
         else:
             meta = Path(scratch) / "tags.txt"
             meta.write_text(_ffmetadata(tags, chapters=fmt.chapters), encoding="utf-8")
-            cmd += ["-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-map_metadata", "1",
-                    "-map_chapters", "1" if fmt.chapters else "-1"]
+            cmd += [
+                "-f",
+                "ffmetadata",
+                "-i",
+                str(meta),
+                "-map",
+                "0:a",
+                "-map_metadata",
+                "1",
+                "-map_chapters",
+                "1" if fmt.chapters else "-1",
+            ]
         cmd += codec
         if fmt.name == "mp3":
             cmd += ["-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0"]
@@ -227,6 +264,7 @@ def encode(pcm: Pcm, *, path: Path, label: str, fmt: Format, bitrate: str | None
 
 def _ffmetadata(tags: Tags, *, chapters: bool) -> str:
     """``tags`` in ffmpeg's metadata file format."""
+
     def quote(text: str) -> str:
         return "".join("\\" + c if c in "=;#\\\n" else c for c in text)
 
@@ -234,8 +272,13 @@ def _ffmetadata(tags: Tags, *, chapters: bool) -> str:
     for key in ("title", "album", "artist", "genre", "comment"):
         lines.append(f"{key}={quote(getattr(tags, key))}")
     for title, start, end in tags.chapters if chapters else ():
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}",
-                  f"title={quote(title)}"]
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={start}",
+            f"END={end}",
+            f"title={quote(title)}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -243,7 +286,9 @@ def _run_encoder(cmd: list[str], chunks: Iterable[bytes], label: str) -> None:
     status, said = ffmpeg.feed(cmd, chunks)
     if status != 0:
         lines = said.strip().splitlines()
-        raise ExportError(f"encoding {label} failed: {lines[-1] if lines else f'exit status {status}'}")
+        raise ExportError(
+            f"encoding {label} failed: {lines[-1] if lines else f'exit status {status}'}"
+        )
 
 
 VORBIS_CHAPTERS = ("ogg", "opus", "flac")
@@ -296,12 +341,25 @@ def tag_mp3(path: Path, tags: Tags) -> None:
     tag.add(TLEN(encoding=3, text=str(tags.length_ms)))
     ids = [f"chp{index}" for index in range(len(tags.chapters))]
     if ids:
-        tag.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                     child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=tags.title)]))
+        tag.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text=tags.title)],
+            )
+        )
     for element, (title, start, end) in zip(ids, tags.chapters):
-        tag.add(CHAP(element_id=element, start_time=start, end_time=end,
-                     start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                     sub_frames=[TIT2(encoding=3, text=title)]))
+        tag.add(
+            CHAP(
+                element_id=element,
+                start_time=start,
+                end_time=end,
+                start_offset=0xFFFFFFFF,
+                end_offset=0xFFFFFFFF,
+                sub_frames=[TIT2(encoding=3, text=title)],
+            )
+        )
     try:
         tag.save(str(path), v2_version=3)
     except OSError as exc:

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from typing import Iterable
+from collections.abc import Iterable
 
 from voiceguide import interrupts
 from voiceguide.errors import ExportError
@@ -20,7 +20,7 @@ from voiceguide.errors import ExportError
 ENV_VAR = "VOICEGUIDE_FFMPEG"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ffmpeg_exe() -> str:
     """The ffmpeg binary to run; raises :class:`ExportError` when there is none."""
     chosen = os.environ.get(ENV_VAR)
@@ -36,8 +36,10 @@ def ffmpeg_exe() -> str:
         found = shutil.which("ffmpeg")
         if found:
             return found
-    raise ExportError("no ffmpeg found: reinstall voiceguide (it brings imageio-ffmpeg) "
-                      f"or set {ENV_VAR} to an ffmpeg binary")
+    raise ExportError(
+        "no ffmpeg found: reinstall voiceguide (it brings imageio-ffmpeg) "
+        f"or set {ENV_VAR} to an ffmpeg binary"
+    )
 
 
 def base_command() -> list[str]:
@@ -47,8 +49,20 @@ def base_command() -> list[str]:
 
 def decode_to_pcm(path: str, rate: int) -> bytes:
     """Decode any audio file to 16-bit mono PCM at ``rate`` (little-endian)."""
-    cmd = base_command() + ["-nostdin", "-i", path, "-f", "s16le", "-acodec", "pcm_s16le",
-                            "-ac", "1", "-ar", str(rate), "pipe:1"]
+    cmd = base_command() + [
+        "-nostdin",
+        "-i",
+        path,
+        "-f",
+        "s16le",
+        "-acodec",
+        "pcm_s16le",
+        "-ac",
+        "1",
+        "-ar",
+        str(rate),
+        "pipe:1",
+    ]
     done = subprocess.run(cmd, capture_output=True)
     if done.returncode != 0:
         detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unknown error"]
@@ -65,8 +79,9 @@ def feed(cmd: list[str], chunks: Iterable[bytes]) -> tuple[int, str]:
         try:
             with interrupts.held():  # so that a Ctrl-C never leaves ffmpeg running unseen
                 try:
-                    process = subprocess.Popen(cmd, stdin=subprocess.PIPE,
-                                               stdout=subprocess.DEVNULL, stderr=said)
+                    process = subprocess.Popen(
+                        cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=said
+                    )
                 except OSError as exc:
                     raise ExportError(f"could not start ffmpeg: {exc}") from exc
             try:

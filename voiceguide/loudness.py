@@ -15,9 +15,9 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -69,11 +69,16 @@ def _biquads(rate: int) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
     """(b, a) of the shelf and the high-pass at ``rate`` (bilinear transform)."""
     k = math.tan(math.pi * SHELF_HZ / rate)
     high = 10 ** (SHELF_DB / 20)
-    band = high ** 0.4996667741545416
+    band = high**0.4996667741545416
     norm = 1 + k / SHELF_Q + k * k
-    shelf = ((high + band * k / SHELF_Q + k * k) / norm, 2 * (k * k - high) / norm,
-             (high - band * k / SHELF_Q + k * k) / norm), \
-        (1.0, 2 * (k * k - 1) / norm, (1 - k / SHELF_Q + k * k) / norm)
+    shelf = (
+        (
+            (high + band * k / SHELF_Q + k * k) / norm,
+            2 * (k * k - high) / norm,
+            (high - band * k / SHELF_Q + k * k) / norm,
+        ),
+        (1.0, 2 * (k * k - 1) / norm, (1 - k / SHELF_Q + k * k) / norm),
+    )
     k = math.tan(math.pi * HIGHPASS_HZ / rate)
     norm = 1 + k / HIGHPASS_Q + k * k
     highpass = (1.0, -2.0, 1.0), (1.0, 2 * (k * k - 1) / norm, (1 - k / HIGHPASS_Q + k * k) / norm)
@@ -170,8 +175,11 @@ class Program:
 
     def energy_of_squares(self, squares: np.ndarray) -> np.ndarray:
         """:meth:`energy`, from the K-weighted signal already squared."""
-        cells = np.add.reduceat(squares, np.arange(0, len(squares), self.cell),
-                                dtype=np.float64) if len(squares) else squares
+        cells = (
+            np.add.reduceat(squares, np.arange(0, len(squares), self.cell), dtype=np.float64)
+            if len(squares)
+            else squares
+        )
         return np.concatenate(([0.0], np.cumsum(cells, dtype=np.float64)))
 
     def energies(self, sounds: Mapping[object, np.ndarray]) -> np.ndarray:
@@ -189,7 +197,7 @@ class Program:
             if last < first:
                 continue
             edges = np.clip(np.arange(first, last + 2) * per_step - first_cell, 0, cells)
-            steps[first:last + 1] += np.diff(total[edges])
+            steps[first : last + 1] += np.diff(total[edges])
         return steps
 
     def measure(self, sounds: Mapping[object, np.ndarray]) -> float:
@@ -259,8 +267,9 @@ WEIGHTS = np.abs(TAPS).max(axis=0)
 
 def _neighbours(samples: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The samples each interpolated value is made from, shape (len(at), taps)."""
-    padded = np.pad(samples.astype(np.float32), (INTERPOLATION_TAPS // 2 - 1,
-                                                 INTERPOLATION_TAPS // 2))
+    padded = np.pad(
+        samples.astype(np.float32), (INTERPOLATION_TAPS // 2 - 1, INTERPOLATION_TAPS // 2)
+    )
     return np.lib.stride_tricks.sliding_window_view(padded, INTERPOLATION_TAPS)[at]
 
 
@@ -294,8 +303,7 @@ def peak_map(samples: np.ndarray, floor: float) -> PeakMap:
     return PeakMap(len(samples), at, true_peaks(samples, at))
 
 
-def limiter_gain(peaks: PeakMap, scale: float, rate: int,
-                 ceiling_db: float) -> np.ndarray | None:
+def limiter_gain(peaks: PeakMap, scale: float, rate: int, ceiling_db: float) -> np.ndarray | None:
     """The gain that keeps the sound at ``scale`` under ``ceiling_db`` (true peak),
     eased in and out over :data:`LIMITER_WINDOW_MS` around each peak and 1 elsewhere;
     ``None`` where nothing needs lowering."""
@@ -331,7 +339,7 @@ def _running_max(values: np.ndarray, width: int) -> np.ndarray:
         out = np.maximum(out[:-span], out[span:])
         span *= 2
     rest = width - span  # out[i] covers span values from i; the rest overlap it
-    return np.maximum(out[:len(out) - rest], out[rest:]) if rest else out
+    return np.maximum(out[: len(out) - rest], out[rest:]) if rest else out
 
 
 def _running_mean(values: np.ndarray, width: int) -> np.ndarray:

@@ -22,8 +22,9 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterable, Sequence
+from typing import BinaryIO
 
 import fastcrc
 import lameenc
@@ -31,9 +32,17 @@ import lameenc
 from voiceguide import interrupts
 from voiceguide.errors import ExportError
 
-_RATE_BITS = {44100: (3, 0), 48000: (3, 1), 32000: (3, 2),  # MPEG-1
-              22050: (2, 0), 24000: (2, 1), 16000: (2, 2),  # MPEG-2
-              11025: (0, 0), 12000: (0, 1), 8000: (0, 2)}  # MPEG-2.5
+_RATE_BITS = {
+    44100: (3, 0),
+    48000: (3, 1),
+    32000: (3, 2),  # MPEG-1
+    22050: (2, 0),
+    24000: (2, 1),
+    16000: (2, 2),  # MPEG-2
+    11025: (0, 0),
+    12000: (0, 1),
+    8000: (0, 2),
+}  # MPEG-2.5
 """A sample rate's version and index bits in a frame header."""
 RATES = tuple(sorted(_RATE_BITS))
 """Sample rates MP3 has."""
@@ -102,8 +111,7 @@ class Part:
     frames: int
 
 
-def plan_parts(samples: int, quiet: Sequence[tuple[int, int]], rate: int,
-               parts: int) -> list[Part]:
+def plan_parts(samples: int, quiet: Sequence[tuple[int, int]], rate: int, parts: int) -> list[Part]:
     """Up to ``parts`` parts of a session of ``samples`` samples, cut inside the
     ``quiet`` spans (``(start, end)`` samples of digital silence), as near as they allow
     to equal lengths. Each part after the first starts where the frames of the ones
@@ -140,9 +148,18 @@ def default_parts() -> int:
     return max(1, min(usable or 1, MAX_PARTS))
 
 
-def encode(render: Callable[[int, int], Iterable[bytes]], *, samples: int,
-           quiet: Sequence[tuple[int, int]], rate: int, out: BinaryIO, label: str,
-           vbr_quality: int = 2, kbps: int | None = None, parts: int | None = None) -> None:
+def encode(
+    render: Callable[[int, int], Iterable[bytes]],
+    *,
+    samples: int,
+    quiet: Sequence[tuple[int, int]],
+    rate: int,
+    out: BinaryIO,
+    label: str,
+    vbr_quality: int = 2,
+    kbps: int | None = None,
+    parts: int | None = None,
+) -> None:
     """Encode a session of ``samples`` 16-bit mono samples at ``rate`` into ``out`` (a
     new, empty, seekable file), as VBR of ``vbr_quality`` or, given ``kbps``, a constant
     bit rate. ``render(start, end)`` gives the session's PCM from sample ``start`` to
@@ -154,8 +171,9 @@ def encode(render: Callable[[int, int], Iterable[bytes]], *, samples: int,
     plan = plan_parts(samples, quiet, rate, parts or default_parts())
     encodings = _encodings(plan, rate, vbr_quality, kbps)
     describe = dict(rate=rate, vbr_quality=vbr_quality, kbps=kbps)
-    info_size = len(_info_frame(frames=0, size=0, toc=bytes(100), padding=0, music_crc=0,
-                                **describe))
+    info_size = len(
+        _info_frame(frames=0, size=0, toc=bytes(100), padding=0, music_crc=0, **describe)
+    )
     try:
         out.write(bytes(info_size))
         _run(encodings, render, out)
@@ -164,14 +182,22 @@ def encode(render: Callable[[int, int], Iterable[bytes]], *, samples: int,
             crc = encoding.append_to(out, crc)
         for encoding in encodings:
             if encoding.frames != encoding.part.frames:
-                raise ExportError(f"the MP3 encoder made {encoding.frames} frames of a part "
-                                  f"that should have {encoding.part.frames}")
+                raise ExportError(
+                    f"the MP3 encoder made {encoding.frames} frames of a part "
+                    f"that should have {encoding.part.frames}"
+                )
         frames = sum(part.frames for part in plan)
         out.seek(0)
-        out.write(_info_frame(frames=frames, size=info_size + sum(e.written for e in encodings),
-                              toc=_seek_table(encodings), music_crc=crc,
-                              padding=frames * samples_per_frame(rate) - DELAY - samples,
-                              **describe))
+        out.write(
+            _info_frame(
+                frames=frames,
+                size=info_size + sum(e.written for e in encodings),
+                toc=_seek_table(encodings),
+                music_crc=crc,
+                padding=frames * samples_per_frame(rate) - DELAY - samples,
+                **describe,
+            )
+        )
         out.flush()
     except OSError as exc:
         raise ExportError(f"could not write {label}: {exc.strerror or exc}") from exc
@@ -180,8 +206,7 @@ def encode(render: Callable[[int, int], Iterable[bytes]], *, samples: int,
             encoding.close()
 
 
-def _encodings(plan: list[Part], rate: int, vbr_quality: int,
-               kbps: int | None) -> list["_Encoding"]:
+def _encodings(plan: list[Part], rate: int, vbr_quality: int, kbps: int | None) -> list[_Encoding]:
     """An encoding for each part, told which of its frames begin a hundredth of the
     whole stream (the seek table's entries)."""
     total = sum(part.frames for part in plan)
@@ -197,7 +222,7 @@ def _encodings(plan: list[Part], rate: int, vbr_quality: int,
     return encodings
 
 
-def _seek_table(encodings: list["_Encoding"]) -> bytes:
+def _seek_table(encodings: list[_Encoding]) -> bytes:
     """Where each hundredth of the audio begins, in 256ths of the audio's bytes."""
     audio = sum(e.written for e in encodings)
     toc = bytearray(100)
@@ -209,8 +234,9 @@ def _seek_table(encodings: list["_Encoding"]) -> bytes:
     return bytes(toc)
 
 
-def _run(encodings: list["_Encoding"], render: Callable[[int, int], Iterable[bytes]],
-         out: BinaryIO) -> None:
+def _run(
+    encodings: list[_Encoding], render: Callable[[int, int], Iterable[bytes]], out: BinaryIO
+) -> None:
     """Every part encoded at once: the first in this thread (so Ctrl-C lands here), into
     ``out``; each other in a thread of its own, into a temporary file. Any failure stops
     them all, and the first is raised."""
@@ -224,8 +250,10 @@ def _run(encodings: list["_Encoding"], render: Callable[[int, int], Iterable[byt
             failures.append(exc)
             cancel.set()
 
-    threads = [threading.Thread(target=work, args=(e,), name=f"mp3 part {n}", daemon=True)
-               for n, e in enumerate(encodings[1:], 1)]
+    threads = [
+        threading.Thread(target=work, args=(e,), name=f"mp3 part {n}", daemon=True)
+        for n, e in enumerate(encodings[1:], 1)
+    ]
     try:
         with interrupts.held():  # a Ctrl-C inside start() would leave a thread unjoinable
             for thread in threads:
@@ -247,8 +275,14 @@ class _Encoding:
     ones the seek table needs begin, and keeps the CRC-16 of the bytes it writes straight
     into the file (a part that spills has its CRC taken as it is appended)."""
 
-    def __init__(self, part: Part, rate: int, vbr_quality: int, kbps: int | None,
-                 wanted: dict[int, list[int]]):
+    def __init__(
+        self,
+        part: Part,
+        rate: int,
+        vbr_quality: int,
+        kbps: int | None,
+        wanted: dict[int, list[int]],
+    ):
         self.part = part
         self.rate = rate
         self.vbr_quality = vbr_quality
@@ -268,12 +302,13 @@ class _Encoding:
         """A temporary file beside ``out`` for this part's frames until they are joined
         (never visible: it has no name)."""
         folder = os.path.dirname(os.path.abspath(out.name)) if isinstance(out.name, str) else None
-        self._spill = tempfile.TemporaryFile(dir=folder)
+        self._spill = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by join
         self.crc = None
         return self._spill
 
-    def run(self, render: Callable[[int, int], Iterable[bytes]], sink: BinaryIO,
-            cancel: threading.Event) -> None:
+    def run(
+        self, render: Callable[[int, int], Iterable[bytes]], sink: BinaryIO, cancel: threading.Event
+    ) -> None:
         lame = lameenc.Encoder()
         lame.set_channels(1)
         lame.set_in_sample_rate(self.rate)
@@ -305,10 +340,10 @@ class _Encoding:
         while at + 4 <= len(unread):
             for k in self.wanted.get(self.frames, ()):
                 self.marks[k] = base + at
-            at += frame_bytes(int.from_bytes(unread[at:at + 4], "big"), self.rate)
+            at += frame_bytes(int.from_bytes(unread[at : at + 4], "big"), self.rate)
             self.frames += 1
         self._next_frame = base + at
-        del unread[:min(at, len(unread))]
+        del unread[: min(at, len(unread))]
 
     def append_to(self, out: BinaryIO, crc: int) -> int:
         """Copy this part's frames from its temporary file to the end of ``out``; the
@@ -325,8 +360,17 @@ class _Encoding:
             self._spill.close()
 
 
-def _info_frame(*, rate: int, vbr_quality: int, kbps: int | None, frames: int, size: int,
-                toc: bytes, padding: int, music_crc: int) -> bytes:
+def _info_frame(
+    *,
+    rate: int,
+    vbr_quality: int,
+    kbps: int | None,
+    frames: int,
+    size: int,
+    toc: bytes,
+    padding: int,
+    music_crc: int,
+) -> bytes:
     """The silent first frame that describes the stream: a Xing tag (``Info`` for a
     constant bit rate) with the frame count, the stream's bytes (this frame included),
     the seek table and LAME's quality figure, then a LAME tag with the delay and padding
@@ -343,11 +387,16 @@ def _info_frame(*, rate: int, vbr_quality: int, kbps: int | None, frames: int, s
     frame = bytearray(length)
     frame[0:4] = header.to_bytes(4, "big")
     at = 4 + side_info
-    frame[at:at + 4] = b"Info" if kbps else b"Xing"
+    frame[at : at + 4] = b"Info" if kbps else b"Xing"
     quality = 0 if kbps else 100 - 10 * vbr_quality - ALGORITHM_QUALITY  # as LAME writes it
-    fields = (_XING_FLAGS.to_bytes(4, "big") + frames.to_bytes(4, "big")
-              + size.to_bytes(4, "big") + toc + quality.to_bytes(4, "big"))
-    frame[at + 4:at + 4 + len(fields)] = fields
+    fields = (
+        _XING_FLAGS.to_bytes(4, "big")
+        + frames.to_bytes(4, "big")
+        + size.to_bytes(4, "big")
+        + toc
+        + quality.to_bytes(4, "big")
+    )
+    frame[at + 4 : at + 4 + len(fields)] = fields
     at += 120
     lame = bytearray(36)
     lame[0:9] = ENCODER
@@ -356,6 +405,6 @@ def _info_frame(*, rate: int, vbr_quality: int, kbps: int | None, frames: int, s
     lame[21:24] = ((DELAY << 12) | padding).to_bytes(3, "big")
     lame[28:32] = size.to_bytes(4, "big")
     lame[32:34] = music_crc.to_bytes(2, "big")
-    frame[at:at + 34] = lame[:34]
-    frame[at + 34:at + 36] = fastcrc.crc16.arc(bytes(frame[:at + 34])).to_bytes(2, "big")
+    frame[at : at + 34] = lame[:34]
+    frame[at + 34 : at + 36] = fastcrc.crc16.arc(bytes(frame[: at + 34])).to_bytes(2, "big")
     return bytes(frame)

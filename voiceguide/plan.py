@@ -147,8 +147,19 @@ CUE_ROOM = 1.0
 """Quiet kept between the last form cue and the countdown."""
 HALFWAY_FROM = 10.0
 """Holds shorter than this get no "halfway": there would be no room to say anything else."""
-NUMBER_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight",
-                "Nine", "Ten")
+NUMBER_WORDS = (
+    "Zero",
+    "One",
+    "Two",
+    "Three",
+    "Four",
+    "Five",
+    "Six",
+    "Seven",
+    "Eight",
+    "Nine",
+    "Ten",
+)
 MAX_COUNTDOWN = len(NUMBER_WORDS) - 1
 
 
@@ -162,8 +173,7 @@ def plan(routine: Routine, options: Options = Options()) -> Script:
         steps += [Say(routine.intro, "intro"), Wait(BETWEEN_EXERCISES, "pause")]
     for index, exercise in enumerate(routine.exercises):
         own = _exercise_timing(exercise, routine, options, holds)
-        steps += _exercise_steps(exercise, own, options, index=index,
-                                 count=len(routine.exercises))
+        steps += _exercise_steps(exercise, own, options, index=index, count=len(routine.exercises))
         if index < len(routine.exercises) - 1:
             steps.append(Wait(BETWEEN_EXERCISES, "pause"))
     steps.append(Chapter("Closing"))
@@ -172,8 +182,15 @@ def plan(routine: Routine, options: Options = Options()) -> Script:
     if options.chimes:
         steps += [Wait(AROUND_TONE, "pause"), Tone("end")]
     steps.append(Wait(TAIL, "pause"))
-    script = Script(routine.name, routine.title, tuple(steps), timing,
-                    options.countdown, options.chimes, options.halfway)
+    script = Script(
+        routine.name,
+        routine.title,
+        tuple(steps),
+        timing,
+        options.countdown,
+        options.chimes,
+        options.halfway,
+    )
     _check_length(script, routine)
     return _fill_minutes(script)
 
@@ -187,8 +204,9 @@ def check_options(options: Options) -> None:
         value = getattr(options, key)
         if value is not None:
             _check_seconds(key, value, LIMITS.max_pause)
-    if options.reps is not None and (not isinstance(options.reps, int)
-                                     or not 1 <= options.reps <= LIMITS.max_reps):
+    if options.reps is not None and (
+        not isinstance(options.reps, int) or not 1 <= options.reps <= LIMITS.max_reps
+    ):
         raise OptionError(f"--reps must be from 1 to {LIMITS.max_reps}, got {options.reps}")
     if not 0 <= options.countdown <= MAX_COUNTDOWN:
         raise OptionError(f"--countdown must be from 0 to {MAX_COUNTDOWN}, got {options.countdown}")
@@ -196,8 +214,9 @@ def check_options(options: Options) -> None:
 
 def _check_seconds(key: str, value: float, most: float) -> None:
     if not (math.isfinite(value) and LIMITS.min_duration <= value <= most):
-        raise OptionError(f"--{key} must be between {LIMITS.min_duration:g} and {most:g} "
-                          f"seconds, got {value:g}")
+        raise OptionError(
+            f"--{key} must be between {LIMITS.min_duration:g} and {most:g} seconds, got {value:g}"
+        )
     if not on_step(value):
         raise OptionError(f"--{key} goes in tenths of a second, got {value:g}")
 
@@ -213,8 +232,10 @@ def resolve_holds(routine: Routine, options: Options) -> dict[str, float]:
         matches = exact or [n for n in names if wanted and wanted in n.casefold()]
         if len(matches) != 1:
             how = "matches no exercise" if not matches else "matches more than one exercise"
-            raise OptionError(f"--hold '{pattern}={seconds:g}': '{pattern}' {how} in "
-                              f"{routine.source or routine.name}; exercises: {', '.join(names)}")
+            raise OptionError(
+                f"--hold '{pattern}={seconds:g}': '{pattern}' {how} in "
+                f"{routine.source or routine.name}; exercises: {', '.join(names)}"
+            )
         found[matches[0]] = seconds
     return found
 
@@ -224,8 +245,9 @@ def _session_timing(routine: Routine, options: Options) -> Timing:
     return replace(routine.defaults, **given)
 
 
-def _exercise_timing(exercise: Exercise, routine: Routine, options: Options,
-                     holds: dict[str, float]) -> Timing:
+def _exercise_timing(
+    exercise: Exercise, routine: Routine, options: Options, holds: dict[str, float]
+) -> Timing:
     timing = exercise.timing(routine.defaults)
     given = {k: getattr(options, k) for k in TIMING_KEYS if getattr(options, k) is not None}
     if exercise.name in holds:
@@ -236,11 +258,15 @@ def _exercise_timing(exercise: Exercise, routine: Routine, options: Options,
 # -- one exercise ---------------------------------------------------------------------
 
 
-def _exercise_steps(exercise: Exercise, timing: Timing, options: Options,
-                    *, index: int, count: int) -> list[Step]:
+def _exercise_steps(
+    exercise: Exercise, timing: Timing, options: Options, *, index: int, count: int
+) -> list[Step]:
     sides: tuple[str | None, ...] = exercise.sides or (None,)
-    title = f"{exercise.name}." if count == 1 else \
-        f"{'First' if index == 0 else 'Last' if index == count - 1 else 'Next'}: {exercise.name}."
+    title = (
+        f"{exercise.name}."
+        if count == 1
+        else f"{'First' if index == 0 else 'Last' if index == count - 1 else 'Next'}: {exercise.name}."
+    )
     steps: list[Step] = [Chapter(exercise.name), Say(title, "next")]
     for text in exercise.instructions:
         steps += [Wait(BETWEEN_SENTENCES, "pause"), Say(fill(text, sides[0]), "instruction")]
@@ -253,8 +279,9 @@ def _exercise_steps(exercise: Exercise, timing: Timing, options: Options,
     return steps
 
 
-def _hold_steps(exercise: Exercise, side: str | None, rep: int, timing: Timing,
-                options: Options) -> list[Step]:
+def _hold_steps(
+    exercise: Exercise, side: str | None, rep: int, timing: Timing, options: Options
+) -> list[Step]:
     """Start cue, the hold, release cue, and the rest that follows (if another rep)."""
     label = side_label(exercise, side)
     again = " again" if rep > 1 else ""
@@ -268,15 +295,13 @@ def _hold_steps(exercise: Exercise, side: str | None, rep: int, timing: Timing,
         steps += [Tone("release"), Wait(AROUND_TONE, "pause")]
     if rep < timing.reps:
         more = f" {fill(exercise.progression, side)}" if exercise.progression else ""
-        steps += [Say(f"And release.{more} Rest.", "release"),
-                  Wait(timing.rest, "rest")]
+        steps += [Say(f"And release.{more} Rest.", "release"), Wait(timing.rest, "rest")]
     else:
         steps.append(Say("And release.", "release"))
     return steps
 
 
-def _switch_steps(exercise: Exercise, side: str, timing: Timing,
-                  options: Options) -> list[Step]:
+def _switch_steps(exercise: Exercise, side: str, timing: Timing, options: Options) -> list[Step]:
     steps: list[Step] = [Wait(BETWEEN_SENTENCES, "pause")]
     if options.chimes:
         steps += [Tone("switch"), Wait(AROUND_TONE, "pause")]
@@ -285,13 +310,16 @@ def _switch_steps(exercise: Exercise, side: str, timing: Timing,
     return steps
 
 
-def _overlays(exercise: Exercise, side: str | None, hold: float,
-              options: Options) -> tuple[Overlay, ...]:
+def _overlays(
+    exercise: Exercise, side: str | None, hold: float, options: Options
+) -> tuple[Overlay, ...]:
     """The countdown at its exact seconds, "halfway" at the middle, and the form cues
     spread over the rest (the timeline moves them aside where they would collide)."""
     countdown = options.countdown
-    overlays = [Overlay(f"{NUMBER_WORDS[n]}.", "countdown", hold - n, 0)
-                for n in range(min(countdown, int(hold)), 0, -1)]
+    overlays = [
+        Overlay(f"{NUMBER_WORDS[n]}.", "countdown", hold - n, 0)
+        for n in range(min(countdown, int(hold)), 0, -1)
+    ]
     if options.halfway and hold >= HALFWAY_FROM:
         overlays.append(Overlay("Halfway.", "halfway", hold / 2, 1))
     room = hold - countdown - CUE_ROOM
@@ -348,15 +376,23 @@ def _fill_minutes(script: Script) -> Script:
     """The intro's ``{minutes}``: the session's estimated length. (The only spoken text
     that depends on the timing, and only where a routine asks for it.)"""
     minutes = max(1, round(estimate_seconds(script) / 60))
-    return replace(script, steps=tuple(
-        replace(step, text=step.text.replace("{minutes}", str(minutes)))
-        if isinstance(step, Say) and step.role == "intro" else step
-        for step in script.steps))
+    return replace(
+        script,
+        steps=tuple(
+            replace(step, text=step.text.replace("{minutes}", str(minutes)))
+            if isinstance(step, Say) and step.role == "intro"
+            else step
+            for step in script.steps
+        ),
+    )
 
 
 def _check_length(script: Script, routine: Routine) -> None:
     seconds = estimate_seconds(script)
     if seconds > LIMITS.max_session_seconds:
-        raise BadInput(f"this session would last about {seconds / 3600:.1f} hours, more than "
-                       f"the {LIMITS.max_session_seconds / 3600:g}-hour limit; lower the holds "
-                       "or the reps", path=routine.source or None)
+        raise BadInput(
+            f"this session would last about {seconds / 3600:.1f} hours, more than "
+            f"the {LIMITS.max_session_seconds / 3600:g}-hour limit; lower the holds "
+            "or the reps",
+            path=routine.source or None,
+        )

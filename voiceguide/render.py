@@ -11,8 +11,8 @@ starts; joining happens once, in the encoder's pipe, so assembly is linear.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Iterator, Mapping
 
 import numpy as np
 
@@ -78,20 +78,31 @@ def trimmed_voice(clips: Mapping[str, Clip]) -> Voice:
     if not clips:
         return Voice({}, {})
     rate = next(iter(clips.values())).rate
-    weighted = dict(zip(clips, loudness.k_weighted_all(
-        [loudness.to_float(c.pcm) for c in clips.values()], rate)))
+    weighted = dict(
+        zip(
+            clips, loudness.k_weighted_all([loudness.to_float(c.pcm) for c in clips.values()], rate)
+        )
+    )
     voice = loudness.of_weighted(list(weighted.values()), rate)
     gain = TARGET_LUFS - voice if voice > loudness.SILENT_LUFS else 0.0
     floor = AUDIBLE_DBFS - gain
     tail = int(loudness.FILTER_TAIL_SECONDS * rate)
     spans = {text: audible_span(clip, floor) for text, clip in clips.items()}
-    return Voice({t: Clip(clips[t].pcm[a * SAMPLE_WIDTH:b * SAMPLE_WIDTH], rate)
-                  for t, (a, b) in spans.items()},
-                 {t: np.square(weighted[t][a:b + tail]) for t, (a, b) in spans.items()})
+    return Voice(
+        {
+            t: Clip(clips[t].pcm[a * SAMPLE_WIDTH : b * SAMPLE_WIDTH], rate)
+            for t, (a, b) in spans.items()
+        },
+        {t: np.square(weighted[t][a : b + tail]) for t, (a, b) in spans.items()},
+    )
 
 
-def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, bytes],
-           squares: Mapping[str, np.ndarray] | None = None) -> Mastered:
+def master(
+    timeline: Timeline,
+    speech: Mapping[str, Clip],
+    tones: Mapping[str, bytes],
+    squares: Mapping[str, np.ndarray] | None = None,
+) -> Mastered:
     """Every sound of ``timeline`` at its final level (see the module's docstring);
     ``squares`` gives speech already K-weighted and squared (:attr:`Voice.squares`).
 
@@ -103,15 +114,19 @@ def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, b
     K-weighted sound rather than weighting the limited one again).
     """
     rate = timeline.rate
-    program = loudness.Program(((key(e), e.start) for e in timeline.audible()),
-                               timeline.duration, rate)
-    samples = {k: loudness.to_float(speech[k[1]].pcm if k[0] == "speech" else tones[k[1]])
-               for k in dict.fromkeys(map(key, timeline.audible()))}
+    program = loudness.Program(
+        ((key(e), e.start) for e in timeline.audible()), timeline.duration, rate
+    )
+    samples = {
+        k: loudness.to_float(speech[k[1]].pcm if k[0] == "speech" else tones[k[1]])
+        for k in dict.fromkeys(map(key, timeline.audible()))
+    }
     given = squares or {}
     weighed = {k: given[k[1]] for k in samples if k[0] == "speech" and k[1] in given}
     rest = [k for k in samples if k not in weighed]
-    weighed.update(zip(rest, map(np.square, loudness.k_weighted_all([samples[k] for k in rest],
-                                                                     rate))))
+    weighed.update(
+        zip(rest, map(np.square, loudness.k_weighted_all([samples[k] for k in rest], rate)))
+    )
     sounds = {k: _Sound(samples[k], weighed.pop(k), program) for k in samples}
     voice = program.measure({k: s.energy for k, s in sounds.items() if k[0] == "speech"})
     if voice <= loudness.SILENT_LUFS:
@@ -119,7 +134,8 @@ def master(timeline: Timeline, speech: Mapping[str, Clip], tones: Mapping[str, b
     tone_db = 0.0
     if any(k[0] == "tone" for k in sounds):
         tone_db = (voice - TONE_BELOW_VOICE) - program.measure(
-            {k: s.energy for k, s in sounds.items() if k[0] == "tone"})
+            {k: s.energy for k, s in sounds.items() if k[0] == "tone"}
+        )
     gain_db = TARGET_LUFS - voice
     for _ in range(LEVEL_PASSES):
         energies = {}
@@ -157,16 +173,18 @@ class _Sound:
     def _energy(self, gain: np.ndarray | None) -> np.ndarray:
         squares = self.squares
         if gain is not None:
-            squares = squares * np.pad(gain * gain, (0, len(squares) - len(gain)),
-                                       constant_values=1.0)
+            squares = squares * np.pad(
+                gain * gain, (0, len(squares) - len(gain)), constant_values=1.0
+            )
         return self.program.energy_of_squares(squares)
 
     def limiter(self, scale: float) -> np.ndarray | None:
         """The limiter's gain for the sound at ``scale``, or None if it has none."""
         if self.peaks is None or scale > self.mapped_up_to:
             self.mapped_up_to = scale * 10 ** (HEADROOM_DB / 20)
-            self.peaks = loudness.peak_map(self.samples, 10 ** (CEILING_DBTP / 20)
-                                           / self.mapped_up_to)
+            self.peaks = loudness.peak_map(
+                self.samples, 10 ** (CEILING_DBTP / 20) / self.mapped_up_to
+            )
         return loudness.limiter_gain(self.peaks, scale, self.program.rate, CEILING_DBTP)
 
     def energy_at(self, scale: float, gain: np.ndarray | None) -> np.ndarray:
@@ -176,8 +194,9 @@ class _Sound:
         return (self.energy if gain is None else self._energy(gain)) * (scale * scale)
 
 
-def render(timeline: Timeline, sounds: Mapping[Key, bytes], start: int = 0,
-           end: int | None = None) -> Iterator[bytes]:
+def render(
+    timeline: Timeline, sounds: Mapping[Key, bytes], start: int = 0, end: int | None = None
+) -> Iterator[bytes]:
     """The session, or its samples ``start`` to ``end``, as 16-bit mono PCM chunks at
     ``timeline.rate``: every sound starting exactly at its sample, silence (at most a
     chunk at a time) between."""
@@ -191,7 +210,7 @@ def render(timeline: Timeline, sounds: Mapping[Key, bytes], start: int = 0,
         if at >= end:
             break
         yield from _silence(at - now, silence)
-        yield pcm[max(now - at, 0) * SAMPLE_WIDTH:(min(stop, end) - at) * SAMPLE_WIDTH]
+        yield pcm[max(now - at, 0) * SAMPLE_WIDTH : (min(stop, end) - at) * SAMPLE_WIDTH]
         now = min(stop, end)
     yield from _silence(end - now, silence)
 

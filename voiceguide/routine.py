@@ -42,9 +42,7 @@ from voiceguide.model import (
 )
 
 ROUTINE_KEYS = ("title", "description", "defaults", "intro", "outro", "exercises")
-EXERCISE_KEYS = (
-    "name", "instructions", "sides", "cues", "progression", "side_label", *TIMING_KEYS
-)
+EXERCISE_KEYS = ("name", "instructions", "sides", "cues", "progression", "side_label", *TIMING_KEYS)
 MINUTES_PLACEHOLDER = "{minutes}"
 
 _TAG = "tag:yaml.org,2002:"
@@ -96,8 +94,9 @@ def load_file(path: str | os.PathLike) -> Routine:
     """Read, parse and validate the routine file at ``path``."""
     source = os.fspath(path)
     if not source:
-        raise RoutineError("the path is empty ('');"
-                           " give the path of a routine file, like my-routine.yaml")
+        raise RoutineError(
+            "the path is empty (''); give the path of a routine file, like my-routine.yaml"
+        )
     try:
         text = _read_text(Path(source))
     except RoutineError as err:
@@ -161,13 +160,17 @@ def _check_characters(text: str) -> None:
     after one would be wrong)."""
     bad = _SURROGATE.search(text)
     if bad:
-        raise RoutineError("the text contains an unpaired surrogate, which is not a"
-                           " character", line=text.count("\n", 0, bad.start()) + 1)
+        raise RoutineError(
+            "the text contains an unpaired surrogate, which is not a character",
+            line=text.count("\n", 0, bad.start()) + 1,
+        )
     bad = _LINE_BREAKS.search(text)
     if bad:
         raise RoutineError(
             f"this line contains an invisible line-break character (U+{ord(bad.group()):04X}),"
-            " which is not allowed; delete it", line=text.count("\n", 0, bad.start()) + 1)
+            " which is not allowed; delete it",
+            line=text.count("\n", 0, bad.start()) + 1,
+        )
 
 
 def _is_blank(text: str) -> bool:
@@ -193,8 +196,10 @@ def _read_text(path: Path) -> str:
         if stat.S_ISDIR(mode):
             raise RoutineError("this is a folder, not a routine file")
         if not stat.S_ISREG(mode):
-            raise RoutineError("this is not a regular file (a pipe, device or socket);"
-                               " give the path of a YAML file")
+            raise RoutineError(
+                "this is not a regular file (a pipe, device or socket);"
+                " give the path of a YAML file"
+            )
         try:
             data = file.read(LIMITS.max_file_bytes + 1)
         except OSError as err:
@@ -221,7 +226,7 @@ def _os_reason(err: Exception) -> str:
 
 
 def _wide_encoding(data: bytes) -> str | None:
-    """"UTF-16" or "UTF-32" when ``data`` looks like text in one of them (by its byte
+    """ "UTF-16" or "UTF-32" when ``data`` looks like text in one of them (by its byte
     order mark, or ASCII with every other byte zero), else None."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return "UTF-32"
@@ -240,8 +245,11 @@ def _compose(text: str) -> Node | None:
         return yaml.compose(text, Loader=_LOADER)
     except yaml.reader.ReaderError as err:
         # libyaml counts the position in UTF-8 bytes, PyYAML in characters.
-        before = (text.encode("utf-8")[: err.position].decode("utf-8", "replace")
-                  if _LOADER is not yaml.SafeLoader else text[: err.position])
+        before = (
+            text.encode("utf-8")[: err.position].decode("utf-8", "replace")
+            if _LOADER is not yaml.SafeLoader
+            else text[: err.position]
+        )
         raise RoutineError(
             "the file contains an invisible control character, which is not allowed",
             line=before.count("\n") + 1,
@@ -266,8 +274,9 @@ def _syntax_error(err: yaml.MarkedYAMLError, text: str) -> RoutineError:
     line = mark.line + 1 if mark else None
     column = mark.column if mark else 0
     if "maximum nesting depth" in problem:  # libyaml's own bound
-        return RoutineError(f"the file is nested too deeply (more than {LIMITS.max_depth} levels)",
-                            line=line)
+        return RoutineError(
+            f"the file is nested too deeply (more than {LIMITS.max_depth} levels)", line=line
+        )
     missing = _missing_space(text, line)
     if missing:
         line, advice = missing
@@ -309,7 +318,7 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
     if here.startswith("%YAML"):
         return "; routine files need no '%YAML' version line: delete it"
     if "cannot start any token" in problem:
-        start = here[column:column + 1] or here.split(": ", 1)[-1].lstrip()[:1]
+        start = here[column : column + 1] or here.split(": ", 1)[-1].lstrip()[:1]
         if start in ("@", "`"):
             return f"; text starting with {start} needs quotes, e.g. '{start}home'"
     if "{" in here:
@@ -344,8 +353,10 @@ def _check_events(text: str) -> None:
                 )
             if event.tags:
                 handle, prefix = next(iter(event.tags.items()))
-                raise RoutineError(f"YAML tags like '{_shown(f'%TAG {handle} {prefix}')}'"
-                                   " are not allowed", line=line)
+                raise RoutineError(
+                    f"YAML tags like '{_shown(f'%TAG {handle} {prefix}')}' are not allowed",
+                    line=line,
+                )
         elif isinstance(event, yaml.AliasEvent):
             raise RoutineError(
                 f"YAML aliases like '*{_shown(event.anchor)}' are not allowed;"
@@ -403,16 +414,19 @@ def _type_error(node: Node, what: str, where: str, expected: str) -> RoutineErro
     """``what`` (a quoted key, or an item of one) is not of the ``expected`` kind."""
     if _kind(node) == "empty":
         return RoutineError(f"{what}{where} is empty", line=_line(node))
-    return RoutineError(f"{what}{where} should be {expected}, not {_kind(node)}"
-                        f"{_spacing_hint(node)}", line=_line(node))
+    return RoutineError(
+        f"{what}{where} should be {expected}, not {_kind(node)}{_spacing_hint(node)}",
+        line=_line(node),
+    )
 
 
 def _spacing_hint(node: Node) -> str:
-    """"; put a space after ..." when ``node`` is what ``-name: X`` or ``name:X`` read
+    """ "; put a space after ..." when ``node`` is what ``-name: X`` or ``name:X`` read
     as: a mapping with a key starting with '-', or text starting with ``word:``."""
     if isinstance(node, MappingNode) and any(
-            isinstance(key, ScalarNode) and _NO_SPACE_AFTER_DASH.match(key.value)
-            for key, _ in node.value):
+        isinstance(key, ScalarNode) and _NO_SPACE_AFTER_DASH.match(key.value)
+        for key, _ in node.value
+    ):
         return "; put a space after '-' to start a list item"
     if isinstance(node, ScalarNode) and _NO_SPACE_AFTER_COLON.match(node.value):
         return "; put a space after the colon"
@@ -432,8 +446,10 @@ def _items(node: MappingNode, where: str) -> dict[str, tuple[Node, Node]]:
         if not isinstance(key, ScalarNode):
             raise RoutineError(f"a key{where} should be a word, not {_kind(key)}", line=_line(key))
         if key.tag == _MERGE:
-            raise RoutineError(f"YAML merge keys ('<<'){where} are not allowed;"
-                               " write the keys out in full", line=_line(key))
+            raise RoutineError(
+                f"YAML merge keys ('<<'){where} are not allowed; write the keys out in full",
+                line=_line(key),
+            )
         if not key.value.strip():
             raise RoutineError(f"a key{where} is empty", line=_line(key))
         if key.value in items:
@@ -479,8 +495,7 @@ def _text(node: Node, what: str, where: str, placeholders: tuple[str, ...] = ())
         raise RoutineError(f"{what}{where} is empty", line=_line(node))
     if len(text) > LIMITS.max_text_chars:
         raise RoutineError(
-            f"{what}{where} is too long"
-            f" ({len(text)} characters; at most {LIMITS.max_text_chars})",
+            f"{what}{where} is too long ({len(text)} characters; at most {LIMITS.max_text_chars})",
             line=_line(node),
         )
     for char in text:
@@ -488,12 +503,19 @@ def _text(node: Node, what: str, where: str, placeholders: tuple[str, ...] = ())
         if category == "Cs":
             raise RoutineError(
                 f"{what}{where} contains an unpaired surrogate ({ascii(char)[1:-1]}),"
-                " which is not a character", line=_line(node))
-        if (category == "Cf" and char not in _FORMAT_ALLOWED
-                and not "\U000e0020" <= char <= "\U000e007f"):
+                " which is not a character",
+                line=_line(node),
+            )
+        if (
+            category == "Cf"
+            and char not in _FORMAT_ALLOWED
+            and not "\U000e0020" <= char <= "\U000e007f"
+        ):
             raise RoutineError(
                 f"{what}{where} contains an invisible character (U+{ord(char):04X}),"
-                " which is not allowed", line=_line(node))
+                " which is not allowed",
+                line=_line(node),
+            )
     text = unicodedata.normalize("NFC", text)
     for found in _PLACEHOLDER.findall(text):
         if found not in placeholders:
@@ -507,15 +529,19 @@ def _text(node: Node, what: str, where: str, placeholders: tuple[str, ...] = ())
             )
     if "{{" in text or "}}" in text:
         example = f"'{placeholders[0]}'" if placeholders else "no braces at all"
-        raise RoutineError(f"{what}{where} has doubled braces; write placeholders with single"
-                           f" braces, like {example}", line=_line(node))
+        raise RoutineError(
+            f"{what}{where} has doubled braces; write placeholders with single"
+            f" braces, like {example}",
+            line=_line(node),
+        )
     if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
         raise RoutineError(
             f"{what}{where} has a '{{' or '}}' without its partner", line=_line(node)
         )
     if not any(char.isalnum() for char in text):  # a placeholder left here is a word
-        raise RoutineError(f"{what}{where} has no letters or digits, so nothing to say",
-                           line=_line(node))
+        raise RoutineError(
+            f"{what}{where} has no letters or digits, so nothing to say", line=_line(node)
+        )
     return text
 
 
@@ -531,8 +557,11 @@ def _number(node: Node, key: str, where: str, expected: str, example: str) -> in
             line=_line(node),
         )
     if kind == "text" and plain and _other_notation(node.value):
-        raise RoutineError(f"'{key}'{where} should be written in plain digits, like {example},"
-                           f" got {_shown(node.value)}", line=_line(node))
+        raise RoutineError(
+            f"'{key}'{where} should be written in plain digits, like {example},"
+            f" got {_shown(node.value)}",
+            line=_line(node),
+        )
     if kind != "a number":
         error = _type_error(node, f"'{key}'", where, expected)
         if kind == "text" and node.style and _DECIMAL.fullmatch(node.value.strip()):
@@ -541,11 +570,16 @@ def _number(node: Node, key: str, where: str, expected: str, example: str) -> in
             error.message += f"; write just the number, in plain digits, like {example}"
         raise error
     if re.match(r"[-+]?0[0-9_]", node.value):
-        raise RoutineError(f"'{key}'{where} should be written without leading zeros,"
-                           f" got {_shown(node.value)}", line=_line(node))
+        raise RoutineError(
+            f"'{key}'{where} should be written without leading zeros, got {_shown(node.value)}",
+            line=_line(node),
+        )
     if not _DECIMAL.fullmatch(node.value) and re.match(r"[-+.]?[0-9]", node.value):
-        raise RoutineError(f"'{key}'{where} should be written in plain digits, like {example},"
-                           f" got {_shown(node.value)}", line=_line(node))
+        raise RoutineError(
+            f"'{key}'{where} should be written in plain digits, like {example},"
+            f" got {_shown(node.value)}",
+            line=_line(node),
+        )
     try:
         return yaml.constructor.SafeConstructor().construct_object(node)
     except ValueError:  # more digits than int() takes: huge
@@ -567,7 +601,7 @@ def _other_notation(value: str) -> bool:
 
 
 def _clock_hint(value: str, expected: str) -> str:
-    """"; write 90" for a duration written as minutes:seconds like 1:30."""
+    """ "; write 90" for a duration written as minutes:seconds like 1:30."""
     if "seconds" not in expected:
         return ""
     sign = -1 if value.startswith("-") else 1
@@ -592,8 +626,9 @@ def _duration(node: Node, key: str, where: str) -> float:
             line=_line(node),
         )
     if not on_step(seconds):
-        raise RoutineError(f"'{key}'{where} goes in tenths of a second,"
-                           f" got {_shown(node.value)}", line=_line(node))
+        raise RoutineError(
+            f"'{key}'{where} goes in tenths of a second, got {_shown(node.value)}", line=_line(node)
+        )
     return seconds
 
 
@@ -639,7 +674,8 @@ def _routine(root: Node | None, *, name: str, source: str) -> Routine:
     if not isinstance(root, MappingNode):
         raise RoutineError(
             f"a routine should be keys like 'title:' and 'exercises:', not {_kind(root)}"
-            f"{_spacing_hint(root)}", line=_line(root),
+            f"{_spacing_hint(root)}",
+            line=_line(root),
         )
     items = _items(root, "")
     _check_keys(items, ROUTINE_KEYS, "")
@@ -760,7 +796,8 @@ def _sides(node: Node, where: str) -> tuple[str, ...]:
     for number, text_node in enumerate(texts, start=1):
         side = _text(text_node, _subject("sides", number), where)
         if side.casefold() in (s.casefold() for s in sides):
-            raise RoutineError(f"side '{_shown(side)}'{where} is listed twice",
-                               line=_line(text_node))
+            raise RoutineError(
+                f"side '{_shown(side)}'{where} is listed twice", line=_line(text_node)
+            )
         sides.append(side)
     return tuple(sides)

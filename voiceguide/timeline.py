@@ -11,8 +11,8 @@ grid slot that holds its clip; the rest of the slot is silence.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from voiceguide.plan import Chapter, Hold, Say, Script, Tone, Wait
 
@@ -92,8 +92,9 @@ class _Clock:
         return -(-samples // self.step) * self.step
 
 
-def schedule(script: Script, speech: Mapping[str, int], tones: Mapping[str, int],
-             rate: int) -> Timeline:
+def schedule(
+    script: Script, speech: Mapping[str, int], tones: Mapping[str, int], rate: int
+) -> Timeline:
     """Lay the script out in time: ``speech`` and ``tones`` give each clip's length in
     samples (speech already trimmed of silence)."""
     clock = _Clock(rate)
@@ -119,21 +120,40 @@ def schedule(script: Script, speech: Mapping[str, int], tones: Mapping[str, int]
             now = end
         elif isinstance(step, Hold):
             end = now + clock.span(step.seconds)
-            events.append(Event("hold", now, end, seconds=step.seconds,
-                                exercise=step.exercise, side=step.side, rep=step.rep))
+            events.append(
+                Event(
+                    "hold",
+                    now,
+                    end,
+                    seconds=step.seconds,
+                    exercise=step.exercise,
+                    side=step.side,
+                    rep=step.rep,
+                )
+            )
             events += _lay_over(step, now, end, speech, clock, dropped)
             now = end
-    chapters = tuple(ChapterMark(title, start, marks[i + 1][1] if i + 1 < len(marks) else now)
-                     for i, (title, start) in enumerate(marks))
+    chapters = tuple(
+        ChapterMark(title, start, marks[i + 1][1] if i + 1 < len(marks) else now)
+        for i, (title, start) in enumerate(marks)
+    )
     events.sort(key=lambda e: (e.start, e.kind != "hold"))
-    warnings = tuple(f"the cue '{text}' did not fit in {count} hold{'s' if count > 1 else ''} "
-                     f"of {seconds:g} s and was left out"
-                     for (text, seconds), count in dropped.items())
+    warnings = tuple(
+        f"the cue '{text}' did not fit in {count} hold{'s' if count > 1 else ''} "
+        f"of {seconds:g} s and was left out"
+        for (text, seconds), count in dropped.items()
+    )
     return Timeline(script.routine, script.title, rate, now, tuple(events), chapters, warnings)
 
 
-def _lay_over(hold: Hold, start: int, end: int, speech: Mapping[str, int], clock: _Clock,
-              dropped: dict[tuple[str, float], int]) -> list[Event]:
+def _lay_over(
+    hold: Hold,
+    start: int,
+    end: int,
+    speech: Mapping[str, int],
+    clock: _Clock,
+    dropped: dict[tuple[str, float], int],
+) -> list[Event]:
     """Place the hold's overlays by priority, each at its moment or, if it may slide,
     at the nearest free one; those that do not fit are counted out."""
     gap = clock.span(OVERLAY_GAP)
@@ -145,13 +165,19 @@ def _lay_over(hold: Hold, start: int, end: int, speech: Mapping[str, int], clock
         options = [wanted]
         if overlay.slide:
             options += [b + gap for _, b in taken] + [a - gap - length for a, _ in taken]
-        fits = [t for t in options if start <= t and t + length <= end
-                and all(t + length + gap <= a or t >= b + gap for a, b in taken)]
+        fits = [
+            t
+            for t in options
+            if start <= t
+            and t + length <= end
+            and all(t + length + gap <= a or t >= b + gap for a, b in taken)
+        ]
         if fits:
             begin = min(fits, key=lambda t: (abs(t - wanted), t))
             taken.append((begin, begin + length))
-            placed.append(Event("speech", begin, begin + length, text=overlay.text,
-                                role=overlay.kind))
+            placed.append(
+                Event("speech", begin, begin + length, text=overlay.text, role=overlay.kind)
+            )
         else:
             key = (overlay.text, hold.seconds)
             dropped[key] = dropped.get(key, 0) + 1
@@ -172,8 +198,9 @@ def to_json(timeline: Timeline, *, audio: str, settings: Mapping[str, object]) -
         "duration": sec(timeline.duration),
         "sample_rate": timeline.rate,
         "settings": dict(settings),
-        "chapters": [{"title": c.title, "start": sec(c.start), "end": sec(c.end)}
-                     for c in timeline.chapters],
+        "chapters": [
+            {"title": c.title, "start": sec(c.start), "end": sec(c.end)} for c in timeline.chapters
+        ],
         "events": [_event_json(e, sec) for e in timeline.events],
     }
 
@@ -199,11 +226,13 @@ def stamp(ms: int) -> str:
 
 def to_webvtt(timeline: Timeline) -> str:
     """Every speech event as a WebVTT cue, for players that show subtitles."""
+
     def at(samples: int) -> str:
         return stamp(round(samples * 1000 / timeline.rate))
 
-    cues = [f"{at(e.start)} --> {at(e.end)}\n{e.text}"
-            for e in timeline.events if e.kind == "speech"]
+    cues = [
+        f"{at(e.start)} --> {at(e.end)}\n{e.text}" for e in timeline.events if e.kind == "speech"
+    ]
     return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"
 
 
@@ -212,6 +241,7 @@ def to_webvtt(timeline: Timeline) -> str:
 
 def describe(timeline: Timeline, width: int = 100) -> list[str]:
     """The timeline as a table a routine author can read: time, length, what happens."""
+
     def clock(samples: int) -> str:
         whole = int(samples / timeline.rate)
         return f"{whole // 60:02d}:{whole % 60:02d}"
@@ -228,15 +258,18 @@ def describe(timeline: Timeline, width: int = 100) -> list[str]:
             lines.append(f"{'':>5}  {'':>6}  == {chapters.pop(0).title} ==")
         inside = any(h.start <= event.start < h.end for h in holds) and event.kind == "speech"
         if event.kind == "speech":
-            what = f"{'   ~ ' if inside else ''}\"{event.text}\""
+            what = f'{"   ~ " if inside else ""}"{event.text}"'
         elif event.kind == "tone":
             what = f"[{event.name} tone]"
         elif event.kind == "hold":
             side = f", {event.side}" if event.side else ""
             what = f"HOLD {event.exercise}{side}, rep {event.rep}"
         else:
-            what = {"rest": "rest", "switch": "move to the other side",
-                    "setup": "get into position"}[event.kind]
+            what = {
+                "rest": "rest",
+                "switch": "move to the other side",
+                "setup": "get into position",
+            }[event.kind]
         line = f"{clock(event.start):>5}  {length(event):>6}  {what}"
         lines.append(line if len(line) <= width else line[: width - 1] + "…")
     lines += [f"{'':>5}  {'':>6}  == {c.title} ==" for c in chapters]

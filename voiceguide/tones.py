@@ -59,7 +59,7 @@ def _note(frequency: float, length_ms: int, rate: int) -> np.ndarray:
     attack = min(count, _samples(ATTACK_MS, rate))
     envelope[:attack] = np.arange(attack) / attack
     decay = int(count * DECAY_SHARE)
-    envelope[count - decay:] *= np.linspace(1.0, 0.0, decay)
+    envelope[count - decay :] *= np.linspace(1.0, 0.0, decay)
     return wave * envelope
 
 

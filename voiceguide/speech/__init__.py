@@ -10,8 +10,13 @@ ENGINES = ("pyttsx3", "piper")
 DEFAULT_ENGINE = ENGINES[0]
 
 
-def open_engine(name: str = DEFAULT_ENGINE, *, rate: int | None = None,
-                voice: str | None = None, model: str | None = None) -> Engine:
+def open_engine(
+    name: str = DEFAULT_ENGINE,
+    *,
+    rate: int | None = None,
+    voice: str | None = None,
+    model: str | None = None,
+) -> Engine:
     """A ready engine by name (it starts lazily, on first use); ``model`` is the path of
     a Piper ``.onnx`` voice, for the piper engine only."""
     if name == "pyttsx3":

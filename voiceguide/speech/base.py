@@ -7,8 +7,9 @@ fake engine in tests and the real one in a build are used the same way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Protocol
 
 SAMPLE_WIDTH = 2
 """Bytes per sample: every clip and the whole render are signed 16-bit."""
@@ -59,8 +60,6 @@ class Engine(Protocol):
         without starting it: the speech cache's key."""
         ...
 
-    def voices(self) -> list[VoiceInfo]:
-        ...
+    def voices(self) -> list[VoiceInfo]: ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...

@@ -28,9 +28,9 @@ import os
 import re
 import struct
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from voiceguide.errors import SynthesisError
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip, Engine, VoiceInfo
@@ -89,8 +89,12 @@ class ClipCache:
         give the same key; the order of the mapping does not matter.
         """
         identity = {str(name): str(value) for name, value in engine_id.items()}
-        canonical = json.dumps({"format": FORMAT_VERSION, "engine": identity, "text": text},
-                               sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        canonical = json.dumps(
+            {"format": FORMAT_VERSION, "engine": identity, "text": text},
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def path(self, key: str) -> Path:
@@ -123,8 +127,7 @@ class ClipCache:
         temp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=f".{key}.", suffix=TEMP_SUFFIX,
-                                            dir=path.parent)
+            handle, temp = tempfile.mkstemp(prefix=f".{key}.", suffix=TEMP_SUFFIX, dir=path.parent)
             with os.fdopen(handle, "wb") as f:
                 f.write(data)
             os.replace(temp, path)
@@ -240,7 +243,7 @@ class CachedEngine:
     def close(self) -> None:
         self.engine.close()
 
-    def __enter__(self) -> "CachedEngine":
+    def __enter__(self) -> CachedEngine:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -249,8 +252,9 @@ class CachedEngine:
 
 def _encode(clip: Clip) -> bytes:
     """An entry file's bytes: header, then the PCM."""
-    header = HEADER.pack(MAGIC, FORMAT_VERSION, clip.rate, clip.samples,
-                         hashlib.sha256(clip.pcm).digest())
+    header = HEADER.pack(
+        MAGIC, FORMAT_VERSION, clip.rate, clip.samples, hashlib.sha256(clip.pcm).digest()
+    )
     return header + clip.pcm
 
 
@@ -259,7 +263,7 @@ def _decode(data: bytes) -> Clip | None:
     if len(data) < HEADER.size:
         return None
     magic, version, rate, samples, digest = HEADER.unpack_from(data)
-    pcm = data[HEADER.size:]
+    pcm = data[HEADER.size :]
     if magic != MAGIC or version != FORMAT_VERSION or rate <= 0:
         return None
     if len(pcm) != samples * SAMPLE_WIDTH or hashlib.sha256(pcm).digest() != digest:

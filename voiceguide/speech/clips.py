@@ -53,7 +53,7 @@ def trim(clip: Clip, silence_dbfs: float = SILENCE_DBFS) -> Clip:
     """The clip from its first to its last :data:`WINDOW_MS` stretch whose RMS is above
     ``silence_dbfs``, keeping ``EDGE_MS`` of what is around them."""
     first, last = audible_span(clip, silence_dbfs)
-    return Clip(clip.pcm[first * SAMPLE_WIDTH:last * SAMPLE_WIDTH], clip.rate)
+    return Clip(clip.pcm[first * SAMPLE_WIDTH : last * SAMPLE_WIDTH], clip.rate)
 
 
 def audible_span(clip: Clip, silence_dbfs: float = SILENCE_DBFS) -> tuple[int, int]:
@@ -67,10 +67,12 @@ def audible_span(clip: Clip, silence_dbfs: float = SILENCE_DBFS) -> tuple[int, i
     if count < per_window:
         return 0, 0
     steps = samples[: count * step].astype(np.float64).reshape(count, step) / 32768
-    energy = np.convolve((steps ** 2).mean(axis=1), np.ones(per_window) / per_window, "valid")
+    energy = np.convolve((steps**2).mean(axis=1), np.ones(per_window) / per_window, "valid")
     loud = np.flatnonzero(10 * np.log10(np.maximum(energy, 1e-20)) > silence_dbfs)
     if loud.size == 0:
         return 0, 0
     edge = clip.rate * EDGE_MS // 1000
-    return (max(0, int(loud[0]) * step - edge),
-            min(samples.size, (int(loud[-1]) + per_window) * step + edge))
+    return (
+        max(0, int(loud[0]) * step - edge),
+        min(samples.size, (int(loud[-1]) + per_window) * step + edge),
+    )

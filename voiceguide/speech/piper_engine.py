@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from voiceguide.errors import OptionError, SynthesisError
 from voiceguide.speech.base import Clip, VoiceInfo
@@ -44,8 +44,7 @@ class PiperEngine:
 
     name = NAME
 
-    def __init__(self, rate: int | None = None, voice: str | None = None,
-                 model: str | None = None):
+    def __init__(self, rate: int | None = None, voice: str | None = None, model: str | None = None):
         if importlib.util.find_spec("piper") is None:  # learn early that it is missing
             raise OptionError(INSTALL_HINT)
         self.rate = rate or DEFAULT_RATE
@@ -53,8 +52,10 @@ class PiperEngine:
         self._user_model = model is not None
         self.voice = _voice_id(self.model)
         if voice and voice != self.voice:
-            raise OptionError(f"unknown piper voice '{voice}'; this engine has "
-                              f"'{self.voice}' (for another voice pass --model PATH)")
+            raise OptionError(
+                f"unknown piper voice '{voice}'; this engine has "
+                f"'{self.voice}' (for another voice pass --model PATH)"
+            )
         self._piper = None
         self._sha256: str | None = None
 
@@ -75,7 +76,7 @@ class PiperEngine:
     def close(self) -> None:
         self._piper = None
 
-    def __enter__(self) -> "PiperEngine":
+    def __enter__(self) -> PiperEngine:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -93,8 +94,12 @@ class PiperEngine:
                 for block in iter(lambda: f.read(1 << 20), b""):
                     digest.update(block)
             self._sha256 = digest.hexdigest()
-        return {"engine": NAME, "model_sha256": self._sha256, "rate": str(self.rate),
-                "version": f"piper-tts {version('piper-tts')}"}
+        return {
+            "engine": NAME,
+            "model_sha256": self._sha256,
+            "rate": str(self.rate),
+            "version": f"piper-tts {version('piper-tts')}",
+        }
 
     # -- Piper --------------------------------------------------------------------
 
@@ -106,11 +111,14 @@ class PiperEngine:
         rate = voice.config.sample_rate
         pause = bytes(round(rate * SENTENCE_PAUSE * length_scale) * 2)
         try:
-            sentences = [chunk.audio_int16_bytes for chunk in
-                         voice.synthesize(text, SynthesisConfig(length_scale=length_scale))]
+            sentences = [
+                chunk.audio_int16_bytes
+                for chunk in voice.synthesize(text, SynthesisConfig(length_scale=length_scale))
+            ]
         except Exception as exc:
-            raise SynthesisError(f"the piper voice failed while saying {text[:60]!r}: "
-                                 f"{_first_line(exc)}") from exc
+            raise SynthesisError(
+                f"the piper voice failed while saying {text[:60]!r}: {_first_line(exc)}"
+            ) from exc
         return Clip(pause.join(sentences), rate)
 
     def _load(self):
@@ -121,8 +129,9 @@ class PiperEngine:
                 self._piper = PiperVoice.load(self.model)
             except Exception as exc:
                 error = OptionError if self._user_model else SynthesisError
-                raise error(f"cannot load the piper voice {self.model}: "
-                            f"{_first_line(exc)}") from exc
+                raise error(
+                    f"cannot load the piper voice {self.model}: {_first_line(exc)}"
+                ) from exc
         return self._piper
 
 
@@ -139,8 +148,10 @@ def _user_model(model: str) -> Path:
     if not path.is_file():
         raise OptionError(f"--model {model}: no such file")
     if not Path(f"{path}.json").is_file():
-        raise OptionError(f"--model {model}: no {path.name}.json beside it "
-                          f"(a Piper voice is an .onnx file and its .onnx.json)")
+        raise OptionError(
+            f"--model {model}: no {path.name}.json beside it "
+            f"(a Piper voice is an .onnx file and its .onnx.json)"
+        )
     return path
 
 
@@ -159,8 +170,11 @@ def _voice_info(model: Path) -> VoiceInfo:
     language = config.get("language", {}).get("code") or config.get("espeak", {}).get("voice")
     quality = config.get("audio", {}).get("quality")
     name = config.get("dataset") or _voice_id(model)
-    return VoiceInfo(_voice_id(model), f"{name} ({quality})" if quality else name,
-                     (language,) if language else ())
+    return VoiceInfo(
+        _voice_id(model),
+        f"{name} ({quality})" if quality else name,
+        (language,) if language else (),
+    )
 
 
 def _first_line(exc: Exception) -> str:

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import wave
-from typing import Iterable
+from collections.abc import Iterable
 
 from voiceguide.errors import OptionError, SynthesisError
 from voiceguide.speech.base import Clip, VoiceInfo
@@ -52,8 +52,9 @@ class Pyttsx3Engine:
 
     name = NAME
 
-    def __init__(self, *, rate: int = DEFAULT_RATE, voice: str | None = None,
-                 workers: int = WORKERS):
+    def __init__(
+        self, *, rate: int = DEFAULT_RATE, voice: str | None = None, workers: int = WORKERS
+    ):
         self.rate = rate
         self._requested_voice = voice or DEFAULT_VOICE
         self.voice = self._requested_voice or "default"
@@ -64,8 +65,7 @@ class Pyttsx3Engine:
 
     def identity(self) -> dict[str, str]:
         """Everything that shapes a clip, known without starting the engine."""
-        return {"engine": NAME, "voice": self.voice, "rate": str(self.rate),
-                "version": _versions()}
+        return {"engine": NAME, "voice": self.voice, "rate": str(self.rate), "version": _versions()}
 
     def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]:
         """Each distinct phrase voiced once; many are shared out among the workers
@@ -73,7 +73,7 @@ class Pyttsx3Engine:
         texts = list(dict.fromkeys(texts))
         if len(texts) < PARALLEL_FROM or len(self._workers) == 1:
             return {text: self._workers[0].say(text) for text in texts}
-        shares = [texts[i::len(self._workers)] for i in range(len(self._workers))]
+        shares = [texts[i :: len(self._workers)] for i in range(len(self._workers))]
         clips: dict[str, Clip] = {}
         failures: list[BaseException] = []
 
@@ -86,8 +86,10 @@ class Pyttsx3Engine:
             except BaseException as exc:  # handed to the caller below
                 failures.append(exc)
 
-        threads = [threading.Thread(target=speak, args=pair, daemon=True)
-                   for pair in zip(self._workers, shares)]
+        threads = [
+            threading.Thread(target=speak, args=pair, daemon=True)
+            for pair in zip(self._workers, shares)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -105,7 +107,7 @@ class Pyttsx3Engine:
         for worker in self._workers:
             worker.close()
 
-    def __enter__(self) -> "Pyttsx3Engine":
+    def __enter__(self) -> Pyttsx3Engine:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -125,8 +127,11 @@ class _Worker:
     def say(self, text: str) -> Clip:
         self._start()
         path = os.path.join(self._tmpdir, "phrase.wav")
-        self.ask({"op": "say", "text": text, "path": path}, self.engine.phrase_timeout,
-                 f"saying {text[:60]!r}")
+        self.ask(
+            {"op": "say", "text": text, "path": path},
+            self.engine.phrase_timeout,
+            f"saying {text[:60]!r}",
+        )
         with open(path, "rb") as f:
             data = f.read()
         os.unlink(path)
@@ -155,19 +160,31 @@ class _Worker:
             return
         if self._tmpdir is None:
             self._tmpdir = tempfile.mkdtemp(prefix="voiceguide-tts-")
-        cmd = [sys.executable, "-m", "voiceguide.speech.pyttsx3_worker",
-               "--rate", str(self.engine.rate)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "voiceguide.speech.pyttsx3_worker",
+            "--rate",
+            str(self.engine.rate),
+        ]
         if self.engine._requested_voice:
             cmd += ["--voice", self.engine._requested_voice]
         try:
             self._process = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                text=True, encoding="utf-8", bufsize=1)
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+            )
         except OSError as exc:
             raise SynthesisError(f"could not start the voice engine: {exc}") from exc
         self._replies = queue.Queue()
-        threading.Thread(target=_pump, args=(self._process.stdout, self._replies),
-                         daemon=True).start()
+        threading.Thread(
+            target=_pump, args=(self._process.stdout, self._replies), daemon=True
+        ).start()
         self.engine.voice = self._wait(START_TIMEOUT, "starting the voice engine")
 
     def _wait(self, timeout: float, doing: str):
@@ -175,8 +192,10 @@ class _Worker:
             line = self._replies.get(timeout=timeout)
         except queue.Empty:
             self._kill()
-            raise SynthesisError(f"the voice engine did not answer within {timeout:g} s "
-                                 f"while {doing}; try again, or try another --voice") from None
+            raise SynthesisError(
+                f"the voice engine did not answer within {timeout:g} s "
+                f"while {doing}; try again, or try another --voice"
+            ) from None
         if line is None:
             self._kill()
             raise SynthesisError(f"the voice engine stopped while {doing}")

@@ -63,8 +63,10 @@ def poll_sooner() -> None:
         driver.time = _SoonerClock()
 
 
-FIX_HINT = ("reinstall it with 'pip install --force-reinstall pyttsx3 espeakng-loader', "
-            "or use another voice: --engine piper")
+FIX_HINT = (
+    "reinstall it with 'pip install --force-reinstall pyttsx3 espeakng-loader', "
+    "or use another voice: --engine piper"
+)
 
 
 class BadVoice(Exception):
@@ -89,8 +91,10 @@ class Speaker:
             voices = self.engine.getProperty("voices")
             match = [v.id for v in voices if voice in (v.id, v.name)]
             if not match:
-                raise BadVoice(f"unknown voice '{voice}' for pyttsx3; "
-                               "'voiceguide voices' lists the ones installed")
+                raise BadVoice(
+                    f"unknown voice '{voice}' for pyttsx3; "
+                    "'voiceguide voices' lists the ones installed"
+                )
             self.engine.setProperty("voice", match[0])
         handle, warm_up = tempfile.mkstemp(suffix=".wav", prefix="voiceguide-warmup-")
         os.close(handle)
@@ -125,8 +129,12 @@ def frames(path: str) -> int:
 
 def list_voices(speaker: Speaker) -> list[dict]:
     return [
-        {"id": v.id, "name": v.name, "languages": [str(x) for x in (v.languages or [])],
-         "gender": v.gender}
+        {
+            "id": v.id,
+            "name": v.name,
+            "languages": [str(x) for x in (v.languages or [])],
+            "gender": v.gender,
+        }
         for v in speaker.engine.getProperty("voices")
     ]
 
