@@ -35,9 +35,11 @@ from pathlib import Path
 import voiceguide
 from voiceguide import ffmpeg
 from voiceguide.build import timeline_for, tones_for, voice_script
-from voiceguide.export import FORMATS
-from voiceguide.plan import Options, estimate_seconds, plan
-from voiceguide.render import master, render
+from voiceguide.formats import FORMATS
+from voiceguide.levels import master
+from voiceguide.options import Options
+from voiceguide.plan import estimate_seconds, plan
+from voiceguide.render import render
 from voiceguide.routine import load_builtin
 from voiceguide.speech import open_engine
 
@@ -50,14 +52,14 @@ def options_for(minutes: float) -> Options:
     minutes = min(minutes, 177)
     routine = load_builtin(ROUTINE)
     reps = 2 if minutes <= 15 else 5 if minutes <= 70 else 12
-    base = estimate_seconds(plan(routine, Options(reps=reps, hold=1)))
+    base = estimate_seconds(plan(routine, Options.of(reps=reps, hold=1)))
     holds = 3 * 2 * reps
     hold = max(1, round((minutes * 60 - base) / holds + 1))
-    return Options(reps=reps, hold=min(hold, 600))
+    return Options.of(reps=reps, hold=min(hold, 600))
 
 
 def cli_args(options: Options) -> list[str]:
-    return ["--hold", str(options.hold), "--reps", str(options.reps)]
+    return ["--hold", str(options.get("hold")), "--reps", str(options.get("reps"))]
 
 
 def timed_build(options: Options, out: Path, cache: Path) -> tuple[float, int]:
@@ -123,10 +125,11 @@ import pyttsx3
 from pydub import AudioSegment
 import voiceguide
 from voiceguide import ffmpeg
-from voiceguide.plan import Options, plan, Say, Tone, Wait, Hold
+from voiceguide.options import Options
+from voiceguide.plan import plan
 from voiceguide.routine import load_builtin
 AudioSegment.converter = ffmpeg.ffmpeg_exe()
-options = Options(hold=float(sys.argv[1]), reps=int(sys.argv[2]))
+options = Options.of(hold=float(sys.argv[1]), reps=int(sys.argv[2]))
 script = plan(load_builtin("hamstring-relief"), options)
 engine = pyttsx3.init()
 engine.setProperty("rate", 150)
@@ -151,7 +154,7 @@ session.export(sys.argv[3], format="mp3", bitrate="64k")
 def naive(options: Options, out: Path) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-c", NAIVE, str(options.hold), str(options.reps), str(out)],
+        [sys.executable, "-c", NAIVE, *cli_args(options)[1::2], str(out)],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,6 +1,6 @@
 """Look at a built session, since you cannot hear it here.
 
-    python scripts/look.py output/hamstring-relief.timeline.json \
+    .venv/bin/python scripts/look.py output/hamstring-relief.timeline.json \
         [--png wave.png] [--from 40 --to 100]
 
 Decodes the MP3 next to the timeline, prints each timeline event beside what the
@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-import audio_check  # noqa: E402
+try:
+    from voiceguide import audio_check
+except ImportError:  # run with a Python that does not have the project installed
+    sys.exit("look.py needs the project's venv: .venv/bin/python scripts/look.py ...")
 
 
 def main() -> None:

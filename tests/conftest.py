@@ -1,4 +1,5 @@
-"""Shared helpers: run the real command line, as a user would, in a subprocess."""
+"""Shared helpers: the real command line, in this process (quick, for tables of
+messages) or in a subprocess (as a user runs it: exit statuses, signals)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,22 @@ class Run:
     code: int
     stdout: str
     stderr: str
+
+
+def invoke(*args: str, cwd: Path | None = None, env: dict | None = None) -> Run:
+    """``voiceguide ARGS`` in this process, through click's CliRunner: the same commands,
+    options, messages and exit statuses as in a subprocess, without starting Python."""
+    from click.testing import CliRunner
+
+    from voiceguide.cli import cli
+
+    before = Path.cwd()
+    os.chdir(cwd or ROOT)
+    try:
+        result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    finally:
+        os.chdir(before)
+    return Run(result.exit_code, result.stdout, result.stderr)
 
 
 def voiceguide(

@@ -6,10 +6,10 @@ import json
 import re
 
 import pytest
-from conftest import ROOT, voiceguide
+from conftest import ROOT, invoke, voiceguide
 
 from voiceguide.errors import OptionError
-from voiceguide.export import safe_name
+from voiceguide.outputs import safe_name
 
 COMMANDS = ["build", "list", "show", "validate", "voices", "cache"]
 GOOD = "title: Quick\nexercises:\n  - name: Reach\n    instructions: Reach up.\n    hold: 5\n"
@@ -17,7 +17,7 @@ GOOD = "title: Quick\nexercises:\n  - name: Reach\n    instructions: Reach up.\n
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command):
-    run = voiceguide(command, "--help")
+    run = invoke(command, "--help")
     assert run.code == 0
     assert "Example" in run.stdout
 
@@ -29,18 +29,19 @@ def test_readme_shows_every_command_with_an_example(command):
 
 
 def test_version():
+    """In a subprocess, as a user runs it: exit status 0."""
     run = voiceguide("--version")
     assert run.code == 0 and re.search(r"\d+\.\d+\.\d+", run.stdout)
 
 
 def test_list_names_the_builtin_with_its_length():
-    run = voiceguide("list")
+    run = invoke("list")
     assert run.code == 0
     assert re.search(r"^hamstring-relief\s+about \d+:\d\d\s+Hamstring stretches", run.stdout, re.M)
 
 
 def test_show_prints_the_session_and_renders_nothing(tmp_path):
-    run = voiceguide("show", "--hold", "20", cwd=tmp_path)
+    run = invoke("show", "--hold", "20", cwd=tmp_path)
     assert run.code == 0, run.stderr
     for title in (
         "Introduction",
@@ -57,7 +58,7 @@ def test_show_prints_the_session_and_renders_nothing(tmp_path):
 
 
 def test_show_exact_times_with_the_real_voice(tmp_path):
-    run = voiceguide("show", "--exact", "--reps", "1", cwd=tmp_path)
+    run = invoke("show", "--exact", "--reps", "1", cwd=tmp_path)
     assert run.code == 0, run.stderr
     assert "exact timing" in run.stdout.splitlines()[0]
     assert list(tmp_path.iterdir()) == []
@@ -68,11 +69,11 @@ def test_validate_reports_each_file(tmp_path):
     good.write_text(GOOD)
     bad = tmp_path / "bad.yaml"
     bad.write_text(GOOD + "    reps: 0\n")
-    run = voiceguide("validate", str(good), str(bad))
+    run = invoke("validate", str(good), str(bad))
     assert run.code == 2
     assert f"ok: {good}: Quick, 1 exercise, about 0:" in run.stdout
     assert f"{bad}:6:" in run.stderr and "'reps'" in run.stderr
-    assert voiceguide("validate", str(good)).code == 0
+    assert invoke("validate", str(good)).code == 0
 
 
 @pytest.mark.parametrize(
@@ -80,24 +81,42 @@ def test_validate_reports_each_file(tmp_path):
     [
         (
             ["build", "--hold", "abc"],
-            "Error: --hold takes SECONDS or NAME=SECONDS (e.g. 45 or wall=60), got 'abc'",
+            "Error: --hold takes SECONDS or NAME=SECONDS (e.g. 30 or wall=30), got 'abc'",
         ),
         (["build", "--hold", "=5"], "Error: --hold '=5' has no exercise name before '='"),
         (["build", "--hold", "0"], "Error: --hold must be between 0.1 and 600 seconds, got 0"),
         (["build", "--hold", "nope=5"], "'nope' matches no exercise"),
         (["build", "--hold", "stretch=5"], "matches more than one exercise"),
         # Click's own wording ("'two' is not a valid integer range") never shows.
-        (["build", "--reps", "two"], "Error: --reps takes a whole number from 1 to 20, got 'two'"),
-        (["build", "--reps", "0"], "Error: --reps takes a whole number from 1 to 20, got 0"),
-        (["build", "--reps", "2.5"], "Error: --reps takes a whole number from 1 to 20, got '2.5'"),
-        (["build", "--rate", "0"], "Error: --rate takes words a minute from 80 to 300, got 0"),
-        (["build", "--rest", "-1"], "Error: --rest takes seconds from 0.1 to 600, got -1"),
-        (["build", "--setup", "nan"], "Error: --setup takes seconds from 0.1 to 600, got nan"),
+        (
+            ["build", "--reps", "two"],
+            "Error: --reps takes N or NAME=N (e.g. 2 or wall=2), got 'two'",
+        ),
+        (["build", "--reps", "0"], "Error: --reps must be a whole number from 1 to 20, got 0"),
+        (
+            ["build", "--reps", "2.5"],
+            "Error: --reps must be a whole number from 1 to 20, got '2.5'",
+        ),
+        (["build", "--reps", "wall=0"], "Error: --reps must be a whole number from 1 to 20, got 0"),
+        (
+            ["build", "--setup", "wall=0"],
+            "Error: --setup must be between 0.1 and 600 seconds, got 0",
+        ),
+        (["build", "--switch", "nope=5"], "--switch 'nope=5': 'nope' matches no exercise"),
+        (
+            ["build", "--rate", "0"],
+            "Error: --rate must be a whole number of words a minute from 80 to 300, got 0",
+        ),
+        (["build", "--rest", "-1"], "Error: --rest must be between 0.1 and 600 seconds, got -1"),
+        (
+            ["build", "--setup", "nan"],
+            "Error: --setup must be between 0.1 and 600 seconds, got nan",
+        ),
         (
             ["build", "--countdown", "11"],
-            "Error: --countdown takes a whole number of seconds from 0 to 10, got 11",
+            "Error: --countdown must be a whole number of seconds from 0 to 10, got 11",
         ),
-        (["build", "-j", "0"], "Error: -j/--jobs takes a whole number from 1 to 32, got 0"),
+        (["build", "-j", "0"], "Error: -j/--jobs must be a whole number from 1 to 32, got 0"),
         (["build", "--engine", "nope"], "Error: --engine: 'nope' is not one of 'pyttsx3', 'piper'"),
         (
             ["build", "no-such-routine"],
@@ -120,9 +139,9 @@ def test_validate_reports_each_file(tmp_path):
 def test_bad_input_exits_2_with_a_plain_message_and_writes_nothing(tmp_path, args, says):
     (tmp_path / "stray.yaml").write_text(GOOD)  # '' must not mean the current folder
     run = (
-        voiceguide(*args, "-o", str(tmp_path / "out"), cwd=tmp_path)
+        invoke(*args, "-o", str(tmp_path / "out"), cwd=tmp_path)
         if args[0] == "build"
-        else voiceguide(*args, cwd=tmp_path)
+        else invoke(*args, cwd=tmp_path)
     )
     assert run.code == 2, run.stderr
     assert says in run.stderr
@@ -165,7 +184,7 @@ def test_an_output_folder_that_cannot_be_one_is_bad_input(tmp_path, make):
     (work / "good.yaml").write_text(GOOD)
     out, says = make(tmp_path)
     before = sorted(tmp_path.rglob("*"))
-    run = voiceguide("build", "good.yaml", "-o", out, cwd=work)
+    run = invoke("build", "good.yaml", "-o", out, cwd=work)
     assert run.code == 2, run.stderr
     assert run.stderr.splitlines()[0] == says
     assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) <= 2
@@ -217,7 +236,7 @@ def test_name_drops_an_audio_extension(tmp_path):
     """Regression: --name a.mp3 wrote a.mp3.mp3."""
     (tmp_path / "good.yaml").write_text(GOOD)
     out = tmp_path / "out"
-    run = voiceguide(
+    run = invoke(
         "build", str(tmp_path / "good.yaml"), "-o", str(out), "--reps", "1", "--name", "Morning.MP3"
     )
     assert run.code == 0, run.stderr
@@ -255,7 +274,7 @@ def test_three_routines_in_parallel_one_bad_builds_the_others(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: [unclosed\n")
     out = tmp_path / "out"
-    run = voiceguide(
+    run = invoke(
         "build",
         str(tmp_path / "good.yaml"),
         str(bad),
@@ -285,7 +304,7 @@ def test_a_folder_builds_every_routine_in_it(tmp_path):
     (folder / "one.yaml").write_text(GOOD)
     (folder / "two.yml").write_text(GOOD)
     (folder / "notes.txt").write_text("not a routine")
-    run = voiceguide("build", str(folder), "-o", str(tmp_path / "out"))
+    run = invoke("build", str(folder), "-o", str(tmp_path / "out"))
     assert run.code == 0, run.stderr
     assert sorted(p.name for p in (tmp_path / "out").glob("*.mp3")) == ["one.mp3", "two.mp3"]
 
@@ -294,7 +313,7 @@ def test_two_routines_with_one_name_are_refused_before_building(tmp_path):
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "same.yaml").write_text(GOOD)
-    run = voiceguide(
+    run = invoke(
         "build",
         str(tmp_path / "a" / "same.yaml"),
         str(tmp_path / "b" / "same.yaml"),
@@ -317,7 +336,7 @@ def test_starting_the_command_loads_no_numpy():
             "-c",
             "import sys, voiceguide.cli; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy'"
-            " or m in ('voiceguide.render', 'voiceguide.tones')))",
+            " or m in ('voiceguide.levels', 'voiceguide.loudness', 'voiceguide.tones')))",
         ],
         capture_output=True,
         text=True,

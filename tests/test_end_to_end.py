@@ -6,9 +6,10 @@ import hashlib
 import os
 from pathlib import Path
 
-import audio_check
 import pytest
 from conftest import load_sheet, voiceguide
+
+from voiceguide import audio_check
 
 STEM = "hamstring-relief"
 EXERCISES = ["Lying hamstring stretch", "Seated hamstring stretch", "Wall hamstring stretch"]
@@ -568,5 +569,5 @@ def test_piper_without_the_extra_is_bad_input_with_the_install_hint(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True)
     assert done.returncode == 2
-    assert "pip install 'voiceguide[neural]'" in done.stderr
+    assert ".venv/bin/pip install -e '.[neural]'" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()

@@ -13,9 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-import audio_check
 import pytest
 from conftest import voiceguide
+
+from voiceguide import audio_check
 
 STEM = "hamstring-relief"
 SHORT = ["--hold", "2", "--reps", "1"]

@@ -35,11 +35,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import voiceguide
+from conftest import invoke
 
 # One exercise with sides: line 3 is the exercise, line 5 its instructions, line 6 its hold.
 from test_routine import VALID  # noqa: E402 - one valid routine for every routine test
@@ -468,11 +467,8 @@ def assert_refused(run, path: Path, line: int | None, phrase: str) -> None:
 def test_refused_cleanly_by_validate_and_build(tmp_path, content, line, phrase):
     path = make(tmp_path, content)
     out = tmp_path / "out"
-    with ThreadPoolExecutor(2) as pool:  # two processes at once: half the wait
-        # The timeouts only catch a hang (a pipe read forever): they time nothing.
-        checking = pool.submit(voiceguide, "validate", str(path), timeout=60)
-        building = pool.submit(voiceguide, "build", str(path), "-o", str(out), timeout=60)
-        checked, built = checking.result(), building.result()
+    checked = invoke("validate", str(path))
+    built = invoke("build", str(path), "-o", str(out))
     assert_refused(checked, path, line, phrase)
     assert_refused(built, path, line, phrase)
     assert checked.stdout == ""
@@ -485,7 +481,7 @@ def test_python_tags_are_never_run(tmp_path):
     target = tmp_path / "pwned"
     payload = f"!!python/object/apply:builtins.open [{str(target)!r}, 'w']"
     path = make(tmp_path, VALID.replace("title: Test routine", f"title: {payload}"))
-    assert_refused(voiceguide("validate", str(path)), path, 1, "are not allowed")
+    assert_refused(invoke("validate", str(path)), path, 1, "are not allowed")
     assert not target.exists()
 
 
@@ -501,7 +497,7 @@ def test_a_session_over_three_hours_is_refused_before_any_synthesis(tmp_path):
     out = tmp_path / "out"
     cache = tmp_path / "cache"
     for args in (["validate", str(path)], ["build", str(path), "-o", str(out)]):
-        run = voiceguide(*args, timeout=60, env={"VOICEGUIDE_CACHE_DIR": str(cache)})
+        run = invoke(*args, env={"VOICEGUIDE_CACHE_DIR": str(cache)})
         assert_refused(run, path, None, "more than the 3-hour limit")
     assert not out.exists() and not cache.exists()
 
@@ -521,7 +517,7 @@ def test_the_largest_routine_the_limits_allow_is_refused_not_hung(tmp_path):
     # Regression: plan() summed every prefix of the steps (quadratic) before checking
     # the length, so this took about 6 s; the timeout is a hang guard, not a timing.
     path = make(tmp_path, _largest_routine())
-    run = voiceguide("validate", str(path), timeout=60)
+    run = invoke("validate", str(path))
     assert_refused(run, path, None, "more than the 3-hour limit")
 
 
@@ -543,9 +539,9 @@ GOOD = {
         None,
     ),
     "right-to-left mark in Hebrew": (with_name('"מתיחה\\u200f 1"'), None),
-    "rest .5": (VALID + "    rest: .5\n", lambda r: r.exercises[0].rest == 0.5),
-    "hold +30": (with_hold("+30"), lambda r: r.exercises[0].hold == 30),
-    "hold 2.50": (with_hold("2.50"), lambda r: r.exercises[0].hold == 2.5),
+    "rest .5": (VALID + "    rest: .5\n", lambda r: dict(r.exercises[0].own)["rest"] == 0.5),
+    "hold +30": (with_hold("+30"), lambda r: dict(r.exercises[0].own)["hold"] == 30),
+    "hold 2.50": (with_hold("2.50"), lambda r: dict(r.exercises[0].own)["hold"] == 2.5),
     "%s and %(side)s stay as text": (
         VALID.replace("Lift your {side} leg.", "'Lift 100% of your {side} leg, %s %(side)s.'"),
         lambda r: r.exercises[0].instructions == ("Lift 100% of your {side} leg, %s %(side)s.",),
@@ -562,7 +558,7 @@ GOOD = {
 @pytest.mark.parametrize("text, check", GOOD.values(), ids=GOOD.keys())
 def test_accepted_by_validate(tmp_path, text, check):
     path = make(tmp_path, text)
-    run = voiceguide("validate", str(path))
+    run = invoke("validate", str(path))
     assert run.code == 0, run.stderr
     assert run.stdout.startswith(f"ok: {path}: ")
     assert "Traceback" not in run.stderr
@@ -582,7 +578,7 @@ def test_messages_quote_the_file_on_one_line(tmp_path):
     """A key full of line breaks and escapes is quoted back escaped and short."""
     key = "\\n".join(["x" * 30] * 40)
     path = make(tmp_path, VALID + f'? "{key}"\n: 1\n')
-    run = voiceguide("validate", str(path))
+    run = invoke("validate", str(path))
     assert_refused(run, path, 7, "unknown key 'xxxx")
     assert len(run.stderr.splitlines()) == 1
     assert len(run.stderr) < len(str(path)) + 200
@@ -594,8 +590,9 @@ def test_pure_python_yaml_gives_the_same_answers(monkeypatch, tmp_path):
 
     from voiceguide import routine
     from voiceguide.errors import RoutineError
+    from voiceguide.routine import yamlguard
 
-    monkeypatch.setattr(routine, "_LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(yamlguard, "_LOADER", yaml.SafeLoader)
     cases = {
         VALID.replace("Test routine", '"\\ud800"'): (1, "unpaired surrogate"),
         "title: é\n" + VALID[20:] + "outro: bell\x07\n": (7, "invisible control character"),

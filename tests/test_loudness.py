@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import audio_check
 import numpy as np
 import pytest
 
-from voiceguide import loudness
+from voiceguide import audio_check, loudness
 
 RATE = 22050
 

@@ -2,7 +2,7 @@
 
 Routines are generated as model objects (:mod:`voiceguide.model`) and also dumped to
 YAML in assorted styles and loaded back with :func:`voiceguide.routine.load_text`.
-Options stay within :func:`voiceguide.plan.check_options`. Durations go in tenths of a
+Options stay within :meth:`voiceguide.options.Options.check`. Durations go in tenths of a
 second (the model refuses finer ones). Clip lengths come from a fake voice,
 ``len(text) * k + c`` samples with ``k`` and ``c`` drawn (so most lengths are off the
 441-sample grid), and tones of drawn lengths, at 16000, 22050 and 44100 Hz.
@@ -27,9 +27,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from voiceguide.errors import BadInput
-from voiceguide.model import LIMITS, TIMING_KEYS, Exercise, Routine, Timing, on_step
-from voiceguide.plan import Hold, Options, Script, check_options, estimate_seconds, plan
+from voiceguide.model import LIMITS, Exercise, Routine, Timing, on_step
+from voiceguide.options import Options
+from voiceguide.plan import estimate_seconds, plan
 from voiceguide.routine import load_text
+from voiceguide.script import Hold, Script
+from voiceguide.settings import EXERCISE_KEYS as TIMING_KEYS
 from voiceguide.timeline import TIMED_WAITS, Timeline, grid, schedule, to_json
 
 SETTINGS = settings(
@@ -136,7 +139,7 @@ def exercises(draw, name: str, short: bool) -> Exercise:
         sides=sides,
         cues=some(0, 3),
         **extra,
-        **draw(own_timing(short)),
+        own=tuple((k, v) for k, v in draw(own_timing(short)).items() if v is not None),
     )
 
 
@@ -163,15 +166,14 @@ def options_for(draw, routine: Routine, short: bool = True) -> Options:
     for name in draw(st.lists(st.sampled_from(names), max_size=2)):
         pattern = draw(st.sampled_from([name, name.casefold(), f"  {name} "]))
         holds.append((pattern, draw(values["hold"])))
-    options = Options(
-        hold=draw(st.none() | values["hold"]),
-        holds=tuple(holds),
+    options = Options.of(
+        hold=[draw(st.none() | values["hold"]), *holds],
         **{k: draw(st.none() | values[k]) for k in ("reps", "rest", "switch", "setup")},
         countdown=draw(st.integers(0, 10)),
         chimes=draw(st.booleans()),
         halfway=draw(st.booleans()),
     )
-    check_options(options)
+    options.check()
     return options
 
 
@@ -218,9 +220,7 @@ def to_document(routine: Routine) -> dict:
             item["progression"] = exercise.progression
         if exercise.side_label != Exercise.side_label:
             item["side_label"] = exercise.side_label
-        item.update(
-            {k: getattr(exercise, k) for k in TIMING_KEYS if getattr(exercise, k) is not None}
-        )
+        item.update(dict(exercise.own))
         doc["exercises"].append(item)
     return doc
 
@@ -262,13 +262,15 @@ def exact_samples(seconds: float, rate: int) -> int:
 
 def expected_holds(routine: Routine, options: Options) -> dict[str, float]:
     named = {}
-    for pattern, seconds in options.holds:
-        wanted = pattern.strip().casefold()
-        named.update({e.name: seconds for e in routine.exercises if e.name.casefold() == wanted})
+    for setting, pattern, seconds in options.given:
+        if setting == "hold" and pattern is not None:
+            wanted = pattern.strip().casefold()
+            named.update(
+                {e.name: seconds for e in routine.exercises if e.name.casefold() == wanted}
+            )
+    every = options.get("hold")
     return {
-        e.name: named.get(
-            e.name, options.hold if options.hold is not None else e.timing(routine.defaults).hold
-        )
+        e.name: named.get(e.name, every if every is not None else e.timing(routine.defaults).hold)
         for e in routine.exercises
     }
 

@@ -59,7 +59,7 @@ def test_builtin_routine_loads():
     for exercise in loaded.exercises:
         assert exercise.sides == ("right", "left")
         assert any("{side}" in text for text in exercise.instructions)
-        assert exercise.hold is None  # uses the routine's defaults
+        assert exercise.own == ()  # uses the routine's defaults
     assert loaded.defaults == Timing(hold=30, reps=2, rest=10, switch=5, setup=8)
     assert "{minutes}" not in loaded.intro  # so other times voice nothing new
     assert "\n" not in loaded.description and "  " not in loaded.description
@@ -123,7 +123,7 @@ def test_load_file_accepts_pathlike_and_sets_name(tmp_path):
     assert exercise.name == "Lying stretch"
     assert exercise.instructions == ("Lift your {side} leg.",)
     assert exercise.sides == ("right", "left")
-    assert exercise.hold == 20 and exercise.reps is None
+    assert exercise.own == (("hold", 20),)
     assert exercise.line == 3
 
 
@@ -163,7 +163,7 @@ def test_full_routine_values():
     neck, calf = loaded.exercises
     assert neck.instructions == ("Sit tall.", "Roll your head slowly.")
     assert neck.cues == ("Breathe.",)
-    assert (neck.hold, neck.reps, neck.rest, neck.switch, neck.setup) == (600, 20, 2.5, 1, 0.1)
+    assert dict(neck.own) == {"hold": 600, "reps": 20, "rest": 2.5, "switch": 1, "setup": 0.1}
     assert neck.sides == () and neck.side_label == "{side} leg"
     assert neck.timing(loaded.defaults) == Timing(hold=600, reps=20, rest=2.5, switch=1, setup=0.1)
     assert calf.sides == ("right", "left", "both")

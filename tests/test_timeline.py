@@ -12,8 +12,10 @@ import math
 import pytest
 
 from voiceguide.errors import OptionError
-from voiceguide.plan import TAIL, Hold, Options, Say, Tone, Wait, plan
+from voiceguide.options import Options
+from voiceguide.plan import TAIL, plan
 from voiceguide.routine import load_builtin, load_text
+from voiceguide.script import Hold, Say, Tone, Wait
 from voiceguide.timeline import FORMAT, OVERLAY_GAP, Timeline, describe, grid, schedule, to_json
 
 RATE = 22050
@@ -76,8 +78,8 @@ def in_sequence(timeline) -> list:
 
 def short(options: Options) -> str:
     """A test id: the options that differ from the defaults."""
-    changed = {k: v for k, v in vars(options).items() if v != getattr(Options(), k)}
-    return ",".join(f"{k}={v}" for k, v in changed.items()) or "defaults"
+    given = [f"{k}={p + '=' if p else ''}{v}" for k, p, v in options.given]
+    return ",".join(given) or "defaults"
 
 
 def ms(seconds: float) -> int:
@@ -127,11 +129,11 @@ def test_speech_and_tones_get_the_grid_slot_that_holds_their_clip(timeline):
 
 
 OPTION_CASES = [
-    Options(),
-    Options(hold=45),
-    Options(hold=2.5),
-    Options(rest=7.5, switch=3.3),
-    Options(chimes=False, countdown=0),
+    Options.of(),
+    Options.of(hold=45),
+    Options.of(hold=2.5),
+    Options.of(rest=7.5, switch=3.3),
+    Options.of(chimes=False, countdown=0),
 ]
 
 
@@ -158,19 +160,19 @@ def test_timed_events_last_exactly_their_seconds(routine, options):
 
 
 def test_hold_events_are_45_seconds_with_hold_45(routine):
-    _, timeline = lay_out(routine, Options(hold=45))
+    _, timeline = lay_out(routine, Options.of(hold=45))
     holds = kind(timeline, "hold")
     assert len(holds) == 12
     assert all(h.seconds == 45 and h.end - h.start == 45 * RATE for h in holds)
 
 
 def test_half_second_hold_lasts_exactly_its_samples(routine):
-    _, timeline = lay_out(routine, Options(hold=2.5))
+    _, timeline = lay_out(routine, Options.of(hold=2.5))
     assert {h.end - h.start for h in kind(timeline, "hold")} == {int(2.5 * RATE)}
 
 
 @pytest.mark.parametrize(
-    "options", [Options(hold=30.01), Options(rest=10.01), Options(setup=2.25)], ids=short
+    "options", [Options.of(hold=30.01), Options.of(rest=10.01), Options.of(setup=2.25)], ids=short
 )
 def test_durations_finer_than_a_tenth_of_a_second_are_refused(routine, options):
     # Regression: at 22050 Hz the grid is 20 ms, and 30.01 s used to become 30.00 s
@@ -240,7 +242,7 @@ def test_a_hold_starts_at_the_end_of_the_start_tone_and_ends_at_the_release_tone
 
 
 def test_without_chimes_a_hold_runs_from_the_start_cue_to_the_release_cue(routine):
-    _, timeline = lay_out(routine, Options(chimes=False))
+    _, timeline = lay_out(routine, Options.of(chimes=False))
     assert kind(timeline, "tone") == []
     said = in_sequence(timeline)
     for hold in kind(timeline, "hold"):
@@ -260,7 +262,7 @@ def test_events_are_sorted_by_start(timeline):
 
 
 @pytest.mark.parametrize(
-    "options", OPTION_CASES + [Options(hold=3), Options(countdown=10)], ids=short
+    "options", OPTION_CASES + [Options.of(hold=3), Options.of(countdown=10)], ids=short
 )
 def test_no_two_audible_events_overlap(routine, options):
     _, timeline = lay_out(routine, options)
@@ -281,7 +283,7 @@ def test_every_overlay_lies_inside_a_hold(timeline):
 
 @pytest.mark.parametrize("hold, per_char", [(30, 1000), (11, 1200), (6, 1500), (16, 2000)])
 def test_overlays_in_one_hold_keep_a_gap_of_quiet_between_them(routine, hold, per_char):
-    _, timeline = lay_out(routine, Options(hold=hold), length=lambda t: len(t) * per_char + 7)
+    _, timeline = lay_out(routine, Options.of(hold=hold), length=lambda t: len(t) * per_char + 7)
     laid = sorted(spoken(timeline, "cue", "countdown"), key=lambda e: e.start)
     assert laid
     for hold_event in kind(timeline, "hold"):
@@ -308,7 +310,7 @@ def test_each_hold_carries_its_form_cues(routine, timeline):
 
 
 def test_a_three_second_hold_drops_the_cues_with_a_warning_and_keeps_the_countdown(routine):
-    _, timeline = lay_out(routine, Options(hold=3))
+    _, timeline = lay_out(routine, Options.of(hold=3))
     assert spoken(timeline, "cue") == []
     assert len(spoken(timeline, "countdown")) == 12 * 3
     warned = " ".join(timeline.warnings)
@@ -496,7 +498,7 @@ def test_halfway_is_said_at_the_middle_of_every_30_second_hold(timeline):
 
 
 def test_no_halfway_in_short_holds_or_when_turned_off(routine):
-    for options in (Options(hold=9), Options(halfway=False)):
+    for options in (Options.of(hold=9), Options.of(halfway=False)):
         _, timeline = lay_out(routine, options)
         assert not [e for e in timeline.audible() if e.text == "Halfway."]
 

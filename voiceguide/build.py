@@ -1,45 +1,37 @@
-"""The library's front door: ``build(routine, options, out_dir)`` runs the whole flow.
+"""The library's front door: ``build(routine, options, output)`` runs the whole flow.
 
 routine → plan → voice → trim → schedule → render → encode, writing ``STEM.mp3`` and
-``STEM.timeline.json`` into ``out_dir`` together, or neither.
+``STEM.timeline.json`` into the output folder together, or neither. Also the timeline
+alone: estimated (:func:`preview`) or exact (:func:`exact_timeline`), with no audio.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceguide import __version__, mp3
-from voiceguide.errors import ExportError, OptionError, SynthesisError
-from voiceguide.export import (
-    DEFAULT_FORMAT,
-    FORMATS,
-    VORBIS_CHAPTERS,
-    Format,
-    Pcm,
-    StagedOutputs,
-    Tags,
-    encode,
-    safe_name,
-    tag_mp3,
-    tag_vorbis_chapters,
-    write_json,
-    write_text,
-)
+from voiceguide import __version__
+from voiceguide.errors import ExportError, SynthesisError
+from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
 from voiceguide.model import Routine
-from voiceguide.plan import Options, Script, estimate_speech, plan
+from voiceguide.options import Options
+from voiceguide.outputs import StagedOutputs, safe_name, write_json, write_text
+from voiceguide.plan import estimate_speech, plan
+from voiceguide.script import Script
+from voiceguide.settings import SETTINGS, Value
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
+from voiceguide.speech.base import Speaker
 from voiceguide.speech.cache import CachedEngine, ClipCache
 from voiceguide.speech.clips import resample
-from voiceguide.timeline import Timeline, schedule, to_json, to_webvtt
+from voiceguide.tags import Tags, tag_file
+from voiceguide.timeline import Key, Timeline, schedule, to_json, to_webvtt
 
 if TYPE_CHECKING:
-    from voiceguide.render import Voice
+    from voiceguide.levels import Voice
 
 DEFAULT_OUTPUT_DIR = "output"
 PREVIEW_RATE = 22050
@@ -72,89 +64,94 @@ class BuildResult:
     cached: int
 
 
+@dataclass(frozen=True)
+class Output:
+    """Where and how a build writes its files."""
+
+    folder: Path = Path(DEFAULT_OUTPUT_DIR)
+    fmt: str = DEFAULT_FORMAT
+    """A name from :data:`~voiceguide.formats.FORMATS`."""
+    bitrate: str | None = None
+    """Kilobits a second (``"96k"``) in place of the format's quality setting."""
+    subtitles: bool = False
+    """Also write ``STEM.vtt``."""
+    name: str | None = None
+    """The files' stem in place of the routine's name (made safe either way:
+    :func:`~voiceguide.outputs.safe_name`)."""
+
+
 def build(
     routine: Routine,
-    options: Options = Options(),
-    out_dir: str | Path = DEFAULT_OUTPUT_DIR,
+    options: Options | None = None,
+    output: Output = Output(),
     *,
     voice: VoiceSettings = VoiceSettings(),
     engine: Engine | None = None,
     cache: ClipCache | None = None,
-    subtitles: bool = False,
-    fmt: str = DEFAULT_FORMAT,
-    bitrate: str | None = None,
-    name: str | None = None,
     stop: threading.Event | None = None,
 ) -> BuildResult:
-    """Render ``routine`` into ``out_dir``; ``engine`` replaces the voice (tests pass a
-    fake one, and then ``voice`` is not used); ``cache`` keeps voiced phrases for the
-    next build; ``subtitles`` adds ``STEM.vtt``; ``fmt`` is a name from
-    :data:`~voiceguide.export.FORMATS`, ``bitrate`` (e.g. ``"96k"``) replaces its quality
-    setting where it has one; ``name`` replaces the routine's name as the files' stem
-    (either is made safe: :func:`~voiceguide.export.safe_name`). Setting ``stop`` (from
-    another thread) interrupts the build as Ctrl-C would: nothing is written."""
-    container = check_format(fmt, bitrate)
-    stem = safe_name(name or routine.name)
+    """Render ``routine`` with ``options`` as ``output`` says; ``engine`` replaces the
+    voice (tests pass a fake one, and then ``voice`` is not used); ``cache`` keeps voiced
+    phrases for the next build. Setting ``stop`` (from another thread) interrupts the
+    build as Ctrl-C would: nothing is written."""
+    container = check_format(output.fmt, output.bitrate)
+    stem = safe_name(output.name or routine.name)
     _load_in_background(LEVELLING)
     script = plan(routine, options)
     own_engine = engine is None
     engine = engine or open_engine(
         voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model
     )
-    speaker = CachedEngine(engine, cache, engine.identity()) if cache else engine
+    speaker = CachedEngine(engine, cache, engine.identity()) if cache else None
     try:
-        voice = voice_script(script, speaker)
+        spoken = voice_script(script, speaker if speaker is not None else engine)
     finally:
         if own_engine:
             engine.close()
-    clips = voice.clips
-    voiced, cached = (speaker.misses, speaker.hits) if cache else (len(clips), 0)
-    chimes = tones_for(script, _rate(clips))
-    timeline = timeline_for(script, clips, chimes)
-    folder = _output_folder(out_dir)
-    audio = folder / f"{stem}.{container.name}"
-    sheet = folder / f"{stem}.timeline.json"
-    settings = _settings(script, engine)
-    from voiceguide.render import master, quiet, render  # loaded since the build began
+    chimes = tones_for(script, _rate(spoken.clips))
+    timeline = timeline_for(script, spoken.clips, chimes)
+    folder = _output_folder(output.folder)
+    from voiceguide.levels import master  # loaded since the build began
 
-    mastered = master(timeline, clips, chimes, voice.squares)
-    with StagedOutputs(folder) as staged:
+    mastered = master(timeline, spoken.clips, chimes, spoken.squares)
+    files = _write(timeline, mastered.sounds, _settings(script, engine), folder / stem,
+                   container, output, stop)  # fmt: skip
+    voiced, cached = (speaker.misses, speaker.hits) if speaker else (len(spoken.clips), 0)
+    warnings = timeline.warnings + bitrate_note(container, output.bitrate, timeline.rate)
+    return BuildResult(files[0], files[1], timeline, warnings, files, voiced, cached)
+
+
+def _write(
+    timeline: Timeline,
+    sounds: Mapping[Key, bytes],
+    settings: dict[str, Value],
+    stem: Path,
+    container: Format,
+    output: Output,
+    stop: threading.Event | None,
+) -> tuple[Path, ...]:
+    """Encode and tag the audio, write the timeline (and subtitles), all or nothing;
+    the files written, the audio first."""
+    from voiceguide.render import quiet, render
+
+    audio = stem.with_name(f"{stem.name}.{container.name}")
+    with StagedOutputs(stem.parent) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
         pcm = Pcm(
             timeline.rate,
             timeline.duration,
             tuple(quiet(timeline)),
-            lambda start, end: _until(stop, render(timeline, mastered.sounds, start, end)),
+            lambda start, end: _until(stop, render(timeline, sounds, start, end)),
         )
-        encode(pcm, path=staged_audio, label=str(audio), fmt=container, bitrate=bitrate, tags=tags)
-        if container.name == "mp3":
-            tag_mp3(staged_audio, tags)
-        elif container.name in VORBIS_CHAPTERS:
-            tag_vorbis_chapters(staged_audio, container, tags)
+        encode(pcm, path=staged_audio, label=str(audio), fmt=container, bitrate=output.bitrate,
+               tags=tags)  # fmt: skip
+        tag_file(staged_audio, container.name, tags)
+        sheet = stem.with_name(f"{stem.name}.timeline.json")
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
-        if subtitles:
-            write_text(to_webvtt(timeline), staged.stage(folder / f"{stem}.vtt"))
-    return BuildResult(
-        audio,
-        sheet,
-        timeline,
-        timeline.warnings + _bitrate_note(container, bitrate, timeline.rate),
-        tuple(staged.staged),
-        voiced,
-        cached,
-    )
-
-
-def _bitrate_note(container: Format, bitrate: str | None, rate: int) -> tuple[str, ...]:
-    """A warning when MP3 has no such bit rate at ``rate`` and the nearest was used."""
-    if container.name != "mp3" or not bitrate or rate not in mp3.RATES:
-        return ()
-    asked = int(bitrate[:-1])
-    used = mp3.allowed_kbps(asked, rate)
-    if used == asked:
-        return ()
-    return (f"MP3 at {rate} Hz has no {asked}k bit rate; {used}k was used",)
+        if output.subtitles:
+            write_text(to_webvtt(timeline), staged.stage(stem.with_name(f"{stem.name}.vtt")))
+    return tuple(staged.staged)
 
 
 def _until(stop: threading.Event | None, chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -165,22 +162,10 @@ def _until(stop: threading.Event | None, chunks: Iterator[bytes]) -> Iterator[by
         yield chunk
 
 
-def check_format(fmt: str, bitrate: str | None) -> Format:
-    """The format named ``fmt``; refuses unknown ones and a bitrate where none applies."""
-    if fmt not in FORMATS:
-        raise OptionError(f"unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
-    container = FORMATS[fmt]
-    if bitrate and not container.bitrate:
-        raise OptionError(f"--bitrate does not apply to {fmt}, which is lossless")
-    if bitrate and not re.fullmatch(r"[1-9]\d{0,2}k", bitrate):
-        raise OptionError(f"--bitrate takes kilobits a second like 64k or 96k, got '{bitrate}'")
-    return container
-
-
-def voice_script(script: Script, engine: Engine) -> Voice:
+def voice_script(script: Script, engine: Speaker) -> Voice:
     """Every phrase of the script, voiced once, at one rate, trimmed of silence."""
     raw = engine.synthesize(script.texts())
-    from voiceguide.render import trimmed_voice
+    from voiceguide.levels import trimmed_voice
 
     rate = _rate(raw)
     voice = trimmed_voice({text: resample(clip, rate) for text, clip in raw.items()})
@@ -217,6 +202,22 @@ def preview(script: Script, *, rate: int = 150) -> Timeline:
     return schedule(script, speech, tones, PREVIEW_RATE)
 
 
+def exact_timeline(
+    routine: Routine, options: Options | None = None, voice: VoiceSettings = VoiceSettings()
+) -> Timeline:
+    """The session's timeline with every phrase voiced to time it exactly;
+    no audio is rendered."""
+    script = plan(routine, options)
+    with open_engine(voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model) as s:
+        return timeline_for(script, voice_script(script, s).clips)
+
+
+def estimated_seconds(routine: Routine, options: Options | None = None, rate: int = 150) -> float:
+    """The session's length with speech lengths estimated: nothing is voiced."""
+    timeline = preview(plan(routine, options), rate=rate)
+    return timeline.duration / timeline.rate
+
+
 def tones_for(script: Script, rate: int) -> dict[str, bytes]:
     """Every tone the script sounds, generated at ``rate``."""
     from voiceguide.tones import tone
@@ -224,7 +225,7 @@ def tones_for(script: Script, rate: int) -> dict[str, bytes]:
     return {name: tone(name, rate) for name in script.tones()}
 
 
-LEVELLING = "voiceguide.render"
+LEVELLING = "voiceguide.levels"
 """The levelling and rendering code, with numpy: most of what a build imports."""
 
 
@@ -236,8 +237,7 @@ def _load_in_background(module: str) -> None:
     ).start()
 
 
-def _output_folder(out_dir: str | Path) -> Path:
-    folder = Path(out_dir)
+def _output_folder(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -245,24 +245,15 @@ def _output_folder(out_dir: str | Path) -> Path:
     return folder
 
 
-def _settings(script: Script, engine: Engine) -> dict[str, object]:
-    t = script.timing
-    return {
-        "hold": t.hold,
-        "reps": t.reps,
-        "rest": t.rest,
-        "switch": t.switch,
-        "setup": t.setup,
-        "engine": engine.name,
-        "voice": engine.voice,
-        "rate": engine.rate,
-        "countdown": script.countdown,
-        "chimes": script.chimes,
-        "halfway": script.halfway,
-    }
+def _settings(script: Script, engine: Engine) -> dict[str, Value]:
+    """What the timeline records of how it was built: every recorded setting, in the
+    order declared; the voice's as the engine resolved them."""
+    values: dict[str, Value] = {**script.timing, **script.session}
+    values.update(engine=engine.name, voice=engine.voice, rate=engine.rate)
+    return {s.name: values[s.name] for s in SETTINGS if s.recorded}
 
 
-def _tags(timeline: Timeline, settings: dict[str, object]) -> Tags:
+def _tags(timeline: Timeline, settings: Mapping[str, Value]) -> Tags:
     def ms(samples: int) -> int:
         return round(samples * 1000 / timeline.rate)
 

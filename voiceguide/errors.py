@@ -37,7 +37,21 @@ class RoutineError(BadInput):
 
 
 class OptionError(BadInput):
-    """A command-line option that does not fit the routine (``--hold wal=60``)."""
+    """A setting's value that does not fit (``hold`` ``wal=60``). ``message`` is said of
+    the setting: the library shows it after the setting's name ("hold must be ..."), the
+    command line after the option's flag ("--hold must be ...")."""
+
+    def __init__(self, message: str, *, setting: str | None = None, path: str | None = None):
+        super().__init__(message, path=path)
+        self.setting = setting
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return where + (self.said_of(self.setting) if self.setting else self.message)
+
+    def said_of(self, subject: str) -> str:
+        """The message with ``subject`` (a flag, a key) naming the setting."""
+        return f"{subject} {self.message}"
 
 
 class SynthesisError(VoiceguideError):

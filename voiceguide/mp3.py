@@ -31,34 +31,19 @@ import lameenc
 
 from voiceguide import interrupts
 from voiceguide.errors import ExportError
+from voiceguide.mp3frames import (
+    ALGORITHM_QUALITY,
+    DELAY,
+    FLUSH,
+    RATES,
+    VBR_METHOD,
+    allowed_kbps,
+    frame_bytes,
+    frames_for,
+    info_frame,
+    samples_per_frame,
+)
 
-_RATE_BITS = {
-    44100: (3, 0),
-    48000: (3, 1),
-    32000: (3, 2),  # MPEG-1
-    22050: (2, 0),
-    24000: (2, 1),
-    16000: (2, 2),  # MPEG-2
-    11025: (0, 0),
-    12000: (0, 1),
-    8000: (0, 2),
-}  # MPEG-2.5
-"""A sample rate's version and index bits in a frame header."""
-RATES = tuple(sorted(_RATE_BITS))
-"""Sample rates MP3 has."""
-DELAY = 576
-"""Samples LAME puts before the audio (its encoder delay)."""
-FLUSH = 1152
-"""Samples LAME adds after the audio before padding to a whole frame, so that the last
-real sample is completely decoded."""
-VBR_METHOD = 4
-"""LAME's default VBR method (``vbr_mtrh``), as ffmpeg's ``-q:a`` uses it."""
-ALGORITHM_QUALITY = 3
-"""LAME's own default quality of its search (0 slowest … 9 fastest)."""
-ENCODER = b"LAME3.100"
-"""The encoder named in the LAME tag: the LAME release lameenc is built on. ffmpeg
-trusts the delay and padding only from a tag whose name starts with ``LAME`` (or names
-ffmpeg itself)."""
 MARGIN_FRAMES = 4
 """Frames of silence kept on both sides of a join, beyond what the join itself skips:
 LAME looks ahead of and overlaps its frames by less than that."""
@@ -66,40 +51,6 @@ MIN_PART_SECONDS = 30
 """Shortest part worth its own encoder."""
 MAX_PARTS = 8
 COPY_BLOCK = 1 << 20
-
-_KBPS = {
-    False: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1
-    True: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # MPEG-2 and 2.5
-}
-_XING_FLAGS = 0x0F
-"""Frames, bytes, seek table and quality follow the ``Xing`` (or ``Info``) mark."""
-_TAG_BYTES = 120 + 36
-"""The Xing part with every field (mark, flags, frames, bytes, 100-entry seek table,
-quality), then the LAME part, CRCs last."""
-
-
-def samples_per_frame(rate: int) -> int:
-    return 1152 if rate >= 32000 else 576
-
-
-def frames_for(samples: int, rate: int) -> int:
-    """Frames LAME makes of ``samples`` samples at ``rate``."""
-    return -(-(samples + FLUSH) // samples_per_frame(rate))
-
-
-def frame_bytes(header: int, rate: int) -> int:
-    """Length of the layer III frame at ``rate`` that starts with 4-byte ``header``."""
-    if header >> 21 != 0x7FF or (header >> 17) & 3 != 1 or (header >> 12) & 15 in (0, 15):
-        raise ExportError(f"the MP3 encoder wrote a damaged frame (header {header:08x})")
-    low = rate < 32000
-    kbps = _KBPS[low][(header >> 12) & 15]
-    return (72_000 if low else 144_000) * kbps // rate + ((header >> 9) & 1)
-
-
-def allowed_kbps(kbps: int, rate: int) -> int:
-    """The bit rate MP3 has at ``rate`` nearest ``kbps`` (LAME would round it so too,
-    but the LAME tag must say what it used)."""
-    return min(_KBPS[rate < 32000][1:], key=lambda allowed: (abs(allowed - kbps), allowed))
 
 
 @dataclass(frozen=True)
@@ -172,7 +123,7 @@ def encode(
     encodings = _encodings(plan, rate, vbr_quality, kbps)
     describe = dict(rate=rate, vbr_quality=vbr_quality, kbps=kbps)
     info_size = len(
-        _info_frame(frames=0, size=0, toc=bytes(100), padding=0, music_crc=0, **describe)
+        info_frame(frames=0, size=0, toc=bytes(100), padding=0, music_crc=0, **describe)
     )
     try:
         out.write(bytes(info_size))
@@ -189,7 +140,7 @@ def encode(
         frames = sum(part.frames for part in plan)
         out.seek(0)
         out.write(
-            _info_frame(
+            info_frame(
                 frames=frames,
                 size=info_size + sum(e.written for e in encodings),
                 toc=_seek_table(encodings),
@@ -358,53 +309,3 @@ class _Encoding:
     def close(self) -> None:
         if self._spill is not None:
             self._spill.close()
-
-
-def _info_frame(
-    *,
-    rate: int,
-    vbr_quality: int,
-    kbps: int | None,
-    frames: int,
-    size: int,
-    toc: bytes,
-    padding: int,
-    music_crc: int,
-) -> bytes:
-    """The silent first frame that describes the stream: a Xing tag (``Info`` for a
-    constant bit rate) with the frame count, the stream's bytes (this frame included),
-    the seek table and LAME's quality figure, then a LAME tag with the delay and padding
-    to drop, the CRC of the audio frames, and its own CRC."""
-    version, rate_index = _RATE_BITS[rate]
-    side_info = 17 if version == 3 else 9  # mono
-    header = (0x7FF << 21) | (version << 19) | (1 << 17) | (1 << 16)  # layer III, no CRC
-    header |= (rate_index << 10) | (3 << 6) | (1 << 2)  # mono, "original"
-    for index in range(1, 15):
-        length = frame_bytes(header | (index << 12), rate)
-        if length >= 4 + side_info + _TAG_BYTES:
-            header |= index << 12
-            break
-    frame = bytearray(length)
-    frame[0:4] = header.to_bytes(4, "big")
-    at = 4 + side_info
-    frame[at : at + 4] = b"Info" if kbps else b"Xing"
-    quality = 0 if kbps else 100 - 10 * vbr_quality - ALGORITHM_QUALITY  # as LAME writes it
-    fields = (
-        _XING_FLAGS.to_bytes(4, "big")
-        + frames.to_bytes(4, "big")
-        + size.to_bytes(4, "big")
-        + toc
-        + quality.to_bytes(4, "big")
-    )
-    frame[at + 4 : at + 4 + len(fields)] = fields
-    at += 120
-    lame = bytearray(36)
-    lame[0:9] = ENCODER
-    lame[9] = 1 if kbps else VBR_METHOD  # tag revision 0, VBR method
-    lame[20] = min(kbps or 0, 255)
-    lame[21:24] = ((DELAY << 12) | padding).to_bytes(3, "big")
-    lame[28:32] = size.to_bytes(4, "big")
-    lame[32:34] = music_crc.to_bytes(2, "big")
-    frame[at : at + 34] = lame[:34]
-    frame[at + 34 : at + 36] = fastcrc.crc16.arc(bytes(frame[: at + 34])).to_bytes(2, "big")
-    return bytes(frame)

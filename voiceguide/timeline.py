@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
-from voiceguide.plan import Chapter, Hold, Say, Script, Tone, Wait
+from voiceguide.script import Chapter, Hold, OverlayKind, Role, Say, Script, Tone, Wait
 
 FORMAT = "voiceguide-timeline/1"
 TIMED_WAITS = ("rest", "switch", "setup")
@@ -23,12 +24,16 @@ OVERLAY_GAP = 0.3
 """Seconds of quiet kept between two utterances laid over one hold."""
 
 
+EventKind = Literal["speech", "tone", "hold", "rest", "switch", "setup"]
+Key = tuple[str, str]
+"""A distinct sound: ``("speech", text)`` or ``("tone", name)``."""
+
+
 @dataclass(frozen=True)
 class Event:
     """One thing in the session, from ``start`` to ``end`` (samples)."""
 
-    kind: str
-    """``speech``, ``tone``, ``hold``, ``rest``, ``switch`` or ``setup``."""
+    kind: EventKind
     start: int
     end: int
     text: str | None = None
@@ -37,12 +42,19 @@ class Event:
     exercise: str | None = None
     side: str | None = None
     rep: int | None = None
-    role: str | None = None
-    """For speech: what it is for (as in the script, plus ``cue`` and ``countdown``)."""
+    role: Role | OverlayKind | None = None
+    """For speech: what it is for."""
 
     @property
     def audible(self) -> bool:
         return self.kind in ("speech", "tone")
+
+    @property
+    def sound(self) -> Key:
+        """Which distinct sound it makes: ``("speech", text)`` or ``("tone", name)``."""
+        if self.kind == "speech":
+            return ("speech", self.text or "")
+        return ("tone", self.name or "")
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,7 @@ def schedule(
             now = end
         elif isinstance(step, Wait):
             end = now + clock.span(step.seconds)
-            if step.kind in TIMED_WAITS:
+            if step.kind != "pause":  # rest, switch and setup are lived through
                 events.append(Event(step.kind, now, end, seconds=step.seconds))
             now = end
         elif isinstance(step, Hold):
@@ -216,6 +228,13 @@ def _event_json(event: Event, sec) -> dict:
         if event.kind == "hold":
             out.update(exercise=event.exercise, side=event.side, rep=event.rep)
     return out
+
+
+def clock(seconds: float) -> str:
+    """A length as people read it: ``648`` → "10:48"; ``9266`` → "2:34:26"."""
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def stamp(ms: int) -> str:

@@ -41,6 +41,12 @@ class VoiceInfo:
     gender: str | None = None
 
 
+class Speaker(Protocol):
+    """What voices a script: an engine, or an engine behind the cache."""
+
+    def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]: ...
+
+
 class Engine(Protocol):
     """A voice: the only thing ``voiceguide`` needs from a speech engine."""
 
@@ -63,3 +69,7 @@ class Engine(Protocol):
     def voices(self) -> list[VoiceInfo]: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, *exc: object) -> None: ...

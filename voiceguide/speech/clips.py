@@ -13,7 +13,7 @@ from voiceguide.speech.base import SAMPLE_WIDTH, Clip
 
 SILENCE_DBFS = -50.0
 """The default level under which a stretch counts as silence; a build passes its own,
-from the gain the session will get (:func:`voiceguide.render.trimmed_voice`)."""
+from the gain the session will get (:func:`voiceguide.levels.trimmed_voice`)."""
 WINDOW_MS = 10
 """Length of the stretches whose RMS is compared with :data:`SILENCE_DBFS` (the
 length over which sound is called audible), taken every :data:`STEP_MS`: a blip

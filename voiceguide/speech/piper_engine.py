@@ -24,7 +24,10 @@ from voiceguide.errors import OptionError, SynthesisError
 from voiceguide.speech.base import Clip, VoiceInfo
 
 NAME = "piper"
-INSTALL_HINT = "the piper engine is not installed; install with: pip install 'voiceguide[neural]'"
+INSTALL_HINT = (
+    "the piper engine is not installed; in a checkout: .venv/bin/pip install -e '.[neural]'"
+    " (or pip install 'voiceguide[neural]')"
+)
 DEFAULT_RATE = 150
 """Words a minute, as voiceguide counts them for every engine (``--rate``)."""
 NATURAL_WPM = 195

@@ -1,6 +1,6 @@
 """Measuring a built session as a player hears it: decode the file, look at 10 ms windows.
 
-Used by the end-to-end tests (and handy by hand): every speech and tone event must be
+Used by the end-to-end tests and by scripts/look.py: every speech and tone event must be
 audible, nothing may be audible outside them, speech must start where the timeline
 says, and the decoded length must match the timeline's duration.
 """

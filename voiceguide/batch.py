@@ -1,0 +1,133 @@
+"""Several routines at once: folders expanded, name clashes refused before anything is
+voiced, builds run in parallel, and an interruption that says what was written.
+
+The command line and any other front end (a script, a web page) call :func:`expand`
+and :func:`build_all`; neither needs click.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from voiceguide.build import BuildResult, Output, VoiceSettings, build
+from voiceguide.errors import BadInput, OptionError, VoiceguideError
+from voiceguide.options import Options
+from voiceguide.outputs import safe_name
+from voiceguide.routine import resolve
+from voiceguide.speech.cache import ClipCache, default_dir
+
+MAX_JOBS = 32
+"""Most routines built at once."""
+DEFAULT_JOBS = min(os.cpu_count() or 1, MAX_JOBS)
+"""Routines built at once unless told: one a core."""
+
+Outcome = BuildResult | VoiceguideError
+"""What became of one routine: its build, or why it failed."""
+
+
+class BatchInterrupted(Exception):
+    """Ctrl-C or a stopping signal arrived while several routines were being built. The
+    builds under way were stopped and wrote nothing; ``built`` names the routines that
+    had finished (their files were written), ``cause`` is the interruption."""
+
+    def __init__(self, cause: BaseException, built: list[str]):
+        super().__init__(f"interrupted after {len(built)} builds")
+        self.cause = cause
+        self.built = built
+
+
+def expand(refs: Iterable[str]) -> list[str]:
+    """Routine references with each folder replaced by the routine files in it (sorted);
+    refuses an empty folder and two routines that would write files of one name."""
+    found: list[str] = []
+    for ref in refs:
+        folder = Path(ref)
+        if ref and folder.is_dir():  # Path("") is the current folder
+            inside = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+            if not inside:
+                raise BadInput("no routine files (*.yaml) in this folder", path=ref)
+            found += [str(p) for p in inside]
+        else:
+            found.append(ref)
+    stems = [_stem(ref) for ref in found]
+    twice = sorted({stem for stem in stems if stem and stems.count(stem) > 1})
+    if twice:
+        raise BadInput(f"two routines would both write {twice[0]}.*; rename one of them")
+    return found
+
+
+def _stem(ref: str) -> str | None:
+    """The stem a routine's files get, or None when it has none (its build says why)."""
+    try:
+        return safe_name(Path(ref).stem)
+    except OptionError:
+        return None
+
+
+def build_one(
+    ref: str,
+    options: Options,
+    output: Output,
+    *,
+    voice: VoiceSettings,
+    cache: bool = True,
+    stop: threading.Event | None = None,
+) -> BuildResult:
+    """Build the routine ``ref`` (a file or a built-in's name)."""
+    store = ClipCache(default_dir()) if cache else None
+    return build(resolve(ref), options, output, voice=voice, cache=store, stop=stop)
+
+
+def build_all(
+    refs: list[str],
+    options: Options,
+    output: Output,
+    *,
+    voice: VoiceSettings,
+    cache: bool = True,
+    jobs: int = 1,
+    on_done: Callable[[str, Outcome], None] | None = None,
+) -> dict[str, Outcome]:
+    """Build every routine, ``jobs`` at a time; each one's build or error, by reference
+    (a bad routine fails alone). ``on_done`` hears of each as it ends. Each build's voice
+    and encoder run in processes or threads that release the GIL, so threads are enough
+    to keep ``jobs`` of them busy. An interruption (Ctrl-C, SIGTERM) stops the builds
+    under way, which write nothing, starts no more, and is raised again as
+    :class:`BatchInterrupted`."""
+    if output.name is not None and len(refs) > 1:
+        raise OptionError("names one routine's files; give one routine", setting="name")
+    outcomes: dict[str, Outcome] = {}
+    futures: dict[Future[BuildResult], str] = {}
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, MAX_JOBS)))
+    try:
+        for ref in refs:
+            future = pool.submit(
+                build_one, ref, options, output, voice=voice, cache=cache, stop=stop
+            )
+            futures[future] = ref
+        for future in as_completed(futures):
+            ref = futures[future]
+            try:
+                outcomes[ref] = future.result()
+            except VoiceguideError as exc:
+                outcomes[ref] = exc
+            if on_done is not None:
+                on_done(ref, outcomes[ref])
+    except BaseException as exc:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        built = [  # some may have finished meanwhile
+            ref
+            for future, ref in futures.items()
+            if future.done() and not future.cancelled() and future.exception() is None
+        ]
+        if isinstance(exc, Exception):
+            raise
+        raise BatchInterrupted(exc, built) from exc
+    pool.shutdown()
+    return outcomes

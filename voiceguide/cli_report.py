@@ -1,0 +1,127 @@
+"""How the command line reports: every error as a sentence and an exit status, and
+what was built as lines and tables."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from voiceguide import interrupts
+from voiceguide.batch import BatchInterrupted, Outcome
+from voiceguide.build import BuildResult
+from voiceguide.cli_options import flag_of
+from voiceguide.errors import OptionError, VoiceguideError
+from voiceguide.settings import BY_NAME
+from voiceguide.timeline import clock
+
+
+class Cli(click.Group):
+    """Runs a command and turns every error into a sentence and an exit status."""
+
+    debug = False
+
+    def main(self, *args: Any, **extra: Any) -> Any:
+        extra["standalone_mode"] = False
+        try:
+            code = super().main(*args, **extra)
+        except click.UsageError as exc:
+            click.echo(f"Error: {_usage_message(exc)}", err=True)
+            if exc.ctx is not None:
+                click.echo(f"Try '{exc.ctx.command_path} --help' for help.", err=True)
+            code = exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("Interrupted: nothing was written.", err=True)
+            code = 130
+        except interrupts.Stopped as exc:
+            click.echo(
+                f"Stopped by {signal.Signals(exc.signum).name}: nothing was written.", err=True
+            )
+            code = 128 + exc.signum
+        except BatchInterrupted as exc:
+            code = _interrupted(exc)
+        except Exception as exc:  # noqa: BLE001 - ours, or a bug: say so plainly
+            code = self._failed(exc)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def _failed(self, exc: Exception) -> int:
+        if self.debug:
+            traceback.print_exc()
+        if isinstance(exc, VoiceguideError):
+            click.echo(f"Error: {said(exc)}", err=True)
+            return exc.exit_code
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+        if not self.debug:
+            click.echo("Run again with --debug to see the details.", err=True)
+        return 1
+
+
+def said(exc: VoiceguideError) -> str:
+    """The library's message, an option's named by its flag."""
+    if isinstance(exc, OptionError) and exc.setting and not exc.path:
+        flag = BY_NAME[exc.setting].flag if exc.setting in BY_NAME else f"--{exc.setting}"
+        return exc.said_of(flag)
+    return str(exc)
+
+
+def _interrupted(exc: BatchInterrupted) -> int:
+    built = f"only {', '.join(exc.built)} had been built; nothing else was written."
+    what = built if exc.built else "nothing was written."
+    if isinstance(exc.cause, interrupts.Stopped):
+        click.echo(f"Stopped by {signal.Signals(exc.cause.signum).name}: {what}", err=True)
+        return 128 + exc.cause.signum
+    click.echo(f"Interrupted: {what}", err=True)
+    return 130
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """Click's message without its "Invalid value for '--x':" wording."""
+    if type(exc) is click.BadParameter and exc.param is not None:
+        return f"{flag_of(exc.param)}: {exc.message}"
+    return exc.format_message()
+
+
+def summary(refs: list[str], outcomes: dict[str, Outcome]) -> None:
+    """Errors and warnings on stderr, then a table of what was built on stdout."""
+    rows = []
+    for ref in refs:
+        outcome = outcomes[ref]
+        if isinstance(outcome, VoiceguideError):
+            click.echo(f"Error: {said(outcome)}", err=True)
+            rows.append((ref, "-", "-", "failed"))
+        else:
+            warn(outcome)
+            rows.append((str(outcome.audio), length(outcome), megabytes(outcome), "ok"))
+    width = max(len(r[0]) for r in rows)
+    click.echo(f"{'file':<{width}}  {'length':>8}  {'size':>8}  result")
+    for name, long, size, result in rows:
+        click.echo(f"{name:<{width}}  {long:>8}  {size:>8}  {result}")
+
+
+def warn(result: BuildResult) -> None:
+    for warning in result.warnings:
+        click.echo(f"Warning: {result.audio.stem}: {warning}", err=True)
+
+
+def length(result: BuildResult) -> str:
+    return clock(result.timeline.duration / result.timeline.rate)
+
+
+def megabytes(result: BuildResult) -> str:
+    return f"{result.audio.stat().st_size / 1e6:.1f} MB"
+
+
+def built(result: BuildResult) -> None:
+    """One build's warnings on stderr, then a line of what it wrote on stdout."""
+    warn(result)
+    others = ", ".join(p.name for p in result.files[1:])
+    click.echo(
+        f"{result.audio} ({length(result)}, {megabytes(result)}), {others}; "
+        f"{result.voiced} phrases voiced, {result.cached} from the cache"
+    )

@@ -1,0 +1,119 @@
+"""What a caller changes over a routine, and how it resolves against one.
+
+Options are values for declared settings (:mod:`voiceguide.settings`), each for the
+whole session or, for exercise-scope settings, for one exercise named by any unique part
+of its name (``hold`` ``wall`` ``60``, as ``--hold wall=60``). Options win over an
+exercise's own values, which win over the routine's defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from voiceguide.errors import OptionError
+from voiceguide.model import Exercise, Routine
+from voiceguide.settings import BY_NAME, EXERCISE_KEYS, Number, SettingError, Timing, Value
+
+Given = tuple[str, str | None, Value]
+"""One option: (setting, exercise pattern or None for all, value)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Setting values over a routine's, in the order given; a later one wins."""
+
+    given: tuple[Given, ...] = ()
+
+    @classmethod
+    def of(cls, **values: Value | Iterable[Value | tuple[str, Value]]) -> Options:
+        """``Options.of(hold=45, reps=3)``; a list gives several, each a value for every
+        exercise or ``(pattern, value)`` for one: ``hold=[45, ("wall", 60)]``. None is
+        no value (the routine decides)."""
+        given: list[Given] = []
+        for name, value in values.items():
+            items: Iterable[Any] = value if isinstance(value, (list, tuple)) else [value]
+            for item in items:
+                if isinstance(item, tuple):
+                    given.append((name, item[0], item[1]))
+                elif item is not None:
+                    given.append((name, None, item))
+        return cls(tuple(given))
+
+    def get(self, name: str) -> Value:
+        """The value given for every exercise (the last one), else the setting's default
+        where it applies to the whole session, else None (the routine decides)."""
+        for setting, pattern, value in reversed(self.given):
+            if setting == name and pattern is None:
+                return value
+        declared = BY_NAME[name]
+        return declared.default if declared.scope != "exercise" else None
+
+    def check(self) -> None:
+        """Refuse unknown settings, patterns on whole-session settings and values out of
+        bounds: :class:`~voiceguide.errors.OptionError` naming the setting."""
+        for name, pattern, value in self.given:
+            if name not in BY_NAME:
+                raise OptionError(f"is not a setting ({', '.join(BY_NAME)})", setting=name)
+            if pattern is not None and BY_NAME[name].scope != "exercise":
+                raise OptionError("applies to the whole session, not to one exercise", setting=name)
+            try:
+                BY_NAME[name].check(value)
+            except SettingError as exc:
+                raise OptionError(exc.message, setting=name) from None
+
+
+def session_timing(routine: Routine, options: Options) -> Timing:
+    """The session-wide timing: the routine's defaults, with the options for every
+    exercise over them."""
+    return routine.defaults.replace(_for_all(options))
+
+
+def exercise_timings(routine: Routine, options: Options) -> dict[str, Timing]:
+    """Each exercise's timing by name: the routine's defaults, the exercise's own values,
+    the options for every exercise, then those naming it."""
+    named = _named(routine, options)
+    everyone = _for_all(options)
+    return {
+        e.name: e.timing(routine.defaults).replace({**everyone, **named.get(e.name, {})})
+        for e in routine.exercises
+    }
+
+
+def _for_all(options: Options) -> dict[str, Number]:
+    return {
+        name: value  # type: ignore[misc]
+        for name, pattern, value in options.given
+        if pattern is None and name in EXERCISE_KEYS and value is not None
+    }
+
+
+def _named(routine: Routine, options: Options) -> dict[str, dict[str, Number]]:
+    """``NAME=VALUE`` options by exercise name. NAME is the exercise's name or any part
+    of it only one exercise has, in any case."""
+    found: dict[str, dict[str, Number]] = {}
+    for name, pattern, value in options.given:
+        if pattern is not None:
+            exercise = match_exercise(routine, pattern, f"'{pattern}={_shown(value)}'", name)
+            found.setdefault(exercise.name, {})[name] = value  # type: ignore[assignment]
+    return found
+
+
+def match_exercise(routine: Routine, pattern: str, shown: str, setting: str) -> Exercise:
+    """The one exercise ``pattern`` names (whole name, or a part only it has)."""
+    wanted = pattern.strip().casefold()
+    exact = [e for e in routine.exercises if e.name.casefold() == wanted]
+    matches = exact or [e for e in routine.exercises if wanted and wanted in e.name.casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    how = "matches no exercise" if not matches else "matches more than one exercise"
+    names = ", ".join(e.name for e in routine.exercises)
+    raise OptionError(
+        f"{shown}: '{pattern}' {how} in {routine.source or routine.name}; exercises: {names}",
+        setting=setting,
+    )
+
+
+def _shown(value: Value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,166 @@
+"""A routine's structure: which keys it has, what each holds, into the model."""
+
+from __future__ import annotations
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from voiceguide.errors import RoutineError
+from voiceguide.limits import LIMITS
+from voiceguide.model import MINUTES_PLACEHOLDER, SIDE_PLACEHOLDER, Exercise, Routine
+from voiceguide.routine.scalars import (
+    NULL,
+    check_keys,
+    items_of,
+    kind_of,
+    line_of,
+    list_of,
+    require,
+    shown,
+    spacing_hint,
+    subject,
+    text_of,
+    timing_values,
+    type_error,
+)
+from voiceguide.settings import DEFAULT_TIMING, Timing
+from voiceguide.settings import EXERCISE_KEYS as TIMING_KEYS
+
+ROUTINE_KEYS = ("title", "description", "defaults", "intro", "outro", "exercises")
+EXERCISE_KEYS = (
+    "name", "instructions", "sides", "cues", "progression", "side_label", *TIMING_KEYS
+)  # fmt: skip
+
+
+def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
+    if root is None or (isinstance(root, ScalarNode) and root.tag == NULL):
+        raise RoutineError("the file is empty; a routine needs a 'title' and 'exercises'")
+    if not isinstance(root, MappingNode):
+        raise RoutineError(
+            f"a routine should be keys like 'title:' and 'exercises:', not {kind_of(root)}"
+            f"{spacing_hint(root)}",
+            line=line_of(root),
+        )
+    items = items_of(root, "")
+    check_keys(items, ROUTINE_KEYS, "")
+    title = text_of(require(items, "title", root, "the routine"), "'title'", "")
+    exercises_node = require(items, "exercises", root, "the routine")
+
+    texts = {}
+    for key in ("description", "intro", "outro"):
+        if key in items:
+            allowed = (MINUTES_PLACEHOLDER,) if key == "intro" else ()
+            texts[key] = text_of(items[key][1], f"'{key}'", "", allowed)
+
+    defaults = _defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING
+    exercises = _exercises(exercises_node)
+    return Routine(
+        name=name,
+        title=title,
+        exercises=exercises,
+        defaults=defaults,
+        source=source,
+        **texts,
+    )
+
+
+def _defaults(node: Node) -> Timing:
+    if not isinstance(node, MappingNode):
+        raise type_error(node, "'defaults'", "", "a mapping like {hold: 30, reps: 2}")
+    items = items_of(node, " in 'defaults'")
+    check_keys(items, TIMING_KEYS, " in 'defaults'")
+    return DEFAULT_TIMING.replace(timing_values(items, " in 'defaults'"))
+
+
+def _exercises(node: Node) -> tuple[Exercise, ...]:
+    items = list_of(node, "exercises", "", LIMITS.max_exercises, "a list of exercises")
+    if not items:
+        raise RoutineError("'exercises' is empty; a routine needs at least one", line=line_of(node))
+    exercises: list[Exercise] = []
+    first_line: dict[str, int] = {}
+    for number, item in enumerate(items, start=1):
+        exercise = _exercise(item, number)
+        folded = exercise.name.casefold()
+        if folded in first_line:
+            raise RoutineError(
+                f"two exercises are named '{shown(exercise.name)}'"
+                f" (first at line {first_line[folded]})",
+                line=exercise.line,
+            )
+        first_line[folded] = exercise.line
+        exercises.append(exercise)
+    return tuple(exercises)
+
+
+def _exercise(node: Node, number: int) -> Exercise:
+    if not isinstance(node, MappingNode):
+        raise RoutineError(
+            f"exercise {number} should be keys like 'name:' and 'instructions:',"
+            f" not {kind_of(node)}{spacing_hint(node)}",
+            line=line_of(node),
+        )
+    where = f" in exercise {number}"
+    items = items_of(node, where)
+    name = text_of(items["name"][1], "'name'", where) if "name" in items else None
+    if name is not None:
+        where = f" in exercise '{shown(name)}'"
+    check_keys(items, EXERCISE_KEYS, where)
+    require(items, "name", node, f"exercise {number}")
+    require(items, "instructions", node, f"exercise '{shown(name)}'")
+    sides = _sides(items["sides"][1], where) if "sides" in items else ()
+
+    def exercise_text(text_node: Node, key: str, number: int | None = None) -> str:
+        text = text_of(text_node, subject(key, number), where, (SIDE_PLACEHOLDER,))
+        if not sides and SIDE_PLACEHOLDER in text:
+            raise RoutineError(
+                f"'{SIDE_PLACEHOLDER}' used but exercise '{shown(name)}' has no sides",
+                line=line_of(text_node),
+            )
+        return text
+
+    def exercise_texts(key: str, allow_empty: bool) -> tuple[str, ...]:
+        value = items[key][1]
+        if kind_of(value) == "text":
+            return (exercise_text(value, key),)
+        texts = list_of(value, key, where, LIMITS.max_texts, "text or a list of texts")
+        if not texts and not allow_empty:
+            raise RoutineError(f"'{key}'{where} is an empty list", line=line_of(value))
+        return tuple(exercise_text(text, key, n) for n, text in enumerate(texts, start=1))
+
+    instructions = exercise_texts("instructions", allow_empty=False)
+    extra = {}
+    if "cues" in items:
+        extra["cues"] = exercise_texts("cues", allow_empty=True)
+    for key in ("progression", "side_label"):
+        if key in items:
+            extra[key] = exercise_text(items[key][1], key)
+    if "side_label" in extra and SIDE_PLACEHOLDER not in extra["side_label"]:
+        raise RoutineError(
+            f"'side_label'{where} must contain '{SIDE_PLACEHOLDER}'",
+            line=line_of(items["side_label"][1]),
+        )
+    return Exercise(
+        name=name,
+        instructions=instructions,
+        sides=sides,
+        line=line_of(node),
+        **extra,
+        own=tuple(timing_values(items, where).items()),
+    )
+
+
+def _sides(node: Node, where: str) -> tuple[str, ...]:
+    texts = list_of(node, "sides", where, LIMITS.max_sides, "a list like [right, left]")
+    if not texts:
+        raise RoutineError(
+            f"'sides'{where} is an empty list; leave 'sides' out for an exercise without sides",
+            line=line_of(node),
+        )
+    sides: list[str] = []
+    for number, text_node in enumerate(texts, start=1):
+        side = text_of(text_node, subject("sides", number), where)
+        if side.casefold() in (s.casefold() for s in sides):
+            raise RoutineError(
+                f"side '{shown(side)}'{where} is listed twice", line=line_of(text_node)
+            )
+        sides.append(side)
+    return tuple(sides)

@@ -1,0 +1,319 @@
+"""Every setting of a session, declared once: its name, kind, bounds, default, unit and
+help text.
+
+Everything else derives from :data:`SETTINGS`: the routine keys (``defaults:`` and each
+exercise's own), the command-line options and their help, the one check with its one
+message (:meth:`Setting.check`), and the ``settings`` the timeline records. Adding a
+setting is one declaration here, plus its behaviour where it acts.
+
+Messages here speak of the setting, as a predicate ("must be between 0.1 and 600
+seconds, got 0"); whoever shows one names the subject: the command line its flag
+(``--hold``), the routine loader its key and line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from voiceguide.limits import LIMITS, on_step
+
+Number = int | float
+Value = int | float | bool | str | None
+
+Kind = Literal["seconds", "whole", "flag", "choice", "text"]
+Scope = Literal["exercise", "session", "voice"]
+"""Where a setting applies. ``exercise``: a routine's ``defaults:`` and each exercise's
+own keys, and on the command line ``VALUE`` or ``NAME=VALUE`` for one exercise.
+``session``: the whole session, from the command line. ``voice``: which voice speaks."""
+
+
+class SettingError(ValueError):
+    """A value a setting does not take; ``message`` is a predicate naming no subject."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting, as every part of voiceguide knows it."""
+
+    name: str
+    help: str
+    """One sentence for ``--help``, the README and the schema."""
+    kind: Kind
+    default: Value
+    scope: Scope
+    low: float = 0
+    high: float = 0
+    unit: str = ""
+    """For whole numbers, what they count, as said after "a whole number" (" of seconds")."""
+    choices: tuple[str, ...] = ()
+    recorded: bool = True
+    """Whether the timeline's ``settings`` records it."""
+    metavar: str = ""
+    shown_default: str = ""
+    """The default as ``--help`` shows it, when :attr:`default` is None (decided later)."""
+
+    @property
+    def flag(self) -> str:
+        """The command-line option: ``--hold``."""
+        return "--" + self.name.replace("_", "-")
+
+    def check(self, value: Any, shown: str | None = None) -> Value:
+        """``value`` as the setting keeps it (``45.0`` → ``45``), or :class:`SettingError`.
+        ``shown`` is the value as the user wrote it, for the message."""
+        said = shown if shown is not None else _shown(value)
+        if self.kind == "seconds":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SettingError(f"{self.bounds()}, got {said}")
+            if not (_finite(value) and self.low <= value <= self.high):
+                raise SettingError(f"{self.bounds()}, got {said}")
+            if not on_step(value):
+                raise SettingError(f"goes in tenths of a second, got {said}")
+            return int(value) if float(value).is_integer() else value
+        if self.kind == "whole":
+            whole = isinstance(value, int) and not isinstance(value, bool)
+            if not whole or not self.low <= value <= self.high:
+                raise SettingError(f"{self.bounds()}, got {said}")
+            return value
+        if self.kind == "flag":
+            if not isinstance(value, bool):
+                raise SettingError(f"must be true or false, got {said}")
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise SettingError(f"{self.bounds()}, got {said}")
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise SettingError(f"must be text, got {said}")
+        return value
+
+    def parse(self, text: str) -> Value:
+        """The value of ``text`` as typed on a command line, checked."""
+        if self.kind in ("seconds", "whole"):
+            number = _number(text, float if self.kind == "seconds" else int)
+            return self.check(number, text.strip() if number is not None else f"'{text}'")
+        if self.kind == "flag":
+            words = {
+                "true": True,
+                "yes": True,
+                "on": True,
+                "false": False,
+                "no": False,
+                "off": False,
+            }
+            return self.check(words.get(text.strip().lower(), text))
+        return self.check(text)
+
+    def bounds(self) -> str:
+        """What the setting takes, as a predicate: "must be between 0.1 and 600 seconds"."""
+        if self.kind == "seconds":
+            return f"must be between {self.low:g} and {self.high:g} seconds"
+        if self.kind == "whole":
+            return f"must be a whole number{self.unit} from {self.low:g} to {self.high:g}"
+        if self.kind == "choice":
+            return "must be one of " + ", ".join(self.choices)
+        return "must be text"
+
+    @property
+    def placeholder(self) -> str:
+        """How a value is written in help: SECONDS, N, a choice's name."""
+        return self.metavar or {"seconds": "SECONDS", "whole": "N"}.get(self.kind, "TEXT")
+
+
+def _number(text: str, kind: type) -> Number | None:
+    try:
+        return kind(text.strip())  # type: ignore[no-any-return]
+    except (ValueError, TypeError):
+        return None
+
+
+def _finite(value: Number) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+ENGINES = ("pyttsx3", "piper")
+"""The speech engines, the first the default."""
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "hold",
+        "Seconds each hold lasts, from the end of its start cue to its release.",
+        "seconds",
+        30,
+        "exercise",
+        LIMITS.min_duration,
+        LIMITS.max_hold,
+    ),
+    Setting("reps", "Holds on each side.", "whole", 2, "exercise", 1, LIMITS.max_reps),
+    Setting(
+        "rest",
+        "Seconds of rest between reps, from the release cue to the next start cue.",
+        "seconds",
+        10,
+        "exercise",
+        LIMITS.min_duration,
+        LIMITS.max_pause,
+    ),
+    Setting(
+        "switch",
+        "Seconds to change sides, from the side-switch cue to the next start cue.",
+        "seconds",
+        5,
+        "exercise",
+        LIMITS.min_duration,
+        LIMITS.max_pause,
+    ),
+    Setting(
+        "setup",
+        "Seconds to get into position, from an exercise's instructions to its first start cue.",
+        "seconds",
+        8,
+        "exercise",
+        LIMITS.min_duration,
+        LIMITS.max_pause,
+    ),
+    Setting(
+        "engine",
+        "Speech engine.",
+        "choice",
+        ENGINES[0],
+        "voice",
+        choices=ENGINES,
+        metavar="[" + "|".join(ENGINES) + "]",
+    ),
+    Setting(
+        "voice",
+        "Voice id or name, from 'voiceguide voices'.",
+        "text",
+        None,
+        "voice",
+        shown_default="the engine's",
+    ),
+    Setting(
+        "rate",
+        "Speaking rate, in words a minute.",
+        "whole",
+        None,
+        "voice",
+        80,
+        300,
+        unit=" of words a minute",
+        shown_default="150",
+    ),
+    Setting(
+        "countdown",
+        "Seconds counted down aloud at the end of each hold (0 for none).",
+        "whole",
+        3,
+        "session",
+        0,
+        LIMITS.max_countdown,
+        unit=" of seconds",
+    ),
+    Setting(
+        "chimes",
+        "Tones at the start and end of holds, at side switches and at the end.",
+        "flag",
+        True,
+        "session",
+    ),
+    Setting(
+        "halfway",
+        'Say "Halfway" in the middle of holds of 10 seconds or more.',
+        "flag",
+        True,
+        "session",
+    ),
+    Setting(
+        "model",
+        "A Piper .onnx voice, its .onnx.json beside it (--engine piper only).",
+        "text",
+        None,
+        "voice",
+        recorded=False,
+        metavar="PATH",
+        shown_default="the packaged voice",
+    ),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def of_scope(scope: Scope) -> tuple[Setting, ...]:
+    """The settings of one scope, in declaration order."""
+    return tuple(s for s in SETTINGS if s.scope == scope)
+
+
+EXERCISE_SETTINGS = of_scope("exercise")
+EXERCISE_KEYS = tuple(s.name for s in EXERCISE_SETTINGS)
+"""The timing keys of a routine's ``defaults:`` and of each exercise."""
+
+
+class Timing(Mapping[str, Number]):
+    """A value for every exercise-scope setting (hold, reps, rest, ...): the defaults
+    where none is given. Read as attributes (``timing.hold``) or as a mapping."""
+
+    __slots__ = ("_values",)
+    _values: dict[str, Number]
+
+    def __init__(self, values: Mapping[str, Number] | None = None, **given: Number):
+        merged: dict[str, Number] = {s.name: s.default for s in EXERCISE_SETTINGS}  # type: ignore[misc]
+        for key, value in {**(values or {}), **given}.items():
+            if key not in merged:
+                raise TypeError(f"{key!r} is not a timing setting ({', '.join(merged)})")
+            merged[key] = value
+        object.__setattr__(self, "_values", merged)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Timing is immutable; use replace()")
+
+    def __getitem__(self, key: str) -> Number:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Timing) and self._values == other._values
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._values.items()))
+
+    def __repr__(self) -> str:
+        return f"Timing({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Timing, (self._values,))
+
+    def replace(self, changes: Mapping[str, Number] | None = None, **more: Number) -> Timing:
+        """A copy with ``changes`` applied."""
+        return Timing({**self._values, **(changes or {}), **more})
+
+
+DEFAULT_TIMING = Timing()
