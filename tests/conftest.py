@@ -14,6 +14,38 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+LYING, SEATED, WALL = (
+    "Lying hamstring stretch",
+    "Seated hamstring stretch",
+    "Wall hamstring stretch",
+)
+
+
+def _builtin_exercises() -> tuple[str, ...]:
+    from voiceguide.routine import load_builtin
+
+    return tuple(e.name for e in load_builtin("hamstring-relief").exercises)
+
+
+EXERCISES = _builtin_exercises()
+"""The built-in session's exercises, in its order."""
+
+VALID = """\
+title: Test routine
+exercises:
+  - name: Lying stretch
+    sides: [right, left]
+    instructions: Lift your {side} leg.
+    hold: 20
+"""
+"""One valid routine for every routine test: line 3 is the exercise, line 6 its hold."""
+
+
+def options_id(options) -> str:
+    """A test id: the options given (``hold=45,hold=wall=60``), or "defaults"."""
+    given = [f"{k}={p + '=' if p else ''}{v}" for k, p, v in options.given]
+    return ",".join(given) or "defaults"
+
 
 @dataclass
 class Run:

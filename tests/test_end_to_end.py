@@ -7,12 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import load_sheet, voiceguide
+from conftest import EXERCISES, invoke, load_sheet, voiceguide
 
 from voiceguide import audio_check
 
 STEM = "hamstring-relief"
-EXERCISES = ["Lying hamstring stretch", "Seated hamstring stretch", "Wall hamstring stretch"]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +81,7 @@ def test_side_is_spoken_before_every_hold(default_build):
 
 
 def test_short_build_is_timed_exactly(tmp_path):
-    run = voiceguide("build", "-o", str(tmp_path), "--hold", "3", "--reps", "1")
+    run = invoke("build", "-o", str(tmp_path), "--hold", "3", "--reps", "1")
     assert run.code == 0, run.stderr
     sheet = load_sheet(tmp_path, STEM)
     assert all(length(h) == 3.0 for h in holds(sheet))
@@ -107,7 +106,7 @@ def test_short_build_is_timed_exactly(tmp_path):
     ],
 )
 def test_hold_option_sets_exact_hold_lengths(tmp_path, args, expected):
-    run = voiceguide("build", "-o", str(tmp_path), "--reps", "1", *args)
+    run = invoke("build", "-o", str(tmp_path), "--reps", "1", *args)
     assert run.code == 0, run.stderr
     sheet = load_sheet(tmp_path, STEM)
     assert {h["exercise"]: length(h) for h in holds(sheet)} == expected
@@ -116,7 +115,7 @@ def test_hold_option_sets_exact_hold_lengths(tmp_path, args, expected):
 
 
 def test_reps_option_gives_that_many_holds_per_side(tmp_path):
-    run = voiceguide("build", "-o", str(tmp_path), "--reps", "3", "--hold", "4")
+    run = invoke("build", "-o", str(tmp_path), "--reps", "3", "--hold", "4")
     assert run.code == 0, run.stderr
     sheet = load_sheet(tmp_path, STEM)
     for name in EXERCISES:
@@ -144,7 +143,7 @@ def test_routine_file_builds_under_its_stem(tmp_path):
         "    reps: 2\n"
     )
     out = tmp_path / "out"
-    run = voiceguide("build", str(routine), "-o", str(out), "--setup", "2")
+    run = invoke("build", str(routine), "-o", str(out), "--setup", "2")
     assert run.code == 0, run.stderr
     sheet = load_sheet(out, "desk-break")
     assert sheet["routine"] == "desk-break" and sheet["title"] == "Desk break"
@@ -165,7 +164,7 @@ def test_broken_routine_names_file_and_line_and_writes_nothing(tmp_path):
         "title: Broken\nexercises:\n  - name: One\n    instructions: [Go.]\n    hodl: 30\n"
     )
     out = tmp_path / "out"
-    run = voiceguide("build", str(routine), "-o", str(out))
+    run = invoke("build", str(routine), "-o", str(out))
     assert run.code == 2
     lines = run.stderr.strip().splitlines()
     assert 1 <= len(lines) <= 2
@@ -196,7 +195,7 @@ def test_encoder_failure_keeps_previous_output_and_leaves_no_partial_file(tmp_pa
 
 
 def test_outputs_are_readable_by_others(tmp_path):
-    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1")
+    run = invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1")
     assert run.code == 0, run.stderr
     mode = (tmp_path / f"{STEM}.mp3").stat().st_mode & 0o777
     umask = os.umask(0)
@@ -394,7 +393,7 @@ def test_tags_are_id3v23_with_an_ordered_top_level_table_of_contents(default_bui
 def test_subtitles_are_a_webvtt_transcript_of_the_timeline(tmp_path):
     import webvtt
 
-    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--subtitles")
+    run = invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--subtitles")
     assert run.code == 0, run.stderr
     sheet = load_sheet(tmp_path, STEM)
     captions = webvtt.read(str(tmp_path / f"{STEM}.vtt")).captions
@@ -422,8 +421,8 @@ def _counts(stdout: str) -> tuple[int, int]:
 
 def test_a_warm_rebuild_voices_nothing_and_sounds_the_same(tmp_path):
     env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
-    first = voiceguide("build", "-o", str(tmp_path / "a"), "--hold", "6", "--reps", "1", env=env)
-    again = voiceguide("build", "-o", str(tmp_path / "b"), "--hold", "6", "--reps", "1", env=env)
+    first = invoke("build", "-o", str(tmp_path / "a"), "--hold", "6", "--reps", "1", env=env)
+    again = invoke("build", "-o", str(tmp_path / "b"), "--hold", "6", "--reps", "1", env=env)
     assert first.code == again.code == 0
     voiced, cached = _counts(first.stdout)
     assert voiced > 20 and cached == 0
@@ -435,8 +434,8 @@ def test_a_warm_rebuild_voices_nothing_and_sounds_the_same(tmp_path):
 
 def test_a_warm_rebuild_with_other_times_voices_nothing(tmp_path):
     env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
-    first = voiceguide("build", "-o", str(tmp_path / "a"), "--reps", "1", "--hold", "10", env=env)
-    again = voiceguide(
+    first = invoke("build", "-o", str(tmp_path / "a"), "--reps", "1", "--hold", "10", env=env)
+    again = invoke(
         "build",
         "-o",
         str(tmp_path / "b"),
@@ -465,30 +464,28 @@ def test_a_warm_rebuild_with_other_times_voices_nothing(tmp_path):
 def test_no_cache_leaves_the_cache_untouched(tmp_path):
     folder = tmp_path / "cache"
     env = {"VOICEGUIDE_CACHE_DIR": str(folder)}
-    run = voiceguide(
-        "build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--no-cache", env=env
-    )
+    run = invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--no-cache", env=env)
     assert run.code == 0 and not folder.exists()
     assert "0 from the cache" in run.stdout
 
 
 def test_cache_command_shows_and_empties_the_cache(tmp_path):
     env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
-    assert voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", env=env).code == 0
-    info = voiceguide("cache", env=env)
+    assert invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", env=env).code == 0
+    info = invoke("cache", env=env)
     assert info.code == 0 and str(tmp_path / "cache") in info.stdout
     count = int(info.stdout.split(": ")[1].split()[0])
     assert count > 20
-    cleared = voiceguide("cache", "clear", env=env)
+    cleared = invoke("cache", "clear", env=env)
     assert f"removed {count} phrases" in cleared.stdout
-    assert ": 0 phrases" in voiceguide("cache", env=env).stdout
+    assert ": 0 phrases" in invoke("cache", env=env).stdout
 
 
 @pytest.mark.parametrize(
     "fmt, chapters", [("m4a", True), ("ogg", True), ("opus", True), ("wav", False), ("flac", True)]
 )
 def test_every_format_decodes_to_the_timeline_with_its_tags(tmp_path, fmt, chapters):
-    run = voiceguide("build", "-o", str(tmp_path), "--hold", "3", "--reps", "1", "--format", fmt)
+    run = invoke("build", "-o", str(tmp_path), "--hold", "3", "--reps", "1", "--format", fmt)
     assert run.code == 0, run.stderr
     sheet = load_sheet(tmp_path, STEM)
     audio = tmp_path / f"{STEM}.{fmt}"
@@ -517,13 +514,13 @@ def test_every_format_decodes_to_the_timeline_with_its_tags(tmp_path, fmt, chapt
     ],
 )
 def test_bitrate_mistakes_are_bad_input(tmp_path, args, says):
-    run = voiceguide("build", "-o", str(tmp_path / "out"), *args)
+    run = invoke("build", "-o", str(tmp_path / "out"), *args)
     assert run.code == 2 and says in run.stderr
     assert not (tmp_path / "out").exists()
 
 
 def test_bitrate_sets_the_mp3_bitrate(tmp_path):
-    run = voiceguide("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--bitrate", "96k")
+    run = invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--bitrate", "96k")
     assert run.code == 0, run.stderr
     from mutagen.mp3 import MP3
 
@@ -532,9 +529,7 @@ def test_bitrate_sets_the_mp3_bitrate(tmp_path):
 
 
 def test_a_bitrate_mp3_lacks_is_rounded_with_a_warning(tmp_path):
-    run = voiceguide(
-        "build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--bitrate", "320k"
-    )
+    run = invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--bitrate", "320k")
     assert run.code == 0, run.stderr
     assert f"Warning: {STEM}: MP3 at 22050 Hz has no 320k bit rate; 160k was used" in run.stderr
     from mutagen.mp3 import MP3
@@ -546,9 +541,7 @@ def test_a_bitrate_mp3_lacks_is_rounded_with_a_warning(tmp_path):
 
 
 def test_piper_session_passes_the_same_timing_checks(tmp_path):
-    run = voiceguide(
-        "build", "--engine", "piper", "-o", str(tmp_path), "--hold", "4", "--reps", "1"
-    )
+    run = invoke("build", "--engine", "piper", "-o", str(tmp_path), "--hold", "4", "--reps", "1")
     assert run.code == 0, run.stderr
     sheet = load_sheet(tmp_path, STEM)
     assert sheet["settings"]["engine"] == "piper"

@@ -24,6 +24,16 @@ def test_each_distinct_text_gets_one_clip_with_sound(engine):
     assert clips["Hold for 30 seconds."].samples > clips["Three."].samples
 
 
-def test_identity_names_the_engine_and_is_stable(engine):
-    assert engine.identity() == engine.identity()
-    assert engine.identity()["engine"] == engine.name
+def test_identity_names_what_shapes_a_clip_and_nothing_else(engine):
+    """The speech cache's key: the same for another engine opened alike (so a rebuild
+    finds its phrases), different when the rate differs (so it never finds the wrong ones)."""
+    identity = engine.identity()
+    assert identity["engine"] == engine.name
+    assert identity["rate"] == str(engine.rate) and identity["version"]
+    with (
+        open_engine(engine.name) as same,
+        open_engine(engine.name, rate=engine.rate + 20) as faster,
+    ):
+        assert same.identity() == identity
+        assert faster.identity() != identity
+        assert {k for k, v in faster.identity().items() if v != identity[k]} == {"rate"}

@@ -38,11 +38,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import invoke
+from conftest import VALID, invoke
 
 # One exercise with sides: line 3 is the exercise, line 5 its instructions, line 6 its hold.
-from test_routine import VALID  # noqa: E402 - one valid routine for every routine test
-
 from voiceguide.model import LIMITS
 from voiceguide.plan import plan
 from voiceguide.routine import load_file

@@ -6,6 +6,7 @@ import math
 import re
 
 import pytest
+from conftest import EXERCISES, LYING, SEATED, WALL, options_id
 
 from voiceguide.errors import BadInput, OptionError
 from voiceguide.model import LIMITS
@@ -20,11 +21,6 @@ from voiceguide.plan import (
     plan,
 )
 from voiceguide.routine import load_builtin, load_text
-
-LYING = "Lying hamstring stretch"
-SEATED = "Seated hamstring stretch"
-WALL = "Wall hamstring stretch"
-EXERCISES = (LYING, SEATED, WALL)
 
 # One exercise without sides, two reps: nothing to switch.
 NO_SIDES = """\
@@ -73,12 +69,6 @@ def sections(script) -> dict[str, list]:
 
 def overlays(hold: Hold, kind: str) -> list[tuple[str, float]]:
     return [(o.text, o.at) for o in hold.overlays if o.kind == kind]
-
-
-def short(options: Options) -> str:
-    """A test id: the options that differ from the defaults."""
-    given = [f"{k}={p + '=' if p else ''}{v}" for k, p, v in options.given]
-    return ",".join(given) or "defaults"
 
 
 def hold_seconds(script) -> dict[str, set[float]]:
@@ -386,7 +376,7 @@ def test_progression_with_three_reps_is_said_twice_per_side(routine):
         Options.of(countdown=11),
         Options.of(countdown=-1),
     ],
-    ids=short,
+    ids=options_id,
 )
 def test_options_out_of_range_are_refused(options):
     with pytest.raises(OptionError):
@@ -404,7 +394,7 @@ def test_options_out_of_range_are_refused(options):
         Options.of(countdown=10),
         Options.of(rest=0.1, switch=600, setup=2.5),
     ],
-    ids=short,
+    ids=options_id,
 )
 def test_options_at_the_limits_are_accepted(options):
     options.check()

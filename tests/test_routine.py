@@ -7,20 +7,11 @@ import textwrap
 
 import pytest
 import yaml
+from conftest import VALID
 
 from voiceguide import routine
 from voiceguide.errors import RoutineError
 from voiceguide.model import DEFAULT_ROUTINE, DEFAULT_TIMING, LIMITS, Timing
-
-# One exercise with sides; line 3 is the exercise, line 6 its hold.
-VALID = """\
-title: Test routine
-exercises:
-  - name: Lying stretch
-    sides: [right, left]
-    instructions: Lift your {side} leg.
-    hold: 20
-"""
 
 
 def write(tmp_path, text: str | bytes, name: str = "routine.yaml"):

@@ -10,6 +10,7 @@ import json
 import math
 
 import pytest
+from conftest import EXERCISES, options_id
 
 from voiceguide.errors import OptionError
 from voiceguide.options import Options
@@ -21,7 +22,6 @@ from voiceguide.timeline import FORMAT, OVERLAY_GAP, Timeline, describe, grid, s
 RATE = 22050
 STEP = 441  # samples in a 20 ms grid step at 22050 Hz
 TONE = 5000
-EXERCISES = ("Lying hamstring stretch", "Seated hamstring stretch", "Wall hamstring stretch")
 TIMED = ("hold", "rest", "switch", "setup")
 SETTINGS = {
     "hold": 30,
@@ -74,12 +74,6 @@ def spoken(timeline, *roles: str) -> list:
 def in_sequence(timeline) -> list:
     """Speech and tones said in sequence (not laid over a hold)."""
     return [e for e in timeline.audible() if e.role not in ("cue", "countdown", "halfway")]
-
-
-def short(options: Options) -> str:
-    """A test id: the options that differ from the defaults."""
-    given = [f"{k}={p + '=' if p else ''}{v}" for k, p, v in options.given]
-    return ",".join(given) or "defaults"
 
 
 def ms(seconds: float) -> int:
@@ -137,7 +131,7 @@ OPTION_CASES = [
 ]
 
 
-@pytest.mark.parametrize("options", OPTION_CASES, ids=short)
+@pytest.mark.parametrize("options", OPTION_CASES, ids=options_id)
 def test_every_json_time_is_exact_to_the_millisecond(routine, options):
     _, timeline = lay_out(routine, options)
     doc = to_json(timeline, audio="a.mp3", settings={})
@@ -145,7 +139,7 @@ def test_every_json_time_is_exact_to_the_millisecond(routine, options):
         assert round(x, 3) == x
 
 
-@pytest.mark.parametrize("options", OPTION_CASES, ids=short)
+@pytest.mark.parametrize("options", OPTION_CASES, ids=options_id)
 def test_timed_events_last_exactly_their_seconds(routine, options):
     # Compared in whole milliseconds: ``end - start`` of two decimal floats can differ
     # from ``seconds`` in the last bit (256.6 - 226.6 == 30.00000000000003), so float
@@ -172,7 +166,9 @@ def test_half_second_hold_lasts_exactly_its_samples(routine):
 
 
 @pytest.mark.parametrize(
-    "options", [Options.of(hold=30.01), Options.of(rest=10.01), Options.of(setup=2.25)], ids=short
+    "options",
+    [Options.of(hold=30.01), Options.of(rest=10.01), Options.of(setup=2.25)],
+    ids=options_id,
 )
 def test_durations_finer_than_a_tenth_of_a_second_are_refused(routine, options):
     # Regression: at 22050 Hz the grid is 20 ms, and 30.01 s used to become 30.00 s
@@ -262,7 +258,7 @@ def test_events_are_sorted_by_start(timeline):
 
 
 @pytest.mark.parametrize(
-    "options", OPTION_CASES + [Options.of(hold=3), Options.of(countdown=10)], ids=short
+    "options", OPTION_CASES + [Options.of(hold=3), Options.of(countdown=10)], ids=options_id
 )
 def test_no_two_audible_events_overlap(routine, options):
     _, timeline = lay_out(routine, options)

@@ -84,10 +84,12 @@ def feed(cmd: list[str], chunks: Iterable[bytes]) -> tuple[int, str]:
                     )
                 except OSError as exc:
                     raise ExportError(f"could not start ffmpeg: {exc}") from exc
+            stdin = process.stdin
+            assert stdin is not None  # stdin=PIPE
             try:
                 for chunk in chunks:
-                    process.stdin.write(chunk)
-                process.stdin.close()
+                    stdin.write(chunk)
+                stdin.close()
             except BrokenPipeError:
                 pass  # ffmpeg stopped early: its exit status and message say why
             status = process.wait()

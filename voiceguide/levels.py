@@ -126,7 +126,7 @@ def master(
         )
     gain_db = TARGET_LUFS - voice
     for _ in range(LEVEL_PASSES):
-        energies = {}
+        energies: dict[object, np.ndarray] = {}
         for k, s in sounds.items():
             scale = _scale(k, gain_db, tone_db)
             energies[k] = s.energy_at(scale, s.limiter(scale))

@@ -121,14 +121,23 @@ def encode(
     kbps = allowed_kbps(kbps, rate) if kbps else None
     plan = plan_parts(samples, quiet, rate, parts or default_parts())
     encodings = _encodings(plan, rate, vbr_quality, kbps)
-    describe = dict(rate=rate, vbr_quality=vbr_quality, kbps=kbps)
     info_size = len(
-        info_frame(frames=0, size=0, toc=bytes(100), padding=0, music_crc=0, **describe)
+        info_frame(
+            rate=rate,
+            vbr_quality=vbr_quality,
+            kbps=kbps,
+            frames=0,
+            size=0,
+            toc=bytes(100),
+            padding=0,
+            music_crc=0,
+        )
     )
     try:
         out.write(bytes(info_size))
         _run(encodings, render, out)
         crc = encodings[0].crc
+        assert crc is not None  # the first part goes straight into ``out``, never spilled
         for encoding in encodings[1:]:
             crc = encoding.append_to(out, crc)
         for encoding in encodings:
@@ -141,12 +150,14 @@ def encode(
         out.seek(0)
         out.write(
             info_frame(
+                rate=rate,
+                vbr_quality=vbr_quality,
+                kbps=kbps,
                 frames=frames,
                 size=info_size + sum(e.written for e in encodings),
                 toc=_seek_table(encodings),
                 music_crc=crc,
                 padding=frames * samples_per_frame(rate) - DELAY - samples,
-                **describe,
             )
         )
         out.flush()
@@ -300,6 +311,7 @@ class _Encoding:
         """Copy this part's frames from its temporary file to the end of ``out``; the
         CRC-16 of everything before them, ``crc``, carried on over them."""
         spill = self._spill
+        assert spill is not None  # only parts that spilled are appended
         spill.seek(0)
         while block := spill.read(COPY_BLOCK):
             out.write(block)

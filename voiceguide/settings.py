@@ -128,7 +128,7 @@ class Setting:
 
 def _number(text: str, kind: type) -> Number | None:
     try:
-        return kind(text.strip())  # type: ignore[no-any-return]
+        return kind(text.strip())
     except (ValueError, TypeError):
         return None
 

@@ -228,7 +228,12 @@ def number(node: Node, key: str, where: str, expected: str, example: str) -> int
         )
     if kind != "a number":
         error = type_error(node, f"'{key}'", where, expected)
-        if kind == "text" and node.style and _DECIMAL.fullmatch(node.value.strip()):
+        if (
+            kind == "text"
+            and isinstance(node, ScalarNode)
+            and node.style
+            and _DECIMAL.fullmatch(node.value.strip())
+        ):
             error.message += "; write it without quotes"
         elif kind == "text" and re.match(r"[-+.]?[0-9]", node.value):
             error.message += f"; write just the number, in plain digits, like {example}"

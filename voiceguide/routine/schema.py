@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, TypedDict
+
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from voiceguide.errors import RoutineError
@@ -76,7 +78,7 @@ def _exercises(node: Node) -> tuple[Exercise, ...]:
     if not items:
         raise RoutineError("'exercises' is empty; a routine needs at least one", line=line_of(node))
     exercises: list[Exercise] = []
-    first_line: dict[str, int] = {}
+    first_line: dict[str, int | None] = {}
     for number, item in enumerate(items, start=1):
         exercise = _exercise(item, number)
         folded = exercise.name.casefold()
@@ -89,6 +91,14 @@ def _exercises(node: Node) -> tuple[Exercise, ...]:
         first_line[folded] = exercise.line
         exercises.append(exercise)
     return tuple(exercises)
+
+
+class _Extra(TypedDict, total=False):
+    """The keys an exercise may leave out, each given only when the file has it."""
+
+    cues: tuple[str, ...]
+    progression: str
+    side_label: str
 
 
 def _exercise(node: Node, number: int) -> Exercise:
@@ -105,6 +115,7 @@ def _exercise(node: Node, number: int) -> Exercise:
         where = f" in exercise '{shown(name)}'"
     check_keys(items, EXERCISE_KEYS, where)
     require(items, "name", node, f"exercise {number}")
+    assert name is not None  # 'name' is there, so it was read above
     require(items, "instructions", node, f"exercise '{shown(name)}'")
     sides = _sides(items["sides"][1], where) if "sides" in items else ()
 
@@ -127,10 +138,11 @@ def _exercise(node: Node, number: int) -> Exercise:
         return tuple(exercise_text(text, key, n) for n, text in enumerate(texts, start=1))
 
     instructions = exercise_texts("instructions", allow_empty=False)
-    extra = {}
+    extra: _Extra = {}
     if "cues" in items:
         extra["cues"] = exercise_texts("cues", allow_empty=True)
-    for key in ("progression", "side_label"):
+    text_keys: tuple[Literal["progression", "side_label"], ...] = ("progression", "side_label")
+    for key in text_keys:
         if key in items:
             extra[key] = exercise_text(items[key][1], key)
     if "side_label" in extra and SIDE_PLACEHOLDER not in extra["side_label"]:

@@ -126,6 +126,7 @@ def _check_events(text: str) -> None:
     documents = 0
     nodes = 0
     for event in yaml.parse(text, Loader=_LOADER):
+        assert event.start_mark is not None  # the parser marks every event
         line = event.start_mark.line + 1
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
@@ -140,12 +141,17 @@ def _check_events(text: str) -> None:
                     line=line,
                 )
         elif isinstance(event, yaml.AliasEvent):
+            assert event.anchor is not None  # an alias is always '*name'
             raise RoutineError(
                 f"YAML aliases like '*{shown(event.anchor)}' are not allowed;"
                 " write the value out in full",
                 line=line,
             )
-        elif isinstance(event, yaml.NodeEvent) and event.tag is not None:
+        # Scalars and collection starts: the node events besides aliases, which have tags.
+        elif (
+            isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent))
+            and event.tag is not None
+        ):
             tag = event.tag.replace(TAG, "!!", 1)
             raise RoutineError(f"YAML tags like '{shown(tag)}' are not allowed", line=line)
         if isinstance(event, yaml.NodeEvent):

@@ -19,9 +19,13 @@ import importlib.util
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide.errors import OptionError, SynthesisError
 from voiceguide.speech.base import Clip, VoiceInfo
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
 
 NAME = "piper"
 INSTALL_HINT = (
@@ -59,7 +63,7 @@ class PiperEngine:
                 f"unknown piper voice '{voice}'; this engine has "
                 f"'{self.voice}' (for another voice pass --model PATH)"
             )
-        self._piper = None
+        self._piper: PiperVoice | None = None
         self._sha256: str | None = None
 
     # -- the protocol -------------------------------------------------------------
@@ -124,7 +128,7 @@ class PiperEngine:
             ) from exc
         return Clip(pause.join(sentences), rate)
 
-    def _load(self):
+    def _load(self) -> PiperVoice:
         if self._piper is None:
             from piper import PiperVoice
 

@@ -126,6 +126,7 @@ class _Worker:
 
     def say(self, text: str) -> Clip:
         self._start()
+        assert self._tmpdir is not None  # made by _start(), removed only with the process
         path = os.path.join(self._tmpdir, "phrase.wav")
         self.ask(
             {"op": "say", "text": text, "path": path},
@@ -139,6 +140,7 @@ class _Worker:
 
     def ask(self, request: dict, timeout: float, doing: str):
         self._start()
+        assert self._process is not None and self._process.stdin is not None  # stdin=PIPE
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
@@ -213,6 +215,7 @@ class _Worker:
                 self._process.kill()
             self._process.wait()
             for stream in (self._process.stdin, self._process.stdout):
+                assert stream is not None  # both are pipes
                 try:
                     stream.close()
                 except OSError:
