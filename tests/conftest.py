@@ -41,6 +41,15 @@ exercises:
 """One valid routine for every routine test: line 3 is the exercise, line 6 its hold."""
 
 
+QUICK = False
+"""Whether this is the quick loop (``-m "not slow"``): property tests try fewer examples."""
+
+
+def pytest_configure(config) -> None:
+    global QUICK
+    QUICK = "not slow" in (config.getoption("markexpr") or "")
+
+
 def options_id(options) -> str:
     """A test id: the options given (``hold=45,hold=wall=60``), or "defaults"."""
     given = [f"{k}={p + '=' if p else ''}{v}" for k, p, v in options.given]

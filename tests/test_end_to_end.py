@@ -91,6 +91,7 @@ def test_short_build_is_timed_exactly(tmp_path):
     assert report.problems == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, expected",
     [
@@ -177,6 +178,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_encoder_failure_keeps_previous_output_and_leaves_no_partial_file(tmp_path):
     # Ogg goes through ffmpeg (MP3 is made in-process: see test_faults for its failures)
     out = tmp_path / "out"
@@ -291,6 +293,7 @@ def test_no_two_sounds_overlap(default_build):
         assert a["end"] <= b["start"], (a, b)
 
 
+@pytest.mark.slow
 def test_sigterm_mid_build_leaves_the_previous_files_and_no_partial_one(tmp_path):
     import signal
     import subprocess
@@ -326,6 +329,7 @@ def test_sigterm_mid_build_leaves_the_previous_files_and_no_partial_one(tmp_path
     assert {p.name: _digest(p) for p in out.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_an_output_folder_that_cannot_be_written_is_one_plain_line(tmp_path):
     import shutil
 
@@ -419,6 +423,7 @@ def _counts(stdout: str) -> tuple[int, int]:
     return int(voiced), int(cached)
 
 
+@pytest.mark.slow
 def test_a_warm_rebuild_voices_nothing_and_sounds_the_same(tmp_path):
     env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
     first = invoke("build", "-o", str(tmp_path / "a"), "--hold", "6", "--reps", "1", env=env)
@@ -432,6 +437,7 @@ def test_a_warm_rebuild_voices_nothing_and_sounds_the_same(tmp_path):
     assert audio_check.check(tmp_path / "b" / f"{STEM}.mp3", b).problems == []
 
 
+@pytest.mark.slow
 def test_a_warm_rebuild_with_other_times_voices_nothing(tmp_path):
     env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
     first = invoke("build", "-o", str(tmp_path / "a"), "--reps", "1", "--hold", "10", env=env)
@@ -481,6 +487,7 @@ def test_cache_command_shows_and_empties_the_cache(tmp_path):
     assert ": 0 phrases" in invoke("cache", env=env).stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "fmt, chapters", [("m4a", True), ("ogg", True), ("opus", True), ("wav", False), ("flac", True)]
 )
@@ -519,6 +526,7 @@ def test_bitrate_mistakes_are_bad_input(tmp_path, args, says):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_bitrate_sets_the_mp3_bitrate(tmp_path):
     run = invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--bitrate", "96k")
     assert run.code == 0, run.stderr
@@ -528,6 +536,7 @@ def test_bitrate_sets_the_mp3_bitrate(tmp_path):
     assert "bit rate" not in run.stderr
 
 
+@pytest.mark.slow
 def test_a_bitrate_mp3_lacks_is_rounded_with_a_warning(tmp_path):
     run = invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", "--bitrate", "320k")
     assert run.code == 0, run.stderr
@@ -540,6 +549,7 @@ def test_a_bitrate_mp3_lacks_is_rounded_with_a_warning(tmp_path):
 # -- the optional neural voice ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_piper_session_passes_the_same_timing_checks(tmp_path):
     run = invoke("build", "--engine", "piper", "-o", str(tmp_path), "--hold", "4", "--reps", "1")
     assert run.code == 0, run.stderr
@@ -551,6 +561,7 @@ def test_piper_session_passes_the_same_timing_checks(tmp_path):
     assert all(length(h) == 4.0 for h in holds(sheet))
 
 
+@pytest.mark.slow
 def test_piper_without_the_extra_is_bad_input_with_the_install_hint(tmp_path):
     import subprocess
     import sys

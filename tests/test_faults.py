@@ -18,6 +18,8 @@ from conftest import voiceguide
 
 from voiceguide import audio_check
 
+pytestmark = pytest.mark.slow  # signals, killed encoders, full disks and races: each a real build
+
 STEM = "hamstring-relief"
 SHORT = ["--hold", "2", "--reps", "1"]
 LONG = ["--hold", "600", "--reps", "2"]  # about 2 hours: long enough to interrupt

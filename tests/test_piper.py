@@ -12,6 +12,8 @@ from voiceguide.errors import OptionError
 from voiceguide.speech import ENGINES, open_engine
 from voiceguide.speech.piper_engine import INSTALL_HINT, PiperEngine
 
+pytestmark = pytest.mark.slow  # the neural voice loads a model of its own
+
 
 @pytest.fixture(scope="module")
 def engine():

@@ -21,6 +21,7 @@ import dataclasses
 import unicodedata
 from fractions import Fraction
 
+import conftest
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
@@ -36,7 +37,7 @@ from voiceguide.settings import EXERCISE_KEYS as TIMING_KEYS
 from voiceguide.timeline import TIMED_WAITS, Timeline, grid, schedule, to_json
 
 SETTINGS = settings(
-    max_examples=60,
+    max_examples=12 if conftest.QUICK else 60,  # fewer in the quick loop, all in the suite
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -365,7 +366,7 @@ def test_a_session_is_planned_only_under_the_cap(data, routine):
     assert estimate_seconds(script) <= LIMITS.max_session_seconds
 
 
-@settings(SETTINGS, max_examples=30)
+@settings(SETTINGS, max_examples=6 if conftest.QUICK else 30)
 @given(routine=routines(short=False))
 def test_holds_and_rests_alone_over_the_cap_are_refused(routine):
     timed = 0.0

@@ -91,6 +91,7 @@ def test_a_phrase_that_takes_too_long_fails_clearly(monkeypatch):
         speaker.synthesize(["A sentence long enough to take more than a millisecond to say."])
 
 
+@pytest.mark.slow
 def test_many_phrases_are_voiced_by_two_workers_as_one_would():
     texts = [f"This is phrase number {n}, said once." for n in range(PARALLEL_FROM)]
     with Pyttsx3Engine(workers=2) as together:

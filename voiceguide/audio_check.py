@@ -7,6 +7,8 @@ says, and the decoded length must match the timeline's duration.
 
 from __future__ import annotations
 
+import functools
+import os
 import subprocess
 from dataclasses import dataclass
 
@@ -23,8 +25,15 @@ EDGE = 0.030
 """Seconds around each event where the encoder's smearing may still be heard."""
 
 
-def decode(path, rate: int) -> np.ndarray:
-    """The file decoded by ffmpeg to mono float samples in [-1, 1) at ``rate``."""
+def decode(path: str | os.PathLike[str], rate: int) -> np.ndarray:
+    """The file decoded by ffmpeg to mono float samples in [-1, 1) at ``rate`` (read-only:
+    the last few decodings are kept, for as long as the file is unchanged)."""
+    found = os.stat(path)
+    return _decoded(os.fspath(path), found.st_mtime_ns, found.st_size, rate)
+
+
+@functools.lru_cache(maxsize=4)
+def _decoded(path: str, mtime_ns: int, size: int, rate: int) -> np.ndarray:
     out = subprocess.run(
         [
             imageio_ffmpeg.get_ffmpeg_exe(),
@@ -45,7 +54,9 @@ def decode(path, rate: int) -> np.ndarray:
         capture_output=True,
         check=True,
     ).stdout
-    return np.frombuffer(out, dtype="<i2").astype(np.float64) / 32768
+    samples = np.frombuffer(out, dtype="<i2").astype(np.float64) / 32768
+    samples.flags.writeable = False
+    return samples
 
 
 def window_db(samples: np.ndarray, rate: int) -> np.ndarray:
