@@ -89,11 +89,13 @@ def timing_values(short: bool) -> dict[str, st.SearchStrategy]:
             "rest": tenths(0.1, 15),
             "switch": tenths(0.1, 10),
             "setup": tenths(0.1, 10),
+            "ready": tenths(0, 8),
         }
     return {
         "hold": tenths(LIMITS.min_duration, LIMITS.max_hold),
         "reps": st.integers(1, LIMITS.max_reps),
         **{k: tenths(LIMITS.min_duration, LIMITS.max_pause) for k in ("rest", "switch", "setup")},
+        "ready": tenths(0, LIMITS.max_pause),
     }
 
 

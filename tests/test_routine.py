@@ -42,20 +42,27 @@ def test_builtin_routine_loads():
     assert loaded.name == "hamstring-relief"
     assert loaded.source == "built-in:hamstring-relief"
     assert loaded.title == "Hamstring stretches for low back relief"
-    assert [e.name for e in loaded.exercises] == [
-        "Lying hamstring stretch",
+    assert [e.name for e in loaded.exercises] == [  # the chair first: one trip to the floor
         "Seated hamstring stretch",
+        "Lying hamstring stretch",
         "Wall hamstring stretch",
     ]
     for exercise in loaded.exercises:
         assert exercise.sides == ("right", "left")
         assert any("{side}" in text for text in exercise.instructions)
-        assert exercise.own == ()  # uses the routine's defaults
-    assert loaded.defaults == Timing(hold=30, reps=2, rest=10, switch=5, setup=8)
+        assert any("{side}" in text for text in exercise.switch_instructions)
+    own = {e.name.split()[0]: dict(e.own) for e in loaded.exercises}
+    assert own == {  # time to move as a sore back can: see the comment in the file
+        "Seated": {"setup": 15, "switch": 10},
+        "Lying": {"setup": 45, "switch": 10},  # from the chair down to the floor
+        "Wall": {"setup": 30, "switch": 30},  # to the other side of the door frame
+    }
+    assert loaded.defaults == Timing(hold=30, reps=2, rest=10, switch=10, setup=15, ready=5)
     assert "{minutes}" not in loaded.intro  # so other times voice nothing new
+    assert "chair" in loaded.intro and "door frame" in loaded.intro  # what is needed
     assert "\n" not in loaded.description and "  " not in loaded.description
-    assert loaded.exercises[2].progression.startswith("Come back to the starting position")
-    assert loaded.exercises[0].line == 17
+    assert loaded.exercises[2].progression == "Slide your hips a little closer to the wall."
+    assert loaded.exercises[0].line == 29
 
 
 def test_unknown_builtin_lists_builtins():
@@ -182,6 +189,20 @@ def test_error_str_starts_with_file_path(tmp_path):
 EX = "exercises:\n  - name: Lying stretch\n    instructions: Lift your leg.\n"
 
 BROKEN = {
+    "switch words without sides": (
+        "title: T\nexercises:\n  - name: Neck\n    instructions: Go.\n"
+        "    switch_instructions: [Turn round.]\n",
+        5,
+        "'switch_instructions' in exercise 'Neck' are said when the side changes, but the "
+        "exercise has fewer than two sides",
+    ),
+    "switch words empty": (VALID + "    switch_instructions: []\n", 7, "is an empty list"),
+    "ready below zero": (
+        VALID + "    ready: -1\n",
+        7,
+        "'ready' in exercise 'Lying stretch' must be between 0 and 600 seconds, got -1",
+    ),
+    "ready in hundredths": (VALID + "    ready: 2.25\n", 7, "goes in tenths of a second"),
     # An unclosed [ is named on the line that opened it, not where the parser gave up.
     "syntax error": ("title: [unclosed\n" + EX, 1, "YAML syntax error"),
     "bad indentation": ("title: A\n  bad: indent\n" + EX, 2, "YAML syntax error"),
@@ -653,3 +674,12 @@ def test_load_text_reports_source():
     with pytest.raises(RoutineError) as info:
         routine.load_text("title: A\n", source="somewhere.yaml", name="x")
     assert str(info.value) == "somewhere.yaml:1: the routine has no 'exercises'"
+
+
+def test_switch_words_and_ready_are_read(tmp_path):
+    words = "    switch_instructions:\n      - Roll over and lift your {side} leg.\n"
+    text = VALID + words + "    ready: 0\n"
+    loaded = routine.load_file(write(tmp_path, text))
+    (exercise,) = loaded.exercises
+    assert exercise.switch_instructions == ("Roll over and lift your {side} leg.",)
+    assert dict(exercise.own) == {"hold": 20, "ready": 0}  # 0: no get-ready cue

@@ -105,16 +105,67 @@ def test_many_phrases_are_voiced_by_two_workers_as_one_would():
 
 
 PLAIN_PYTTSX3 = r"""
+import os
 import sys
+import time
+import wave
+
 from voiceguide.speech.pyttsx3_worker import prepare_espeak
+
 prepare_espeak()
 import pyttsx3
+from pyttsx3.drivers import _espeak
+
+GUARD = 3  # seconds: a hang guard, not a timing
+
+
+def idle():
+    # Wait until espeak's queue thread has done all it was asked: a runAndWait while
+    # it is busy Cancels what is queued (a setting, an utterance).
+    deadline = time.monotonic() + GUARD
+    while _espeak.IsPlaying():
+        if time.monotonic() > deadline:
+            sys.exit(f"espeak was still busy after {GUARD} s")
+        time.sleep(0.01)
+
+
+def frames(path):
+    try:
+        with wave.open(path) as wav:
+            return wav.getnframes()
+    except (FileNotFoundError, EOFError, wave.Error):
+        return 0
+
+
+def written(path):
+    # runAndWait may return before espeak's thread has written the file: wait until it
+    # holds audio and stays the same over two looks, then until espeak is idle.
+    deadline = time.monotonic() + GUARD
+    seen = None
+    while True:
+        look = (frames(path), os.path.getsize(path) if os.path.exists(path) else 0)
+        if look[0] > 0 and look == seen:
+            break
+        if time.monotonic() > deadline:
+            sys.exit(f"no audio in {path} after {GUARD} s (last seen {look})")
+        seen = look
+        time.sleep(0.05)
+    idle()
+
+
+folder = sys.argv[1]
 engine = pyttsx3.init()
+idle()  # its own settings applied: a Cancel now leaves the next text silent
+engine.save_to_file("Ready.", f"{folder}/warm-up.wav")  # the first runAndWait returns
+engine.runAndWait()  # before its file is written: not a real text
+written(f"{folder}/warm-up.wav")
+engine.setProperty("voice", "gmw/en")  # done at once, now that the first loop has run
 engine.setProperty("rate", 150)
-engine.setProperty("voice", "gmw/en")
+idle()
 for n, text in enumerate(sys.argv[2:]):
-    engine.save_to_file(text, f"{sys.argv[1]}/{n}.wav")
+    engine.save_to_file(text, f"{folder}/{n}.wav")
     engine.runAndWait()
+    written(f"{folder}/{n}.wav")
 """
 
 
@@ -126,11 +177,12 @@ def test_polling_sooner_changes_nothing_that_is_said(engine, tmp_path):
     import wave
 
     texts = ["Bring your right knee toward your chest.", "Halfway.", "Three."]
-    subprocess.run(
+    reference = subprocess.run(
         [sys.executable, "-c", PLAIN_PYTTSX3, str(tmp_path), *texts],
-        check=True,
         capture_output=True,
+        text=True,
     )
+    assert reference.returncode == 0, reference.stderr
     ours = engine.synthesize(texts)
     for n, text in enumerate(texts):
         with wave.open(str(tmp_path / f"{n}.wav")) as plain:

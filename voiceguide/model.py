@@ -33,8 +33,11 @@ class Exercise:
     """Said before the first hold, with ``{side}`` filled for the first side."""
     sides: tuple[str, ...] = ()
     """The sides in order (``("right", "left")``), or empty for no sides."""
+    switch_instructions: tuple[str, ...] = ()
+    """Said after the side-switch cue, with ``{side}`` filled for the new side: how to
+    move to the other side (none: the instructions are not repeated)."""
     cues: tuple[str, ...] = ()
-    """Form reminders laid over each hold, never lengthening it."""
+    """Form reminders laid over the holds, never lengthening them; they take turns."""
     progression: str | None = None
     """Said between reps on the same side ("slide your hips closer to the wall")."""
     side_label: str = "{side} leg"

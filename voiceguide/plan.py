@@ -16,7 +16,7 @@ from voiceguide.errors import BadInput
 from voiceguide.limits import LIMITS
 from voiceguide.model import Exercise, Routine
 from voiceguide.options import Options, exercise_timings, session_timing
-from voiceguide.script import Chapter, Hold, Overlay, Say, Script, Step, Tone, Wait
+from voiceguide.script import Chapter, Hold, Overlay, Say, Script, Step, Tone, Wait, WaitKind
 from voiceguide.settings import Timing, of_scope
 
 # -- pacing (seconds) -----------------------------------------------------------------
@@ -80,17 +80,19 @@ def _exercise_steps(
     steps: list[Step] = [Chapter(exercise.name), Say(title, "next")]
     for text in exercise.instructions:
         steps += [Wait(BETWEEN_SENTENCES, "pause"), Say(fill(text, sides[0]), "instruction")]
-    steps.append(Wait(timing.setup, "setup"))
+    steps.append(_lived_wait(timing.setup, "setup", exercise, sides[0], 1, timing))
+    turn = 0  # holds so far in this exercise: the form cues take turns
     for side_index, side in enumerate(sides):
         if side is not None and side_index > 0:
             steps += _switch_steps(exercise, side, timing, options)
         for rep in range(1, timing.reps + 1):
-            steps += _hold_steps(exercise, side, rep, timing, options)
+            steps += _hold_steps(exercise, side, rep, timing, options, turn)
+            turn += 1
     return steps
 
 
 def _hold_steps(
-    exercise: Exercise, side: str | None, rep: int, timing: Timing, options: Options
+    exercise: Exercise, side: str | None, rep: int, timing: Timing, options: Options, turn: int
 ) -> list[Step]:
     """Start cue, the hold, release cue, and the rest that follows (if another rep)."""
     label = side_label(exercise, side)
@@ -99,32 +101,70 @@ def _hold_steps(
     steps: list[Step] = [Say(f"{who}Hold.", "start")]
     if options.get("chimes"):
         steps += [Wait(AROUND_TONE, "pause"), Tone("start")]
-    overlays = _overlays(exercise, side, timing.hold, options)
+    overlays = _overlays(exercise, side, timing.hold, options, turn)
     steps.append(Hold(timing.hold, exercise.name, side, rep, overlays))
     if options.get("chimes"):
         steps += [Tone("release"), Wait(AROUND_TONE, "pause")]
     if rep < timing.reps:
-        more = f" {fill(exercise.progression, side)}" if exercise.progression else ""
-        steps += [Say(f"And release.{more} Rest.", "release"), Wait(timing.rest, "rest")]
+        steps += [
+            Say(_release_words(exercise, side), "release"),
+            _lived_wait(timing.rest, "rest", exercise, side, rep + 1, timing),
+        ]
     else:
         steps.append(Say("And release.", "release"))
     return steps
 
 
+def _release_words(exercise: Exercise, side: str | None) -> str:
+    """The release before a rest: with the exercise's progression, what to change
+    before resting in the new position."""
+    if exercise.progression:
+        return f"And release. {fill(exercise.progression, side)} Rest here."
+    return "And release. Rest."
+
+
 def _switch_steps(exercise: Exercise, side: str, timing: Timing, options: Options) -> list[Step]:
+    """The switch tone and cue, the words for moving to the other side, and the time
+    to do it (its get-ready cue at the end)."""
     steps: list[Step] = [Wait(BETWEEN_SENTENCES, "pause")]
     if options.get("chimes"):
         steps += [Tone("switch"), Wait(AROUND_TONE, "pause")]
     label = side_label(exercise, side).lower()
-    steps += [Say(f"Switch to your {label}.", "switch"), Wait(timing.switch, "switch")]
+    steps.append(Say(f"Switch to your {label}.", "switch"))
+    for text in exercise.switch_instructions:
+        steps += [Wait(BETWEEN_SENTENCES, "pause"), Say(fill(text, side), "move")]
+    steps.append(_lived_wait(timing.switch, "switch", exercise, side, 1, timing))
     return steps
 
 
+def _lived_wait(
+    seconds: float,
+    kind: WaitKind,
+    exercise: Exercise,
+    side: str | None,
+    rep: int,
+    timing: Timing,
+) -> Wait:
+    """A rest, switch or setup, with a get-ready cue for the hold that follows laid over
+    its end, ``timing.ready`` seconds before the start cue (from its start when the wait
+    is shorter)."""
+    if not timing.ready:
+        return Wait(seconds, kind)
+    label = side_label(exercise, side)
+    again = " again" if rep > 1 else ""
+    words = f"Get ready: {label[:1].lower()}{label[1:]}{again}." if label else "Get ready."
+    cue = Overlay(words, "ready", max(0.0, seconds - timing.ready), 0)
+    return Wait(seconds, kind, (cue,))
+
+
 def _overlays(
-    exercise: Exercise, side: str | None, hold: float, options: Options
+    exercise: Exercise, side: str | None, hold: float, options: Options, turn: int
 ) -> tuple[Overlay, ...]:
     """The countdown at its exact seconds, "halfway" at the middle, and the form cues
-    spread over the rest (the timeline moves them aside where they would collide)."""
+    spread over the rest, taking turns: hold number ``turn`` of the exercise starts with
+    cue ``turn`` (so a cue that does not fit one hold comes first in the next), and no
+    cue falls at the same moment in two holds in a row (the timeline moves cues aside
+    where they would collide)."""
     countdown = int(options.get("countdown") or 0)
     overlays = [
         Overlay(f"{NUMBER_WORDS[n]}.", "countdown", hold - n, 0)
@@ -132,10 +172,16 @@ def _overlays(
     ]
     if options.get("halfway") and hold >= HALFWAY_FROM:
         overlays.append(Overlay("Halfway.", "halfway", hold / 2, 1))
-    room = hold - countdown - CUE_ROOM
-    for index, cue in enumerate(exercise.cues):
-        at = room * (index + 1) / (len(exercise.cues) + 1)
-        overlays.append(Overlay(fill(cue, side), "cue", max(0.0, at), 2 + index, slide=True))
+    cues = exercise.cues
+    if cues:
+        first = turn % len(cues)
+        order = cues[first:] + cues[:first]
+        # one cue would always fall on the same moment: every other hold, it comes earlier
+        early = 0.5 if len(cues) == 1 and turn % 2 else 0.0
+        room = hold - countdown - CUE_ROOM
+        for place, cue in enumerate(order):
+            at = room * (place + 1 - early) / (len(cues) + 1)
+            overlays.append(Overlay(fill(cue, side), "cue", max(0.0, at), 2 + place, slide=True))
     return tuple(overlays)
 
 

@@ -11,10 +11,10 @@ from typing import Literal
 
 from voiceguide.settings import Timing, Value
 
-Role = Literal["intro", "next", "instruction", "start", "release", "switch", "outro"]
-"""What a thing said in sequence is for."""
-OverlayKind = Literal["countdown", "halfway", "cue"]
-"""What a thing said over a hold is for."""
+Role = Literal["intro", "next", "instruction", "start", "release", "switch", "move", "outro"]
+"""What a thing said in sequence is for (``move``: how to get to the other side)."""
+OverlayKind = Literal["countdown", "halfway", "cue", "ready"]
+"""What a thing said over a hold (or, ``ready``, over a rest, switch or setup) is for."""
 ToneName = Literal["start", "release", "switch", "end"]
 WaitKind = Literal["pause", "rest", "switch", "setup"]
 """``rest``, ``switch`` and ``setup`` are timed events; a ``pause`` is breathing room."""
@@ -37,28 +37,30 @@ class Tone:
 
 
 @dataclass(frozen=True)
-class Wait:
-    """Silence. ``rest``, ``switch`` and ``setup`` are timed events the listener
-    lives through; a ``pause`` is just breathing room between two things said."""
-
-    seconds: float
-    kind: WaitKind
-
-
-@dataclass(frozen=True)
 class Overlay:
-    """Speech laid over a hold: it never lengthens the hold, and is dropped (with a
+    """Speech laid over a hold or a wait: it never lengthens it, and is dropped (with a
     warning) when it does not fit."""
 
     text: str
     kind: OverlayKind
     at: float
-    """Seconds after the hold's start where it should begin."""
+    """Seconds after the hold's (or wait's) start where it should begin."""
     priority: int
     """Lower is kept first when not everything fits."""
     slide: bool = False
     """Whether it may move to the nearest free moment if its own is taken (form cues
     may; the countdown and "halfway" mean a moment and may not)."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Silence. ``rest``, ``switch`` and ``setup`` are timed events the listener
+    lives through (a get-ready cue may be laid over their end); a ``pause`` is just
+    breathing room between two things said."""
+
+    seconds: float
+    kind: WaitKind
+    overlays: tuple[Overlay, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ class Script:
         for step in self.steps:
             if isinstance(step, Say):
                 found.setdefault(step.text)
-            elif isinstance(step, Hold):
+            elif isinstance(step, (Hold, Wait)):
                 for overlay in step.overlays:
                     found.setdefault(overlay.text)
         return list(found)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from voiceguide.script import Chapter, Hold, OverlayKind, Role, Say, Script, Tone, Wait
+from voiceguide.script import Chapter, Hold, Overlay, OverlayKind, Role, Say, Script, Tone, Wait
 
 FORMAT = "voiceguide-timeline/1"
 TIMED_WAITS = ("rest", "switch", "setup")
@@ -112,7 +112,7 @@ def schedule(
     clock = _Clock(rate)
     events: list[Event] = []
     marks: list[tuple[str, int]] = []
-    dropped: dict[tuple[str, float], int] = {}
+    dropped: dict[tuple[str, str, float], int] = {}
     now = 0
     for step in script.steps:
         if isinstance(step, Chapter):
@@ -129,6 +129,7 @@ def schedule(
             end = now + clock.span(step.seconds)
             if step.kind != "pause":  # rest, switch and setup are lived through
                 events.append(Event(step.kind, now, end, seconds=step.seconds))
+                events += _lay_over(step.overlays, now, end, speech, clock, step, dropped)
             now = end
         elif isinstance(step, Hold):
             end = now + clock.span(step.seconds)
@@ -143,35 +144,38 @@ def schedule(
                     rep=step.rep,
                 )
             )
-            events += _lay_over(step, now, end, speech, clock, dropped)
+            events += _lay_over(step.overlays, now, end, speech, clock, step, dropped)
             now = end
     chapters = tuple(
         ChapterMark(title, start, marks[i + 1][1] if i + 1 < len(marks) else now)
         for i, (title, start) in enumerate(marks)
     )
     events.sort(key=lambda e: (e.start, e.kind != "hold"))
+    said = {e.text for e in events if e.role == "cue"}
     warnings = tuple(
-        f"the cue '{text}' did not fit in {count} hold{'s' if count > 1 else ''} "
+        f"the cue '{text}' did not fit in {count} {kind}{'s' if count > 1 else ''} "
         f"of {seconds:g} s and was left out"
-        for (text, seconds), count in dropped.items()
+        for (text, kind, seconds), count in dropped.items()
+        if text not in said  # a form cue that did not fit one hold was said in another
     )
     return Timeline(script.routine, script.title, rate, now, tuple(events), chapters, warnings)
 
 
 def _lay_over(
-    hold: Hold,
+    overlays: tuple[Overlay, ...],
     start: int,
     end: int,
     speech: Mapping[str, int],
     clock: _Clock,
-    dropped: dict[tuple[str, float], int],
+    span: Hold | Wait,
+    dropped: dict[tuple[str, str, float], int],
 ) -> list[Event]:
-    """Place the hold's overlays by priority, each at its moment or, if it may slide,
-    at the nearest free one; those that do not fit are counted out."""
+    """Place the overlays of a hold or wait by priority, each at its moment or, if it
+    may slide, at the nearest free one; those that do not fit are counted out."""
     gap = clock.span(OVERLAY_GAP)
     taken: list[tuple[int, int]] = []
     placed: list[Event] = []
-    for overlay in sorted(hold.overlays, key=lambda o: (o.priority, o.at)):
+    for overlay in sorted(overlays, key=lambda o: (o.priority, o.at)):
         length = clock.slot(speech[overlay.text])
         wanted = start + clock.span(overlay.at)
         options = [wanted]
@@ -191,7 +195,8 @@ def _lay_over(
                 Event("speech", begin, begin + length, text=overlay.text, role=overlay.kind)
             )
         else:
-            key = (overlay.text, hold.seconds)
+            kind = "hold" if isinstance(span, Hold) else span.kind
+            key = (overlay.text, kind, span.seconds)
             dropped[key] = dropped.get(key, 0) + 1
     return placed
 
@@ -271,11 +276,11 @@ def describe(timeline: Timeline, width: int = 100) -> list[str]:
 
     lines = [f"{'time':>5}  {'length':>6}  what"]
     chapters = list(timeline.chapters)
-    holds = [e for e in timeline.events if e.kind == "hold"]
+    spans = [e for e in timeline.events if e.kind in ("hold", "rest", "switch", "setup")]
     for event in timeline.events:
         while chapters and chapters[0].start <= event.start:
             lines.append(f"{'':>5}  {'':>6}  == {chapters.pop(0).title} ==")
-        inside = any(h.start <= event.start < h.end for h in holds) and event.kind == "speech"
+        inside = event.kind == "speech" and any(h.start <= event.start < h.end for h in spans)
         if event.kind == "speech":
             what = f'{"   ~ " if inside else ""}"{event.text}"'
         elif event.kind == "tone":

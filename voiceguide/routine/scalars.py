@@ -29,7 +29,12 @@ NO_SPACE_AFTER_COLON = re.compile(r"\s*(?:- +)?[A-Za-z_]\w*:(?![\s/:])\S")
 """A line starting ``title:Test``: YAML reads that as one word, not a key and a value."""
 NO_SPACE_AFTER_DASH = re.compile(r"\s*-[A-Za-z_]")
 """A line starting ``-name:``: YAML reads ``-name`` as a word, not a list item."""
-_ITEM_NOUNS = {"sides": "side", "instructions": "instruction", "cues": "cue"}
+_ITEM_NOUNS = {
+    "sides": "side",
+    "instructions": "instruction",
+    "switch_instructions": "instruction",
+    "cues": "cue",
+}
 _FORMAT_ALLOWED = frozenset("\u200c\u200d\u200e\u200f\u061c")
 """Invisible format characters that real text needs: zero-width (non-)joiners (emoji
 sequences, Persian, Indic scripts) and the left-to-right/right-to-left marks. Every

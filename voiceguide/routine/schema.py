@@ -29,7 +29,8 @@ from voiceguide.settings import EXERCISE_KEYS as TIMING_KEYS
 
 ROUTINE_KEYS = ("title", "description", "defaults", "intro", "outro", "exercises")
 EXERCISE_KEYS = (
-    "name", "instructions", "sides", "cues", "progression", "side_label", *TIMING_KEYS
+    "name", "instructions", "sides", "switch_instructions", "cues", "progression",
+    "side_label", *TIMING_KEYS,
 )  # fmt: skip
 
 
@@ -97,6 +98,7 @@ class _Extra(TypedDict, total=False):
     """The keys an exercise may leave out, each given only when the file has it."""
 
     cues: tuple[str, ...]
+    switch_instructions: tuple[str, ...]
     progression: str
     side_label: str
 
@@ -141,6 +143,14 @@ def _exercise(node: Node, number: int) -> Exercise:
     extra: _Extra = {}
     if "cues" in items:
         extra["cues"] = exercise_texts("cues", allow_empty=True)
+    if "switch_instructions" in items:
+        if len(sides) < 2:
+            raise RoutineError(
+                f"'switch_instructions'{where} are said when the side changes, but the "
+                "exercise has fewer than two sides",
+                line=line_of(items["switch_instructions"][1]),
+            )
+        extra["switch_instructions"] = exercise_texts("switch_instructions", allow_empty=False)
     text_keys: tuple[Literal["progression", "side_label"], ...] = ("progression", "side_label")
     for key in text_keys:
         if key in items:
