@@ -319,9 +319,11 @@ def test_sigterm_mid_build_leaves_the_previous_files_and_no_partial_one(tmp_path
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(p.suffix == ".part" for p in out.iterdir()):
-        time.sleep(0.05)  # wait until it is writing
+    deadline = time.monotonic() + 60  # a hang guard, not a timing
+    while not any(p.suffix == ".part" for p in out.iterdir()):  # wait until it is writing
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM

@@ -17,6 +17,7 @@ import pytest
 from conftest import voiceguide
 
 from voiceguide import audio_check
+from voiceguide.speech.pyttsx3_engine import PARALLEL_FROM, WORKERS
 
 pytestmark = pytest.mark.slow  # signals, killed encoders, full disks and races: each a real build
 
@@ -175,11 +176,15 @@ def voice_workers(parent: int) -> list[int]:
 def test_a_hung_voice_fails_the_build_after_its_timeout(tmp_path):
     routine = tmp_path / "wordy.yaml"
     routine.write_text(WORDY)
+    assert WORDY.count("Sentence") >= PARALLEL_FROM  # so every worker speaks
     out = tmp_path / "out"
+    temp = tmp_path / "temp"  # the workers' folders (voiceguide-tts-*): this build's only
+    temp.mkdir()
     env = {
         **os.environ,
         "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache"),
         "VOICEGUIDE_TTS_TIMEOUT": "3",
+        "TMPDIR": str(temp),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "voiceguide", "build", str(routine), "-o", str(out), *SHORT],
@@ -188,13 +193,21 @@ def test_a_hung_voice_fails_the_build_after_its_timeout(tmp_path):
         text=True,
         env=env,
     )
+    # Freeze the workers mid-phrase (a real hang), and only once each is past its
+    # start-up, which may take START_TIMEOUT: a worker is asked for a phrase.wav in its
+    # own folder only after it has answered that it started. The file lives from the
+    # end of a phrase until the build has read it: looked for every millisecond.
+    voicing: set[Path] = set()
     deadline = time.monotonic() + 120  # a hang guard, not a timing
-    while not (workers := voice_workers(process.pid)):
+    while len(voicing) < WORKERS:
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the voice never started"
-        time.sleep(0.01)
-    time.sleep(0.3)  # let it get going, then freeze it mid-phrase: a real hang
+        assert time.monotonic() < deadline, (
+            f"only {len(voicing)} of {WORKERS} voice workers began saying phrases"
+        )
+        voicing.update(wav.parent for wav in temp.glob("voiceguide-tts-*/phrase.wav"))
+        time.sleep(0.001)
     workers = voice_workers(process.pid)
+    assert len(workers) == WORKERS, workers
     for pid in workers:
         os.kill(pid, signal.SIGSTOP)
     _, stderr = process.communicate(timeout=120)
@@ -202,6 +215,7 @@ def test_a_hung_voice_fails_the_build_after_its_timeout(tmp_path):
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and "did not answer within 3 s" in lines[0], stderr
     assert not out.exists() or list(out.iterdir()) == []
+    assert list(temp.iterdir()) == []  # the workers' folders removed
     for pid in workers:  # killed, not left frozen
         assert (
             not Path(f"/proc/{pid}").exists()

@@ -223,15 +223,23 @@ def test_stopping_one_part_stops_them_all(tmp_path):
     signal, quiet = session(rate, 300)
     rendered = {0: 0, 1: 0}
     first_started = threading.Event()
+    second: list[threading.Thread] = []  # the thread of the part that fails
+    second_failed = threading.Event()
+    guard = 30  # seconds: a hang guard, not a timing
 
     def render(start, end):
         part = 0 if start == 0 else 1
         for at in range(start, end, rate):
             rendered[part] += 1
-            if part == 0:
+            if part == 0 and rendered[part] == 2:  # the first chunk went to the encoder
                 first_started.set()
-            elif rendered[part] == 5:
-                first_started.wait()
+                assert second_failed.wait(guard), "the second part never failed"
+                second[0].join(guard)  # its failure handed over: every part told to stop
+                assert not second[0].is_alive(), "the second part's thread never ended"
+            elif part == 1 and rendered[part] == 5:
+                assert first_started.wait(guard), "the first part never got going"
+                second.append(threading.current_thread())
+                second_failed.set()
                 raise KeyboardInterrupt  # as the build's stop event does
             yield signal[at : min(end, at + rate)].tobytes()
 
@@ -239,7 +247,8 @@ def test_stopping_one_part_stops_them_all(tmp_path):
         mp3.encode(
             render, samples=len(signal), quiet=quiet, rate=rate, out=out, label="s.mp3", parts=2
         )
-    assert rendered[0] < 150 and rendered[1] == 5  # the first part did not run to its end
+    # the first part, under way when the second failed, took no chunk after that
+    assert rendered[0] == 2 and rendered[1] == 5
 
 
 def test_a_sample_rate_mp3_lacks_is_refused(tmp_path):

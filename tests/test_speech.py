@@ -116,7 +116,7 @@ prepare_espeak()
 import pyttsx3
 from pyttsx3.drivers import _espeak
 
-GUARD = 3  # seconds: a hang guard, not a timing
+GUARD = 30  # seconds: a hang guard, not a timing
 
 
 def idle():
