@@ -98,6 +98,14 @@ def load_sheet(folder: Path, stem: str) -> dict:
     return json.loads((folder / f"{stem}.timeline.json").read_text())
 
 
+@pytest.fixture(scope="session")
+def routine():
+    """The built-in session's routine, loaded once."""
+    from voiceguide.routine import load_builtin
+
+    return load_builtin("hamstring-relief")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory):
     """Every build in the suite caches its phrases in a folder of its own, never the
