@@ -96,14 +96,8 @@ def test_short_build_is_timed_exactly(tmp_path):
     "args, expected",
     [
         (["--hold", "45"], {name: 45.0 for name in EXERCISES}),
-        (
-            ["--hold", "Wall hamstring stretch=60"],
-            {EXERCISES[0]: 30.0, EXERCISES[1]: 30.0, EXERCISES[2]: 60.0},
-        ),
-        (
-            ["--hold", "seated=20", "--hold", "wall=40"],
-            {EXERCISES[0]: 30.0, EXERCISES[1]: 20.0, EXERCISES[2]: 40.0},
-        ),
+        (["--hold", "Wall hamstring stretch=60"], {SEATED: 30.0, LYING: 30.0, WALL: 60.0}),
+        (["--hold", "seated=20", "--hold", "wall=40"], {SEATED: 20.0, LYING: 30.0, WALL: 40.0}),
     ],
 )
 def test_hold_option_sets_exact_hold_lengths(tmp_path, args, expected):
