@@ -573,6 +573,8 @@ def test_every_format_decodes_to_the_timeline_with_its_tags(tmp_path, fmt, chapt
     import mutagen
 
     assert sheet["title"] in str(mutagen.File(audio).tags or "") or fmt == "wav"
+    if fmt != "wav":  # the language spoken, as each container says it
+        assert audio_check.languages(audio) & {"en", "eng"}
 
 
 @pytest.mark.parametrize(

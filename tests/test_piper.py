@@ -122,3 +122,15 @@ def test_pyttsx3_users_never_import_piper_and_a_fresh_process_without_it_gets_th
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == INSTALL_HINT
+
+
+def test_a_routine_in_another_language_needs_a_piper_voice_of_that_language():
+    from voiceguide.errors import OptionError
+    from voiceguide.speech import open_engine
+
+    with pytest.raises(OptionError) as caught:
+        open_engine("piper", language="es")
+    assert caught.value.setting == "model"
+    assert "speaks en_US, but the routine is in Spanish (es)" in caught.value.message
+    with open_engine("piper", language="en") as speaker:  # English: the packaged voice
+        assert speaker.voice.startswith("en_US")

@@ -33,6 +33,7 @@ from voiceguide.options import Options
 from voiceguide.plan import estimate_seconds, plan
 from voiceguide.routine import load_text
 from voiceguide.script import Hold, Script
+from voiceguide.settings import BY_NAME
 from voiceguide.settings import EXERCISE_KEYS as TIMING_KEYS
 from voiceguide.timeline import TIMED_WAITS, Timeline, grid, schedule, to_json
 
@@ -455,8 +456,12 @@ def test_yaml_with_any_timing_value_loads_or_is_refused_cleanly(routine, data):
         assert "\n" not in str(err)
         return
     got = getattr(loaded.defaults, key)
+    declared = BY_NAME[key]  # the one declaration says what the key takes
     if key == "reps":
         assert type(got) is int and 1 <= got <= LIMITS.max_reps
     else:
         assert type(got) in (int, float) and on_step(got)
-        assert LIMITS.min_duration <= got <= LIMITS.max_pause
+        assert declared.low <= got <= declared.high
+        assert (declared.low, declared.high) == (
+            (0, LIMITS.max_pause) if key == "ready" else (LIMITS.min_duration, LIMITS.max_pause)
+        ) or key == "hold"

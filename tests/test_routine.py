@@ -162,7 +162,7 @@ def test_full_routine_values():
     assert neck.instructions == ("Sit tall.", "Roll your head slowly.")
     assert neck.cues == ("Breathe.",)
     assert dict(neck.own) == {"hold": 600, "reps": 20, "rest": 2.5, "switch": 1, "setup": 0.1}
-    assert neck.sides == () and neck.side_label == "{side} leg"
+    assert neck.sides == () and neck.side_label is None  # the phrasebook's
     assert neck.timing(loaded.defaults) == Timing(hold=600, reps=20, rest=2.5, switch=1, setup=0.1)
     assert calf.sides == ("right", "left", "both")
     assert calf.side_label == "{side} side"
@@ -197,6 +197,17 @@ BROKEN = {
         "exercise has fewer than two sides",
     ),
     "switch words empty": (VALID + "    switch_instructions: []\n", 7, "is an empty list"),
+    "side labels for other sides": (
+        VALID + "    side_label: {right: right leg, lft: left leg}\n",
+        7,
+        "'side_label' in exercise 'Lying stretch' must give words for each side, exactly: "
+        "right, left",
+    ),
+    "a language with no phrasebook": (
+        "language: xx\n" + VALID,
+        1,
+        "'language' must be a language voiceguide speaks: en, ",
+    ),
     "ready below zero": (
         VALID + "    ready: -1\n",
         7,
@@ -234,7 +245,8 @@ BROKEN = {
     "unknown key, no near miss": (
         VALID + "zebra: 1\n",
         7,
-        "unknown key 'zebra'; valid keys are title, description, defaults, intro, outro, exercises",
+        "unknown key 'zebra'; valid keys are title, language, description, defaults, intro, "
+        "outro, exercises",
     ),
     "unknown key in defaults": (
         "defaults: {holds: 3}\n" + VALID,

@@ -209,3 +209,18 @@ def chapters(path) -> list[tuple[str, float, float]]:
         r"Chapter #\d+:\d+: start (\S+), end (\S+)\n\s+Metadata:\n\s+title\s+: (.*)", report
     )
     return [(title.strip(), float(start), float(end)) for start, end, title in found]
+
+
+def languages(path) -> set[str]:
+    """The language tags ffmpeg's demuxer reads in the file: each stream's language
+    (``eng``) and any LANGUAGE comment (``en``)."""
+    import re
+
+    report = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+    ).stderr
+    streams = re.findall(r"Stream #\d+:\d+(?:\[\w+\])?\((\w+)\): Audio", report)
+    comments = re.findall(r"^\s+LANGUAGE\s+: (\S+)", report, re.M)
+    return set(streams) | set(comments)

@@ -77,9 +77,16 @@ def build_one(
     cache: bool = True,
     stop: threading.Event | None = None,
 ) -> BuildResult:
-    """Build the routine ``ref`` (a file or a built-in's name)."""
+    """Build the routine ``ref`` (a file or a built-in's name, in the language the options
+    ask for)."""
     store = ClipCache(default_dir()) if cache else None
-    return build(resolve(ref), options, output, voice=voice, cache=store, stop=stop)
+    routine = resolve(ref, _language(options))
+    return build(routine, options, output, voice=voice, cache=store, stop=stop)
+
+
+def _language(options: Options) -> str | None:
+    value = options.get("language")
+    return str(value) if value else None
 
 
 def build_all(

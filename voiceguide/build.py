@@ -20,6 +20,7 @@ from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_
 from voiceguide.model import Routine
 from voiceguide.options import Options
 from voiceguide.outputs import StagedOutputs, safe_name, write_json, write_text
+from voiceguide.phrases import phrasebook
 from voiceguide.plan import estimate_speech, plan
 from voiceguide.script import Script
 from voiceguide.settings import SETTINGS, Value
@@ -100,8 +101,9 @@ def build(
     script = plan(routine, options)
     own_engine = engine is None
     engine = engine or open_engine(
-        voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model
-    )
+        voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model,
+        language=routine.language,
+    )  # fmt: skip
     speaker = CachedEngine(engine, cache, engine.identity()) if cache else None
     try:
         spoken = voice_script(script, speaker if speaker is not None else engine)
@@ -208,7 +210,8 @@ def exact_timeline(
     """The session's timeline with every phrase voiced to time it exactly;
     no audio is rendered."""
     script = plan(routine, options)
-    with open_engine(voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model) as s:
+    with open_engine(voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model,
+                     language=routine.language) as s:  # fmt: skip
         return timeline_for(script, voice_script(script, s).clips)
 
 
@@ -248,7 +251,7 @@ def _output_folder(folder: Path) -> Path:
 def _settings(script: Script, engine: Engine) -> dict[str, Value]:
     """What the timeline records of how it was built: every recorded setting, in the
     order declared; the voice's as the engine resolved them."""
-    values: dict[str, Value] = {**script.timing, **script.session}
+    values: dict[str, Value] = {**script.timing, **script.session, "language": script.language}
     values.update(engine=engine.name, voice=engine.voice, rate=engine.rate)
     return {s.name: values[s.name] for s in SETTINGS if s.recorded}
 
@@ -266,4 +269,6 @@ def _tags(timeline: Timeline, settings: Mapping[str, Value]) -> Tags:
         comment=f"voiceguide {__version__}: {built_with}",
         length_ms=ms(timeline.duration),
         chapters=tuple((c.title, ms(c.start), ms(c.end)) for c in timeline.chapters),
+        language=timeline.language,
+        iso639_2=phrasebook(timeline.language).iso639_2,
     )

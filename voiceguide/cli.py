@@ -36,7 +36,7 @@ from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.formats import DEFAULT_FORMAT, FORMATS
 from voiceguide.model import DEFAULT_ROUTINE
 from voiceguide.plan import plan
-from voiceguide.routine import builtin_names, load_file, resolve
+from voiceguide.routine import builtin_languages, builtin_names, load_file, resolve
 from voiceguide.settings import ENGINES
 from voiceguide.speech import open_engine
 from voiceguide.speech.cache import ClipCache, default_dir
@@ -156,7 +156,9 @@ def list_command() -> None:
     """
     for name in builtin_names():
         routine = resolve(name)
-        click.echo(f"{name:<24} about {clock(estimated_seconds(routine))}  {routine.title}")
+        languages = ", ".join(builtin_languages(name))
+        click.echo(f"{name:<24} about {clock(estimated_seconds(routine))}  {routine.title}"
+                   f" ({languages})")  # fmt: skip
 
 
 @cli.command()
@@ -177,8 +179,9 @@ def show(routine: str, exact: bool, **params: Any) -> None:
       voiceguide show my-routine.yaml --hold 20 --reps 1
       voiceguide show --exact --rate 130
     """
-    loaded = resolve(routine)
     options, voice = options_from(params), voice_from(params)
+    language = options.get("language")
+    loaded = resolve(routine, str(language) if language else None)
     if exact:
         timeline, note = exact_timeline(loaded, options, voice), "exact timing"
     else:

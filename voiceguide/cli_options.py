@@ -198,8 +198,8 @@ def _options(scopes: tuple[str, ...]) -> Callable[[F], F]:
     return decorate
 
 
-timing_options = _options(("exercise", "session"))
-"""The options that shape a session: every exercise- and session-scope setting."""
+timing_options = _options(("exercise", "routine", "session"))
+"""The options that shape a session: every exercise-, routine- and session-scope setting."""
 voice_options = _options(("voice",))
 """The options that choose the voice."""
 

@@ -128,6 +128,8 @@ def encode(
                 "1" if fmt.chapters else "-1",
             ]
         cmd += codec
+        if tags is not None:
+            cmd += ["-metadata:s:a:0", f"language={tags.iso639_2}"]
         if fmt.name == "mp3":
             cmd += ["-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0"]
         cmd += ["-f", fmt.muxer, str(path)]

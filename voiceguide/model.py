@@ -40,8 +40,10 @@ class Exercise:
     """Form reminders laid over the holds, never lengthening them; they take turns."""
     progression: str | None = None
     """Said between reps on the same side ("slide your hips closer to the wall")."""
-    side_label: str = "{side} leg"
-    """How a side is announced before a hold ("right leg")."""
+    side_label: str | tuple[tuple[str, str], ...] | None = None
+    """How a side is announced before a hold: a text with ``{side}`` ("{side} leg"), or
+    each side's own words (``(("rechts", "rechtes Bein"), ...)``, for languages whose
+    words agree); None for the phrasebook's."""
     own: tuple[tuple[str, Number], ...] = ()
     """The timing values this exercise sets itself (``(("hold", 45),)``), over the
     routine's defaults."""
@@ -62,6 +64,8 @@ class Routine:
     title: str
     exercises: tuple[Exercise, ...]
     description: str = ""
+    language: str = "en"
+    """The BCP 47 tag of its words (a supported one): its phrasebook and default voice."""
     intro: str = ""
     outro: str = ""
     defaults: Timing = field(default_factory=Timing)

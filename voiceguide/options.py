@@ -48,7 +48,7 @@ class Options:
             if setting == name and pattern is None:
                 return value
         declared = BY_NAME[name]
-        return declared.default if declared.scope != "exercise" else None
+        return declared.default if declared.scope in ("session", "voice") else None
 
     def check(self) -> None:
         """Refuse unknown settings, patterns on whole-session settings and values out of

@@ -2,20 +2,22 @@
 
 Pure: no audio, no engine. Every text is final (``{side}`` and ``{minutes}`` filled),
 so the script can be printed, tested with plain asserts, and voiced phrase by phrase.
-What is said never depends on the hold, rest, switch or setup times (only a routine's
-own ``{minutes}`` does): the holds are timed by tones, "halfway" and the countdown, so a
-rebuild with other times voices nothing new.
-The timeline (:mod:`voiceguide.timeline`) gives it exact times.
+Every word voiceguide adds comes from the routine language's phrasebook
+(:mod:`voiceguide.phrases`). What is said never depends on the hold, rest, switch or
+setup times (unless a routine's intro says ``{minutes}`` or times are announced): the
+holds are timed by tones, "halfway" and the countdown, so a rebuild with other times
+voices nothing new. The timeline (:mod:`voiceguide.timeline`) gives it exact times.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from voiceguide.errors import BadInput
 from voiceguide.limits import LIMITS
 from voiceguide.model import Exercise, Routine
 from voiceguide.options import Options, exercise_timings, session_timing
+from voiceguide.phrases import Phrasebook, phrasebook
 from voiceguide.script import Chapter, Hold, Overlay, Say, Script, Step, Tone, Wait, WaitKind
 from voiceguide.settings import Timing, of_scope
 
@@ -35,8 +37,19 @@ CUE_ROOM = 1.0
 """Quiet kept between the last form cue and the countdown."""
 HALFWAY_FROM = 10.0
 """Holds shorter than this get no "halfway": there would be no room to say anything else."""
-NUMBER_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine",
-                "Ten")  # fmt: skip
+TIME_LEFT = "\0time left"
+"""Stands for "About 7 minutes to go." until the session's length is known."""
+
+
+@dataclass(frozen=True)
+class _Session:
+    """What every step of one session is planned with."""
+
+    book: Phrasebook
+    chimes: bool
+    countdown: int
+    halfway: bool
+    announce: bool
 
 
 def plan(routine: Routine, options: Options | None = None) -> Script:
@@ -45,95 +58,113 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
     options = options or Options()
     options.check()
     timings = exercise_timings(routine, options)
-    chimes = bool(options.get("chimes"))
+    session = _Session(
+        book=phrasebook(routine.language),
+        chimes=bool(options.get("chimes")),
+        countdown=int(options.get("countdown") or 0),
+        halfway=bool(options.get("halfway")),
+        announce=bool(options.get("announce_times")),
+    )
     steps: list[Step] = [Chapter("Introduction"), Wait(LEAD_IN, "pause")]
     if routine.intro:
         steps += [Say(routine.intro, "intro"), Wait(BETWEEN_EXERCISES, "pause")]
     for index, exercise in enumerate(routine.exercises):
-        steps += _exercise_steps(
-            exercise, timings[exercise.name], options, index=index, count=len(routine.exercises)
-        )
+        if index and session.announce:
+            steps += [Say(TIME_LEFT, "time"), Wait(BETWEEN_SENTENCES, "pause")]
+        steps += _exercise_steps(exercise, timings[exercise.name], session, index=index,
+                                 count=len(routine.exercises))  # fmt: skip
         if index < len(routine.exercises) - 1:
             steps.append(Wait(BETWEEN_EXERCISES, "pause"))
     steps.append(Chapter("Closing"))
     if routine.outro:
         steps += [Wait(BETWEEN_EXERCISES, "pause"), Say(routine.outro, "outro")]
-    if chimes:
+    if session.chimes:
         steps += [Wait(AROUND_TONE, "pause"), Tone("end")]
     steps.append(Wait(TAIL, "pause"))
-    session = {s.name: options.get(s.name) for s in of_scope("session")}
+    values = {s.name: options.get(s.name) for s in of_scope("session")}
     script = Script(routine.name, routine.title, tuple(steps), session_timing(routine, options),
-                    session)  # fmt: skip
+                    values, routine.language)  # fmt: skip
     _check_length(script, routine)
-    return _fill_minutes(script)
+    return _fill_time_left(_fill_minutes(script), session.book)
 
 
 # -- one exercise ---------------------------------------------------------------------
 
 
 def _exercise_steps(
-    exercise: Exercise, timing: Timing, options: Options, *, index: int, count: int
+    exercise: Exercise, timing: Timing, session: _Session, *, index: int, count: int
 ) -> list[Step]:
+    book = session.book
     sides: tuple[str | None, ...] = exercise.sides or (None,)
-    which = "First" if index == 0 else "Last" if index == count - 1 else "Next"
-    title = f"{exercise.name}." if count == 1 else f"{which}: {exercise.name}."
-    steps: list[Step] = [Chapter(exercise.name), Say(title, "next")]
+    which = "only" if count == 1 else "first" if index == 0 else "last" if index == count - 1 \
+        else "next"  # fmt: skip
+    steps: list[Step] = [Chapter(exercise.name), Say(book.say(which, name=exercise.name), "next")]
     for text in exercise.instructions:
         steps += [Wait(BETWEEN_SENTENCES, "pause"), Say(fill(text, sides[0]), "instruction")]
-    steps.append(_lived_wait(timing.setup, "setup", exercise, sides[0], 1, timing))
+    steps.append(_lived_wait(timing.setup, "setup", exercise, sides[0], 1, timing, book))
     turn = 0  # holds so far in this exercise: the form cues take turns
     for side_index, side in enumerate(sides):
         if side is not None and side_index > 0:
-            steps += _switch_steps(exercise, side, timing, options)
+            steps += _switch_steps(exercise, side, timing, session)
         for rep in range(1, timing.reps + 1):
-            steps += _hold_steps(exercise, side, rep, timing, options, turn)
+            steps += _hold_steps(exercise, side, rep, timing, session, turn)
             turn += 1
     return steps
 
 
 def _hold_steps(
-    exercise: Exercise, side: str | None, rep: int, timing: Timing, options: Options, turn: int
+    exercise: Exercise, side: str | None, rep: int, timing: Timing, session: _Session, turn: int
 ) -> list[Step]:
     """Start cue, the hold, release cue, and the rest that follows (if another rep)."""
-    label = side_label(exercise, side)
-    again = " again" if rep > 1 else ""
-    who = f"{label}{again}. " if label else ("Again. " if rep > 1 else "")
-    steps: list[Step] = [Say(f"{who}Hold.", "start")]
-    if options.get("chimes"):
+    book = session.book
+    steps: list[Step] = [Say(_start_words(exercise, side, rep, timing, session), "start")]
+    if session.chimes:
         steps += [Wait(AROUND_TONE, "pause"), Tone("start")]
-    overlays = _overlays(exercise, side, timing.hold, options, turn)
+    overlays = _overlays(exercise, side, timing.hold, session, turn)
     steps.append(Hold(timing.hold, exercise.name, side, rep, overlays))
-    if options.get("chimes"):
+    if session.chimes:
         steps += [Tone("release"), Wait(AROUND_TONE, "pause")]
     if rep < timing.reps:
         steps += [
-            Say(_release_words(exercise, side), "release"),
-            _lived_wait(timing.rest, "rest", exercise, side, rep + 1, timing),
+            Say(_release_words(exercise, side, book), "release"),
+            _lived_wait(timing.rest, "rest", exercise, side, rep + 1, timing, book),
         ]
     else:
-        steps.append(Say("And release.", "release"))
+        steps.append(Say(book.say("release"), "release"))
     return steps
 
 
-def _release_words(exercise: Exercise, side: str | None) -> str:
+def _start_words(
+    exercise: Exercise, side: str | None, rep: int, timing: Timing, session: _Session
+) -> str:
+    """ "Right leg again. Hold." (or, announcing times, "... Hold for 30 seconds.")."""
+    book = session.book
+    hold = book.count("hold_for", timing.hold) if session.announce else book.say("hold")
+    label = side_label(exercise, side, book)
+    if label:
+        return book.say("start_side_again" if rep > 1 else "start_side", side=label, hold=hold)
+    return book.say("start_again", hold=hold) if rep > 1 else hold
+
+
+def _release_words(exercise: Exercise, side: str | None, book: Phrasebook) -> str:
     """The release before a rest: with the exercise's progression, what to change
     before resting in the new position."""
     if exercise.progression:
-        return f"And release. {fill(exercise.progression, side)} Rest here."
-    return "And release. Rest."
+        return book.say("release_progression", progression=fill(exercise.progression, side))
+    return book.say("release_rest")
 
 
-def _switch_steps(exercise: Exercise, side: str, timing: Timing, options: Options) -> list[Step]:
+def _switch_steps(exercise: Exercise, side: str, timing: Timing, session: _Session) -> list[Step]:
     """The switch tone and cue, the words for moving to the other side, and the time
     to do it (its get-ready cue at the end)."""
+    book = session.book
     steps: list[Step] = [Wait(BETWEEN_SENTENCES, "pause")]
-    if options.get("chimes"):
+    if session.chimes:
         steps += [Tone("switch"), Wait(AROUND_TONE, "pause")]
-    label = side_label(exercise, side).lower()
-    steps.append(Say(f"Switch to your {label}.", "switch"))
+    steps.append(Say(book.say("switch", side=side_label(exercise, side, book)), "switch"))
     for text in exercise.switch_instructions:
         steps += [Wait(BETWEEN_SENTENCES, "pause"), Say(fill(text, side), "move")]
-    steps.append(_lived_wait(timing.switch, "switch", exercise, side, 1, timing))
+    steps.append(_lived_wait(timing.switch, "switch", exercise, side, 1, timing, book))
     return steps
 
 
@@ -144,34 +175,37 @@ def _lived_wait(
     side: str | None,
     rep: int,
     timing: Timing,
+    book: Phrasebook,
 ) -> Wait:
     """A rest, switch or setup, with a get-ready cue for the hold that follows laid over
     its end, ``timing.ready`` seconds before the start cue (from its start when the wait
     is shorter)."""
     if not timing.ready:
         return Wait(seconds, kind)
-    label = side_label(exercise, side)
-    again = " again" if rep > 1 else ""
-    words = f"Get ready: {label[:1].lower()}{label[1:]}{again}." if label else "Get ready."
+    label = side_label(exercise, side, book)
+    if label:
+        words = book.say("ready_side_again" if rep > 1 else "ready_side", side=label)
+    else:
+        words = book.say("ready")
     cue = Overlay(words, "ready", max(0.0, seconds - timing.ready), 0)
     return Wait(seconds, kind, (cue,))
 
 
 def _overlays(
-    exercise: Exercise, side: str | None, hold: float, options: Options, turn: int
+    exercise: Exercise, side: str | None, hold: float, session: _Session, turn: int
 ) -> tuple[Overlay, ...]:
     """The countdown at its exact seconds, "halfway" at the middle, and the form cues
     spread over the rest, taking turns: hold number ``turn`` of the exercise starts with
     cue ``turn`` (so a cue that does not fit one hold comes first in the next), and no
     cue falls at the same moment in two holds in a row (the timeline moves cues aside
     where they would collide)."""
-    countdown = int(options.get("countdown") or 0)
+    book, countdown = session.book, session.countdown
     overlays = [
-        Overlay(f"{NUMBER_WORDS[n]}.", "countdown", hold - n, 0)
+        Overlay(book.number(n), "countdown", hold - n, 0)
         for n in range(min(countdown, int(hold)), 0, -1)
     ]
-    if options.get("halfway") and hold >= HALFWAY_FROM:
-        overlays.append(Overlay("Halfway.", "halfway", hold / 2, 1))
+    if session.halfway and hold >= HALFWAY_FROM:
+        overlays.append(Overlay(book.say("halfway"), "halfway", hold / 2, 1))
     cues = exercise.cues
     if cues:
         first = turn % len(cues)
@@ -193,12 +227,15 @@ def fill(text: str, side: str | None) -> str:
     return text.replace("{side}", side) if side else text
 
 
-def side_label(exercise: Exercise, side: str | None) -> str:
-    """How a side is announced ("Right leg"), or "" for an exercise without sides."""
+def side_label(exercise: Exercise, side: str | None, book: Phrasebook | None = None) -> str:
+    """How a side is announced, as the routine writes it ("right leg"), or "" for an
+    exercise without sides: the exercise's own label, else the phrasebook's."""
     if side is None:
         return ""
-    label = fill(exercise.side_label, side)
-    return label[:1].upper() + label[1:]
+    label = exercise.side_label
+    if isinstance(label, tuple):
+        return dict(label)[side]
+    return fill(label or (book or phrasebook()).side_label, side)
 
 
 # -- length, before anything is voiced -------------------------------------------------
@@ -226,6 +263,16 @@ def _step_seconds(step: Step, rate: int = 150) -> float:
     if isinstance(step, (Wait, Hold)):
         return step.seconds
     return 0.0
+
+
+def _fill_time_left(script: Script, book: Phrasebook) -> Script:
+    """Each "About 7 minutes to go.": the estimated length of what follows it."""
+    steps = list(script.steps)
+    for index, step in enumerate(steps):
+        if isinstance(step, Say) and step.text == TIME_LEFT:
+            left = sum(_step_seconds(later) for later in steps[index + 1 :])
+            steps[index] = Say(book.count("time_left", max(1, round(left / 60))), "time")
+    return replace(script, steps=tuple(steps))
 
 
 def _fill_minutes(script: Script) -> Script:

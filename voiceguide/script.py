@@ -11,8 +11,11 @@ from typing import Literal
 
 from voiceguide.settings import Timing, Value
 
-Role = Literal["intro", "next", "instruction", "start", "release", "switch", "move", "outro"]
-"""What a thing said in sequence is for (``move``: how to get to the other side)."""
+Role = Literal[
+    "intro", "next", "instruction", "start", "release", "switch", "move", "time", "outro"
+]
+"""What a thing said in sequence is for (``move``: how to get to the other side;
+``time``: how long is left)."""
 OverlayKind = Literal["countdown", "halfway", "cue", "ready"]
 """What a thing said over a hold (or, ``ready``, over a rest, switch or setup) is for."""
 ToneName = Literal["start", "release", "switch", "end"]
@@ -95,6 +98,8 @@ class Script:
     """The session-wide timing after options: the routine's defaults, overridden."""
     session: Mapping[str, Value]
     """The whole-session settings it was planned with (countdown, chimes, ...)."""
+    language: str = "en"
+    """The language of its words."""
 
     def texts(self) -> list[str]:
         """Every distinct phrase to voice, in order of first use."""

@@ -19,15 +19,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from voiceguide.limits import LIMITS, on_step
+from voiceguide.phrases import DEFAULT_LANGUAGE, canonical, languages
 
 Number = int | float
 Value = int | float | bool | str | None
 
-Kind = Literal["seconds", "whole", "flag", "choice", "text"]
-Scope = Literal["exercise", "session", "voice"]
+Kind = Literal["seconds", "whole", "flag", "choice", "text", "language"]
+Scope = Literal["exercise", "routine", "session", "voice"]
 """Where a setting applies. ``exercise``: a routine's ``defaults:`` and each exercise's
 own keys, and on the command line ``VALUE`` or ``NAME=VALUE`` for one exercise.
-``session``: the whole session, from the command line. ``voice``: which voice speaks."""
+``routine``: a key at the top of a routine, and an option that picks a built-in's
+version. ``session``: the whole session, from the command line. ``voice``: which voice
+speaks."""
 
 
 class SettingError(ValueError):
@@ -89,6 +92,11 @@ class Setting:
             if value not in self.choices:
                 raise SettingError(f"{self.bounds()}, got {said}")
             return value
+        if self.kind == "language":
+            known = canonical(value) if isinstance(value, str) else None
+            if known is None:
+                raise SettingError(f"{self.bounds()}, got {said}")
+            return known
         if not isinstance(value, str) or not value.strip():
             raise SettingError(f"must be text, got {said}")
         return value
@@ -118,12 +126,15 @@ class Setting:
             return f"must be a whole number{self.unit} from {self.low:g} to {self.high:g}"
         if self.kind == "choice":
             return "must be one of " + ", ".join(self.choices)
+        if self.kind == "language":
+            return "must be a language voiceguide speaks: " + ", ".join(languages())
         return "must be text"
 
     @property
     def placeholder(self) -> str:
         """How a value is written in help: SECONDS, N, a choice's name."""
-        return self.metavar or {"seconds": "SECONDS", "whole": "N"}.get(self.kind, "TEXT")
+        kinds = {"seconds": "SECONDS", "whole": "N", "language": "LANG"}
+        return self.metavar or kinds.get(self.kind, "TEXT")
 
 
 def _number(text: str, kind: type) -> Number | None:
@@ -182,6 +193,16 @@ SETTINGS: tuple[Setting, ...] = (
         name="ready", kind="seconds", default=5, scope="exercise", low=0, high=LIMITS.max_pause,
         help="Seconds before the start cue that a get-ready cue begins, after a rest, a side "
         "switch or the setup (0 for none).",
+    ),
+    Setting(
+        name="language", kind="language", default=DEFAULT_LANGUAGE, scope="routine",
+        help="The language of every word said (a BCP 47 tag such as es or pt-BR): a routine "
+        "file's own; for a built-in, which translation.",
+    ),
+    Setting(
+        name="announce_times", kind="flag", default=False, scope="session",
+        help='Say how long each hold lasts ("Hold for 30 seconds.") and, between exercises, '
+        "about how long is left.",
     ),
     Setting(
         name="engine", kind="choice", default=ENGINES[0], scope="voice", choices=ENGINES,

@@ -22,6 +22,10 @@ class Tags:
     length_ms: int
     chapters: tuple[tuple[str, int, int], ...] = ()
     """(title, start ms, end ms), contiguous, the last ending at ``length_ms``."""
+    language: str = "en"
+    """The language spoken, a BCP 47 tag (Vorbis comments' LANGUAGE)."""
+    iso639_2: str = "eng"
+    """The same as ID3's TLAN and ffmpeg's stream language want it."""
 
 
 VORBIS_CHAPTERS = ("ogg", "opus", "flac")
@@ -36,6 +40,7 @@ def tag_vorbis_chapters(path: Path, fmt: str, tags: Tags) -> None:
     from mutagen.oggvorbis import OggVorbis
 
     audio = {"ogg": OggVorbis, "opus": OggOpus, "flac": FLAC}[fmt](str(path))
+    audio["LANGUAGE"] = tags.language
     for index, (title, start, _) in enumerate(tags.chapters):
         audio[f"CHAPTER{index:03d}"] = stamp(start)
         audio[f"CHAPTER{index:03d}NAME"] = title
@@ -63,7 +68,7 @@ def tag_mp3(path: Path, tags: Tags) -> None:
     """ID3v2.3 tags (the version older players read) with one CHAP frame a chapter, in
     time order, and a top-level, ordered CTOC listing them: without the CTOC some apps
     show no chapters."""
-    from mutagen.id3 import CHAP, COMM, CTOC, TALB, TCON, TIT2, TLEN, TPE1, CTOCFlags
+    from mutagen.id3 import CHAP, COMM, CTOC, TALB, TCON, TIT2, TLAN, TLEN, TPE1, CTOCFlags
 
     tag = _in_order_id3()
     tag.add(TIT2(encoding=3, text=tags.title))
@@ -71,6 +76,7 @@ def tag_mp3(path: Path, tags: Tags) -> None:
     tag.add(TPE1(encoding=3, text=tags.artist))
     tag.add(TCON(encoding=3, text=tags.genre))
     tag.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
+    tag.add(TLAN(encoding=3, text=tags.iso639_2))
     tag.add(TLEN(encoding=3, text=str(tags.length_ms)))
     ids = [f"chp{index}" for index in range(len(tags.chapters))]
     if ids:

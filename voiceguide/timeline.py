@@ -74,6 +74,8 @@ class Timeline:
     events: tuple[Event, ...]
     chapters: tuple[ChapterMark, ...]
     warnings: tuple[str, ...] = field(default=())
+    language: str = "en"
+    """The language of its words (BCP 47)."""
 
     def audible(self) -> list[Event]:
         """Speech and tone events in order of start (they never overlap)."""
@@ -158,7 +160,8 @@ def schedule(
         for (text, kind, seconds), count in dropped.items()
         if text not in said  # a form cue that did not fit one hold was said in another
     )
-    return Timeline(script.routine, script.title, rate, now, tuple(events), chapters, warnings)
+    return Timeline(script.routine, script.title, rate, now, tuple(events), chapters, warnings,
+                    script.language)  # fmt: skip
 
 
 def _lay_over(
@@ -257,7 +260,7 @@ def to_webvtt(timeline: Timeline) -> str:
     cues = [
         f"{at(e.start)} --> {at(e.end)}\n{e.text}" for e in timeline.events if e.kind == "speech"
     ]
-    return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"
+    return f"WEBVTT\nLanguage: {timeline.language}\n\n" + "\n\n".join(cues) + "\n"
 
 
 # -- the readable form -------------------------------------------------------------------

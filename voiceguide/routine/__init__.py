@@ -12,12 +12,18 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from voiceguide.errors import RoutineError
+from voiceguide.errors import OptionError, RoutineError
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 from voiceguide.model import Routine
+from voiceguide.phrases import DEFAULT_LANGUAGE
 from voiceguide.routine.reading import check_characters, is_blank, read_text
 from voiceguide.routine.schema import routine_of
 from voiceguide.routine.yamlguard import compose
+from voiceguide.settings import BY_NAME, SettingError
 
 
 def load_file(path: str | os.PathLike) -> Routine:
@@ -49,31 +55,71 @@ def load_text(text: str, *, source: str, name: str) -> Routine:
 
 def builtin_names() -> list[str]:
     """The names of the routines shipped with voiceguide, sorted."""
-    return sorted(
-        entry.name.removesuffix(".yaml")
-        for entry in _builtin_dir().iterdir()
-        if entry.name.endswith(".yaml")
-    )
+    return sorted({_split(entry)[0] for entry in _builtin_files()})
 
 
-def load_builtin(name: str) -> Routine:
-    """Load the built-in routine ``name``."""
+def builtin_languages(name: str) -> list[str]:
+    """The languages the built-in ``name`` is written in, its default first."""
+    found = [lang for base, lang in map(_split, _builtin_files()) if base == name]
+    return sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang))
+
+
+def load_builtin(name: str, language: str | None = None) -> Routine:
+    """Load the built-in routine ``name``, in ``language`` (its own when None). A
+    translation is named ``NAME.LANG`` (its files too, so languages never overwrite
+    each other)."""
     if name not in builtin_names():
         raise RoutineError(f"there is no built-in routine named '{name}' ({_builtins_hint()})")
-    text = (_builtin_dir() / f"{name}.yaml").read_text(encoding="utf-8")
-    return load_text(text, source=f"built-in:{name}", name=name)
+    wanted = _language(language) if language else DEFAULT_LANGUAGE
+    have = builtin_languages(name)
+    if wanted not in have:
+        raise OptionError(
+            f"{wanted} has no translation of the built-in '{name}'; it is in: {', '.join(have)}",
+            setting="language",
+        )
+    stem = name if wanted == DEFAULT_LANGUAGE else f"{name}.{wanted}"
+    text = (_builtin_dir() / f"{stem}.yaml").read_text(encoding="utf-8")
+    return load_text(text, source=f"built-in:{stem}", name=stem)
 
 
-def resolve(ref: str) -> Routine:
-    """Load ``ref`` as a routine file if it looks like one, else as a built-in name."""
+def resolve(ref: str, language: str | None = None) -> Routine:
+    """Load ``ref`` as a routine file if it looks like one, else as a built-in name;
+    ``language`` picks a built-in's translation, and must be a file's own language."""
     if not ref or os.path.exists(ref) or ref.endswith((".yaml", ".yml")):
-        return load_file(ref)
+        routine = load_file(ref)
+        if language and _language(language) != routine.language:
+            raise OptionError(
+                f"{_language(language)} does not match {ref}, which is written in "
+                f"{routine.language}: a routine file's own 'language:' decides (the "
+                "option picks a built-in's translation)",
+                setting="language",
+            )
+        return routine
     if ref in builtin_names():
-        return load_builtin(ref)
+        return load_builtin(ref, language)
     raise RoutineError(f"no routine file or built-in routine named '{ref}' ({_builtins_hint()})")
 
 
-def _builtin_dir():
+def _language(tag: str) -> str:
+    try:
+        return str(BY_NAME["language"].check(tag))
+    except SettingError as err:
+        raise OptionError(err.message, setting="language") from None
+
+
+def _builtin_files() -> list[str]:
+    return [
+        e.name.removesuffix(".yaml") for e in _builtin_dir().iterdir() if e.name.endswith(".yaml")
+    ]
+
+
+def _split(stem: str) -> tuple[str, str]:
+    """``hamstring-relief.es`` → (``hamstring-relief``, ``es``); no tag is the default."""
+    base, dot, tag = stem.rpartition(".")
+    return (base, tag) if dot else (stem, DEFAULT_LANGUAGE)
+
+
+def _builtin_dir() -> Traversable:
     return resources.files("voiceguide") / "routines"
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from collections.abc import Callable
+from typing import TypedDict
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from voiceguide.errors import RoutineError
 from voiceguide.limits import LIMITS
 from voiceguide.model import MINUTES_PLACEHOLDER, SIDE_PLACEHOLDER, Exercise, Routine
+from voiceguide.phrases import DEFAULT_LANGUAGE
 from voiceguide.routine.scalars import (
     NULL,
     check_keys,
@@ -24,10 +26,10 @@ from voiceguide.routine.scalars import (
     timing_values,
     type_error,
 )
-from voiceguide.settings import DEFAULT_TIMING, Timing
+from voiceguide.settings import BY_NAME, DEFAULT_TIMING, SettingError, Timing
 from voiceguide.settings import EXERCISE_KEYS as TIMING_KEYS
 
-ROUTINE_KEYS = ("title", "description", "defaults", "intro", "outro", "exercises")
+ROUTINE_KEYS = ("title", "language", "description", "defaults", "intro", "outro", "exercises")
 EXERCISE_KEYS = (
     "name", "instructions", "sides", "switch_instructions", "cues", "progression",
     "side_label", *TIMING_KEYS,
@@ -55,15 +57,26 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
             texts[key] = text_of(items[key][1], f"'{key}'", "", allowed)
 
     defaults = _defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING
+    language = _language(items["language"][1]) if "language" in items else DEFAULT_LANGUAGE
     exercises = _exercises(exercises_node)
     return Routine(
         name=name,
         title=title,
         exercises=exercises,
         defaults=defaults,
+        language=language,
         source=source,
         **texts,
     )
+
+
+def _language(node: Node) -> str:
+    """The routine's language: a supported BCP 47 tag, in its own spelling."""
+    tag = text_of(node, "'language'", "")
+    try:
+        return str(BY_NAME["language"].check(tag, f"'{shown(tag)}'"))
+    except SettingError as err:
+        raise RoutineError(f"'language' {err.message}", line=line_of(node)) from None
 
 
 def _defaults(node: Node) -> Timing:
@@ -100,7 +113,7 @@ class _Extra(TypedDict, total=False):
     cues: tuple[str, ...]
     switch_instructions: tuple[str, ...]
     progression: str
-    side_label: str
+    side_label: str | tuple[tuple[str, str], ...]
 
 
 def _exercise(node: Node, number: int) -> Exercise:
@@ -151,15 +164,10 @@ def _exercise(node: Node, number: int) -> Exercise:
                 line=line_of(items["switch_instructions"][1]),
             )
         extra["switch_instructions"] = exercise_texts("switch_instructions", allow_empty=False)
-    text_keys: tuple[Literal["progression", "side_label"], ...] = ("progression", "side_label")
-    for key in text_keys:
-        if key in items:
-            extra[key] = exercise_text(items[key][1], key)
-    if "side_label" in extra and SIDE_PLACEHOLDER not in extra["side_label"]:
-        raise RoutineError(
-            f"'side_label'{where} must contain '{SIDE_PLACEHOLDER}'",
-            line=line_of(items["side_label"][1]),
-        )
+    if "progression" in items:
+        extra["progression"] = exercise_text(items["progression"][1], "progression")
+    if "side_label" in items:
+        extra["side_label"] = _side_label(items["side_label"][1], sides, where, exercise_text)
     return Exercise(
         name=name,
         instructions=instructions,
@@ -168,6 +176,32 @@ def _exercise(node: Node, number: int) -> Exercise:
         **extra,
         own=tuple(timing_values(items, where).items()),
     )
+
+
+def _side_label(
+    node: Node, sides: tuple[str, ...], where: str, read: Callable[[Node, str], str]
+) -> str | tuple[tuple[str, str], ...]:
+    """``side_label``: a text with ``{side}`` in it, or each side's own words, keyed by
+    the sides as ``sides`` lists them (for languages whose words agree: German "rechtes
+    Bein" but "linke Seite")."""
+    if not isinstance(node, MappingNode):
+        label = read(node, "side_label")
+        if SIDE_PLACEHOLDER not in label:
+            raise RoutineError(
+                f"'side_label'{where} must contain '{SIDE_PLACEHOLDER}', or give each side "
+                "its own words, like {right: right leg, left: left leg}",
+                line=line_of(node),
+            )
+        return label
+    labels = items_of(node, f" in 'side_label'{where}")
+    if sorted(labels) != sorted(sides):
+        raise RoutineError(
+            f"'side_label'{where} must give words for each side, exactly: "
+            f"{', '.join(sides) or 'the exercise has no sides'}",
+            line=line_of(node),
+        )
+    return tuple((side, text_of(labels[side][1], f"side label '{shown(side)}'", where))
+                 for side in sides)  # fmt: skip
 
 
 def _sides(node: Node, where: str) -> tuple[str, ...]:

@@ -51,7 +51,13 @@ class PiperEngine:
 
     name = NAME
 
-    def __init__(self, rate: int | None = None, voice: str | None = None, model: str | None = None):
+    def __init__(
+        self,
+        rate: int | None = None,
+        voice: str | None = None,
+        model: str | None = None,
+        language: str | None = None,
+    ):
         if importlib.util.find_spec("piper") is None:  # learn early that it is missing
             raise OptionError(INSTALL_HINT)
         self.rate = rate or DEFAULT_RATE
@@ -63,6 +69,8 @@ class PiperEngine:
                 f"unknown piper voice '{voice}'; this engine has "
                 f"'{self.voice}' (for another voice pass --model PATH)"
             )
+        if language:
+            _check_language(self.model, language, user_model=model is not None)
         self._piper: PiperVoice | None = None
         self._sha256: str | None = None
 
@@ -160,6 +168,26 @@ def _user_model(model: str) -> Path:
             f"(a Piper voice is an .onnx file and its .onnx.json)"
         )
     return path
+
+
+def _check_language(model: Path, language: str, *, user_model: bool) -> None:
+    """Refuse a model that speaks another language than the routine's."""
+    spoken = _voice_info(model).languages
+    if not spoken:
+        return  # the model does not say: trust the user
+    said = spoken[0].replace("_", "-").casefold()
+    wanted = language.casefold()
+    if said == wanted or said.split("-")[0] == wanted.split("-")[0]:
+        return
+    from voiceguide.phrases import phrasebook
+
+    name = phrasebook(language).name
+    which = f"the Piper voice {_voice_id(model)}" if user_model else "the packaged Piper voice"
+    raise OptionError(
+        f"{which} speaks {spoken[0]}, but the routine is in {name} ({language}); "
+        f"give --model with a {name} Piper voice",
+        setting="model",
+    )
 
 
 def _voice_id(model: Path) -> str:

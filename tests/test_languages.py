@@ -1,0 +1,119 @@
+"""The built-in session in every language, built with the real voice and decoded: the
+same checks as the English one, in the listener's own words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import invoke, load_sheet
+
+from voiceguide import audio_check
+from voiceguide.phrases import languages, phrasebook
+
+ENGLISH = re.compile(r"\b(Hold|release|Switch|Halfway|Three|Two|One|Next|Last|Rest)\b", re.I)
+
+
+def stem(language: str) -> str:
+    return "hamstring-relief" if language == "en" else f"hamstring-relief.{language}"
+
+
+@pytest.mark.parametrize(
+    "language",
+    [pytest.param(lang, marks=[] if lang == "es" else [pytest.mark.slow]) for lang in languages()],
+)
+def test_every_language_builds_and_sounds_where_its_timeline_says(tmp_path, language):
+    run = invoke("build", "-o", str(tmp_path), "--language", language)
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path, stem(language))
+    audio = tmp_path / f"{stem(language)}.mp3"
+    assert sheet["audio"] == audio.name
+    report = audio_check.check(audio, sheet)
+    assert report.problems == [], report.problems
+    assert abs(report.decoded_seconds - sheet["duration"]) <= 0.030
+    holds = [e for e in sheet["events"] if e["kind"] == "hold"]
+    assert len(holds) == 12 and all(round(e["end"] - e["start"], 3) == 30 for e in holds)
+    book = phrasebook(language)
+    assert sheet["settings"]["language"] == language
+    assert sheet["settings"]["voice"] == book.voices["pyttsx3"]  # a voice of that language
+    said = [e["text"] for e in sheet["events"] if e["kind"] == "speech"]
+    if language != "en":
+        assert not [t for t in said if ENGLISH.search(t)]
+    from mutagen.id3 import ID3
+
+    assert str(ID3(audio)["TLAN"]) == book.iso639_2
+
+
+def test_announced_times_are_said_in_the_language(tmp_path):
+    run = invoke("build", "-o", str(tmp_path), "--language", "ru", "--announce-times",
+                 "--hold", "21", "--reps", "1", "--subtitles")  # fmt: skip
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path, "hamstring-relief.ru")
+    said = [e["text"] for e in sheet["events"] if e["kind"] == "speech"]
+    assert [t for t in said if phrasebook("ru").count("hold_for", 21) in t]
+    assert sheet["settings"]["announce_times"] is True
+    vtt = (tmp_path / "hamstring-relief.ru.vtt").read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT\nLanguage: ru\n\n")
+    assert audio_check.check(tmp_path / "hamstring-relief.ru.mp3", sheet).problems == []
+
+
+SPANISH = """\
+title: Estiramiento pequeño
+language: es
+exercises:
+  - name: Estiramiento de pantorrilla
+    sides: [derecha, izquierda]
+    side_label: "pierna {side}"
+    instructions: Apoya las manos en la pared y estira la pierna {side} hacia atrás.
+    cues: [Mantén el talón en el suelo.]
+    hold: 6
+    reps: 1
+"""
+
+
+def test_a_spanish_routine_file_builds_under_its_own_name(tmp_path):
+    routine = tmp_path / "estiramiento-pequeño-ñandú.yaml"
+    routine.write_text(SPANISH, encoding="utf-8")
+    run = invoke("build", str(routine), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "estiramiento-pequeño-ñandú.mp3",
+        "estiramiento-pequeño-ñandú.timeline.json",
+    ]
+    sheet = load_sheet(tmp_path / "out", "estiramiento-pequeño-ñandú")
+    assert sheet["settings"]["language"] == "es" and sheet["settings"]["voice"] == "roa/es"
+    said = [e["text"] for e in sheet["events"] if e["kind"] == "speech"]
+    assert "Pierna derecha. " + phrasebook("es").say("hold") in said
+    assert not [t for t in said if ENGLISH.search(t)]
+
+
+def test_language_on_a_file_in_another_language_is_refused(tmp_path):
+    routine = tmp_path / "pequeño.yaml"
+    routine.write_text(SPANISH, encoding="utf-8")
+    run = invoke("build", str(routine), "--language", "de", "-o", str(tmp_path / "out"))
+    assert run.code == 2
+    assert "--language de does not match" in run.stderr and "written in es" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("tag", ["xx", "tlh", "ar"])
+def test_an_unsupported_language_lists_the_supported_ones(tmp_path, tag):
+    run = invoke("build", "--language", tag, "-o", str(tmp_path / "out"))
+    assert run.code == 2
+    assert (
+        f"--language must be a language voiceguide speaks: {', '.join(languages())}" in run.stderr
+    )
+    assert not (tmp_path / "out").exists()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SPANISH.replace("language: es", f"language: {tag}"), encoding="utf-8")
+    run = invoke("validate", str(bad))
+    assert (
+        run.code == 2 and f"{bad}:2: 'language' must be a language voiceguide speaks" in run.stderr
+    )
+
+
+def test_list_shows_each_built_in_with_its_languages():
+    run = invoke("list")
+    assert run.code == 0
+    line = next(line for line in run.stdout.splitlines() if line.startswith("hamstring-relief"))
+    assert all(lang in line for lang in languages())

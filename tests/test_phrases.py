@@ -1,0 +1,127 @@
+"""Phrasebooks: every language has every phrase, with the grammar it needs, and no
+English word where another language is spoken."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel import Locale
+
+from voiceguide.model import Routine
+from voiceguide.options import Options
+from voiceguide.phrases import canonical, languages, phrasebook, placeholders
+from voiceguide.plan import plan
+from voiceguide.routine import builtin_languages, load_builtin, load_text
+
+ENGLISH_WORDS = ("Hold", "release", "Switch", "Halfway", "Three", "Two", "One", "Next",
+                 "Last", "Rest")  # fmt: skip
+"""The words voiceguide adds in English: none may be heard in another language."""
+OTHERS = [lang for lang in languages() if lang != "en"]
+
+
+def forms(phrase) -> list[str]:
+    return [phrase] if isinstance(phrase, str) else list(phrase.values())
+
+
+def english_in(text: str) -> list[str]:
+    return [w for w in ENGLISH_WORDS if re.search(rf"\b{w}\b", text, re.IGNORECASE)]
+
+
+def test_the_built_in_speaks_at_least_seven_languages_one_not_in_latin_script():
+    assert {"en", "es", "de", "fr", "pt-BR", "it", "ru"} <= set(languages())
+    assert set(builtin_languages("hamstring-relief")) == set(languages())
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_every_phrase_is_there_with_the_same_placeholders(language):
+    english, book = phrasebook("en"), phrasebook(language)
+    assert book.language == language
+    assert set(book.phrases) == set(english.phrases), "a missing phrase is a test failure"
+    for key, phrase in english.phrases.items():
+        wanted = set().union(*(placeholders(t) for t in forms(phrase)))
+        theirs = [placeholders(t) for t in forms(book.phrases[key])]
+        assert set().union(*theirs) == wanted, (language, key)
+        if isinstance(phrase, str):  # a plural form may say "a minute" without the number
+            assert theirs == [wanted], (language, key)
+    assert len(book.numbers) == len(english.numbers) == 11
+    assert "{side}" in book.side_label and book.voices["pyttsx3"]
+    assert len(book.iso639_2) == 3 and book.iso639_2.isalpha()
+
+
+@pytest.mark.parametrize("language", languages())
+def test_counted_phrases_have_every_plural_form_the_language_has(language):
+    """Every CLDR plural category that a hold (0.1 to 600 s) or a time left (1 to 180
+    minutes) can fall in has its own words (Spanish "many" is for millions: unused)."""
+    book = phrasebook(language)
+    plural = Locale.parse(language, sep="-").plural_form
+    needed = {plural(n / 10) for n in range(1, 6001)} | {plural(n) for n in range(1, 181)}
+    for key, phrase in book.phrases.items():
+        if not isinstance(phrase, str):
+            assert needed <= set(phrase) <= set(plural.tags) | {"other"}, (language, key)
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_no_english_word_is_added_to_another_language(language):
+    book = phrasebook(language)
+    for key, phrase in book.phrases.items():
+        for template in forms(phrase):
+            words = re.sub(r"\{\w+\}", "", template)  # the placeholders are not said
+            assert not english_in(words), (language, key, template)
+    assert not [n for n in book.numbers if english_in(n)]
+
+
+def test_russian_counts_seconds_as_russian_does():
+    said = {n: phrasebook("ru").count("hold_for", n) for n in (1, 2, 5, 21, 22, 25, 2.5)}
+    assert [said[n].split()[-1] for n in (1, 21)] == ["секунду."] * 2  # one
+    assert [said[n].split()[-1] for n in (2, 22, 2.5)] == ["секунды."] * 3  # few, other
+    assert [said[n].split()[-1] for n in (5, 25)] == ["секунд."] * 2  # many
+    assert "2,5" in said[2.5]  # a decimal comma
+
+
+@pytest.mark.parametrize(
+    "tag, known",
+    [("pt-br", "pt-BR"), ("PT_BR", "pt-BR"), ("es-MX", "es"), ("en-GB", "en"), ("xx", None),
+     ("", None)],
+)  # fmt: skip
+def test_language_tags_are_read_as_people_write_them(tag, known):
+    assert canonical(tag) == known
+
+
+# -- sessions in every language ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_a_translated_session_adds_no_english_word(language):
+    routine = load_builtin("hamstring-relief", language)
+    assert routine.language == language and routine.name == f"hamstring-relief.{language}"
+    for options in (Options(), Options.of(announce_times=True)):
+        texts = plan(routine, options).texts()
+        assert not [t for t in texts if english_in(t)], language
+    english = load_builtin("hamstring-relief")
+    assert len(plan(routine).texts()) == len(plan(english).texts())  # nothing left out
+
+
+@pytest.mark.parametrize("language", languages())
+def test_announced_times_say_the_hold_in_each_language(language):
+    routine = load_builtin("hamstring-relief", language)
+    book = phrasebook(language)
+    texts = plan(routine, Options.of(announce_times=True, hold=45)).texts()
+    assert [t for t in texts if book.count("hold_for", 45) in t]
+    left = {book.count("time_left", minutes) for minutes in range(1, 30)}
+    assert len([t for t in texts if t in left]) == 2  # before the second and third exercise
+    plain = plan(routine, Options.of(hold=45)).texts()
+    assert not [t for t in plain if "45" in t]  # off by default: other holds voice nothing new
+
+
+def test_a_side_label_can_give_each_side_its_own_words():
+    text = (
+        "title: Dehnung\nlanguage: de\nexercises:\n  - name: Wade\n"
+        "    sides: [rechte, linke]\n    instructions: Strecken Sie das {side} Bein.\n"
+        "    side_label: {rechte: rechtes Bein, linke: linke Seite}\n"
+    )
+    routine: Routine = load_text(text, source="de.yaml", name="de")
+    said = [t for t in plan(routine).texts() if "Bein" in t or "Seite" in t]
+    assert "Strecken Sie das rechte Bein." in said
+    assert any(t.startswith("Rechtes Bein.") for t in said)
+    assert any("linke Seite" in t for t in said) and not any("linke Bein" in t for t in said)

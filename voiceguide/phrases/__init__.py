@@ -1,0 +1,127 @@
+"""Phrasebooks: every word voiceguide adds to a session, one data file per language.
+
+A routine's ``language`` chooses its phrasebook, and with it each engine's default voice,
+the side label ("{side} leg"), the countdown's numbers and how numbers are written.
+Adding a language is one ``LANG.yaml`` here (the same keys and placeholders as
+``en.yaml``; a test checks) and, for the built-in, a translated routine.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import yaml
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
+DEFAULT_LANGUAGE = "en"
+
+Forms = str | Mapping[str, str]
+"""A phrase: one template, or one per CLDR plural category (``one``, ``few``, ...)."""
+
+
+@dataclass(frozen=True)
+class Phrasebook:
+    """One language's words, read from its data file."""
+
+    language: str
+    """Its BCP 47 tag, as routines write it (``pt-BR``)."""
+    name: str
+    """Its name in English (``Portuguese (Brazil)``)."""
+    iso639_2: str
+    """Its ISO 639-2 code, as ID3's TLAN wants it (``por``)."""
+    voices: Mapping[str, str]
+    """Each engine's default voice for it."""
+    side_label: str
+    """How a side is announced unless an exercise says otherwise (``{side} leg``)."""
+    numbers: tuple[str, ...]
+    """The words for 0, 1, 2, ... (the countdown's)."""
+    phrases: Mapping[str, Forms]
+
+    def say(self, key: str, **fields: str) -> str:
+        """Phrase ``key`` with ``fields`` filled (``{Side}``: ``side`` capitalised)."""
+        template = self.phrases[key]
+        if not isinstance(template, str):
+            raise TypeError(f"{self.language} phrase {key!r} has plural forms: use count()")
+        return _fill(template, fields)
+
+    def count(self, key: str, number: float, **fields: str) -> str:
+        """Phrase ``key`` in the plural form ``number`` takes, with ``number`` written as
+        the language writes it (as ``seconds`` and ``minutes``)."""
+        from babel import Locale
+        from babel.numbers import format_decimal
+
+        forms = self.phrases[key]
+        locale = Locale.parse(self.language, sep="-")
+        if isinstance(forms, str):
+            template = forms
+        else:
+            template = forms.get(locale.plural_form(number), forms["other"])
+        written = format_decimal(number, locale=locale)
+        return _fill(template, {"seconds": written, "minutes": written, **fields})
+
+    def number(self, n: int) -> str:
+        """The word for ``n`` (0 to 10), as the countdown says it."""
+        return self.say("count", number=self.numbers[n])
+
+
+def _fill(template: str, fields: Mapping[str, str]) -> str:
+    values = dict(fields)
+    for key, value in fields.items():
+        values[key[:1].upper() + key[1:]] = value[:1].upper() + value[1:]
+    return template.format_map(values)
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{names}`` a template uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _folder() -> Traversable:
+    return resources.files("voiceguide") / "phrases"
+
+
+@functools.cache
+def languages() -> tuple[str, ...]:
+    """The languages with a phrasebook, English first, then by tag."""
+    tags = sorted(
+        p.name.removesuffix(".yaml") for p in _folder().iterdir() if p.name.endswith(".yaml")
+    )
+    return (DEFAULT_LANGUAGE, *[t for t in tags if t != DEFAULT_LANGUAGE])
+
+
+def canonical(tag: str) -> str | None:
+    """The supported language ``tag`` names, in its own spelling (``pt-br`` → ``pt-BR``,
+    ``en-GB`` → ``en`` when only ``en`` is there), or None."""
+    wanted = tag.strip().replace("_", "-").casefold()
+    for known in languages():
+        if known.casefold() == wanted:
+            return known
+    base = wanted.split("-")[0]
+    return next((known for known in languages() if known.casefold() == base), None)
+
+
+@functools.cache
+def phrasebook(language: str = DEFAULT_LANGUAGE) -> Phrasebook:
+    """The phrasebook of a supported ``language`` (see :func:`canonical`)."""
+    data = yaml.safe_load((_folder() / f"{language}.yaml").read_text(encoding="utf-8"))
+    texts = [*data["numbers"], data["side_label"], *data["phrases"].values()]
+    for text in texts:  # YAML reads a bare Null or No as something else: quote those
+        for form in [text] if not isinstance(text, dict) else text.values():
+            if not isinstance(form, str):
+                raise TypeError(f"{language}.yaml: {form!r} should be text: quote it")
+    return Phrasebook(
+        language=data["language"],
+        name=data["name"],
+        iso639_2=data["iso639_2"],
+        voices=data["voices"],
+        side_label=data["side_label"],
+        numbers=tuple(data["numbers"]),
+        phrases=data["phrases"],
+    )
