@@ -45,6 +45,9 @@ def test_every_phrase_is_there_with_the_same_placeholders(language):
         if isinstance(phrase, str):  # a plural form may say "a minute" without the number
             assert theirs == [wanted], (language, key)
     assert len(book.numbers) == len(english.numbers) == 11
+    assert set(book.handout) == set(english.handout)
+    for key, words in english.handout.items():
+        assert placeholders(book.handout[key]) == placeholders(words), (language, key)
     assert "{side}" in book.side_label and book.voices["pyttsx3"]
     assert len(book.iso639_2) == 3 and book.iso639_2.isalpha()
 

@@ -17,6 +17,8 @@ from voiceguide.build import BuildResult, Output, VoiceSettings, build
 from voiceguide.errors import BadInput, OptionError, VoiceguideError
 from voiceguide.options import Options
 from voiceguide.outputs import safe_name
+from voiceguide.prescribe import ProgrammeResult, build_programme
+from voiceguide.programme import is_programme, load_programme
 from voiceguide.routine import resolve
 from voiceguide.speech.cache import ClipCache, default_dir
 
@@ -25,7 +27,7 @@ MAX_JOBS = 32
 DEFAULT_JOBS = min(os.cpu_count() or 1, MAX_JOBS)
 """Routines built at once unless told: one a core."""
 
-Outcome = BuildResult | VoiceguideError
+Outcome = BuildResult | ProgrammeResult | VoiceguideError
 """What became of one routine: its build, or why it failed."""
 
 
@@ -76,10 +78,13 @@ def build_one(
     voice: VoiceSettings,
     cache: bool = True,
     stop: threading.Event | None = None,
-) -> BuildResult:
+) -> BuildResult | ProgrammeResult:
     """Build the routine ``ref`` (a file or a built-in's name, in the language the options
-    ask for)."""
+    ask for), or the programme file ``ref``."""
     store = ClipCache(default_dir()) if cache else None
+    if ref.endswith((".yaml", ".yml")) and is_programme(ref):
+        programme = load_programme(ref)
+        return build_programme(programme, options, output, voice=voice, cache=store, stop=stop)
     routine = resolve(ref, _language(options))
     return build(routine, options, output, voice=voice, cache=store, stop=stop)
 
@@ -108,7 +113,7 @@ def build_all(
     if output.name is not None and len(refs) > 1:
         raise OptionError("names one routine's files; give one routine", setting="name")
     outcomes: dict[str, Outcome] = {}
-    futures: dict[Future[BuildResult], str] = {}
+    futures: dict[Future[BuildResult | ProgrammeResult], str] = {}
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, MAX_JOBS)))
     try:

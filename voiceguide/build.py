@@ -19,7 +19,7 @@ from voiceguide.errors import ExportError, SynthesisError
 from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
 from voiceguide.model import Routine
 from voiceguide.options import Options
-from voiceguide.outputs import StagedOutputs, safe_name, write_json, write_text
+from voiceguide.outputs import StagedOutputs, printable, safe_name, write_json, write_text
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import estimate_speech, plan
 from voiceguide.script import Script
@@ -96,7 +96,8 @@ def build(
     phrases for the next build. Setting ``stop`` (from another thread) interrupts the
     build as Ctrl-C would: nothing is written."""
     container = check_format(output.fmt, output.bitrate)
-    stem = safe_name(output.name or routine.name)
+    stem = safe_name(output.name or routine.name)  # a name that cannot be written: now
+    routine = printable(routine)
     _load_in_background(LEVELLING)
     script = plan(routine, options)
     own_engine = engine is None
@@ -137,7 +138,9 @@ def _write(
     from voiceguide.render import quiet, render
 
     audio = stem.with_name(f"{stem.name}.{container.name}")
-    with StagedOutputs(stem.parent) as staged:
+    subtitles = stem.with_name(f"{stem.name}.vtt")
+    # the subtitles of an earlier build would not describe this one: removed with it
+    with StagedOutputs(stem.parent, retired=[subtitles]) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
         pcm = Pcm(
@@ -152,7 +155,7 @@ def _write(
         sheet = stem.with_name(f"{stem.name}.timeline.json")
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
         if output.subtitles:
-            write_text(to_webvtt(timeline), staged.stage(stem.with_name(f"{stem.name}.vtt")))
+            write_text(to_webvtt(timeline), staged.stage(subtitles))
     return tuple(staged.staged)
 
 

@@ -9,14 +9,13 @@ declarations (:mod:`voiceguide.cli_options`); the work is the library's.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from voiceguide import __version__, interrupts
 from voiceguide.batch import (
-    DEFAULT_JOBS,
-    MAX_JOBS,
     build_all,
     build_one,
     expand,
@@ -24,20 +23,21 @@ from voiceguide.batch import (
 from voiceguide.build import Output, estimated_seconds, exact_timeline, preview
 from voiceguide.cli_options import (
     OutputFolder,
-    WholeRange,
+    SettingValue,
     options_from,
-    output_name,
+    output_options,
     timing_options,
     voice_from,
     voice_options,
 )
-from voiceguide.cli_report import Cli, built, summary
+from voiceguide.cli_report import Cli, built, checked, summary
 from voiceguide.errors import BadInput, VoiceguideError
-from voiceguide.formats import DEFAULT_FORMAT, FORMATS
 from voiceguide.model import DEFAULT_ROUTINE
 from voiceguide.plan import plan
-from voiceguide.routine import builtin_languages, builtin_names, load_file, resolve
-from voiceguide.settings import ENGINES
+from voiceguide.prescribe import describe_programme, write_handout
+from voiceguide.programme import Programme, load_any
+from voiceguide.routine import builtin_languages, builtin_names, resolve
+from voiceguide.settings import BY_NAME, ENGINES
 from voiceguide.speech import open_engine
 from voiceguide.speech.cache import ClipCache, default_dir
 from voiceguide.timeline import clock, describe
@@ -60,59 +60,20 @@ def cli(debug: bool) -> None:
 
 @cli.command("build")
 @click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
-@click.option(
-    "-o",
-    "--output-dir",
-    type=OutputFolder(),
-    default="output",
-    show_default=True,
-    help="Folder for the audio and its timeline.",
-)
-@click.option(
-    "--name",
-    callback=output_name,
-    help="Name the files NAME.mp3 etc., not after the routine (one routine).",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=WholeRange(1, MAX_JOBS),
-    default=DEFAULT_JOBS,
-    show_default="the number of cores",
-    help="Routines built at once.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(FORMATS)),
-    default=DEFAULT_FORMAT,
-    show_default=True,
-    help="Audio format of the session file.",
-)
-@click.option(
-    "--bitrate",
-    help="Bit rate for lossy formats, e.g. 96k (default: a quality setting made for speech).",
-)
-@click.option(
-    "--cache/--no-cache",
-    default=True,
-    show_default=True,
-    help="Keep voiced phrases for the next build (see 'voiceguide cache').",
-)
-@click.option(
-    "--subtitles", is_flag=True, help="Also write NAME.vtt: every spoken line with its time."
-)
+@output_options
 @timing_options
 @voice_options
 def build_command(routines: tuple[str, ...], jobs: int, cache: bool, **params: Any) -> None:
-    """Render each ROUTINE (a YAML file, a folder of them, or a built-in name).
+    """Render each ROUTINE (a YAML file, a folder of them, or a built-in name), or a
+    programme (a YAML file with 'programme:' at the top).
 
     Writes OUTPUT_DIR/NAME.mp3 and OUTPUT_DIR/NAME.timeline.json, where NAME is the
     file's stem or the built-in's name. With no ROUTINE, builds the built-in
     'hamstring-relief'. A failed build leaves earlier files as they were; with several
     routines, a bad one fails alone and the others are still built. Timing options take
     a value for every exercise, or NAME=VALUE for one (NAME: any unique part of its
-    name, any case); they are repeatable, and the last one wins.
+    name, any case); they are repeatable, and the last one wins. A programme writes a
+    session per stage (NAME.week-K.mp3), NAME.m3u8, NAME.html and NAME.ics, as one set.
 
     \b
     Examples:
@@ -121,6 +82,7 @@ def build_command(routines: tuple[str, ...], jobs: int, cache: bool, **params: A
       voiceguide build --hold wall=60 --setup wall=45 --rest 15 -o ~/stretches
       voiceguide build my-routine.yaml --rate 140 --voice gmw/en-us
       voiceguide build routines/ -j 2 --format m4a
+      voiceguide build four-weeks.yaml -o ~/patients/smith   # a programme
     """
     options, voice = options_from(params), voice_from(params)
     output = Output(
@@ -181,7 +143,12 @@ def show(routine: str, exact: bool, **params: Any) -> None:
     """
     options, voice = options_from(params), voice_from(params)
     language = options.get("language")
-    loaded = resolve(routine, str(language) if language else None)
+    loaded = load_any(routine, str(language) if language else None)
+    if isinstance(loaded, Programme):
+        click.echo(f"{loaded.title} ({loaded.name}): {loaded.routine.title}")
+        for line in describe_programme(loaded):
+            click.echo(line)
+        return
     if exact:
         timeline, note = exact_timeline(loaded, options, voice), "exact timing"
     else:
@@ -209,19 +176,40 @@ def validate(files: tuple[str, ...]) -> None:
     bad = 0
     for path in files:
         try:
-            routine = load_file(path)
-            seconds = estimated_seconds(routine)
+            click.echo(f"ok: {path}: {checked(path)}")
         except BadInput as exc:
             click.echo(f"Error: {exc}", err=True)
             bad += 1
-            continue
-        count = len(routine.exercises)
-        click.echo(
-            f"ok: {path}: {routine.title}, {count} exercise{'s' if count > 1 else ''}, "
-            f"about {clock(seconds)}"
-        )
     if bad:
         raise click.exceptions.Exit(2)
+
+
+@cli.command()
+@click.argument("subject", metavar="[ROUTINE|PROGRAMME]", required=False, default=DEFAULT_ROUTINE)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=OutputFolder(),
+    default="output",
+    show_default=True,
+    help="Folder for the handout.",
+)
+@click.option(
+    "--language", type=SettingValue(BY_NAME["language"]), help="For a built-in, which translation."
+)
+def handout(subject: str, output_dir: Path, language: str | None) -> None:
+    """Write the handout alone: OUTPUT_DIR/NAME.html, one page to print and take home.
+
+    For a programme, its schedule and every exercise; for a routine, its exercises. The
+    words are the words the voice says. (Building a programme writes it too.)
+
+    \b
+    Examples:
+      voiceguide handout
+      voiceguide handout four-weeks.yaml -o ~/patients/smith
+      voiceguide handout --language es
+    """
+    click.echo(str(write_handout(load_any(subject, language), output_dir)))
 
 
 @cli.command()

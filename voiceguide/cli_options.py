@@ -222,3 +222,57 @@ def voice_from(params: dict[str, Any]) -> VoiceSettings:
     """Take the voice options out of a command's ``params``."""
     chosen = {s.name: params.pop(s.name) for s in of_scope("voice") if s.name in params}
     return VoiceSettings(**{k: v for k, v in chosen.items() if v is not None})
+
+
+def output_options(command: F) -> F:
+    """Where and how ``build`` writes: folder, name, format, jobs, cache, subtitles."""
+    from voiceguide.batch import DEFAULT_JOBS, MAX_JOBS
+    from voiceguide.formats import DEFAULT_FORMAT, FORMATS
+
+    decorators = [
+        click.option(
+            "-o",
+            "--output-dir",
+            type=OutputFolder(),
+            default="output",
+            show_default=True,
+            help="Folder for the audio and its timeline.",
+        ),
+        click.option(
+            "--name",
+            callback=output_name,
+            help="Name the files NAME.mp3 etc., not after the routine (one routine).",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=WholeRange(1, MAX_JOBS),
+            default=DEFAULT_JOBS,
+            show_default="the number of cores",
+            help="Routines built at once.",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(FORMATS)),
+            default=DEFAULT_FORMAT,
+            show_default=True,
+            help="Audio format of the session file.",
+        ),
+        click.option(
+            "--bitrate",
+            help="Bit rate for lossy formats, e.g. 96k (default: a quality made for speech).",
+        ),
+        click.option(
+            "--cache/--no-cache",
+            default=True,
+            show_default=True,
+            help="Keep voiced phrases for the next build (see 'voiceguide cache').",
+        ),
+        click.option(
+            "--subtitles",
+            is_flag=True,
+            help="Also write NAME.vtt: every spoken line with its time.",
+        ),
+    ]
+    return functools.reduce(lambda f, d: d(f), reversed(decorators), command)

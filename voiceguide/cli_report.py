@@ -12,9 +12,12 @@ import click
 
 from voiceguide import interrupts
 from voiceguide.batch import BatchInterrupted, Outcome
-from voiceguide.build import BuildResult
+from voiceguide.build import BuildResult, estimated_seconds
 from voiceguide.cli_options import flag_of
 from voiceguide.errors import OptionError, VoiceguideError
+from voiceguide.prescribe import ProgrammeResult
+from voiceguide.programme import is_programme, load_programme
+from voiceguide.routine import load_file
 from voiceguide.settings import BY_NAME
 from voiceguide.timeline import clock
 
@@ -97,16 +100,21 @@ def summary(refs: list[str], outcomes: dict[str, Outcome]) -> None:
             rows.append((ref, "-", "-", "failed"))
         else:
             warn(outcome)
-            rows.append((str(outcome.audio), length(outcome), megabytes(outcome), "ok"))
+            rows += [(str(r.audio), length(r), megabytes(r), "ok") for r in sessions(outcome)]
     width = max(len(r[0]) for r in rows)
     click.echo(f"{'file':<{width}}  {'length':>8}  {'size':>8}  result")
     for name, long, size, result in rows:
         click.echo(f"{name:<{width}}  {long:>8}  {size:>8}  {result}")
 
 
-def warn(result: BuildResult) -> None:
-    for warning in result.warnings:
-        click.echo(f"Warning: {result.audio.stem}: {warning}", err=True)
+def sessions(result: BuildResult | ProgrammeResult) -> tuple[BuildResult, ...]:
+    return result.sessions if isinstance(result, ProgrammeResult) else (result,)
+
+
+def warn(result: BuildResult | ProgrammeResult) -> None:
+    for session in sessions(result):
+        for warning in session.warnings:
+            click.echo(f"Warning: {session.audio.stem}: {warning}", err=True)
 
 
 def length(result: BuildResult) -> str:
@@ -117,11 +125,33 @@ def megabytes(result: BuildResult) -> str:
     return f"{result.audio.stat().st_size / 1e6:.1f} MB"
 
 
-def built(result: BuildResult) -> None:
-    """One build's warnings on stderr, then a line of what it wrote on stdout."""
+def built(result: BuildResult | ProgrammeResult) -> None:
+    """One build's warnings on stderr, then a line of what it wrote on stdout (a line a
+    session, and one for a programme's playlist, handout and reminders)."""
     warn(result)
-    others = ", ".join(p.name for p in result.files[1:])
-    click.echo(
-        f"{result.audio} ({length(result)}, {megabytes(result)}), {others}; "
-        f"{result.voiced} phrases voiced, {result.cached} from the cache"
+    for session in sessions(result):
+        others = ", ".join(p.name for p in session.files[1:])
+        click.echo(
+            f"{session.audio} ({length(session)}, {megabytes(session)}), {others}; "
+            f"{session.voiced} phrases voiced, {session.cached} from the cache"
+        )
+    if isinstance(result, ProgrammeResult):
+        sheets = [p for p in result.files if p.suffix in (".m3u8", ".html", ".ics")]
+        click.echo(f"{sheets[0].parent}/: " + ", ".join(p.name for p in sheets))
+
+
+def checked(path: str) -> str:
+    """What a valid routine or programme file holds, in a few words."""
+    if path and is_programme(path):
+        programme = load_programme(path)
+        count = len(programme.stages)
+        return (
+            f"{programme.title}, {count} stage{'s' if count > 1 else ''} over "
+            f"{programme.weeks} weeks of {programme.routine.name}"
+        )
+    routine = load_file(path)
+    count = len(routine.exercises)
+    return (
+        f"{routine.title}, {count} exercise{'s' if count > 1 else ''}, "
+        f"about {clock(estimated_seconds(routine))}"
     )

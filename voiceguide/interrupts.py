@@ -33,9 +33,12 @@ _pending: list[int] = []
 
 
 def install() -> None:
-    """Handle the stopping signals (main thread only, as Python requires)."""
+    """Handle the stopping signals (main thread only, as Python requires). A signal the
+    process was started ignoring stays ignored: ``nohup`` (SIGHUP) and a shell's
+    background job (SIGINT) keep protecting the build."""
     for signum in STOPPING:
-        signal.signal(signum, _arrived)
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _arrived)
 
 
 def _arrived(signum: int, frame) -> None:
@@ -68,3 +71,8 @@ def held() -> Iterator[None]:
             signum = _pending[0]
             _pending.clear()
             _raise(signum)
+
+
+def waiting() -> bool:
+    """Whether a stopping signal arrived inside :func:`held` and waits for its end."""
+    return bool(_pending)

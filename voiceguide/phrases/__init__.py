@@ -43,6 +43,8 @@ class Phrasebook:
     numbers: tuple[str, ...]
     """The words for 0, 1, 2, ... (the countdown's)."""
     phrases: Mapping[str, Forms]
+    handout: Mapping[str, str]
+    """The printed sheet's own words (headings, labels)."""
 
     def say(self, key: str, **fields: str) -> str:
         """Phrase ``key`` with ``fields`` filled (``{Side}``: ``side`` capitalised)."""
@@ -111,7 +113,8 @@ def canonical(tag: str) -> str | None:
 def phrasebook(language: str = DEFAULT_LANGUAGE) -> Phrasebook:
     """The phrasebook of a supported ``language`` (see :func:`canonical`)."""
     data = yaml.safe_load((_folder() / f"{language}.yaml").read_text(encoding="utf-8"))
-    texts = [*data["numbers"], data["side_label"], *data["phrases"].values()]
+    texts = [*data["numbers"], data["side_label"], *data["phrases"].values(),
+             *data["handout"].values()]  # fmt: skip
     for text in texts:  # YAML reads a bare Null or No as something else: quote those
         for form in [text] if not isinstance(text, dict) else text.values():
             if not isinstance(form, str):
@@ -124,4 +127,5 @@ def phrasebook(language: str = DEFAULT_LANGUAGE) -> Phrasebook:
         side_label=data["side_label"],
         numbers=tuple(data["numbers"]),
         phrases=data["phrases"],
+        handout=data["handout"],
     )

@@ -17,12 +17,12 @@ import queue
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import wave
 from collections.abc import Iterable
 
 from voiceguide.errors import OptionError, SynthesisError
+from voiceguide.speech import scratch
 from voiceguide.speech.base import Clip, VoiceInfo
 
 NAME = "pyttsx3"
@@ -123,6 +123,7 @@ class _Worker:
         self._process: subprocess.Popen | None = None
         self._replies: queue.Queue = queue.Queue()
         self._tmpdir: str | None = None
+        self._tmplock: int | None = None
 
     def say(self, text: str) -> Clip:
         self._start()
@@ -156,12 +157,15 @@ class _Worker:
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
+        if self._tmplock is not None:
+            os.close(self._tmplock)
+            self._tmplock = None
 
     def _start(self) -> None:
         if self._process is not None:
             return
         if self._tmpdir is None:
-            self._tmpdir = tempfile.mkdtemp(prefix="voiceguide-tts-")
+            self._tmpdir, self._tmplock = scratch.make()
         cmd = [
             sys.executable,
             "-m",
@@ -180,6 +184,7 @@ class _Worker:
                 text=True,
                 encoding="utf-8",
                 bufsize=1,
+                env={**os.environ, "TMPDIR": self._tmpdir},  # its own files there too
             )
         except OSError as exc:
             raise SynthesisError(f"could not start the voice engine: {exc}") from exc

@@ -1,0 +1,306 @@
+"""Programmes: the sessions, the playlist, the handout and the reminders, from one file,
+built with the real voice and checked with real readers (a browser prints the handout,
+an iCalendar library expands the reminders)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+from conftest import EXERCISES, invoke
+
+from voiceguide import audio_check
+from voiceguide.routine import load_builtin
+
+EXAMPLE = """\
+programme: Hamstring relief, four weeks
+routine: hamstring-relief        # built-in name, or a routine file relative to this file
+times_a_day: 2
+at: ["08:00", "18:00"]           # optional
+days: [mon, tue, wed, thu, fri, sat, sun]   # optional, default every day
+start: 2026-12-01                # optional, default the build date
+notes: Stop and call us if the pain spreads below the knee.
+stages:
+  - {weeks: 1, hold: 20, reps: 2}
+  - {weeks: 2, hold: 30}
+  - {weeks: 1, hold: 45, reps: 3}
+"""
+
+SMALL_ROUTINE = """\
+title: Calf
+exercises:
+  - name: Calf stretch
+    sides: [right, left]
+    instructions: Step your {side} foot back against a wall.
+    cues: [Keep the heel down.]
+    switch_instructions:
+      - Now step your {side} foot back.
+"""
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """The issue's example, built once."""
+    folder = tmp_path_factory.mktemp("programme")
+    (folder / "relief.yaml").write_text(EXAMPLE)
+    run = invoke("build", str(folder / "relief.yaml"), "-o", str(folder / "out"))
+    assert run.code == 0, run.stderr
+    return folder / "out", run
+
+
+def sheet(folder: Path, stem: str) -> dict:
+    return json.loads((folder / f"{stem}.timeline.json").read_text())
+
+
+@pytest.mark.slow
+def test_the_example_builds_a_session_a_stage_with_its_holds(example):
+    out, run = example
+    assert sorted(p.name for p in out.iterdir()) == [
+        "relief.html", "relief.ics", "relief.m3u8",
+        "relief.week-1.mp3", "relief.week-1.timeline.json",
+        "relief.week-2.mp3", "relief.week-2.timeline.json",
+        "relief.week-4.mp3", "relief.week-4.timeline.json",
+    ]  # fmt: skip
+    for stem, hold, reps in (("relief.week-1", 20, 2), ("relief.week-2", 30, 2),
+                             ("relief.week-4", 45, 3)):  # fmt: skip
+        timeline = sheet(out, stem)
+        holds = [e for e in timeline["events"] if e["kind"] == "hold"]
+        assert {e["seconds"] for e in holds} == {hold}
+        assert len(holds) == len(EXERCISES) * 2 * reps
+        assert timeline["settings"]["hold"] == hold and timeline["settings"]["reps"] == reps
+        report = audio_check.check(out / f"{stem}.mp3", timeline)
+        assert report.problems == [], (stem, report.problems)
+    intro = [e["text"] for e in sheet(out, "relief.week-2")["events"] if e["kind"] == "speech"][0]
+    assert intro.startswith("Weeks 2 to 3 of 4. ")  # each says which week it is
+
+
+@pytest.mark.slow
+def test_the_playlist_lists_the_sessions_in_order(example):
+    out, _ = example
+    lines = (out / "relief.m3u8").read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ["#EXTM3U", "#PLAYLIST:Hamstring relief, four weeks"]
+    files = [line for line in lines if not line.startswith("#")]
+    assert files == ["relief.week-1.mp3", "relief.week-2.mp3", "relief.week-4.mp3"]
+    lengths = [int(re.match(r"#EXTINF:(\d+),", line)[1]) for line in lines if "EXTINF" in line]
+    assert lengths == [round(sheet(out, f[:-4])["duration"]) for f in files]
+
+
+@pytest.mark.slow
+def test_the_reminders_expand_to_two_sessions_a_day_each_with_an_alarm(example):
+    import icalendar
+    import recurring_ical_events
+
+    out, _ = example
+    calendar = icalendar.Calendar.from_ical((out / "relief.ics").read_bytes())
+    sessions = recurring_ical_events.of(calendar).between(dt.date(2026, 11, 1), dt.date(2027, 2, 1))
+    assert len(sessions) == 56  # four weeks, every day, twice
+    starts = sorted(s["DTSTART"].dt for s in sessions)
+    assert starts[0] == dt.datetime(2026, 12, 1, 8, 0) and starts[-1] == dt.datetime(
+        2026, 12, 28, 18
+    )
+    assert {s.time() for s in starts} == {dt.time(8), dt.time(18)}
+    assert all(s.walk("VALARM") for s in sessions)
+    week_4 = [s for s in sessions if s["DTSTART"].dt >= dt.datetime(2026, 12, 22)]
+    assert len(week_4) == 14 and all("relief.week-4.mp3" in s["DESCRIPTION"] for s in week_4)
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.skip("headless Chromium is not installed (.ci/run installs Debian's chromium)")
+    return found
+
+
+def printed(html: Path, pdf: Path, page: str) -> list[str]:
+    """The handout printed by headless Chromium on ``page`` paper: each page's text."""
+    import pypdf
+
+    sized = html.with_name(f"{page}-{html.name}")
+    sized.write_text(html.read_text(encoding="utf-8").replace(
+        "</style>", f"@page {{ size: {page}; }}</style>"), encoding="utf-8")  # fmt: skip
+    subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", sized.as_uri()],
+                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    return [p.extract_text() for p in pypdf.PdfReader(pdf).pages]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["A4", "letter"])
+def test_the_handout_prints_on_three_pages_with_every_word_the_voice_says(example, tmp_path, page):
+    out, _ = example
+    pages = printed(out / "relief.html", tmp_path / "handout.pdf", page)
+    assert len(pages) <= 3
+    text = " ".join(unicodedata.normalize("NFKC", " ".join(pages)).split())  # no ligatures
+    routine = load_builtin("hamstring-relief")
+    for exercise in routine.exercises:
+        said = [*exercise.instructions, *exercise.cues, *exercise.switch_instructions]
+        for words in said:
+            side = exercise.sides[1] if words in exercise.switch_instructions else exercise.sides[0]
+            assert " ".join(words.replace("{side}", side).split()) in text, words
+    assert "Stop and call us if the pain spreads below the knee." in text
+    for file in ("relief.week-1.mp3", "relief.week-2.mp3", "relief.week-4.mp3"):
+        assert file in text
+
+
+def test_a_small_programme_builds_all_its_files_in_the_quick_loop(tmp_path):
+    (tmp_path / "calf.yaml").write_text(SMALL_ROUTINE)
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Calves\nroutine: calf.yaml\nstart: 2027-01-04\ndays: [mon, thu]\n"
+        "stages:\n  - {weeks: 1, hold: 4, reps: 1}\n  - {weeks: 1, hold: {calf: 6}, ready: 0}\n"
+    )
+    run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"), "--subtitles")
+    assert run.code == 0, run.stderr
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "plan.html", "plan.ics", "plan.m3u8", "plan.week-1.mp3", "plan.week-1.timeline.json",
+        "plan.week-1.vtt", "plan.week-2.mp3", "plan.week-2.timeline.json", "plan.week-2.vtt",
+    ]  # fmt: skip
+    second = sheet(out, "plan.week-2")
+    assert {e["seconds"] for e in second["events"] if e["kind"] == "hold"} == {6}
+    assert not [e for e in second["events"] if e["kind"] == "speech" and "Get ready" in e["text"]]
+    assert audio_check.check(out / "plan.week-2.mp3", second).problems == []
+    ics = (out / "plan.ics").read_text()
+    assert "BYDAY=MO,TH" in ics and "DTSTART:20270104T080000" in ics
+
+
+def test_a_stage_that_fails_leaves_nothing(tmp_path):
+    """All or nothing: the second stage would last 20 hours; the first, already built,
+    is not written either, and no temporary folder stays."""
+    (tmp_path / "calf.yaml").write_text(SMALL_ROUTINE)
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Too much\nroutine: calf.yaml\n"
+        "stages:\n  - {weeks: 1, hold: 4, reps: 1}\n  - {weeks: 1, hold: 600, reps: 20}\n"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("before")
+    run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(out))
+    assert run.code == 2 and "3-hour limit" in run.stderr
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+@pytest.mark.parametrize(
+    "text, line, says",
+    [
+        ("zebra: 1\n", 12, "unknown key 'zebra'"),
+        ("", None, None),  # the example itself is fine (checked by the other cases' base)
+    ],
+)
+def test_the_example_validates(tmp_path, text, line, says):
+    path = tmp_path / "p.yaml"
+    path.write_text(EXAMPLE + text)
+    run = invoke("validate", str(path))
+    if says is None:
+        assert run.code == 0 and "3 stages over 4 weeks of hamstring-relief" in run.stdout
+    else:
+        assert run.code == 2 and f"{path}:{line}: {says}" in run.stderr
+
+
+BROKEN = {
+    "a stage without weeks": ("  - {hold: 20}\n", 12, "stage 4 has no 'weeks'"),
+    "a stage of 0 weeks": (
+        "  - {weeks: 0}\n",
+        12,
+        "'weeks' in stage 4 must be a whole number from 1 to 52",
+    ),
+    "over 52 weeks": ("  - {weeks: 49}\n", 12, "the stages add up to 53 weeks, more than 52"),
+    "a setting out of bounds": (
+        "  - {weeks: 1, hold: 0}\n",
+        12,
+        "'hold' in stage 4 must be between",
+    ),
+    "an exercise that is not there": (
+        "  - {weeks: 1, hold: {knee: 5}}\n",
+        12,
+        "'hold' 'knee': 'knee' matches no exercise",
+    ),
+    "an unknown stage key": ("  - {weeks: 1, hodl: 5}\n", 12, "did you mean 'hold'?"),
+}
+
+
+@pytest.mark.parametrize("extra, line, says", list(BROKEN.values()), ids=list(BROKEN))
+def test_a_broken_stage_is_one_line_naming_file_and_line(tmp_path, extra, line, says):
+    path = tmp_path / "p.yaml"
+    path.write_text(EXAMPLE + extra)
+    for args in (["validate", str(path)], ["build", str(path), "-o", str(tmp_path / "out")]):
+        run = invoke(*args)
+        assert run.code == 2, run.stderr
+        assert f"{path}:{line}: " in run.stderr and says in run.stderr, run.stderr
+        assert len(run.stderr.strip().splitlines()) <= 2 and "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+TOP = {
+    "a routine that does not exist": (
+        "routine: hamstring-relief",
+        "routine: nope.yaml",
+        2,
+        "file not found",
+    ),
+    "times not HH:MM": (
+        'at: ["08:00", "18:00"]',
+        'at: ["8am", "18:00"]',
+        4,
+        "'at' takes times as HH:MM",
+    ),
+    "times for another count": (
+        'at: ["08:00", "18:00"]',
+        'at: ["08:00"]',
+        4,
+        "'at' has 1 times for 2 sessions",
+    ),
+    "times_a_day of 0": (
+        "times_a_day: 2",
+        "times_a_day: 0",
+        3,
+        "'times_a_day' must be a whole number from 1 to 6",
+    ),
+    "times_a_day over 6": ("times_a_day: 2", "times_a_day: 7", 3, "from 1 to 6, got 7"),
+    "a start that is not a date": (
+        "start: 2026-12-01",
+        "start: next monday",
+        6,
+        "'start' takes a date as YYYY-MM-DD",
+    ),
+    "a start on no day": ("start: 2026-12-01", "start: 2026-02-30", 6, "got 2026-02-30"),
+    "a day that is not one": ("days: [mon, tue", "days: [mon, tus", 5, "got tus"),
+}
+
+
+@pytest.mark.parametrize("old, new, line, says", list(TOP.values()), ids=list(TOP))
+def test_a_broken_programme_is_one_line_naming_file_and_line(tmp_path, old, new, line, says):
+    path = tmp_path / "p.yaml"
+    path.write_text(EXAMPLE.replace(old, new))
+    run = invoke("build", str(path), "-o", str(tmp_path / "out"))
+    assert run.code == 2, run.stderr
+    assert f"{path}:{line}: " in run.stderr and says in run.stderr, run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_invalid_routine_is_named_by_its_own_file_and_line(tmp_path):
+    (tmp_path / "calf.yaml").write_text(SMALL_ROUTINE.replace("cues:", "cuez:"))
+    (tmp_path / "p.yaml").write_text("programme: X\nroutine: calf.yaml\nstages: [{weeks: 1}]\n")
+    run = invoke("validate", str(tmp_path / "p.yaml"))
+    assert run.code == 2
+    assert f"{tmp_path / 'calf.yaml'}:6: unknown key 'cuez'" in run.stderr
+
+
+def test_show_prints_the_stages_and_handout_writes_the_sheet_alone(tmp_path):
+    path = tmp_path / "relief.yaml"
+    path.write_text(EXAMPLE)
+    run = invoke("show", str(path))
+    assert run.code == 0, run.stderr
+    rows = [line.split() for line in run.stdout.splitlines()[2:5]]
+    assert [(r[0], r[1], r[3]) for r in rows] == [("1", "20", "2"), ("2-3", "30", "2"),
+                                                  ("4", "45", "3")]  # fmt: skip
+    run = invoke("handout", str(path), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["relief.html"]
+    html = (tmp_path / "out" / "relief.html").read_text()
+    assert "relief.week-4.mp3" in html and "<script" not in html and "http" not in html

@@ -1,0 +1,330 @@
+"""All or nothing, the same every time, bounded always: what a hostile user tried.
+
+Each test here failed before its fix (issue 20). Builds are real (the engine and the
+encoder), of a routine small enough to build in a fraction of a second."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import VALID, invoke
+
+from voiceguide import interrupts, outputs
+
+TINY = ["--hold", "1", "--reps", "1"]
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+        for p in folder.iterdir()
+    }
+
+
+@pytest.fixture
+def routine_file(tmp_path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(VALID)
+    return path
+
+
+@pytest.fixture
+def built(tmp_path, routine_file) -> tuple[Path, dict[str, str]]:
+    """An output folder holding a good earlier build of ``tiny`` (audio, timeline)."""
+    out = tmp_path / "out"
+    run = invoke("build", str(routine_file), "-o", str(out), *TINY)
+    assert run.code == 0, run.stderr
+    return out, digests(out)
+
+
+@pytest.fixture
+def handlers():
+    before = {signum: signal.getsignal(signum) for signum in interrupts.STOPPING}
+    interrupts.install()
+    yield
+    for signum, handler in before.items():
+        signal.signal(signum, handler)
+
+
+# -- 1. a failed rename leaves the previous set ----------------------------------------
+
+
+def test_a_rename_that_fails_partway_puts_the_previous_set_back(built, routine_file):
+    out, before = built
+    (out / "tiny.vtt").mkdir()  # the third file cannot be renamed over a folder
+    before = digests(out)
+    run = invoke("build", str(routine_file), "-o", str(out), "--hold", "2", "--subtitles")
+    assert run.code == 1, run.stderr
+    assert run.stderr.startswith("Error: could not write") and "tiny.vtt" in run.stderr
+    assert digests(out) == before  # the audio and the timeline: the earlier build's
+
+
+def test_a_failed_rename_of_the_second_file_undoes_the_first(tmp_path, monkeypatch):
+    for name in ("a.mp3", "a.timeline.json"):
+        (tmp_path / name).write_text("old")
+    real = os.replace
+    calls = []
+
+    def failing_second(src, dst, **kwargs):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise PermissionError(1, "Operation not permitted", str(dst))
+        return real(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "replace", failing_second)
+    failed = pytest.raises(outputs.ExportError, match="could not write .*a.timeline.json")
+    with failed, outputs.StagedOutputs(tmp_path) as staged:
+        for name in ("a.mp3", "a.timeline.json"):
+            staged.stage(tmp_path / name).write_text("new")
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {
+        "a.mp3": "old",
+        "a.timeline.json": "old",
+    }
+
+
+def test_an_immutable_timeline_fails_the_build_before_anything_changes(built, routine_file):
+    out, before = built
+    sheet = out / "tiny.timeline.json"
+    if subprocess.run(["chattr", "+i", str(sheet)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        run = invoke("build", str(routine_file), "-o", str(out), "--hold", "2")
+    finally:
+        subprocess.run(["chattr", "-i", str(sheet)], check=True)
+    assert run.code == 1 and "tiny.timeline.json" in run.stderr, run.stderr
+    assert digests(out) == before
+
+
+# -- 2. a signal between the renames ---------------------------------------------------
+
+
+def test_sigterm_between_the_renames_leaves_the_previous_set(built, routine_file, handlers,
+                                                             monkeypatch):  # fmt: skip
+    out, before = built
+    real = os.replace
+
+    def signalled_after_first(src, dst, **kwargs):
+        result = real(src, dst, **kwargs)
+        if Path(dst).name == "tiny.mp3":
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives at once, mid-commit
+        return result
+
+    monkeypatch.setattr(os, "replace", signalled_after_first)
+    run = invoke("build", str(routine_file), "-o", str(out), "--hold", "2")
+    assert run.code == 128 + signal.SIGTERM, run.stderr
+    assert run.stderr.strip() == "Stopped by SIGTERM: nothing was written."
+    assert digests(out) == before  # no new audio beside the old timeline, no .part
+
+
+# -- 10. leftovers ----------------------------------------------------------------------
+
+
+def test_an_earlier_builds_subtitles_go_with_a_build_that_writes_none(tmp_path, routine_file):
+    out = tmp_path / "out"
+    assert invoke("build", str(routine_file), "-o", str(out), *TINY, "--subtitles").code == 0
+    assert (out / "tiny.vtt").exists()
+    assert invoke("build", str(routine_file), "-o", str(out), "--hold", "2").code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["tiny.mp3", "tiny.timeline.json"]
+
+
+def test_the_next_build_removes_parts_no_live_build_holds(built, routine_file):
+    out, _ = built
+    dead = out / ".tiny.mp3.0badc0de.part"
+    dead.write_bytes(b"x" * 1000)
+    old = out / ".tiny.timeline.json.12345678.old"
+    old.write_text("{}")
+    live = out / ".tiny.mp3.feedf00d.part"  # a build still writing it holds its lock
+    handle = os.open(live, os.O_WRONLY | os.O_CREAT, 0o666)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        assert invoke("build", str(routine_file), "-o", str(out), "--hold", "2").code == 0
+        left = sorted(p.name for p in out.iterdir())
+    finally:
+        os.close(handle)
+    assert left == [live.name, "tiny.mp3", "tiny.timeline.json"]
+
+
+@pytest.mark.slow
+def test_a_killed_builds_leftovers_are_gone_after_the_next_build(tmp_path):
+    out = tmp_path / "out"
+    temp = tmp_path / "temp"  # the voice workers' folders (voiceguide-tts-*): only this test's
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "build", "-o", str(out), "--hold", "600"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120  # a hang guard, not a timing
+    while not (out.exists() and any(p.suffix == ".part" for p in out.iterdir())):
+        assert process.poll() is None, "the build ended before it wrote anything"
+        assert time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.05)
+    process.kill()
+    process.wait(timeout=60)
+    assert list(out.glob(".*.part"))
+    # a voice worker's folder as a build killed while voicing leaves it, and a live one's
+    (temp / "voiceguide-tts-dead0001").mkdir()
+    (temp / "voiceguide-tts-dead0001" / "phrase.wav").write_bytes(b"RIFF")
+    live = temp / "voiceguide-tts-live0001"
+    live.mkdir()
+    handle = os.open(live, os.O_RDONLY)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "voiceguide",
+                "build",
+                "-o",
+                str(out),
+                "--hold",
+                "2",
+                "--reps",
+                "1",
+                "--no-cache",
+            ],  # fmt: skip
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(handle)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "hamstring-relief.mp3",
+        "hamstring-relief.timeline.json",
+    ]
+    assert list(temp.iterdir()) == [live]
+
+
+# -- 3. nohup ---------------------------------------------------------------------------
+
+
+def test_an_inherited_ignore_stays_ignored(handlers):
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup starts a command
+    try:
+        interrupts.install()
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is interrupts._arrived
+    finally:
+        signal.signal(signal.SIGHUP, before)
+
+
+@pytest.mark.slow
+def test_a_build_under_nohup_survives_sighup(tmp_path):
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        ["nohup", sys.executable, "-m", "voiceguide", "build", "-o", str(out), "--hold", "600"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120  # a hang guard, not a timing
+    while not (out.exists() and any(p.suffix == ".part" for p in out.iterdir())):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.05)
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    masks = dict(line.split(":\t") for line in status.splitlines() if line.startswith("Sig"))
+    assert int(masks["SigIgn"], 16) & 1 << (signal.SIGHUP - 1), "SIGHUP is no longer ignored"
+    assert int(masks["SigCgt"], 16) & 1 << (signal.SIGTERM - 1), "SIGTERM is not handled"
+    # an ignored SIGHUP is dropped as it is sent: the SIGTERM after it stops the build
+    process.send_signal(signal.SIGHUP)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert "Stopped by SIGTERM: nothing was written." in stderr
+
+
+# -- 5. several routines interrupted ------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_several_routines_names_the_ones_written(tmp_path, signum):
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(VALID)
+    (folder / "b.yaml").write_text(VALID)
+    (folder / "c.yaml").write_text(VALID.replace("hold: 20", "hold: 600"))
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "build", str(folder), "-o", str(out), "-j", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a group of its own, as a terminal's foreground job
+    )
+    deadline = time.monotonic() + 120  # a hang guard, not a timing
+    while not (out.exists() and list(out.glob(".c.mp3.*.part"))):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the third build never started writing"
+        time.sleep(0.01)
+    os.killpg(process.pid, signum)  # as Ctrl-C does: the voice workers get it too
+    _, stderr = process.communicate(timeout=120)
+    said = "Interrupted" if signum == signal.SIGINT else f"Stopped by {signal.Signals(signum).name}"
+    assert process.returncode == (130 if signum == signal.SIGINT else 128 + signum), stderr
+    assert stderr.strip().splitlines()[-1] == (
+        f"{said}: only {folder / 'a.yaml'}, {folder / 'b.yaml'} had been built; "
+        "nothing else was written."
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "a.mp3",
+        "a.timeline.json",
+        "b.mp3",
+        "b.timeline.json",
+    ]
+
+
+# -- 6. names that cannot be written ----------------------------------------------------
+
+
+def test_a_name_too_long_in_bytes_is_bad_input_before_anything_is_voiced(tmp_path):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    run = invoke("build", "--name", "日" * 120, "-o", str(out), *TINY,
+                 env={"VOICEGUIDE_CACHE_DIR": str(cache)})  # fmt: skip
+    assert run.code == 2
+    assert "is too long for a file name: 300 bytes in UTF-8" in run.stderr
+    assert not out.exists() and not cache.exists()
+
+
+def test_a_routine_file_name_too_long_in_bytes_is_bad_input_before_anything_is_voiced(tmp_path):
+    routine = tmp_path / ("日" * 80 + ".yaml")  # 245 bytes: a file, but not its outputs
+    routine.write_text(VALID)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    run = invoke("build", str(routine), "-o", str(out), *TINY,
+                 env={"VOICEGUIDE_CACHE_DIR": str(cache)})  # fmt: skip
+    assert run.code == 2, run.stderr
+    assert (
+        run.stderr.startswith("Error: '日日日") and "240 bytes in UTF-8, at most 226" in run.stderr
+    )
+    assert not out.exists() and not cache.exists()
+
+
+def test_a_routine_file_name_that_is_not_utf8_builds_without_a_traceback(tmp_path):
+    folder = os.fsencode(tmp_path)
+    with open(os.path.join(folder, b"caf\xe9.yaml"), "wb") as f:  # Latin-1, as old systems
+        f.write(VALID.encode())
+    routine = os.fsdecode(os.path.join(folder, b"caf\xe9.yaml"))
+    shown = subprocess.run(  # as a user's terminal shows it: the bytes of the name
+        [sys.executable, "-m", "voiceguide", "validate", routine], capture_output=True
+    )
+    assert shown.returncode == 0 and b"Traceback" not in shown.stderr, shown.stderr
+    assert shown.stdout.startswith(b"ok: " + os.path.join(folder, b"caf\xe9.yaml: "))
+    out = tmp_path / "out"
+    run = invoke("build", routine, "-o", str(out), *TINY)
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["caf.mp3", "caf.timeline.json"]
+    assert '"routine": "caf\\\\xe9"' in (out / "caf.timeline.json").read_text()

@@ -1,0 +1,293 @@
+"""A programme becomes the whole prescription, written as one set: a session for each
+stage (``NAME.week-K.mp3`` and its timeline), the playlist (``NAME.m3u8``), the handout
+(``NAME.html``) and the reminders (``NAME.ics``). They come from the same text, so they
+never disagree, and they appear together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from voiceguide.build import BuildResult, Output, VoiceSettings, build, estimated_seconds
+from voiceguide.errors import ExportError
+from voiceguide.handout import Row, render, schedule_row
+from voiceguide.model import Routine
+from voiceguide.options import Options, exercise_timings
+from voiceguide.outputs import StagedOutputs, safe_name
+from voiceguide.phrases import phrasebook
+from voiceguide.programme import DAYS, Programme, Stage
+from voiceguide.reminders import Reminder, calendar
+from voiceguide.speech import open_engine
+from voiceguide.speech.cache import ClipCache
+from voiceguide.timeline import clock
+
+
+@dataclass(frozen=True)
+class ProgrammeResult:
+    """What a programme's build wrote."""
+
+    files: tuple[Path, ...]
+    """Every file, the sessions' first, then the playlist, handout and calendar."""
+    sessions: tuple[BuildResult, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w for s in self.sessions for w in s.warnings))
+
+    @property
+    def seconds(self) -> float:
+        return sum(s.timeline.duration / s.timeline.rate for s in self.sessions)
+
+
+def build_programme(
+    programme: Programme,
+    options: Options | None = None,
+    output: Output = Output(),
+    *,
+    voice: VoiceSettings = VoiceSettings(),
+    cache: ClipCache | None = None,
+    stop: threading.Event | None = None,
+    today: dt.date | None = None,
+) -> ProgrammeResult:
+    """Build every stage's session and the playlist, handout and calendar into
+    ``output.folder``, all or nothing. ``options`` (the command line's) win over the
+    stages' settings; ``today`` is the start when the programme gives none."""
+    programme = replace(programme, name=safe_name(output.name or programme.name))
+    folder = _folder(output.folder)
+    work = Path(tempfile.mkdtemp(prefix=f".{programme.name}.", suffix=".programme", dir=folder))
+    try:
+        sessions = _sessions(programme, options or Options(), output, work, voice, cache, stop)
+        _write_sheets(
+            programme, sessions, work, output, programme.start or today or dt.date.today()
+        )
+        with StagedOutputs(folder) as staged:
+            for made in sorted(work.iterdir(), key=_order):
+                os.replace(made, staged.stage(folder / made.name))
+        files = tuple(sorted(staged.staged, key=_order))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    moved = [
+        replace(s, audio=folder / s.audio.name, timeline_file=folder / s.timeline_file.name,
+                files=tuple(folder / p.name for p in s.files))
+        for s in sessions
+    ]  # fmt: skip
+    return ProgrammeResult(files, tuple(moved))
+
+
+def _order(path: Path) -> tuple[int, str]:
+    """Sessions first (by week), then the playlist, handout and calendar."""
+    kinds = {".m3u8": 1, ".html": 2, ".ics": 3}
+    return (kinds.get(path.suffix, 0), path.name)
+
+
+def _folder(folder: Path) -> Path:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the output folder {folder}: {exc.strerror}") from exc
+    return folder
+
+
+def _sessions(
+    programme: Programme,
+    options: Options,
+    output: Output,
+    work: Path,
+    voice: VoiceSettings,
+    cache: ClipCache | None,
+    stop: threading.Event | None,
+) -> list[BuildResult]:
+    """One session a stage, built into ``work`` with one engine for them all."""
+    results = []
+    engine = open_engine(
+        voice.engine,
+        rate=voice.rate,
+        voice=voice.voice,
+        model=voice.model,
+        language=programme.routine.language,
+    )
+    with engine:
+        for stage in programme.stages:
+            routine = programme.session_routine(stage, week_sentence(programme, stage))
+            settings = stage_options(stage, options)
+            results.append(
+                build(
+                    routine,
+                    settings,
+                    replace(output, folder=work, name=None),
+                    engine=engine,
+                    cache=cache,
+                    stop=stop,
+                )
+            )
+    return results
+
+
+def stage_options(stage: Stage, options: Options) -> Options:
+    """The stage's settings (less those for exercises it leaves out), then the command
+    line's, which win."""
+    kept = tuple(g for g in stage.options.given if g[1] not in stage.leave_out)
+    return Options(kept + options.given)
+
+
+def week_sentence(programme: Programme, stage: Stage) -> str:
+    """ "Week 1 of 4." or "Weeks 2 to 3 of 4.", in the routine's language."""
+    book = phrasebook(programme.routine.language)
+    total = str(programme.weeks)
+    if stage.weeks == 1:
+        return book.say("week", week=str(stage.first_week), weeks=total)
+    return book.say("weeks", first=str(stage.first_week), last=str(stage.last_week), weeks=total)
+
+
+def _write_sheets(
+    programme: Programme, sessions: list[BuildResult], work: Path, output: Output, start: dt.date
+) -> None:
+    name = programme.name
+    seconds = [s.timeline.duration / s.timeline.rate for s in sessions]
+    files = [s.audio.name for s in sessions]
+    (work / f"{name}.m3u8").write_text(playlist(programme, files, seconds), encoding="utf-8")
+    html = handout_of(programme, files, seconds)
+    (work / f"{name}.html").write_text(html, encoding="utf-8")
+    (work / f"{name}.ics").write_bytes(reminders_of(programme, files, seconds, start))
+
+
+def playlist(programme: Programme, files: list[str], seconds: list[float]) -> str:
+    """The sessions in order, with titles and lengths (extended M3U, UTF-8)."""
+    lines = ["#EXTM3U", f"#PLAYLIST:{programme.title}"]
+    for stage, file, length in zip(programme.stages, files, seconds):
+        lines += [f"#EXTINF:{round(length)},{programme.title}: {_weeks(programme, stage)}", file]
+    return "\n".join(lines) + "\n"
+
+
+def _weeks(programme: Programme, stage: Stage) -> str:
+    words = phrasebook(programme.routine.language).handout
+    if stage.weeks == 1:
+        return words["week"].format(n=stage.first_week)
+    return words["week_span"].format(first=stage.first_week, last=stage.last_week)
+
+
+def handout_of(programme: Programme, files: list[str], seconds: list[float]) -> str:
+    """The printed sheet: the schedule, then every exercise."""
+    rows = [
+        _row(programme, stage, file, length)
+        for stage, file, length in zip(programme.stages, files, seconds)
+    ]
+    return render(
+        programme.routine,
+        title=programme.title,
+        rows=rows,
+        notes=programme.notes,
+        subtitle=programme.routine.title,
+    )
+
+
+def _row(programme: Programme, stage: Stage, file: str, length: float) -> Row:
+    words = phrasebook(programme.routine.language).handout
+    routine = replace(
+        programme.routine,
+        exercises=tuple(e for e in programme.routine.exercises if e.name not in stage.leave_out),
+    )
+    timings = exercise_timings(routine, stage_options(stage, Options())).values()
+    often = words["times_a_day"].format(n=programme.times_a_day)
+    days = words["every_day"] if programme.days == DAYS else ", ".join(programme.days)
+    return schedule_row(
+        routine,
+        _weeks(programme, stage),
+        [t.hold for t in timings],
+        [t.reps for t in timings],
+        f"{often}, {days}",
+        file,
+        length,
+    )
+
+
+def reminders_of(
+    programme: Programme, files: list[str], seconds: list[float], start: dt.date
+) -> bytes:
+    """The calendar: each stage's sessions, every chosen day, at each time."""
+    items = []
+    for stage, file, length in zip(programme.stages, files, seconds):
+        first = start + dt.timedelta(weeks=stage.first_week - 1)
+        last = first + dt.timedelta(weeks=stage.weeks, days=-1)
+        for index, time in enumerate(programme.times()):
+            summary = f"{programme.title}: {_weeks(programme, stage)}"
+            about = f"{file} ({clock(length)})" + (
+                f"\n{programme.notes}" if programme.notes else ""
+            )
+            items.append(
+                Reminder(
+                    f"{programme.name}-week-{stage.first_week}-{index + 1}@voiceguide",
+                    summary,
+                    about,
+                    first,
+                    last,
+                    time,
+                    math.ceil(length / 60),
+                )
+            )
+    return calendar(programme.title, items, programme.days)
+
+
+def handout_only(subject: Programme | Routine) -> tuple[str, str]:
+    """(file name, HTML) of the handout alone, with estimated session lengths."""
+    if isinstance(subject, Programme):
+        files, seconds = [], []
+        for stage in subject.stages:
+            routine = subject.session_routine(stage, week_sentence(subject, stage))
+            files.append(f"{routine.name}.mp3")
+            seconds.append(estimated_seconds(routine, stage_options(stage, Options())))
+        return f"{subject.name}.html", handout_of(subject, files, seconds)
+    timings = exercise_timings(subject, Options()).values()
+    row = schedule_row(
+        subject,
+        "–",
+        [t.hold for t in timings],
+        [t.reps for t in timings],
+        "–",
+        f"{subject.name}.mp3",
+        estimated_seconds(subject),
+    )
+    return f"{subject.name}.html", render(subject, title=subject.title, rows=[row])
+
+
+def write_handout(subject: Programme | Routine, folder: Path) -> Path:
+    """Write the handout alone into ``folder`` (atomically); its path."""
+    name, html = handout_only(subject)
+    target = _folder(folder) / name
+    with StagedOutputs(target.parent) as staged:
+        staged.stage(target).write_text(html, encoding="utf-8")
+    return target
+
+
+def describe_programme(programme: Programme) -> list[str]:
+    """The stages as a table: weeks, holds, reps, what is left out, the session's file
+    and its estimated length."""
+    lines = [f"{'weeks':<8} {'hold':>9} {'reps':>5}  {'length':>6}  session"]
+    for stage in programme.stages:
+        routine = programme.session_routine(stage, week_sentence(programme, stage))
+        timings = exercise_timings(routine, stage_options(stage, Options())).values()
+        holds, reps = sorted({t.hold for t in timings}), sorted({t.reps for t in timings})
+        weeks = (
+            f"{stage.first_week}" if stage.weeks == 1 else f"{stage.first_week}-{stage.last_week}"
+        )
+        hold = "/".join(f"{h:g}" for h in holds) + " s"
+        length = clock(estimated_seconds(routine, stage_options(stage, Options())))
+        left = f" (without {', '.join(stage.leave_out)})" if stage.leave_out else ""
+        lines.append(
+            f"{weeks:<8} {hold:>9} {'/'.join(map(str, reps)):>5}  {length:>6}  "
+            f"{routine.name}.mp3{left}"
+        )
+    times = ", ".join(programme.times())
+    days = "every day" if programme.days == DAYS else ", ".join(programme.days)
+    lines.append(
+        f"{programme.times_a_day} a day at {times}, {days}; {programme.weeks} weeks from "
+        f"{programme.start or 'the day it is built'}"
+    )
+    return lines
