@@ -39,10 +39,14 @@ class FakeEngine:
         self.calls: list[list[str]] = []
         self.closed = False
 
-    def synthesize(self, texts):
+    def synthesize(self, texts, on_clip=None):
         texts = list(dict.fromkeys(texts))
         self.calls.append(texts)
-        return {text: fake_clip(text) for text in texts}
+        clips = {text: fake_clip(text) for text in texts}
+        for text, clip in clips.items():
+            if on_clip is not None:
+                on_clip(text, clip)
+        return clips
 
     def voices(self):
         return [VoiceInfo("fake/en", "Fake English", ("en",))]
@@ -54,7 +58,7 @@ class FakeEngine:
 class RefusingEngine(FakeEngine):
     """An engine that must not be used at all (stands in for one not yet started)."""
 
-    def synthesize(self, texts):
+    def synthesize(self, texts, on_clip=None):
         raise AssertionError("the inner engine was started")
 
 
@@ -259,7 +263,7 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_build(cache):
 
 
 def test_a_failed_write_leaves_no_temporary_file(cache, monkeypatch):
-    def disk_full(src, dst):
+    def disk_full(src, dst, **where):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("voiceguide.speech.cache.os.replace", disk_full)
@@ -316,3 +320,93 @@ def test_clear_keeps_a_foreign_file_inside_a_shard(cache):
 def test_clear_of_a_cache_that_does_not_exist_is_zero(cache):
     assert cache.clear() == 0
     assert cache.info() == CacheInfo(cache.folder, 0, 0)
+
+
+# -- a cache that trusts nothing (issue 20) --------------------------------------------
+
+
+def get_within(cache: ClipCache, key: str, seconds: float = 30) -> Clip | None:
+    """``cache.get(key)``, on a thread waited for at most ``seconds`` (a FIFO would block
+    a plain read forever)."""
+    import threading
+
+    found: list[Clip | None] = []
+    reader = threading.Thread(target=lambda: found.append(cache.get(key)), daemon=True)
+    reader.start()
+    reader.join(seconds)
+    assert not reader.is_alive(), f"reading the entry did not end within {seconds} s"
+    return found[0]
+
+
+def test_an_entry_that_is_a_fifo_is_not_read(cache):
+    key = cache.key(ENGINE_ID, TEXTS[0])
+    cache.path(key).parent.mkdir(parents=True)
+    os.mkfifo(cache.path(key))
+    assert get_within(cache, key) is None
+    assert not cache.path(key).exists()  # removed as damaged, then rebuilt
+    assert cache.put(key, fake_clip(TEXTS[0])) and cache.get(key) == fake_clip(TEXTS[0])
+
+
+def test_an_entry_linked_to_a_device_or_a_file_is_not_followed(cache, tmp_path):
+    good = ClipCache(tmp_path / "other")
+    key = cache.key(ENGINE_ID, TEXTS[0])
+    good.put(key, fake_clip(TEXTS[0]))
+    cache.path(key).parent.mkdir(parents=True)
+    for target in ("/dev/zero", good.path(key)):
+        cache.path(key).symlink_to(target)
+        assert get_within(cache, key) is None
+        assert not os.path.lexists(cache.path(key))  # the link removed, not its target
+    assert good.get(key) == fake_clip(TEXTS[0])
+
+
+def test_an_entry_larger_than_any_clip_is_not_read(cache, monkeypatch):
+    import voiceguide.speech.cache as module
+
+    monkeypatch.setattr(module, "MAX_ENTRY_BYTES", 1000)  # the same check as at 64 MB
+    key = cache.key(ENGINE_ID, TEXTS[0])
+    clip = Clip(b"\x01\x00" * 1000, 22050)  # 2,000 bytes of PCM: a good entry, too large
+    assert cache.put(key, clip)
+    assert cache.get(key) is None
+    assert not cache.path(key).exists()
+
+
+def test_a_shard_folder_that_is_a_symlink_is_neither_written_nor_read(cache, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    key = cache.key(ENGINE_ID, TEXTS[0])
+    cache.folder.mkdir()
+    (cache.folder / key[:2]).symlink_to(elsewhere)
+    assert cache.put(key, fake_clip(TEXTS[0])) is False
+    assert list(elsewhere.iterdir()) == []
+    ClipCache(tmp_path / "real").put(key, fake_clip(TEXTS[0]))
+    (tmp_path / "real" / key[:2] / f"{key}.clip").rename(elsewhere / f"{key}.clip")
+    assert cache.get(key) is None
+    assert (elsewhere / f"{key}.clip").exists()  # not ours to remove
+    cache.clear()
+    assert (elsewhere / f"{key}.clip").exists()
+
+
+class InterruptedEngine(FakeEngine):
+    """Voices the first two phrases, then Ctrl-C arrives."""
+
+    def synthesize(self, texts, on_clip=None):
+        for text in list(texts)[:2]:
+            if on_clip is not None:
+                on_clip(text, fake_clip(text))
+        raise KeyboardInterrupt
+
+
+def test_each_phrase_is_kept_as_soon_as_it_is_voiced(cache):
+    with pytest.raises(KeyboardInterrupt):
+        cached(cache, InterruptedEngine()).synthesize(TEXTS)
+    kept = [cache.get(cache.key(ENGINE_ID, text)) for text in TEXTS]
+    assert kept == [fake_clip(TEXTS[0]), fake_clip(TEXTS[1]), None]
+
+
+def test_the_real_voice_hands_over_each_phrase_as_it_is_voiced():
+    from voiceguide.speech import open_engine
+
+    heard: list[str] = []
+    with open_engine() as engine:
+        clips = engine.synthesize(TEXTS, on_clip=lambda text, clip: heard.append(text))
+    assert heard == TEXTS and list(clips) == TEXTS

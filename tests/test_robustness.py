@@ -328,3 +328,169 @@ def test_a_routine_file_name_that_is_not_utf8_builds_without_a_traceback(tmp_pat
     assert run.code == 0, run.stderr
     assert sorted(p.name for p in out.iterdir()) == ["caf.mp3", "caf.timeline.json"]
     assert '"routine": "caf\\\\xe9"' in (out / "caf.timeline.json").read_text()
+
+
+# -- 7. settings from the environment; a stuck or talkative encoder ------------------------
+
+
+@pytest.mark.parametrize("value", ["abc", "", "-1", "inf", "nan", "0"])
+def test_a_bad_voice_timeout_in_the_environment_is_bad_input_naming_it(tmp_path, value):
+    out = tmp_path / "out"
+    run = invoke("build", "-o", str(out), *TINY, "--no-cache",
+                 env={"VOICEGUIDE_TTS_TIMEOUT": value})  # fmt: skip
+    assert run.code == 2, run.stderr
+    assert run.stderr.startswith("Error: the environment variable VOICEGUIDE_TTS_TIMEOUT must")
+    assert repr(value) in run.stderr and not out.exists()
+
+
+@pytest.fixture
+def fake_ffmpeg(tmp_path, monkeypatch):
+    """``VOICEGUIDE_FFMPEG`` set to a script of the test's making."""
+    from voiceguide import ffmpeg
+
+    def make(body: str) -> Path:
+        script = tmp_path / "ffmpeg"
+        script.write_text("#!/bin/sh\n" + body)
+        script.chmod(0o755)
+        monkeypatch.setenv("VOICEGUIDE_FFMPEG", str(script))
+        ffmpeg.ffmpeg_exe.cache_clear()
+        return script
+
+    yield make
+    ffmpeg.ffmpeg_exe.cache_clear()
+
+
+def test_an_ffmpeg_in_the_environment_that_cannot_run_is_bad_input_before_voicing(
+    tmp_path, fake_ffmpeg
+):
+    fake_ffmpeg("").chmod(0o644)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    run = invoke("build", "-o", str(out), *TINY, "--format", "ogg",
+                 env={"VOICEGUIDE_CACHE_DIR": str(cache)})  # fmt: skip
+    assert run.code == 2
+    assert "the environment variable VOICEGUIDE_FFMPEG" in run.stderr
+    assert not out.exists() and not cache.exists()
+
+
+@pytest.mark.slow
+def test_an_encoder_that_takes_nothing_is_stopped(built, routine_file, fake_ffmpeg, monkeypatch):
+    from voiceguide import ffmpeg
+
+    out, before = built
+    monkeypatch.setattr(ffmpeg, "STALL_SECONDS", 1.0)  # 30 s in use: the same code path
+    pids = out.parent / "pids"
+    fake_ffmpeg(f"echo $$ >> {pids}\nexec sleep 600\n")  # never reads its input
+    run = invoke("build", str(routine_file), "-o", str(out), "--format", "ogg", *TINY)
+    assert run.code == 1
+    assert run.stderr.strip() == ("Error: the encoder made no progress for 1 s and was stopped"), (
+        run.stderr
+    )
+    assert digests(out) == before
+    for pid in pids.read_text().split():  # killed, not left sleeping
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+
+def test_a_talkative_encoders_message_is_its_last_line_cut_short(built, routine_file,
+                                                                 fake_ffmpeg):  # fmt: skip
+    out, before = built
+    fake_ffmpeg("yes x | tr -d '\\n' | head -c 10000000 >&2\nexit 1\n")  # one 10 MB line
+    run = invoke("build", str(routine_file), "-o", str(out), "--format", "ogg", *TINY)
+    assert run.code == 1
+    said = f"Error: encoding {out / 'tiny.ogg'} failed: "
+    assert run.stderr.startswith(said + "xxxx") and len(run.stderr) < 5000  # not 10 MB
+    assert digests(out) == before
+
+
+# -- 4. limits on the exact timeline, before any audio --------------------------------------
+
+
+def test_a_session_over_the_cap_by_its_exact_timeline_is_refused_before_rendering(
+    tmp_path, routine_file, monkeypatch
+):
+    # The real cap is 3 hours: 120 texts of "W.W.W. ..." estimated at 2:18 last 8:41 and
+    # were built. Here the cap is 25 s for the timeline (the estimate, checked by the
+    # plan against the real cap, passes) and this session lasts 0:31 exactly.
+    import voiceguide.build
+    from voiceguide.limits import Limits
+
+    monkeypatch.setattr(voiceguide.build, "LIMITS", Limits(max_session_seconds=25.0))
+    out = tmp_path / "out"
+    run = invoke("build", str(routine_file), "-o", str(out), *TINY)
+    assert run.code == 2, run.stderr
+    assert run.stderr.strip() == (
+        f"Error: {routine_file}: this session would last 0:31, more than the 0:25 allowed; "
+        "lower the holds or the reps, or shorten the texts"
+    )
+    assert not out.exists()
+
+
+def test_voicing_stops_once_the_phrases_alone_outlast_the_cap(tmp_path, monkeypatch):
+    import voiceguide.build
+    from voiceguide.limits import Limits
+    from voiceguide.plan import plan
+    from voiceguide.routine import load_builtin
+    from voiceguide.speech import open_engine
+
+    monkeypatch.setattr(voiceguide.build, "LIMITS", Limits(max_session_seconds=10.0))
+    script = plan(load_builtin("hamstring-relief"))
+    heard: list[str] = []
+    with open_engine() as engine:
+        real = engine.synthesize
+
+        def counting(texts, on_clip=None):
+            def told(text, clip):
+                heard.append(text)
+                on_clip(text, clip)
+
+            return real(texts, on_clip=told)
+
+        engine.synthesize = counting  # type: ignore[method-assign]
+        with pytest.raises(voiceguide.build.BadInput, match="the spoken phrases alone last"):
+            voiceguide.build.voice_script(script, engine)
+    assert 0 < len(heard) < len(set(script.texts())) / 2  # stopped early, not at the end
+
+
+# -- 9. the same audio whatever the cache holds -----------------------------------------
+
+
+def test_a_phrase_is_voiced_the_same_whatever_was_said_before_it():
+    from voiceguide.speech import open_engine
+
+    phrase = "Hold for thirty seconds."
+    before = [[], ["Three."], ["Switch sides, slowly and gently now.", "Lift your right leg."]]
+    clips = []
+    for said in before:
+        with open_engine() as engine:
+            clips.append(engine.synthesize([*said, phrase])[phrase])
+    assert clips[0] == clips[1] == clips[2]
+
+
+@pytest.mark.slow
+def test_no_cache_a_warm_cache_and_a_half_emptied_one_build_the_same_bytes(tmp_path):
+    cache = tmp_path / "cache"
+    env = {"VOICEGUIDE_CACHE_DIR": str(cache)}
+    runs = {
+        "cold": [],
+        "warm": [],
+        "half": [],
+        "none": ["--no-cache"],
+    }
+    made = {}
+    for name, extra in runs.items():
+        if name == "half":
+            for n, entry in enumerate(sorted(cache.rglob("*.clip"))):
+                if n % 2:
+                    entry.unlink()
+        out = tmp_path / name
+        run = invoke("build", "-o", str(out), "--hold", "2", "--reps", "1", *extra, env=env)
+        assert run.code == 0, run.stderr
+        made[name] = digests(out)
+    assert made["cold"] == made["warm"] == made["half"] == made["none"]
+
+
+@pytest.mark.slow
+def test_show_exact_is_the_same_on_every_run(tmp_path):
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    shown = {invoke("show", "--exact", "--hold", "2", "--reps", "1", env=env).stdout
+             for _ in range(3)}  # fmt: skip
+    assert len(shown) == 1

@@ -100,8 +100,8 @@ def test_many_phrases_are_voiced_by_two_workers_as_one_would():
     with Pyttsx3Engine(workers=1) as alone:
         single = alone.synthesize(texts)
     assert list(shared) == texts
-    for text in texts:  # espeak-ng itself varies a phrase by up to 10 ms from one time to the next
-        assert abs(shared[text].samples - single[text].samples) <= 22050 // 50, text
+    for text in texts:  # each phrase voiced from one state, whatever was said before it
+        assert shared[text] == single[text], text
 
 
 PLAIN_PYTTSX3 = r"""

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide import __version__
-from voiceguide.errors import ExportError, SynthesisError
+from voiceguide.errors import BadInput, ExportError, SynthesisError
 from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
+from voiceguide.limits import LIMITS
 from voiceguide.model import Routine
 from voiceguide.options import Options
 from voiceguide.outputs import StagedOutputs, printable, safe_name, write_json, write_text
@@ -29,7 +30,7 @@ from voiceguide.speech.base import Speaker
 from voiceguide.speech.cache import CachedEngine, ClipCache
 from voiceguide.speech.clips import resample
 from voiceguide.tags import Tags, tag_file
-from voiceguide.timeline import Key, Timeline, schedule, to_json, to_webvtt
+from voiceguide.timeline import Key, Timeline, clock, schedule, to_json, to_webvtt
 
 if TYPE_CHECKING:
     from voiceguide.levels import Voice
@@ -113,6 +114,14 @@ def build(
             engine.close()
     chimes = tones_for(script, _rate(spoken.clips))
     timeline = timeline_for(script, spoken.clips, chimes)
+    seconds = timeline.duration / timeline.rate  # exact: checked before any audio is made
+    if seconds > LIMITS.max_session_seconds:
+        raise BadInput(
+            f"this session would last {clock(seconds)}, more than the "
+            f"{clock(LIMITS.max_session_seconds)} allowed; lower the holds or the reps, "
+            "or shorten the texts",
+            path=routine.source or None,
+        )
     folder = _output_folder(output.folder)
     from voiceguide.levels import master  # loaded since the build began
 
@@ -168,8 +177,21 @@ def _until(stop: threading.Event | None, chunks: Iterator[bytes]) -> Iterator[by
 
 
 def voice_script(script: Script, engine: Speaker) -> Voice:
-    """Every phrase of the script, voiced once, at one rate, trimmed of silence."""
-    raw = engine.synthesize(script.texts())
+    """Every phrase of the script, voiced once, at one rate, trimmed of silence. Voicing
+    stops (:class:`BadInput`) as soon as the phrases alone outlast the longest session
+    allowed: each is said at least once and none over another, so the session would
+    too; the memory the clips take is bounded by it."""
+    voiced = [0.0]
+
+    def tally(text: str, clip: Clip) -> None:
+        voiced[0] += clip.seconds
+        if voiced[0] > LIMITS.max_session_seconds:
+            raise BadInput(
+                f"the spoken phrases alone last more than {clock(LIMITS.max_session_seconds)}, "
+                "the longest session allowed; shorten the texts"
+            )
+
+    raw = engine.synthesize(script.texts(), on_clip=tally)
     from voiceguide.levels import trimmed_voice
 
     rate = _rate(raw)

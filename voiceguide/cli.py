@@ -9,7 +9,6 @@ declarations (:mod:`voiceguide.cli_options`); the work is the library's.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -21,9 +20,8 @@ from voiceguide.batch import (
     expand,
 )
 from voiceguide.build import Output, estimated_seconds, exact_timeline, preview
+from voiceguide.cli_authoring import handout, new, schema_command
 from voiceguide.cli_options import (
-    OutputFolder,
-    SettingValue,
     options_from,
     output_options,
     timing_options,
@@ -34,10 +32,10 @@ from voiceguide.cli_report import Cli, built, checked, summary
 from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.model import DEFAULT_ROUTINE
 from voiceguide.plan import plan
-from voiceguide.prescribe import describe_programme, write_handout
+from voiceguide.prescribe import describe_programme
 from voiceguide.programme import Programme, load_any
 from voiceguide.routine import builtin_languages, builtin_names, resolve
-from voiceguide.settings import BY_NAME, ENGINES
+from voiceguide.settings import ENGINES
 from voiceguide.speech import open_engine
 from voiceguide.speech.cache import ClipCache, default_dir
 from voiceguide.timeline import clock, describe
@@ -185,34 +183,6 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.argument("subject", metavar="[ROUTINE|PROGRAMME]", required=False, default=DEFAULT_ROUTINE)
-@click.option(
-    "-o",
-    "--output-dir",
-    type=OutputFolder(),
-    default="output",
-    show_default=True,
-    help="Folder for the handout.",
-)
-@click.option(
-    "--language", type=SettingValue(BY_NAME["language"]), help="For a built-in, which translation."
-)
-def handout(subject: str, output_dir: Path, language: str | None) -> None:
-    """Write the handout alone: OUTPUT_DIR/NAME.html, one page to print and take home.
-
-    For a programme, its schedule and every exercise; for a routine, its exercises. The
-    words are the words the voice says. (Building a programme writes it too.)
-
-    \b
-    Examples:
-      voiceguide handout
-      voiceguide handout four-weeks.yaml -o ~/patients/smith
-      voiceguide handout --language es
-    """
-    click.echo(str(write_handout(load_any(subject, language), output_dir)))
-
-
-@cli.command()
 @click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True)
 @click.option("--model", metavar="PATH", help="A Piper .onnx voice to list too (--engine piper).")
 @click.option("--language", "-l", help="Only voices whose language starts with this (e.g. en).")
@@ -259,6 +229,10 @@ def cache_command(action: str) -> None:
         return
     info = store.info()
     click.echo(f"{info.folder}: {info.entries} phrases, {info.bytes / 1e6:.1f} MB")
+
+
+for command in (handout, schema_command, new):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -7,15 +7,19 @@ imageio-ffmpeg) works too. A system ``ffmpeg`` on PATH is the last resort.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from voiceguide import interrupts
-from voiceguide.errors import ExportError
+from voiceguide.errors import BadInput, ExportError
 
 ENV_VAR = "VOICEGUIDE_FFMPEG"
 
@@ -26,7 +30,9 @@ def ffmpeg_exe() -> str:
     chosen = os.environ.get(ENV_VAR)
     if chosen:
         if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
-            raise ExportError(f"{ENV_VAR}={chosen} is not an executable file")
+            raise BadInput(
+                f"the environment variable {ENV_VAR} ({chosen}) is not an executable file"
+            )
         return chosen
     try:
         import imageio_ffmpeg
@@ -65,17 +71,35 @@ def decode_to_pcm(path: str, rate: int) -> bytes:
     ]
     done = subprocess.run(cmd, capture_output=True)
     if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unknown error"]
+        tail = done.stderr[-SAID_BYTES:].decode(errors="replace")
+        detail = tail.strip().splitlines()[-1:] or ["unknown error"]
         raise ExportError(f"ffmpeg could not decode {path}: {detail[0]}")
     return done.stdout
 
 
+STALL_SECONDS = 30.0
+"""Seconds the encoder may go without taking any audio (or, once it has all of it,
+without finishing) before it counts as stuck and is stopped."""
+SAID_LINES = 5
+"""Lines of a child's error output kept for its message: the last ones."""
+SAID_BYTES = 4096
+"""Bytes of a child's error output read at most (its end), and the longest line kept."""
+
+
+class Stalled(ExportError):
+    """The encoder made no progress for :data:`STALL_SECONDS`: it was stopped."""
+
+
 def feed(cmd: list[str], chunks: Iterable[bytes]) -> tuple[int, str]:
-    """Run ffmpeg ``cmd`` with ``chunks`` streamed to its stdin; its exit status and what
-    it said on stderr. Its stderr goes to a file, so a talkative ffmpeg never blocks; if
-    anything goes wrong here (Ctrl-C included), ffmpeg is stopped before we go on."""
+    """Run ffmpeg ``cmd`` with ``chunks`` streamed to its stdin; its exit status and the
+    last lines it said on stderr (:func:`last_lines`). Its stderr goes to a file, so a
+    talkative ffmpeg never blocks; one that takes nothing for :data:`STALL_SECONDS`
+    (or does not finish that long after its input ends) is stopped and
+    :class:`Stalled` raised; if anything goes wrong here (Ctrl-C included), ffmpeg is
+    stopped before we go on."""
     with tempfile.TemporaryFile() as said:
         process = None
+        watchdog = None
         try:
             with interrupts.held():  # so that a Ctrl-C never leaves ffmpeg running unseen
                 try:
@@ -84,19 +108,70 @@ def feed(cmd: list[str], chunks: Iterable[bytes]) -> tuple[int, str]:
                     )
                 except OSError as exc:
                     raise ExportError(f"could not start ffmpeg: {exc}") from exc
+            watchdog = _Watchdog(process)
             stdin = process.stdin
             assert stdin is not None  # stdin=PIPE
             try:
                 for chunk in chunks:
-                    stdin.write(chunk)
-                stdin.close()
+                    with watchdog.waiting():
+                        stdin.write(chunk)
+                with watchdog.waiting():
+                    stdin.close()
             except BrokenPipeError:
                 pass  # ffmpeg stopped early: its exit status and message say why
-            status = process.wait()
+            with watchdog.waiting():
+                status = process.wait()
+            if watchdog.stalled:
+                raise Stalled(
+                    f"the encoder made no progress for {STALL_SECONDS:g} s and was stopped"
+                )
         except BaseException:
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
             raise
-        said.seek(0)
-        return status, said.read().decode(errors="replace")
+        finally:
+            if watchdog is not None:
+                watchdog.stop()
+        return status, last_lines(said)
+
+
+def last_lines(stream: BinaryIO) -> str:
+    """The last :data:`SAID_LINES` lines of what a child wrote into ``stream`` (read from
+    its end, at most :data:`SAID_BYTES`), each cut to :data:`SAID_BYTES` characters."""
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(max(0, size - SAID_BYTES))
+    lines = stream.read().decode(errors="replace").strip().splitlines()[-SAID_LINES:]
+    return "\n".join(line[:SAID_BYTES] for line in lines)
+
+
+class _Watchdog:
+    """Kills a process once one of the caller's waits on it lasts :data:`STALL_SECONDS`."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+        self.stalled = False
+        self._since: float | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="encoder watchdog")
+        self._thread.start()
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        self._since = time.monotonic()
+        try:
+            yield
+        finally:
+            self._since = None
+
+    def _watch(self) -> None:
+        while not self._done.wait(min(1.0, STALL_SECONDS / 4)):
+            since = self._since
+            if since is not None and time.monotonic() - since > STALL_SECONDS:
+                self.stalled = True
+                self.process.kill()
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()

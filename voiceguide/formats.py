@@ -166,7 +166,8 @@ def _run_encoder(cmd: list[str], chunks: Iterable[bytes], label: str) -> None:
 
 
 def check_format(fmt: str, bitrate: str | None) -> Format:
-    """The format named ``fmt``; refuses unknown ones and a bitrate where none applies."""
+    """The format named ``fmt``; refuses unknown ones, a bitrate where none applies, and
+    a format made by ffmpeg when there is none to run."""
     if fmt not in FORMATS:
         raise OptionError(f"must be one of {', '.join(FORMATS)}, got '{fmt}'", setting="format")
     container = FORMATS[fmt]
@@ -176,6 +177,8 @@ def check_format(fmt: str, bitrate: str | None) -> Format:
         raise OptionError(
             f"takes kilobits a second like 64k or 96k, got '{bitrate}'", setting="bitrate"
         )
+    if fmt != "mp3":
+        ffmpeg.ffmpeg_exe()  # its encoder is there (and $VOICEGUIDE_FFMPEG good): before voicing
     return container
 
 

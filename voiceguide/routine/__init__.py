@@ -68,6 +68,13 @@ def load_builtin(name: str, language: str | None = None) -> Routine:
     """Load the built-in routine ``name``, in ``language`` (its own when None). A
     translation is named ``NAME.LANG`` (its files too, so languages never overwrite
     each other)."""
+    path = builtin_path(name, language)
+    stem = path.name.removesuffix(".yaml")
+    return load_text(path.read_text(encoding="utf-8"), source=f"built-in:{stem}", name=stem)
+
+
+def builtin_path(name: str, language: str | None = None) -> Traversable:
+    """The file of the built-in ``name`` in ``language`` (its own when None)."""
     if name not in builtin_names():
         raise RoutineError(f"there is no built-in routine named '{name}' ({_builtins_hint()})")
     wanted = _language(language) if language else DEFAULT_LANGUAGE
@@ -78,8 +85,7 @@ def load_builtin(name: str, language: str | None = None) -> Routine:
             setting="language",
         )
     stem = name if wanted == DEFAULT_LANGUAGE else f"{name}.{wanted}"
-    text = (_builtin_dir() / f"{stem}.yaml").read_text(encoding="utf-8")
-    return load_text(text, source=f"built-in:{stem}", name=stem)
+    return _builtin_dir() / f"{stem}.yaml"
 
 
 def resolve(ref: str, language: str | None = None) -> Routine:

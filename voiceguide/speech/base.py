@@ -7,7 +7,7 @@ fake engine in tests and the real one in a build are used the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -41,10 +41,16 @@ class VoiceInfo:
     gender: str | None = None
 
 
+OnClip = Callable[[str, Clip], None]
+"""Told each phrase as soon as it is voiced (from any thread): the cache keeps it."""
+
+
 class Speaker(Protocol):
     """What voices a script: an engine, or an engine behind the cache."""
 
-    def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]: ...
+    def synthesize(
+        self, texts: Iterable[str], on_clip: OnClip | None = None
+    ) -> dict[str, Clip]: ...
 
 
 class Engine(Protocol):
@@ -57,8 +63,11 @@ class Engine(Protocol):
     voice: str
     """The voice in use, as the engine names it."""
 
-    def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]:
-        """One clip per distinct text, untrimmed, in the engine's sample rate."""
+    def synthesize(self, texts: Iterable[str], on_clip: OnClip | None = None) -> dict[str, Clip]:
+        """One clip per distinct text, untrimmed, in the engine's sample rate; each is
+        handed to ``on_clip`` as soon as it is voiced. Each phrase is voiced from the
+        same engine state whatever was said before it, so a clip is the same whether it
+        is voiced alone, in any batch, or comes from the cache."""
         ...
 
     def identity(self) -> dict[str, str]:

@@ -26,14 +26,15 @@ import hashlib
 import json
 import os
 import re
+import secrets
+import stat
 import struct
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import SynthesisError
-from voiceguide.speech.base import SAMPLE_WIDTH, Clip, Engine, VoiceInfo
+from voiceguide.speech.base import SAMPLE_WIDTH, Clip, Engine, OnClip, VoiceInfo
 
 CACHE_DIR_ENV = "VOICEGUIDE_CACHE_DIR"
 """Environment variable naming the cache folder (overrides the platform default)."""
@@ -48,6 +49,9 @@ HEADER = struct.Struct("<6sHIQ32s")
 """Magic, format version, rate, sample count, sha256 of the PCM."""
 ENTRY_SUFFIX = ".clip"
 TEMP_SUFFIX = ".tmp"
+MAX_ENTRY_BYTES = 64 << 20
+"""Largest entry read, bytes (with its header): more than any phrase the limits allow
+(1,000 characters, said slowly at 48 kHz, is about 13 MB). A larger file is damaged."""
 
 _KEY = re.compile(r"[0-9a-f]{64}")
 _SHARD = re.compile(r"[0-9a-f]{2}")
@@ -106,35 +110,55 @@ class ClipCache:
     # -- entries --------------------------------------------------------------------
 
     def get(self, key: str) -> Clip | None:
-        """The cached clip, or ``None`` if missing; a damaged entry is deleted first."""
-        path = self.path(key)
+        """The cached clip, or ``None`` if missing; a damaged entry is deleted first.
+        Only a regular file in a real shard folder of the cache is read (never through a
+        symlink, never a pipe or device), and only if it is at most
+        :data:`MAX_ENTRY_BYTES`."""
+        self.path(key)  # checks the key
         try:
-            data = path.read_bytes()
+            shard = _open_shard(self.folder / key[:2])
+        except OSError:
+            return None  # missing, or not a folder of ours: nothing to read or remove
+        try:
+            data = _read_entry(shard, key + ENTRY_SUFFIX)
+            clip = None if data is None else _decode(data)
+            if clip is None:
+                _remove_in(shard, key + ENTRY_SUFFIX)
+            return clip
         except FileNotFoundError:
             return None
-        except OSError:
-            _remove(path)
-            return None
-        clip = _decode(data)
-        if clip is None:
-            _remove(path)
-        return clip
+        finally:
+            os.close(shard)
 
     def put(self, key: str, clip: Clip) -> bool:
-        """Store ``clip`` under ``key`` atomically; ``False`` if it could not be written."""
-        path = self.path(key)
+        """Store ``clip`` under ``key`` atomically; ``False`` if it could not be written
+        (a shard folder that is a symlink is not written through)."""
+        self.path(key)
         data = _encode(clip)
         temp: str | None = None
+        shard: int | None = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=f".{key}.", suffix=TEMP_SUFFIX, dir=path.parent)
+            (self.folder / key[:2]).mkdir(parents=True, exist_ok=True)
+            shard = _open_shard(self.folder / key[:2])
+            for _ in range(100):
+                temp = f".{key}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+                try:
+                    handle = os.open(temp, _CREATE, 0o600, dir_fd=shard)
+                    break
+                except FileExistsError:
+                    temp = None
+            if temp is None:
+                return False
             with os.fdopen(handle, "wb") as f:
                 f.write(data)
-            os.replace(temp, path)
+            os.replace(temp, key + ENTRY_SUFFIX, src_dir_fd=shard, dst_dir_fd=shard)
         except OSError:
-            if temp is not None:
-                _remove(Path(temp))
+            if temp is not None and shard is not None:
+                _remove_in(shard, temp)
             return False
+        finally:
+            if shard is not None:
+                os.close(shard)
         return True
 
     # -- the whole cache --------------------------------------------------------------
@@ -171,7 +195,9 @@ class ClipCache:
             children = list(self.folder.iterdir())
         except OSError:
             return []
-        return [p for p in children if _SHARD.fullmatch(p.name) and p.is_dir()]
+        return [
+            p for p in children if _SHARD.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
+        ]
 
     def _own_files(self, pattern: re.Pattern) -> Iterable[Path]:
         """Files in the shard folders whose names match ``pattern``."""
@@ -181,7 +207,7 @@ class ClipCache:
             except OSError:
                 continue
             for path in children:
-                if pattern.fullmatch(path.name) and path.is_file():
+                if pattern.fullmatch(path.name) and not path.is_symlink() and path.is_file():
                     yield path
 
 
@@ -215,8 +241,9 @@ class CachedEngine:
     def voice(self) -> str:
         return self.engine.voice
 
-    def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]:
-        """One clip per distinct text, in first-seen order, from the cache if possible."""
+    def synthesize(self, texts: Iterable[str], on_clip: OnClip | None = None) -> dict[str, Clip]:
+        """One clip per distinct text, in first-seen order, from the cache if possible;
+        each handed to ``on_clip`` as it is found or voiced."""
         keys = {text: self.cache.key(self.engine_id, text) for text in dict.fromkeys(texts)}
         clips: dict[str, Clip] = {}
         missing: list[str] = []
@@ -226,14 +253,21 @@ class CachedEngine:
                 missing.append(text)
             else:
                 clips[text] = clip
+                if on_clip is not None:
+                    on_clip(text, clip)
         self.hits += len(clips)
         self.misses += len(missing)
         if missing:
-            made = self.engine.synthesize(missing)
+            # each phrase kept as soon as it is voiced: an interrupted build keeps them
+            def keep(text: str, clip: Clip) -> None:
+                self.cache.put(keys[text], clip)
+                if on_clip is not None:
+                    on_clip(text, clip)
+
+            made = self.engine.synthesize(missing, on_clip=keep)
             for text in missing:
                 if text not in made:
                     raise SynthesisError(f"the voice engine returned no clip for {text!r}")
-                self.cache.put(keys[text], made[text])
                 clips[text] = made[text]
         return {text: clips[text] for text in keys}
 
@@ -269,6 +303,40 @@ def _decode(data: bytes) -> Clip | None:
     if len(pcm) != samples * SAMPLE_WIDTH or hashlib.sha256(pcm).digest() != digest:
         return None
     return Clip(pcm, rate)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+_READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+
+
+def _open_shard(path: Path) -> int:
+    """A handle on a shard folder, refused (OSError) if it is a symlink or no folder."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+
+
+def _read_entry(shard: int, name: str) -> bytes | None:
+    """The bytes of the entry ``name`` in ``shard``; ``None`` if it is not a regular file
+    (a symlink, a pipe, a device) or is larger than any entry can be."""
+    try:
+        handle = os.open(name, _READ, dir_fd=shard)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        return None  # a symlink (O_NOFOLLOW), or unreadable
+    with os.fdopen(handle, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return None
+        data = f.read(MAX_ENTRY_BYTES + 1)
+    return data if len(data) <= MAX_ENTRY_BYTES else None
+
+
+def _remove_in(shard: int, name: str) -> None:
+    try:
+        os.unlink(name, dir_fd=shard)
+    except OSError:
+        pass
 
 
 def _remove(path: Path) -> bool:

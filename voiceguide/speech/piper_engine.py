@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide.errors import OptionError, SynthesisError
-from voiceguide.speech.base import Clip, VoiceInfo
+from voiceguide.speech.base import Clip, OnClip, VoiceInfo
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -76,8 +76,13 @@ class PiperEngine:
 
     # -- the protocol -------------------------------------------------------------
 
-    def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]:
-        return {text: self._say(text) for text in dict.fromkeys(texts)}
+    def synthesize(self, texts: Iterable[str], on_clip: OnClip | None = None) -> dict[str, Clip]:
+        clips = {}
+        for text in dict.fromkeys(texts):
+            clips[text] = self._say(text)
+            if on_clip is not None:
+                on_clip(text, clips[text])
+        return clips
 
     def voices(self) -> list[VoiceInfo]:
         models = [self.model]

@@ -12,6 +12,7 @@ speak at once.
 from __future__ import annotations
 
 import json
+import math
 import os
 import queue
 import shutil
@@ -21,9 +22,9 @@ import threading
 import wave
 from collections.abc import Iterable
 
-from voiceguide.errors import OptionError, SynthesisError
+from voiceguide.errors import BadInput, OptionError, SynthesisError
 from voiceguide.speech import scratch
-from voiceguide.speech.base import Clip, VoiceInfo
+from voiceguide.speech.base import Clip, OnClip, VoiceInfo
 
 NAME = "pyttsx3"
 DEFAULT_RATE = 150
@@ -31,12 +32,18 @@ DEFAULT_RATE = 150
 PHRASE_TIMEOUT_ENV = "VOICEGUIDE_TTS_TIMEOUT"
 DEFAULT_PHRASE_TIMEOUT = 30.0
 """Seconds one phrase may take before the engine counts as hung."""
+MAX_PHRASE_TIMEOUT = 3600.0
+"""Longest wait for one phrase that ``VOICEGUIDE_TTS_TIMEOUT`` may ask for, seconds."""
 START_TIMEOUT = 60.0
 """Seconds the worker may take to start (imports, espeak initialisation)."""
 DEFAULT_VOICE = "gmw/en" if sys.platform.startswith("linux") else None
 """espeak-ng's English on Linux, named so that every build says (and caches) the same
 voice; elsewhere the system's own default voice."""
 
+
+VOICING = "each phrase from one state"
+"""How the worker voices (in the cache key): clips voiced when a phrase depended on the
+ones before it are not mixed with those voiced from one state."""
 
 WORKERS = min(2, os.cpu_count() or 1)
 """Worker processes that speak at once when there are many phrases to voice."""
@@ -58,21 +65,28 @@ class Pyttsx3Engine:
         self.rate = rate
         self._requested_voice = voice or DEFAULT_VOICE
         self.voice = self._requested_voice or "default"
-        self.phrase_timeout = float(os.environ.get(PHRASE_TIMEOUT_ENV, DEFAULT_PHRASE_TIMEOUT))
+        self.phrase_timeout = phrase_timeout()
         self._workers = [_Worker(self) for _ in range(max(1, workers))]
 
     # -- the protocol -------------------------------------------------------------
 
     def identity(self) -> dict[str, str]:
         """Everything that shapes a clip, known without starting the engine."""
-        return {"engine": NAME, "voice": self.voice, "rate": str(self.rate), "version": _versions()}
+        return {
+            "engine": NAME,
+            "voice": self.voice,
+            "rate": str(self.rate),
+            "version": _versions(),
+            "state": VOICING,
+        }
 
-    def synthesize(self, texts: Iterable[str]) -> dict[str, Clip]:
-        """Each distinct phrase voiced once; many are shared out among the workers
-        (each a process of its own, so they speak at the same time)."""
+    def synthesize(self, texts: Iterable[str], on_clip: OnClip | None = None) -> dict[str, Clip]:
+        """Each distinct phrase voiced once, each handed to ``on_clip`` as it is; many
+        are shared out among the workers (each a process of its own, so they speak at
+        the same time)."""
         texts = list(dict.fromkeys(texts))
         if len(texts) < PARALLEL_FROM or len(self._workers) == 1:
-            return {text: self._workers[0].say(text) for text in texts}
+            return {text: self._workers[0].say(text, on_clip) for text in texts}
         shares = [texts[i :: len(self._workers)] for i in range(len(self._workers))]
         clips: dict[str, Clip] = {}
         failures: list[BaseException] = []
@@ -82,7 +96,7 @@ class Pyttsx3Engine:
                 for text in share:
                     if failures:
                         return
-                    clips[text] = worker.say(text)
+                    clips[text] = worker.say(text, on_clip)
             except BaseException as exc:  # handed to the caller below
                 failures.append(exc)
 
@@ -114,6 +128,23 @@ class Pyttsx3Engine:
         self.close()
 
 
+def phrase_timeout() -> float:
+    """``$VOICEGUIDE_TTS_TIMEOUT`` if set (checked: bad input names it), else the default."""
+    given = os.environ.get(PHRASE_TIMEOUT_ENV)
+    if given is None:
+        return DEFAULT_PHRASE_TIMEOUT
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_PHRASE_TIMEOUT:  # NaN and infinity fail too
+        raise BadInput(
+            f"the environment variable {PHRASE_TIMEOUT_ENV} must be a number of seconds "
+            f"above 0 and at most {MAX_PHRASE_TIMEOUT:g}, not {given!r}"
+        )
+    return seconds
+
+
 class _Worker:
     """One worker process, seen from here: a request at a time, each answer awaited
     with a timeout."""
@@ -125,7 +156,7 @@ class _Worker:
         self._tmpdir: str | None = None
         self._tmplock: int | None = None
 
-    def say(self, text: str) -> Clip:
+    def say(self, text: str, on_clip: OnClip | None = None) -> Clip:
         self._start()
         assert self._tmpdir is not None  # made by _start(), removed only with the process
         path = os.path.join(self._tmpdir, "phrase.wav")
@@ -137,7 +168,10 @@ class _Worker:
         with open(path, "rb") as f:
             data = f.read()
         os.unlink(path)
-        return _decode(data, path)
+        clip = _decode(data, path)
+        if on_clip is not None:
+            on_clip(text, clip)
+        return clip
 
     def ask(self, request: dict, timeout: float, doing: str):
         self._start()

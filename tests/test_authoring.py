@@ -1,0 +1,162 @@
+"""Writing routines without reading the source: the JSON Schema agrees with the loader,
+`new` writes a routine that builds as written."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+import test_hostile_input
+import test_routine
+import yaml
+from conftest import invoke, load_sheet
+
+from voiceguide import audio_check
+from voiceguide.errors import RoutineError
+from voiceguide.plan import plan
+from voiceguide.routine import (
+    builtin_languages,
+    builtin_names,
+    builtin_path,
+    load_builtin,
+    load_file,
+    load_text,
+)
+from voiceguide.schema import schema
+
+CANNOT_TELL = (
+    # What a JSON Schema cannot express; the README lists the same.
+    "duplicate key", "two exercises are named", "used but exercise", "tenths of a second",
+    "placeholder", "invisible", "control character", "no letters or digits", "hour limit",
+    "plain digits", "leading zeros", "YAML tags", "YAML aliases", "merge keys", "surrogate",
+    "nested too deeply", "too many values", "a time like", "fewer than two sides",
+    "must give words for each side", "is listed twice", "doubled braces", "without its partner",
+    "the file is empty", "more than one YAML document", "is too long", "is empty",
+    "has no 'title'", "put it in quotes", "YAML syntax error",
+)  # fmt: skip
+
+
+def cannot_tell(message: str) -> bool:
+    """Whether the loader refused for a reason a JSON Schema cannot express (to JSON
+    Schema, 1.0 is an integer)."""
+    return any(r in message for r in CANNOT_TELL) or bool(re.search(r"got -?\d+\.0$", message))
+
+
+def core(text: str):
+    """``text`` read as YAML 1.2's core schema reads it, as yaml-language-server does (no
+    dates, no 1:30 or 010 as numbers); None when it is not YAML at all."""
+    try:
+        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)):
+            return None  # aliases would be expanded here (a billion laughs): not a routine
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+
+    def value(node):
+        if isinstance(node, yaml.MappingNode):
+            return {str(k.value): value(v) for k, v in node.value}  # JSON keys are text
+        if isinstance(node, yaml.SequenceNode):
+            return [value(v) for v in node.value]
+        raw = node.value
+        if node.style:  # quoted: always text
+            return raw
+        if re.fullmatch(r"[-+]?[0-9]+", raw):
+            return int(raw)
+        if re.fullmatch(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?", raw):
+            return float(raw)
+        if raw in ("true", "True", "TRUE", "false", "False", "FALSE"):
+            return raw.lower() == "true"
+        if raw in ("", "~", "null", "Null", "NULL"):
+            return None
+        return raw
+
+    return None if root is None else value(root)
+
+
+def schema_says(text: str, kind: str = "routine") -> bool | None:
+    data = core(text)
+    if data is None:
+        return None
+    return not list(jsonschema.Draft7Validator(schema(kind)).iter_errors(data))
+
+
+def loader_says(text: str) -> tuple[bool, str]:
+    try:
+        load_text(text, source="t.yaml", name="t")
+    except RoutineError as err:
+        return False, err.message
+    return True, ""
+
+
+@pytest.mark.parametrize("kind", ["routine", "programme"])
+def test_the_schema_is_a_draft_7_schema_printed_by_the_command(kind):
+    run = invoke("schema", kind)
+    assert run.code == 0
+    printed = json.loads(run.stdout)
+    jsonschema.Draft7Validator.check_schema(printed)
+    assert printed == schema(kind)
+    described = [k for k, v in printed["properties"].items() if not v.get("description")]
+    assert described == []
+
+
+def test_every_built_in_in_every_language_is_valid_to_both():
+    for name in builtin_names():
+        for language in builtin_languages(name):
+            text = builtin_path(name, language).read_text(encoding="utf-8")
+            assert schema_says(text), (name, language)
+            assert load_builtin(name, language)
+
+
+def corpus() -> list[str]:
+    texts = [text for text, _, _ in test_routine.BROKEN.values()]
+    texts += [test_routine.VALID]
+    for table in (test_hostile_input.BAD, test_hostile_input.GOOD):
+        texts += [t[0] for t in table.values() if isinstance(t[0], str)]
+    return [t for t in texts if len(t) < 10_000]  # the huge ones test the loader's bounds
+
+
+def test_the_schema_agrees_with_the_loader_wherever_it_can_tell():
+    """Valid to the loader ⇒ valid to the schema, always; refused by the loader ⇒
+    refused by the schema, except for what a schema cannot express (CANNOT_TELL)."""
+    checked = 0
+    for text in corpus():
+        by_schema = schema_says(text)
+        if by_schema is None:
+            continue  # not YAML: the editor shows the syntax error itself
+        ok, message = loader_says(text)
+        if ok:
+            assert by_schema, text
+        elif not cannot_tell(message):
+            assert not by_schema, (message, text)
+        checked += 1
+    assert checked > 80
+
+
+def test_a_new_routine_builds_as_written(tmp_path):
+    run = invoke("new", "my-stretches", "-o", str(tmp_path))
+    assert run.code == 0, run.stderr
+    text = (tmp_path / "my-stretches.yaml").read_text()
+    assert text.startswith("# yaml-language-server: $schema=voiceguide-routine.schema.json\n")
+    assert json.loads((tmp_path / "voiceguide-routine.schema.json").read_text()) == schema(
+        "routine"
+    )
+    assert schema_says(text)
+    run = invoke("build", str(tmp_path / "my-stretches.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path / "out", "my-stretches")
+    assert audio_check.check(tmp_path / "out" / "my-stretches.mp3", sheet).problems == []
+    again = invoke("new", "my-stretches", "-o", str(tmp_path))
+    assert again.code == 2 and "exists already" in again.stderr  # never overwritten
+
+
+@pytest.mark.parametrize("language", [None, "es"])
+def test_a_copy_of_a_built_in_is_the_same_session(tmp_path, language):
+    args = ["new", "evening", "--from", "hamstring-relief", "-o", str(tmp_path)]
+    run = invoke(*args, *(["--language", language] if language else []))
+    assert run.code == 0, run.stderr
+    copy = load_file(tmp_path / "evening.yaml")
+    original = load_builtin("hamstring-relief", language)
+    assert plan(copy).steps == plan(original).steps
+    assert copy.language == original.language

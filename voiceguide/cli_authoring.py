@@ -1,0 +1,95 @@
+"""The commands for writing routines and programmes and for the sheet to print: the
+handout, the JSON Schema, a new routine to fill in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from voiceguide.authoring import new_routine
+from voiceguide.cli_options import OutputFolder, SettingValue
+from voiceguide.model import DEFAULT_ROUTINE
+from voiceguide.prescribe import write_handout
+from voiceguide.programme import load_any
+from voiceguide.schema import schema
+from voiceguide.settings import BY_NAME
+
+_LANGUAGE = click.option(
+    "--language", type=SettingValue(BY_NAME["language"]), help="For a built-in, which translation."
+)
+
+
+@click.command()
+@click.argument("subject", metavar="[ROUTINE|PROGRAMME]", required=False, default=DEFAULT_ROUTINE)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=OutputFolder(),
+    default="output",
+    show_default=True,
+    help="Folder for the handout.",
+)
+@_LANGUAGE
+def handout(subject: str, output_dir: Path, language: str | None) -> None:
+    """Write the handout alone: OUTPUT_DIR/NAME.html, one page to print and take home.
+
+    For a programme, its schedule and every exercise; for a routine, its exercises. The
+    words are the words the voice says. (Building a programme writes it too.)
+
+    \b
+    Examples:
+      voiceguide handout
+      voiceguide handout four-weeks.yaml -o ~/patients/smith
+      voiceguide handout --language es
+    """
+    click.echo(str(write_handout(load_any(subject, language), output_dir)))
+
+
+@click.command("schema")
+@click.argument("kind", type=click.Choice(["routine", "programme"]), default="routine")
+def schema_command(kind: str) -> None:
+    """Print the JSON Schema of routine (or programme) files.
+
+    Editors that read JSON Schema for YAML (VS Code's YAML extension and others that use
+    yaml-language-server) then complete keys, describe them and flag mistakes while you
+    type. It is made from the same declarations the loader checks.
+
+    \b
+    Examples:
+      voiceguide schema > voiceguide-routine.schema.json
+      voiceguide schema programme
+    """
+    click.echo(json.dumps(schema(kind), indent=2, ensure_ascii=False))
+
+
+@click.command()
+@click.argument("name")
+@click.option("--from", "copy_of", metavar="BUILTIN", help="Start from a copy of a built-in.")
+@_LANGUAGE
+@click.option(
+    "-o",
+    "--output-dir",
+    type=OutputFolder(),
+    default=".",
+    show_default=True,
+    help="Folder for NAME.yaml and the schema.",
+)
+@click.option("--force", is_flag=True, help="Replace NAME.yaml if it exists.")
+def new(
+    name: str, copy_of: str | None, language: str | None, output_dir: Path, force: bool
+) -> None:
+    """Write NAME.yaml, a routine to fill in (or a copy of a built-in), with the schema
+    beside it: its first line points editors at the schema. It builds as written.
+
+    \b
+    Examples:
+      voiceguide new my-stretches
+      voiceguide new evening --from hamstring-relief
+      voiceguide new tarde --from hamstring-relief --language es
+    """
+    routine, schema_file = new_routine(
+        name, output_dir, copy_of=copy_of, language=language, force=force
+    )
+    click.echo(f"{routine} (and {schema_file.name} beside it): voiceguide build {routine}")
