@@ -84,6 +84,7 @@ def test_validate_reports_each_file(tmp_path):
             "Error: --hold takes SECONDS or NAME=SECONDS (e.g. 30 or wall=30), got 'abc'",
         ),
         (["build", "--hold", "=5"], "Error: --hold '=5' has no exercise name before '='"),
+        (["build", "--hold", "calf="], "Error: --hold 'calf=' has no value after '='"),
         (["build", "--hold", "0"], "Error: --hold must be between 0.1 and 600 seconds, got 0"),
         (["build", "--hold", "nope=5"], "'nope' matches no exercise"),
         (["build", "--hold", "stretch=5"], "matches more than one exercise"),
@@ -343,3 +344,18 @@ def test_starting_the_command_loads_no_numpy():
         check=True,
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_reader_that_stops_early_is_no_failure():
+    """Regression: `voiceguide show | head -1` exited 1 about half the time (click turns a
+    closed pipe into exit status 1), though 1 means a failure while rendering."""
+    import subprocess
+    import sys
+
+    for _ in range(3):
+        process = subprocess.Popen([sys.executable, "-m", "voiceguide", "show"], cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        assert process.stdout.readline().startswith(b"Hamstring stretches")
+        process.stdout.close()
+        assert process.wait(timeout=60) == 0
+        assert process.stderr.read() == b""

@@ -340,6 +340,8 @@ def test_setup_and_switch_for_one_exercise_do_what_they_say(tmp_path):
     switches = [e["seconds"] for e in sheet["events"] if e["kind"] == "switch"]
     assert setups == [15, 45, 45] and switches == [10, 10, 25]  # only the wall's changed
     assert sheet["settings"]["setup"] == 15 and sheet["settings"]["ready"] == 5
+    # regression: the per-exercise values were missing from settings and the tag
+    assert sheet["settings"]["exercises"][WALL] == {"switch": 25, "setup": 45}
     report = audio_check.check(tmp_path / f"{STEM}.mp3", sheet)
     assert report.problems == []
 
@@ -582,6 +584,9 @@ def test_every_format_decodes_to_the_timeline_with_its_tags(tmp_path, fmt, chapt
     [
         (["--format", "wav", "--bitrate", "96k"], "--bitrate does not apply to wav"),
         (["--bitrate", "lots"], "--bitrate takes kilobits a second"),
+        # regression: these rendered the whole session, then ffmpeg wrote nothing (exit 1)
+        (["--format", "ogg", "--bitrate", "96k"], "--bitrate for ogg takes 16k to 80k"),
+        (["--format", "opus", "--bitrate", "320k"], "--bitrate for opus takes 6k to 256k"),
     ],
 )
 def test_bitrate_mistakes_are_bad_input(tmp_path, args, says):

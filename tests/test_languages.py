@@ -117,3 +117,21 @@ def test_list_shows_each_built_in_with_its_languages():
     assert run.code == 0
     line = next(line for line in run.stdout.splitlines() if line.startswith("hamstring-relief"))
     assert all(lang in line for lang in languages())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=[] if n == "hamstring-quick" else [pytest.mark.slow])
+     for n in ("hamstring-wall", "hamstring-desk", "hamstring-quick")],
+)  # fmt: skip
+def test_the_library_of_built_ins_builds_and_sounds_where_its_timeline_says(tmp_path, name):
+    run = invoke("build", name, "-o", str(tmp_path))
+    assert run.code == 0, run.stderr
+    sheet = load_sheet(tmp_path, name)
+    report = audio_check.check(tmp_path / f"{name}.mp3", sheet)
+    assert report.problems == [] and abs(report.decoded_seconds - sheet["duration"]) <= 0.030
+    switches = [e for e in sheet["events"] if e["kind"] == "switch"]
+    if name == "hamstring-wall":  # changing legs at the door frame: time to move
+        assert max(e["seconds"] for e in switches) >= 25
+    if name == "hamstring-quick":
+        assert sheet["duration"] < 5 * 60

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voiceguide import __version__
 from voiceguide.errors import BadInput, ExportError, SynthesisError
@@ -273,12 +273,18 @@ def _output_folder(folder: Path) -> Path:
     return folder
 
 
-def _settings(script: Script, engine: Engine) -> dict[str, Value]:
+def _settings(script: Script, engine: Engine) -> dict[str, Any]:
     """What the timeline records of how it was built: every recorded setting, in the
     order declared; the voice's as the engine resolved them."""
     values: dict[str, Value] = {**script.timing, **script.session, "language": script.language}
     values.update(engine=engine.name, voice=engine.voice, rate=engine.rate)
-    return {s.name: values[s.name] for s in SETTINGS if s.recorded}
+    settings: dict[str, Any] = {s.name: values[s.name] for s in SETTINGS if s.recorded}
+    if script.exercises:  # what one exercise has of its own (the wall's longer switch)
+        settings["exercises"] = {
+            name: {k: v for k, v in timing.items() if v != script.timing[k]}
+            for name, timing in script.exercises.items()
+        }
+    return settings
 
 
 def _tags(timeline: Timeline, settings: Mapping[str, Value]) -> Tags:

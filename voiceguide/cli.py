@@ -108,7 +108,7 @@ def build_command(routines: tuple[str, ...], jobs: int, cache: bool, **params: A
 
 @cli.command("list")
 def list_command() -> None:
-    """List the built-in routines with their length.
+    """List the built-in routines: length, title, languages, and a line about each.
 
     \b
     Example:
@@ -117,8 +117,9 @@ def list_command() -> None:
     for name in builtin_names():
         routine = resolve(name)
         languages = ", ".join(builtin_languages(name))
+        about = routine.description.split(". ")[0].rstrip(".") + "."
         click.echo(f"{name:<24} about {clock(estimated_seconds(routine))}  {routine.title}"
-                   f" ({languages})")  # fmt: skip
+                   f" ({languages})\n{'':<24} {about}")  # fmt: skip
 
 
 @cli.command()

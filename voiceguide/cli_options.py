@@ -69,6 +69,8 @@ class PerExercise(SettingValue):
         name, equals, text = value.rpartition("=")
         if equals and not name.strip():
             refuse(f"{flag_of(param)} '{value}' has no exercise name before '='", ctx)
+        if equals and not text.strip():
+            refuse(f"{flag_of(param)} '{value}' has no value after '='", ctx)
         try:
             number = self.setting.parse(text)
         except SettingError as exc:

@@ -3,6 +3,7 @@ what was built as lines and tables."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import traceback
@@ -51,7 +52,17 @@ class Cli(click.Group):
             code = _interrupted(exc)
         except Exception as exc:  # noqa: BLE001 - ours, or a bug: say so plainly
             code = self._failed(exc)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            code = _reader_left()
         sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # before click turns it into exit status 1
+            return _reader_left()
 
     def _failed(self, exc: Exception) -> int:
         if self.debug:
@@ -63,6 +74,13 @@ class Cli(click.Group):
         if not self.debug:
             click.echo("Run again with --debug to see the details.", err=True)
         return 1
+
+
+def _reader_left() -> int:
+    """Whoever read the output went away (``voiceguide show | head``): it had all it
+    wanted. Later writes go nowhere, so Python's own last flush cannot fail either."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
 def said(exc: VoiceguideError) -> str:

@@ -177,9 +177,21 @@ def check_format(fmt: str, bitrate: str | None) -> Format:
         raise OptionError(
             f"takes kilobits a second like 64k or 96k, got '{bitrate}'", setting="bitrate"
         )
+    if bitrate and fmt in KBPS and not KBPS[fmt][0] <= int(bitrate[:-1]) <= KBPS[fmt][1]:
+        low, high = KBPS[fmt]
+        raise OptionError(
+            f"for {fmt} takes {low}k to {high}k (a mono voice at 22.05 kHz), got {bitrate}",
+            setting="bitrate",
+        )
     if fmt != "mp3":
         ffmpeg.ffmpeg_exe()  # its encoder is there (and $VOICEGUIDE_FFMPEG good): before voicing
     return container
+
+
+KBPS = {"ogg": (16, 80), "opus": (6, 256), "m4a": (16, 160)}
+"""Bit rates each encoder takes for a mono voice at 22.05 kHz (measured with the packaged
+ffmpeg: libvorbis refuses 8k and 96k and over, libopus over 256k; AAC gives the same file
+over 160k). MP3's are rounded to the nearest it has, with a warning."""
 
 
 def bitrate_note(container: Format, bitrate: str | None, rate: int) -> tuple[str, ...]:

@@ -82,8 +82,10 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
         steps += [Wait(AROUND_TONE, "pause"), Tone("end")]
     steps.append(Wait(TAIL, "pause"))
     values = {s.name: options.get(s.name) for s in of_scope("session")}
-    script = Script(routine.name, routine.title, tuple(steps), session_timing(routine, options),
-                    values, routine.language)  # fmt: skip
+    timing = session_timing(routine, options)
+    own = {name: t for name, t in timings.items() if t != timing}
+    script = Script(routine.name, routine.title, tuple(steps), timing, values, routine.language,
+                    own)  # fmt: skip
     _check_length(script, routine)
     return _fill_time_left(_fill_minutes(script), session.book)
 

@@ -6,7 +6,7 @@ before anything is voiced or timed. :mod:`voiceguide.plan` writes it;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from voiceguide.settings import Timing, Value
@@ -100,6 +100,8 @@ class Script:
     """The whole-session settings it was planned with (countdown, chimes, ...)."""
     language: str = "en"
     """The language of its words."""
+    exercises: Mapping[str, Timing] = field(default_factory=dict)
+    """Each exercise's timing, by name, where it differs from :attr:`timing`."""
 
     def texts(self) -> list[str]:
         """Every distinct phrase to voice, in order of first use."""
