@@ -353,7 +353,8 @@ def test_a_reader_that_stops_early_is_no_failure():
     import sys
 
     for _ in range(3):
-        process = subprocess.Popen([sys.executable, "-m", "voiceguide", "show"], cwd=ROOT,
+        more = ["--reps", "20", "--countdown", "10"]  # more than a pipe holds: writes fail
+        process = subprocess.Popen([sys.executable, "-m", "voiceguide", "show", *more], cwd=ROOT,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         assert process.stdout.readline().startswith(b"Hamstring stretches")
         process.stdout.close()
