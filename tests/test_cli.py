@@ -11,7 +11,7 @@ from conftest import ROOT, invoke, voiceguide
 from voiceguide.errors import OptionError
 from voiceguide.outputs import safe_name
 
-COMMANDS = ["build", "list", "show", "validate", "voices", "cache"]
+COMMANDS = ["build", "list", "show", "validate", "voices", "cache", "handout", "schema", "new"]
 GOOD = "title: Quick\nexercises:\n  - name: Reach\n    instructions: Reach up.\n    hold: 5\n"
 
 
