@@ -11,7 +11,18 @@ from conftest import ROOT, invoke, voiceguide
 from voiceguide.errors import OptionError
 from voiceguide.outputs import safe_name
 
-COMMANDS = ["build", "list", "show", "validate", "voices", "cache", "handout", "schema", "new"]
+COMMANDS = [
+    "build",
+    "list",
+    "show",
+    "validate",
+    "voices",
+    "cache",
+    "handout",
+    "schema",
+    "new",
+    "import",
+]
 GOOD = "title: Quick\nexercises:\n  - name: Reach\n    instructions: Reach up.\n    hold: 5\n"
 
 

@@ -20,7 +20,7 @@ from voiceguide.batch import (
     expand,
 )
 from voiceguide.build import Output, estimated_seconds, exact_timeline, preview
-from voiceguide.cli_authoring import handout, new, schema_command
+from voiceguide.cli_authoring import handout, import_command, new, schema_command
 from voiceguide.cli_options import (
     options_from,
     output_options,
@@ -232,7 +232,7 @@ def cache_command(action: str) -> None:
     click.echo(f"{info.folder}: {info.entries} phrases, {info.bytes / 1e6:.1f} MB")
 
 
-for command in (handout, schema_command, new):
+for command in (handout, schema_command, new, import_command):
     cli.add_command(command)
 
 

@@ -1,5 +1,6 @@
 """The commands for writing routines and programmes and for the sheet to print: the
-handout, the JSON Schema, a new routine to fill in."""
+handout, the JSON Schema, a new routine to fill in, and routines imported from other
+tools' files."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import click
 
 from voiceguide.authoring import new_routine
 from voiceguide.cli_options import OutputFolder, SettingValue
+from voiceguide.importers import import_file
 from voiceguide.model import DEFAULT_ROUTINE
 from voiceguide.prescribe import write_handout
 from voiceguide.programme import load_any
@@ -93,3 +95,36 @@ def new(
         name, output_dir, copy_of=copy_of, language=language, force=force
     )
     click.echo(f"{routine} (and {schema_file.name} beside it): voiceguide build {routine}")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    help="The routine file to write [default: FILE's name, .yaml, beside it].",
+)
+def import_command(file: Path, out: Path | None) -> None:
+    """Turn another tool's file into a routine: a w2a workout (YAML), an
+    audio-program-generator script (lines of 'phrase; seconds'), or a script with
+    [PAUSE:X] markers. Says what it could not carry over; the routine it writes
+    validates and builds.
+
+    \b
+    Examples:
+      voiceguide import workout.yaml -o my-workout.yaml
+      voiceguide import phrases.txt
+      voiceguide import meditation.txt -o evening.yaml
+    """
+    target = out or file.with_name(
+        f"{file.stem}.yaml" if file.suffix != ".yaml" else f"{file.stem}.voiceguide.yaml"
+    )
+    imported = import_file(file, target)
+    for item in imported.left_out:
+        click.echo(f"Note: not carried over: {item}", err=True)
+    click.echo(
+        f"{target}: {len(imported.routine['exercises'])} exercises from "
+        f"{imported.kind}; voiceguide build {target}"
+    )

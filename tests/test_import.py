@@ -1,0 +1,125 @@
+"""Routines from other tools' files: each import validates and builds, says what it
+left out, and odd or hostile input is one line naming the file and line."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import invoke, load_sheet
+
+from voiceguide import audio_check
+from voiceguide.routine import load_file
+
+# A workout in w2a's documented format: its keys (tts, audio_format, i18n, the
+# announcements, pause, half_time), a YAML anchor reused with a merge key, durations in
+# seconds and minutes, texts, and a half-time exercise (two sides).
+W2A = """\
+tts:
+  espeak_ng_voice: 'en-gb'
+audio_format: 'mp3'
+i18n:
+  and: 'and'
+  minute: {singular: 'minute', plural: 'minutes'}
+  second: {singular: 'second', plural: 'seconds'}
+before_workout_announce: '{{ .WorkoutExercisesCount }} exercises take {{ .WorkoutDuration }}.'
+after_workout_announce: 'You trained for {{ .WorkoutDuration }}!'
+pause:
+  text: 'Prepare for {{ .ExerciseName }} for {{ .ExerciseDuration }}'
+  duration: '10s'
+half_time:
+  text: 'Change side'
+  duration: '4s'
+exercise_beginning: '{{ .ExerciseName }} for {{ .ExerciseDuration }}'
+bridge_ex: &bridge
+  name: Glute bridge
+  duration: '20s'
+exercises:
+  - name: 'Warm up'
+    duration: '1m'
+    texts:
+      - 'Roll your shoulders slowly.'
+      - 'Circle your hips.'
+  - <<: *bridge
+  - name: 'Side plank'
+    duration: '30s'
+    half_time: true
+  - <<: *bridge
+"""
+
+APG = """\
+Sit comfortably and close your eyes; 3
+Breathe in slowly through your nose; 4
+Breathe out through your mouth; 6
+Let your shoulders drop; 5
+"""
+
+PAUSES = """Settle onto your back. [PAUSE:3] Breathe in. [PAUSE: 4] Breathe out slowly.
+[PAUSE:6s] Notice your low back resting on the floor. [PAUSE:5] When you are ready, roll
+onto your side."""
+
+
+@pytest.mark.parametrize(
+    "name, text, kind, exercises",
+    [("workout.yaml", W2A, "a w2a workout", 4), ("phrases.txt", APG, "audio-program-generator", 4),
+     ("calm.txt", PAUSES, "[PAUSE:X]", 4)],
+)  # fmt: skip
+def test_each_format_imports_into_a_routine_that_builds(tmp_path, name, text, kind, exercises):
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    out = tmp_path / "imported.yaml"
+    run = invoke("import", str(source), "-o", str(out))
+    assert run.code == 0, run.stderr
+    assert kind in run.stdout and run.stderr.startswith("Note: not carried over: ")
+    routine = load_file(out)
+    assert len(routine.exercises) == exercises
+    build = invoke("build", str(out), "-o", str(tmp_path / "build"), "--countdown", "0")
+    assert build.code == 0, build.stderr
+    sheet = load_sheet(tmp_path / "build", "imported")
+    assert audio_check.check(tmp_path / "build" / "imported.mp3", sheet).problems == []
+
+
+def test_w2a_keeps_its_times_sides_and_texts(tmp_path):
+    (tmp_path / "w.yaml").write_text(W2A)
+    assert invoke("import", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "r.yaml")).code == 0
+    routine = load_file(tmp_path / "r.yaml")
+    names = [e.name for e in routine.exercises]
+    assert names == ["Warm up", "Glute bridge", "Side plank", "Glute bridge (2)"]  # unique
+    warm, bridge, plank, _ = routine.exercises
+    assert dict(warm.own)["hold"] == 60 and warm.instructions == (
+        "Roll your shoulders slowly.", "Circle your hips.")  # fmt: skip
+    assert dict(bridge.own)["hold"] == 20
+    assert plank.sides == ("right", "left") and dict(plank.own) == {"hold": 15, "switch": 4}
+    assert routine.defaults.setup == 10 and routine.defaults.reps == 1
+    header = (tmp_path / "r.yaml").read_text().splitlines()[:4]
+    assert any("'tts'" in line for line in header)  # what was left out is said in the file
+
+
+BAD = {
+    "an empty file": ("", None, "the file is empty; nothing to import"),
+    "none of the formats": ("just: [a, mapping]\n", None, "not a w2a workout"),
+    "a custom TTS command": (
+        W2A.replace("  espeak_ng_voice: 'en-gb'", "  custom_command: 'rm -rf ~ %[1]s'"), 2,
+        "a custom TTS command is a program to run",
+    ),
+    "a duration it cannot read": (W2A.replace("'1m'", "'soon'"), 22, "'soon' is not a duration"),
+    "a pause it cannot read": (PAUSES.replace("[PAUSE:3]", "[PAUSE:abc]"), 1, "'abc'"),
+    "a silence too long": (APG.replace("; 6", "; 6000"), 3, "must be between 0.1 and 600"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("text, line, says", list(BAD.values()), ids=list(BAD))
+def test_odd_or_hostile_input_is_one_line_and_writes_nothing(tmp_path, text, line, says):
+    source = tmp_path / "in.txt"
+    source.write_text(text)
+    run = invoke("import", str(source), "-o", str(tmp_path / "out.yaml"))
+    assert run.code == 2, run.stderr
+    where = f"{source}:{line}: " if line else f"{source}: "
+    assert where in run.stderr and says in run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) <= 2
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
+    source = tmp_path / "huge.txt"
+    source.write_bytes(b"a; 1\n" * 300_000)
+    run = invoke("import", str(source))
+    assert run.code == 2 and "too large" in run.stderr

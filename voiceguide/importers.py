@@ -1,0 +1,243 @@
+"""Routines from other tools' files: w2a workout YAML, audio-program-generator's
+``phrase; seconds`` lines, and scripts with ``[PAUSE:X]`` markers.
+
+Each reader returns the routine as data (what a routine file holds) and the list of
+what it could not carry over; :func:`import_file` writes it as YAML that validates and
+builds. Nothing in the imported file is ever run (a w2a custom TTS command is refused).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voiceguide.errors import RoutineError
+from voiceguide.limits import LIMITS
+from voiceguide.outputs import StagedOutputs
+from voiceguide.routine import load_text
+from voiceguide.routine.reading import read_text
+
+_GO_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?")
+_APG_LINE = re.compile(r"(?P<text>[^;]+);\s*(?P<seconds>[^;]*?)\s*")
+_PAUSE = re.compile(r"\[PAUSE:\s*([^\]]*)\]", re.IGNORECASE)
+
+
+@dataclass
+class Imported:
+    """A routine read from another tool's file, and what did not come along."""
+
+    kind: str
+    routine: dict[str, Any]
+    left_out: list[str] = field(default_factory=list)
+
+
+def import_file(path: Path, out: Path) -> Imported:
+    """Read ``path`` (any of the three formats), check the routine it gives as a
+    routine file would be checked, and write it to ``out``."""
+    source = str(path)
+    try:
+        text = read_text(path)
+    except RoutineError as err:
+        err.path = source
+        raise
+    imported = read_any(text, source)
+    written = yaml.safe_dump(imported.routine, sort_keys=False, allow_unicode=True, width=88)
+    header = f"# Imported by voiceguide from {path.name} ({imported.kind}).\n"
+    header += "".join(f"# Not carried over: {item}\n" for item in imported.left_out)
+    load_text(header + written, source=str(out), name=out.stem)  # it must validate
+    with StagedOutputs(out.parent) as staged:
+        staged.stage(out).write_text(header + written, encoding="utf-8")
+    return imported
+
+
+def read_any(text: str, source: str) -> Imported:
+    """The routine in ``text``, whichever of the formats it is in."""
+    if not text.strip():
+        raise RoutineError("the file is empty; nothing to import", path=source)
+    if _PAUSE.search(text):
+        return _pauses(text, source)
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if lines and all(_APG_LINE.fullmatch(line) for line in lines):
+        return _apg(text, source)
+    return _w2a(text, source)
+
+
+def _title(source: str) -> str:
+    return Path(source).stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Imported"
+
+
+def _seconds(value: str, source: str, text: str, what: str) -> float:
+    """Seconds as voiceguide takes them (tenths, 0.1 to 600) from ``value``."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise _error(f"{what} '{value}' is not a number of seconds", value, source, text) from None
+    if not 0.1 <= seconds <= LIMITS.max_hold:
+        raise _error(
+            f"{what} {value} must be between 0.1 and {LIMITS.max_hold:g} seconds",
+            value,
+            source,
+            text,
+        )
+    return round(seconds, 1)
+
+
+def _error(message: str, near: str, source: str, text: str) -> RoutineError:
+    at = text.find(near) if near else -1
+    return RoutineError(message, path=source, line=text.count("\n", 0, at) + 1 if at >= 0 else None)
+
+
+def _exercises_of(steps: list[tuple[str, float]], source: str, text: str) -> list[dict]:
+    if not steps:
+        raise RoutineError("no phrase found to import", path=source)
+    if len(steps) > LIMITS.max_exercises:
+        raise _error(
+            f"{len(steps)} phrases; a routine holds at most {LIMITS.max_exercises}",
+            "",
+            source,
+            text,
+        )
+    found = []
+    for number, (said, seconds) in enumerate(steps, 1):
+        words = " ".join(said.split()[:5]).rstrip(".,;:!?")
+        found.append(
+            {"name": f"{number}. {words}", "instructions": said, "hold": seconds, "reps": 1}
+        )
+    return found
+
+
+def _pauses(text: str, source: str) -> Imported:
+    """A script with ``[PAUSE:X]`` markers: what comes before each marker is said, then
+    X seconds of quiet (as a hold)."""
+    steps, start = [], 0
+    for marker in _PAUSE.finditer(text):
+        said = " ".join(text[start : marker.start()].split())
+        seconds = _seconds(marker.group(1).strip().rstrip("sS"), source, text, "[PAUSE]")
+        if said:
+            steps.append((said, seconds))
+        start = marker.end()
+    tail = " ".join(text[start:].split())
+    routine = {
+        "title": _title(source),
+        "defaults": {"setup": 0.5, "ready": 0},
+        "exercises": _exercises_of(steps, source, text),
+    }
+    if tail:
+        routine["outro"] = tail
+    left = ["voiceguide says 'Hold.' with a tone before each pause and counts down its end"]
+    return Imported("a [PAUSE:X] script", routine, left)
+
+
+def _apg(text: str, source: str) -> Imported:
+    """audio-program-generator's lines: ``phrase; seconds of silence after it``."""
+    steps = []
+    for line in text.splitlines():
+        match = _APG_LINE.fullmatch(line) if line.strip() and not line.startswith("#") else None
+        if match:
+            said = " ".join(match["text"].split())
+            steps.append((said, _seconds(match["seconds"], source, text, "the silence")))
+    routine = {
+        "title": _title(source),
+        "defaults": {"setup": 0.5, "ready": 0},
+        "exercises": _exercises_of(steps, source, text),
+    }
+    left = [
+        "the silences become holds: voiceguide says 'Hold.' with a tone before each",
+        "a background sound (apg mix): not imported",
+    ]
+    return Imported("an audio-program-generator script", routine, left)
+
+
+def _w2a(text: str, source: str) -> Imported:
+    """w2a's workout YAML (anchors and merge keys allowed, as w2a allows them)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise RoutineError(
+            "not a w2a workout, an audio-program-generator script (phrase; seconds) or a "
+            "[PAUSE:X] script",
+            path=source,
+            line=mark.line + 1 if mark else None,
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("exercises"), list):
+        raise RoutineError(
+            "not a w2a workout (no 'exercises' list), an audio-program-generator script "
+            "(phrase; seconds) or a [PAUSE:X] script",
+            path=source,
+        )
+    tts: dict[str, Any] = data["tts"] if isinstance(data.get("tts"), dict) else {}
+    if "custom_command" in tts:
+        raise _error(
+            "a custom TTS command is a program to run: voiceguide imports no commands; delete it",
+            "custom_command",
+            source,
+            text,
+        )
+    exercises, names = [], set()
+    raw = data["exercises"]
+    if len(raw) > LIMITS.max_exercises:
+        raise RoutineError(
+            f"{len(raw)} exercises; a routine holds at most {LIMITS.max_exercises}", path=source
+        )
+    pause = _go(str((data.get("pause") or {}).get("duration", "10s")), source, text)
+    switch = _go(str((data.get("half_time") or {}).get("duration", "5s")), source, text)
+    for item in raw:
+        if not isinstance(item, dict) or "name" not in item or "duration" not in item:
+            raise RoutineError("every w2a exercise needs a name and a duration", path=source)
+        name = " ".join(str(item["name"]).split())
+        unique, count = name, 2
+        while unique.casefold() in names:
+            unique, count = f"{name} ({count})", count + 1
+        names.add(unique.casefold())
+        seconds = _go(str(item["duration"]), source, text)
+        texts = [str(t) for t in item.get("texts") or []][: LIMITS.max_texts]
+        exercise: dict[str, Any] = {"name": unique, "instructions": texts or [f"{name}."]}
+        if item.get("half_time"):  # w2a's two halves: one side each
+            exercise.update(
+                sides=["right", "left"],
+                side_label="{side} side",
+                hold=round(seconds / 2, 1),
+                switch=switch,
+            )
+        else:
+            exercise["hold"] = seconds
+        exercises.append(exercise)
+    routine = {
+        "title": _title(source),
+        "defaults": {"reps": 1, "setup": pause, "rest": 10, "ready": 0},
+        "exercises": exercises,
+    }
+    left = [
+        f"'{key}'"
+        for key in (
+            "tts",
+            "audio_format",
+            "i18n",
+            "before_workout_announce",
+            "after_workout_announce",
+            "exercise_beginning",
+            "log_level",
+        )
+        if key in data
+    ]
+    left += ["the pause and half-time words (voiceguide says its own)"]
+    return Imported("a w2a workout", routine, left)
+
+
+def _go(value: str, source: str, text: str) -> float:
+    """A Go duration as w2a writes it (``30s``, ``2m``, ``1m30s``) in seconds."""
+    match = _GO_DURATION.fullmatch(value.strip())
+    if not value.strip() or not match or not any(match.groups()):
+        raise _error(
+            f"'{value}' is not a duration voiceguide can read (like 30s, 2m or 1m30s)",
+            value,
+            source,
+            text,
+        )
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return _seconds(str(hours * 3600 + minutes * 60 + seconds), source, value, "the duration")
