@@ -58,3 +58,27 @@ def test_a_failed_stage_leaves_nothing_and_the_old_file(tmp_path):
         pass
     assert (tmp_path / "a.txt").read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_a_signal_waiting_for_the_main_thread_does_not_undo_another_threads_commit(
+    tmp_path, monkeypatch
+):
+    """A build on a worker thread (several routines at once) commits whole: the signal
+    that stops the main thread never reaches it, so it must not undo its files."""
+    import signal
+
+    from voiceguide import interrupts
+
+    (tmp_path / "a.txt").write_text("old")
+    monkeypatch.setattr(interrupts, "_pending", [signal.SIGTERM])
+
+    def commit() -> None:
+        with StagedOutputs(tmp_path) as staged:
+            staged.stage(tmp_path / "a.txt").write_text("new")
+
+    worker = threading.Thread(target=commit)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "the commit did not end within 60 s"
+    assert (tmp_path / "a.txt").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]

@@ -189,6 +189,37 @@ def test_error_str_starts_with_file_path(tmp_path):
 EX = "exercises:\n  - name: Lying stretch\n    instructions: Lift your leg.\n"
 
 BROKEN = {
+    # A newcomer's mistakes, each answered on its own line with what to type instead.
+    "an apostrophe in single quotes": (
+        "title: T\nexercises:\n  - name: Calf\n    instructions:\n"
+        "      - 'Don't lock your knee.'\n",
+        5,
+        'put it in double quotes, "Don\'t lock your knee.", or write the apostrophe twice',
+    ),
+    "a colon that made a key": (
+        "title: T\nexercises:\n  - name: Calf\n    instructions:\n      - Tip: look ahead.\n",
+        5,
+        "the ': ' after 'Tip' made it a key; put the text in quotes: \"Tip: look ahead.\"",
+    ),
+    "a new exercise without its dash": (
+        "title: T\nexercises:\n  - name: Calf\n    instructions: Go.\n    name: Neck\n"
+        "    instructions: Go.\n    hold: 20\n",
+        5,
+        "a second 'name' in exercise 1 (first at line 3): a new exercise starts with '- ', "
+        "like '  - name: Neck'",
+    ),
+    "a new exercise outdented without its dash": (
+        "title: T\nexercises:\n  - name: Calf\n    instructions: Go.\n  name: Neck\n"
+        "    instructions: Go.\n",
+        5,
+        "a new list item starts with '- ': write '  - name: Neck'",
+    ),
+    "a key indented unlike its neighbours": (
+        "title: T\nexercises:\n  - name: Calf\n   instructions: Go.\n",
+        4,
+        "'instructions' is indented 3 spaces, but the keys beside it are indented 4",
+    ),
+    "reps in words": (VALID + "    reps: two\n", 7, "not text; write it in digits, like reps: 2"),
     "switch words without sides": (
         "title: T\nexercises:\n  - name: Neck\n    instructions: Go.\n"
         "    switch_instructions: [Turn round.]\n",

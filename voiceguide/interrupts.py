@@ -74,5 +74,6 @@ def held() -> Iterator[None]:
 
 
 def waiting() -> bool:
-    """Whether a stopping signal arrived inside :func:`held` and waits for its end."""
-    return bool(_pending)
+    """Whether a stopping signal arrived inside :func:`held` and waits for its end, to be
+    raised in this thread (only the main thread is ever stopped: off it, never)."""
+    return bool(_pending) and threading.current_thread() is threading.main_thread()

@@ -35,8 +35,15 @@ class Limits:
     max_countdown: int = 10
     """Most seconds counted down aloud at the end of a hold."""
     max_session_seconds: float = 3 * 3600.0
-    """Longest session, seconds, speech included (estimated). Checked when the session
-    is planned, with the options applied, before anything is voiced."""
+    """Longest session, seconds, speech included. Checked when the session is planned,
+    with the options applied, on an estimate (before anything is voiced); while voicing
+    (the phrases alone may not outlast it, which bounds the clips' memory); and on the
+    exact timeline, before any audio is rendered."""
+    max_phrase_timeout: float = 3600.0
+    """Longest wait for one phrase that ``VOICEGUIDE_TTS_TIMEOUT`` may ask for, seconds."""
+    max_cache_entry_bytes: int = 64 << 20
+    """Largest speech-cache entry read, bytes: more than any phrase the limits allow
+    (1,000 characters said slowly at 48 kHz is about 13 MB); a larger one is damaged."""
     max_file_bytes: int = 1_000_000
     """Largest routine file read; only this many bytes (plus one) are ever read, so a
     device like ``/dev/zero`` cannot fill the memory. Only regular files are read at all

@@ -81,6 +81,16 @@ def type_error(node: Node, what: str, where: str, expected: str) -> RoutineError
     """``what`` (a quoted key, or an item of one) is not of the ``expected`` kind."""
     if kind_of(node) == "empty":
         return RoutineError(f"{what}{where} is empty", line=line_of(node))
+    block = isinstance(node, MappingNode) and not node.flow_style  # "- Tip: look ahead."
+    if expected.startswith("text") and block and len(node.value) == 1:
+        key, value = node.value[0]
+        if isinstance(key, ScalarNode) and isinstance(value, ScalarNode):
+            said = f"{key.value}: {value.value}"
+            return RoutineError(
+                f"{what}{where} should be text, but the ': ' after '{shown(key.value)}' made "
+                f'it a key; put the text in quotes: "{shown(said)}"',
+                line=line_of(node),
+            )
     return RoutineError(
         f"{what}{where} should be {expected}, not {kind_of(node)}{spacing_hint(node)}",
         line=line_of(node),
@@ -123,6 +133,12 @@ def items_of(node: MappingNode, where: str) -> dict[str, tuple[Node, Node]]:
             raise RoutineError(f"a key{where} is empty", line=line_of(key))
         if key.value in items:
             first = line_of(items[key.value][0])
+            if key.value == "name" and "exercise" in where:
+                raise RoutineError(
+                    f"a second 'name'{where} (first at line {first}): a new exercise starts "
+                    f"with '- ', like '  - name: {shown(str(value.value), 30)}'",
+                    line=line_of(key),
+                )
             raise RoutineError(
                 f"duplicate key '{shown(key.value)}'{where} (first at line {first})",
                 line=line_of(key),
@@ -242,6 +258,8 @@ def number(node: Node, key: str, where: str, expected: str, example: str) -> int
             error.message += "; write it without quotes"
         elif kind == "text" and re.match(r"[-+.]?[0-9]", node.value):
             error.message += f"; write just the number, in plain digits, like {example}"
+        elif kind == "text":
+            error.message += f"; write it in digits, like {key}: {example.split(' or ')[0]}"
         raise error
     if re.match(r"[-+]?0[0-9_]", node.value):
         raise RoutineError(

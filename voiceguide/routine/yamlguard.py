@@ -112,7 +112,36 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
         if body.count(": ") + body.endswith(":") >= 2:
             return "; text with ': ' in it needs quotes, e.g. 'Tip: breathe out'"
         return "; check the indentation of this line and the one before"
-    return general
+    quoted = body.split(": ", 1)[-1]
+    if quoted.startswith("'") and quoted.count("'") >= 3:
+        fixed = quoted.strip("'")
+        return (
+            f"; the apostrophe ends the text in single quotes: put it in double quotes, "
+            f'"{fixed[:30]}", or write the apostrophe twice'
+        )
+    return _indent_hint(lines, line) or general
+
+
+def _indent_hint(lines: list[str], line: int) -> str:
+    """What a wrong indentation most likely is, from this line and the one before: a
+    new list item without its '- ', or a key indented unlike its neighbours."""
+    here = lines[line - 1]
+    before = next(
+        (b for b in reversed(lines[: line - 1]) if b.strip() and not b.lstrip().startswith("#")), ""
+    )
+    indent = len(here) - len(here.lstrip(" "))
+    above = len(before) - len(before.lstrip(" "))
+    items = [len(b) - len(b.lstrip(" ")) for b in lines[: line - 1] if b.lstrip().startswith("- ")]
+    key = here.strip().split(":", 1)[0]
+    if items and indent == items[-1] and not here.lstrip().startswith("- ") and ":" in here:
+        return f"; a new list item starts with '- ': write '{' ' * indent}- {here.strip()}'"
+    if indent != above and ":" in here:
+        keys = above + (2 if before.lstrip().startswith("- ") else 0)
+        return (
+            f"; '{key}' is indented {indent} spaces, but the keys beside it are "
+            f"indented {keys}: line them up"
+        )
+    return ""
 
 
 def _check_events(text: str) -> None:

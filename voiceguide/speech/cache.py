@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import SynthesisError
+from voiceguide.limits import LIMITS
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip, Engine, OnClip, VoiceInfo
 
 CACHE_DIR_ENV = "VOICEGUIDE_CACHE_DIR"
@@ -49,9 +50,8 @@ HEADER = struct.Struct("<6sHIQ32s")
 """Magic, format version, rate, sample count, sha256 of the PCM."""
 ENTRY_SUFFIX = ".clip"
 TEMP_SUFFIX = ".tmp"
-MAX_ENTRY_BYTES = 64 << 20
-"""Largest entry read, bytes (with its header): more than any phrase the limits allow
-(1,000 characters, said slowly at 48 kHz, is about 13 MB). A larger file is damaged."""
+MAX_ENTRY_BYTES = LIMITS.max_cache_entry_bytes
+"""Largest entry read, bytes (with its header); a larger file is damaged."""
 
 _KEY = re.compile(r"[0-9a-f]{64}")
 _SHARD = re.compile(r"[0-9a-f]{2}")

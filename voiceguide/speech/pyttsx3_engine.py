@@ -23,6 +23,7 @@ import wave
 from collections.abc import Iterable
 
 from voiceguide.errors import BadInput, OptionError, SynthesisError
+from voiceguide.limits import LIMITS
 from voiceguide.speech import scratch
 from voiceguide.speech.base import Clip, OnClip, VoiceInfo
 
@@ -32,8 +33,7 @@ DEFAULT_RATE = 150
 PHRASE_TIMEOUT_ENV = "VOICEGUIDE_TTS_TIMEOUT"
 DEFAULT_PHRASE_TIMEOUT = 30.0
 """Seconds one phrase may take before the engine counts as hung."""
-MAX_PHRASE_TIMEOUT = 3600.0
-"""Longest wait for one phrase that ``VOICEGUIDE_TTS_TIMEOUT`` may ask for, seconds."""
+MAX_PHRASE_TIMEOUT = LIMITS.max_phrase_timeout
 START_TIMEOUT = 60.0
 """Seconds the worker may take to start (imports, espeak initialisation)."""
 DEFAULT_VOICE = "gmw/en" if sys.platform.startswith("linux") else None
