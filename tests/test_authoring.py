@@ -28,7 +28,8 @@ from voiceguide.schema import schema
 
 CANNOT_TELL = (
     # What a JSON Schema cannot express; the README lists the same.
-    "duplicate key", "a second 'name'", "two exercises are named", "used but exercise", "tenths of a second",
+    "duplicate key", "a second 'name'", "two exercises are named", "used but exercise",
+    "tenths of a second",
     "placeholder", "invisible", "control character", "no letters or digits", "hour limit",
     "plain digits", "leading zeros", "YAML tags", "YAML aliases", "merge keys", "surrogate",
     "nested too deeply", "too many values", "a time like", "fewer than two sides",

@@ -15,9 +15,13 @@ looked up, only left behind. Each entry is one small self-checking file::
         52     -  the PCM: mono signed 16-bit little-endian, sample count * 2 bytes
 
 A damaged entry (short, wrong magic or version, wrong length, checksum mismatch,
-unreadable) is deleted and reported as missing, so it is simply rebuilt. Writes go to
-a temporary file in the same folder and are moved into place with :func:`os.replace`;
-a cache that cannot be written (read-only folder, full disk) only costs speed.
+unreadable, larger than :data:`MAX_ENTRY_BYTES`, not a regular file: a symlink, a pipe, a
+device) is deleted and reported as missing, so it is simply rebuilt; nothing is read
+through a symlink, and a shard folder that is a symlink is neither read nor written.
+Writes go to a temporary file in the same folder and are moved into place with
+:func:`os.replace`, each phrase as soon as it is voiced (an interrupted build keeps what
+it voiced); a cache that cannot be written (read-only folder, full disk) only costs
+speed.
 """
 
 from __future__ import annotations

@@ -5,8 +5,10 @@ never runs in this process: a worker (:mod:`.pyttsx3_worker`) speaks one phrase 
 time into a temporary file, and we wait for each answer with a timeout. A hung worker
 is killed and the build fails with a clear message. A plain subprocess, not
 ``multiprocessing``: spawning that re-imports the caller's ``__main__`` (and a forked
-child of a process that used espeak hangs). With many phrases to voice, two workers
-speak at once.
+child of a process that used espeak through pyttsx3 hangs). On Linux the worker drives
+espeak-ng synchronously and says each phrase in a child forked from one state, so a
+phrase sounds the same whatever was said before it (:class:`.EspeakSpeaker`). With many
+phrases to voice, two workers speak at once.
 """
 
 from __future__ import annotations
