@@ -147,8 +147,8 @@ class StagedOutputs:
             for temp in self.staged.values():
                 _sync(temp)
             with interrupts.held(), _locked(self.folder):
-                _commit(self.folder, self.staged, [p for p in self.retired if p not in self.staged])
                 remove_leftovers(self.folder)
+                _commit(self.folder, self.staged, [p for p in self.retired if p not in self.staged])
         except OSError as exc:
             self._discard()
             raise ExportError(f"could not write to {self.folder}: {exc.strerror}") from exc
@@ -192,6 +192,8 @@ def _commit(folder: Path, staged: Mapping[Path, Path], retired: list[Path]) -> N
                 raise _Undo
         final = folder
         _sync_folder(folder)
+        if interrupts.waiting():  # the last moment the commit can still be undone
+            raise _Undo
     except BaseException as exc:
         for each in reversed(finals):
             if each in done:
