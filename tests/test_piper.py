@@ -79,8 +79,9 @@ def test_an_unknown_voice_is_refused():
 
 
 def test_model_is_for_piper_only():
-    with pytest.raises(OptionError, match="--model is for --engine piper"):
+    with pytest.raises(OptionError, match="^model is for --engine piper$") as caught:
         open_engine("pyttsx3", model="x.onnx")
+    assert caught.value.setting == "model"  # the command line says "--model is for ..."
 
 
 def test_identity_is_stable_and_follows_the_rate(engine):

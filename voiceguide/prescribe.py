@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import shutil
 import tempfile
 import threading
@@ -68,8 +67,8 @@ def build_programme(
             programme, sessions, work, output, programme.start or today or dt.date.today()
         )
         with StagedOutputs(folder) as staged:
-            for made in sorted(work.iterdir(), key=_order):
-                os.replace(made, staged.stage(folder / made.name))
+            for made in sorted(work.iterdir(), key=_order):  # into the staged (locked) file
+                shutil.copyfile(made, staged.stage(folder / made.name))
         files = tuple(sorted(staged.staged, key=_order))
     finally:
         shutil.rmtree(work, ignore_errors=True)
