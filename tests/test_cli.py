@@ -357,6 +357,7 @@ def test_starting_the_command_loads_no_numpy():
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_a_reader_that_stops_early_is_no_failure():
     """Regression: `voiceguide show | head -1` exited 1 about half the time (click turns a
     closed pipe into exit status 1), though 1 means a failure while rendering."""

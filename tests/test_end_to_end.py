@@ -109,6 +109,7 @@ def test_hold_option_sets_exact_hold_lengths(tmp_path, args, expected):
     assert audio_check.check(tmp_path / f"{STEM}.mp3", sheet).problems == []
 
 
+@pytest.mark.slow
 def test_reps_option_gives_that_many_holds_per_side(tmp_path):
     run = invoke("build", "-o", str(tmp_path), "--reps", "3", "--hold", "4")
     assert run.code == 0, run.stderr
@@ -199,6 +200,7 @@ def test_outputs_are_readable_by_others(tmp_path):
     assert mode == 0o666 & ~umask
 
 
+@pytest.mark.slow
 def test_loudness_is_minus_16_lufs_with_peaks_under_minus_1_dbtp(default_build):
     out, _, _ = default_build
     integrated, peak = audio_check.loudness(out / f"{STEM}.mp3")
@@ -531,6 +533,7 @@ def test_a_warm_rebuild_with_other_times_voices_nothing(tmp_path):
     assert audio_check.check(tmp_path / "b" / f"{STEM}.mp3", sheet).problems == []
 
 
+@pytest.mark.slow
 def test_no_cache_leaves_the_cache_untouched(tmp_path):
     folder = tmp_path / "cache"
     env = {"VOICEGUIDE_CACHE_DIR": str(folder)}
@@ -539,6 +542,7 @@ def test_no_cache_leaves_the_cache_untouched(tmp_path):
     assert "0 from the cache" in run.stdout
 
 
+@pytest.mark.slow
 def test_cache_command_shows_and_empties_the_cache(tmp_path):
     env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
     assert invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", env=env).code == 0

@@ -440,12 +440,18 @@ BAD = {
 }
 
 
+HUGE = ("10,000 exercises", "900,000 values", "40,000 keys", "2 MB file",
+        "100,000 nested flow lists", "900 KB title on one line")  # fmt: skip
+"""Cases that take a second or more: the whole suite runs them, the quick loop not."""
+
+
 def _params():
     for name, case in BAD.items():
+        slow = [pytest.mark.slow] if name in HUGE else []
         if hasattr(case, "marks"):  # already a pytest.param
-            yield pytest.param(*case.values, id=name, marks=case.marks)
+            yield pytest.param(*case.values, id=name, marks=[*case.marks, *slow])
         else:
-            yield pytest.param(*case, id=name)
+            yield pytest.param(*case, id=name, marks=slow)
 
 
 def assert_refused(run, path: Path, line: int | None, phrase: str) -> None:

@@ -20,7 +20,7 @@ def stem(language: str) -> str:
 
 @pytest.mark.parametrize(
     "language",
-    [pytest.param(lang, marks=[] if lang == "es" else [pytest.mark.slow]) for lang in languages()],
+    [pytest.param(lang, marks=[pytest.mark.slow]) for lang in languages()],
 )
 def test_every_language_builds_and_sounds_where_its_timeline_says(tmp_path, language):
     run = invoke("build", "-o", str(tmp_path), "--language", language)
@@ -121,7 +121,7 @@ def test_list_shows_each_built_in_with_its_languages():
 
 @pytest.mark.parametrize(
     "name",
-    [pytest.param(n, marks=[] if n == "hamstring-quick" else [pytest.mark.slow])
+    [pytest.param(n, marks=[pytest.mark.slow])
      for n in ("hamstring-wall", "hamstring-desk", "hamstring-quick")],
 )  # fmt: skip
 def test_the_library_of_built_ins_builds_and_sounds_where_its_timeline_says(tmp_path, name):
