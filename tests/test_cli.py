@@ -137,6 +137,11 @@ def test_validate_reports_each_file(tmp_path):
         (["build", "missing.yaml"], "missing.yaml: file not found"),
         (["build", ""], "Error: the path is empty (''); give the path of a routine file"),
         (["build", "--voice", "no-such-voice"], "unknown voice 'no-such-voice'"),
+        # the third column of 'voiceguide voices' is a language: the id is suggested
+        (
+            ["build", "--voice", "en-us"],
+            "unknown voice 'en-us' for pyttsx3; did you mean gmw/en-us?",
+        ),
         (["build", "--name", ""], "Error: --name is empty; give the files a name"),
         (["build", "--name", "   "], "Error: --name is empty; give the files a name"),
         (

@@ -79,6 +79,23 @@ ATTEMPTS = 3
 """Times a phrase is said before giving up on it."""
 
 
+def unknown_voice(voice: str, known: list[dict]) -> str:
+    """The message for a voice no engine voice is: with "did you mean" for the voice of
+    that language (``en-us`` → ``gmw/en-us``, the third column of ``voices``) or a near
+    name."""
+    import difflib
+
+    wanted = voice.strip().lower().replace("_", "-")
+    by_language = [
+        v["id"] for v in known if wanted in (str(lang).lower() for lang in v.get("languages") or [])
+    ]
+    by_id = [v["id"] for v in known if str(v["id"]).lower().endswith("/" + wanted)]
+    ids = [str(v["id"]) for v in known]
+    near = by_id or by_language or difflib.get_close_matches(voice, ids, n=1)
+    hint = f"did you mean {near[0]}? " if near else ""
+    return f"unknown voice '{voice}' for pyttsx3; {hint}'voiceguide voices' lists the ids"
+
+
 class Speaker:
     """pyttsx3 saying one phrase at a time into a file."""
 
@@ -93,10 +110,8 @@ class Speaker:
             voices = self.engine.getProperty("voices")
             match = [v.id for v in voices if voice in (v.id, v.name)]
             if not match:
-                raise BadVoice(
-                    f"unknown voice '{voice}' for pyttsx3; "
-                    "'voiceguide voices' lists the ones installed"
-                )
+                known = [{"id": v.id, "name": v.name, "languages": v.languages} for v in voices]
+                raise BadVoice(unknown_voice(voice, known))
             self.engine.setProperty("voice", match[0])
         handle, warm_up = tempfile.mkstemp(suffix=".wav", prefix="voiceguide-warmup-")
         os.close(handle)
@@ -140,10 +155,7 @@ class EspeakSpeaker:
         if voice:
             match = [v["id"] for v in self.voices() if voice in (v["id"], v["name"])]
             if not match:
-                raise BadVoice(
-                    f"unknown voice '{voice}' for pyttsx3; "
-                    "'voiceguide voices' lists the ones installed"
-                )
+                raise BadVoice(unknown_voice(voice, self.voices()))
             voice = match[0]
         if _espeak.SetVoiceByName((voice or "gmw/en").encode("utf-8")) != 0:
             raise RuntimeError(f"espeak-ng could not take the voice {voice}")
