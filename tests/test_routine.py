@@ -726,3 +726,10 @@ def test_switch_words_and_ready_are_read(tmp_path):
     (exercise,) = loaded.exercises
     assert exercise.switch_instructions == ("Roll over and lift your {side} leg.",)
     assert dict(exercise.own) == {"hold": 20, "ready": 0}  # 0: no get-ready cue
+
+
+def test_a_path_too_long_to_look_up_is_a_plain_error(tmp_path):
+    """Regression: validate said "unexpected OSError: File name too long"."""
+    path = tmp_path / ("日" * 120 + ".yaml")
+    err = load_error(path)
+    assert "could not read the file: File name too long" in err.message

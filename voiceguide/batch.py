@@ -48,7 +48,7 @@ def expand(refs: Iterable[str]) -> list[str]:
     found: list[str] = []
     for ref in refs:
         folder = Path(ref)
-        if ref and folder.is_dir():  # Path("") is the current folder
+        if ref and _is_folder(folder):  # Path("") is the current folder
             inside = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
             if not inside:
                 raise BadInput("no routine files (*.yaml) in this folder", path=ref)
@@ -60,6 +60,13 @@ def expand(refs: Iterable[str]) -> list[str]:
     if twice:
         raise BadInput(f"two routines would both write {twice[0]}.*; rename one of them")
     return found
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long to look up: its build says so
+        return False
 
 
 def _stem(ref: str) -> str | None:

@@ -16,6 +16,7 @@ from voiceguide.batch import BatchInterrupted, Outcome
 from voiceguide.build import BuildResult, estimated_seconds
 from voiceguide.cli_options import flag_of
 from voiceguide.errors import OptionError, VoiceguideError
+from voiceguide.outputs import safe_name
 from voiceguide.prescribe import ProgrammeResult
 from voiceguide.programme import is_programme, load_programme
 from voiceguide.routine import load_file
@@ -168,6 +169,7 @@ def checked(path: str) -> str:
             f"{programme.weeks} weeks of {programme.routine.name}"
         )
     routine = load_file(path)
+    safe_name(routine.name)  # a name too long for the file system fails here, not at build
     count = len(routine.exercises)
     return (
         f"{routine.title}, {count} exercise{'s' if count > 1 else ''}, "

@@ -45,7 +45,11 @@ def is_blank(text: str) -> bool:
 def read_text(path: Path) -> str:
     """The file's text, refusing folders, pipes, devices, huge, binary and non-UTF-8
     files. At most :attr:`~voiceguide.model.Limits.max_file_bytes` + 1 bytes are read."""
-    if path.is_dir():
+    try:
+        folder = path.is_dir()
+    except OSError as err:  # a name too long to look up, say
+        raise RoutineError(f"could not read the file: {_os_reason(err)}") from None
+    if folder:
         raise RoutineError("this is a folder, not a routine file")
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
     try:
