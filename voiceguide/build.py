@@ -15,12 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voiceguide import __version__
-from voiceguide.errors import BadInput, ExportError, SynthesisError
+from voiceguide.errors import BadInput, SynthesisError
 from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
 from voiceguide.limits import LIMITS
 from voiceguide.model import Routine
 from voiceguide.options import Options
-from voiceguide.outputs import StagedOutputs, printable, safe_name, write_json, write_text
+from voiceguide.outputs import (
+    StagedOutputs,
+    make_folder,
+    printable,
+    safe_name,
+    write_json,
+    write_text,
+)
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import estimate_speech, plan
 from voiceguide.script import Script
@@ -122,7 +129,7 @@ def build(
             "or shorten the texts",
             path=routine.source or None,
         )
-    folder = _output_folder(output.folder)
+    folder = make_folder(output.folder)
     from voiceguide.levels import master  # loaded since the build began
 
     mastered = master(timeline, spoken.clips, chimes, spoken.squares)
@@ -263,14 +270,6 @@ def _load_in_background(module: str) -> None:
     threading.Thread(
         target=importlib.import_module, args=(module,), daemon=True, name=f"import {module}"
     ).start()
-
-
-def _output_folder(folder: Path) -> Path:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot create the output folder {folder}: {exc.strerror}") from exc
-    return folder
 
 
 def _settings(script: Script, engine: Engine) -> dict[str, Any]:

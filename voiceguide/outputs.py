@@ -360,6 +360,15 @@ def _unlink(path: Path) -> int:
     return 1
 
 
+def make_folder(folder: Path) -> Path:
+    """``folder``, made (with the folders above it) if missing."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the output folder {folder}: {exc.strerror}") from exc
+    return folder
+
+
 def write_json(document: Mapping, path: Path) -> None:
     write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", path)
 

@@ -15,11 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from voiceguide.build import BuildResult, Output, VoiceSettings, build, estimated_seconds
-from voiceguide.errors import ExportError
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import Routine
 from voiceguide.options import Options, exercise_timings
-from voiceguide.outputs import StagedOutputs, safe_name
+from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
 from voiceguide.programme import DAYS, Programme, Stage
 from voiceguide.reminders import Reminder, calendar
@@ -59,7 +58,7 @@ def build_programme(
     ``output.folder``, all or nothing. ``options`` (the command line's) win over the
     stages' settings; ``today`` is the start when the programme gives none."""
     programme = replace(programme, name=safe_name(output.name or programme.name))
-    folder = _folder(output.folder)
+    folder = make_folder(output.folder)
     work = Path(tempfile.mkdtemp(prefix=f".{programme.name}.", suffix=".programme", dir=folder))
     try:
         sessions = _sessions(programme, options or Options(), output, work, voice, cache, stop)
@@ -84,14 +83,6 @@ def _order(path: Path) -> tuple[int, str]:
     """Sessions first (by week), then the playlist, handout and calendar."""
     kinds = {".m3u8": 1, ".html": 2, ".ics": 3}
     return (kinds.get(path.suffix, 0), path.name)
-
-
-def _folder(folder: Path) -> Path:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot create the output folder {folder}: {exc.strerror}") from exc
-    return folder
 
 
 def _sessions(
@@ -259,7 +250,7 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
 def write_handout(subject: Programme | Routine, folder: Path) -> Path:
     """Write the handout alone into ``folder`` (atomically); its path."""
     name, html = handout_only(subject)
-    target = _folder(folder) / name
+    target = make_folder(folder) / name
     with StagedOutputs(target.parent) as staged:
         staged.stage(target).write_text(html, encoding="utf-8")
     return target
