@@ -431,7 +431,7 @@ def test_voicing_stops_once_the_phrases_alone_outlast_the_cap(tmp_path, monkeypa
     from voiceguide.routine import load_builtin
     from voiceguide.speech import open_engine
 
-    monkeypatch.setattr(voiceguide.build, "LIMITS", Limits(max_session_seconds=10.0))
+    monkeypatch.setattr(voiceguide.build, "LIMITS", Limits(max_speech_seconds=10.0))
     script = plan(load_builtin("hamstring-relief"))
     heard: list[str] = []
     with open_engine() as engine:

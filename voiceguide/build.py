@@ -185,17 +185,17 @@ def _until(stop: threading.Event | None, chunks: Iterator[bytes]) -> Iterator[by
 
 def voice_script(script: Script, engine: Speaker) -> Voice:
     """Every phrase of the script, voiced once, at one rate, trimmed of silence. Voicing
-    stops (:class:`BadInput`) as soon as the phrases alone outlast the longest session
-    allowed: each is said at least once and none over another, so the session would
-    too; the memory the clips take is bounded by it."""
+    stops (:class:`BadInput`) as soon as the phrases alone outlast
+    :attr:`~voiceguide.limits.Limits.max_speech_seconds`, which bounds the memory the
+    clips take."""
     voiced = [0.0]
 
     def tally(text: str, clip: Clip) -> None:
         voiced[0] += clip.seconds
-        if voiced[0] > LIMITS.max_session_seconds:
+        if voiced[0] > LIMITS.max_speech_seconds:
             raise BadInput(
-                f"the spoken phrases alone last more than {clock(LIMITS.max_session_seconds)}, "
-                "the longest session allowed; shorten the texts"
+                f"the spoken phrases alone last more than {clock(LIMITS.max_speech_seconds)}, "
+                "the most speech one session may hold; shorten the texts"
             )
 
     raw = engine.synthesize(script.texts(), on_clip=tally)
