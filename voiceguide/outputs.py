@@ -33,6 +33,7 @@ except ImportError:  # Windows: renames are still atomic one by one
 
 from voiceguide import interrupts
 from voiceguide.errors import ExportError, OptionError
+from voiceguide.locks import claim
 from voiceguide.model import Routine
 
 MAX_NAME = 100
@@ -314,14 +315,8 @@ def _create_locked(folder: Path, prefix: str) -> tuple[Path, int]:
             handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
-        if fcntl is None:
+        if claim(path, handle):
             return path, handle
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:  # another build may have taken it for a leftover before it was locked
-            if os.path.samestat(os.fstat(handle), os.stat(path, follow_symlinks=False)):
-                return path, handle
-        except FileNotFoundError:
-            pass
         os.close(handle)
     raise FileExistsError(f"no free temporary name in {folder}")
 

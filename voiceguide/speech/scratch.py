@@ -17,6 +17,8 @@ try:
 except ImportError:  # Windows: folders are removed by their own build only
     fcntl = None  # type: ignore[assignment]
 
+from voiceguide.locks import claim
+
 PREFIX = "voiceguide-tts-"
 
 
@@ -29,12 +31,8 @@ def make() -> tuple[str, int | None]:
         if fcntl is None:
             return folder, None
         handle = os.open(folder, os.O_RDONLY)
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:  # another build may have taken it for a leftover before it was locked
-            if os.path.samestat(os.fstat(handle), os.stat(folder, follow_symlinks=False)):
-                return folder, handle
-        except FileNotFoundError:
-            pass
+        if claim(folder, handle):
+            return folder, handle
         os.close(handle)
     raise FileExistsError("no free temporary folder")
 
