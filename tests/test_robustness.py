@@ -494,3 +494,31 @@ def test_show_exact_is_the_same_on_every_run(tmp_path):
     shown = {invoke("show", "--exact", "--hold", "2", "--reps", "1", env=env).stdout
              for _ in range(3)}  # fmt: skip
     assert len(shown) == 1
+
+
+def test_a_voice_folder_taken_for_a_leftover_before_it_is_locked_is_made_again(
+    tmp_path, monkeypatch
+):
+    """Regression: two workers of one build start at once; the second's clean-up removed
+    the first's new folder before the first had locked it, and the build failed with an
+    unexpected FileNotFoundError."""
+    import tempfile
+
+    from voiceguide.speech import scratch
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    real_open, calls = os.open, []
+
+    def open_after_removal(path, flags, *args):
+        if not calls and str(path).startswith(str(tmp_path / scratch.PREFIX)):
+            calls.append(path)
+            os.rmdir(path)  # what the other worker's clean-up did
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", open_after_removal)
+    folder, handle = scratch.make()
+    try:
+        assert calls and folder != str(calls[0]) and os.path.isdir(folder)
+    finally:
+        if handle is not None:
+            os.close(handle)

@@ -30,7 +30,10 @@ def make() -> tuple[str, int | None]:
         folder = tempfile.mkdtemp(prefix=PREFIX)
         if fcntl is None:
             return folder, None
-        handle = os.open(folder, os.O_RDONLY)
+        try:
+            handle = os.open(folder, os.O_RDONLY)
+        except FileNotFoundError:  # another build took it for a leftover before we locked it
+            continue
         if claim(folder, handle):
             return folder, handle
         os.close(handle)
