@@ -29,15 +29,15 @@ from voiceguide.outputs import (
     write_text,
 )
 from voiceguide.phrases import phrasebook
-from voiceguide.plan import estimate_speech, plan
+from voiceguide.plan import check_length, estimate_speech, plan
 from voiceguide.script import Script
-from voiceguide.settings import SETTINGS, Value
+from voiceguide.settings import SETTINGS, Value, clock
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.base import Speaker
 from voiceguide.speech.cache import CachedEngine, ClipCache
 from voiceguide.speech.clips import resample
 from voiceguide.tags import Tags, tag_file
-from voiceguide.timeline import Key, Timeline, clock, schedule, to_json, to_webvtt
+from voiceguide.timeline import Key, Timeline, schedule, to_json, to_webvtt
 
 if TYPE_CHECKING:
     from voiceguide.levels import Voice
@@ -122,13 +122,7 @@ def build(
     chimes = tones_for(script, _rate(spoken.clips))
     timeline = timeline_for(script, spoken.clips, chimes)
     seconds = timeline.duration / timeline.rate  # exact: checked before any audio is made
-    if seconds > LIMITS.max_session_seconds:
-        raise BadInput(
-            f"this session would last {clock(seconds)}, more than the "
-            f"{clock(LIMITS.max_session_seconds)} allowed; lower the holds or the reps, "
-            "or shorten the texts",
-            path=routine.source or None,
-        )
+    check_length(seconds, routine, exact=True, limit=LIMITS.max_session_seconds)
     folder = make_folder(output.folder)
     from voiceguide.levels import master  # loaded since the build began
 

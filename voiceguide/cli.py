@@ -35,10 +35,10 @@ from voiceguide.plan import plan
 from voiceguide.prescribe import describe_programme
 from voiceguide.programme import Programme, load_any
 from voiceguide.routine import builtin_languages, builtin_names, resolve
-from voiceguide.settings import ENGINES
+from voiceguide.settings import ENGINES, clock
 from voiceguide.speech import open_engine
 from voiceguide.speech.cache import ClipCache, default_dir
-from voiceguide.timeline import clock, describe
+from voiceguide.timeline import describe
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})

@@ -20,8 +20,7 @@ from voiceguide.outputs import safe_name
 from voiceguide.prescribe import ProgrammeResult
 from voiceguide.programme import is_programme, load_programme
 from voiceguide.routine import load_file
-from voiceguide.settings import BY_NAME
-from voiceguide.timeline import clock
+from voiceguide.settings import BY_NAME, clock
 
 
 class Cli(click.Group):

@@ -15,7 +15,7 @@ from voiceguide import __version__
 from voiceguide.model import Routine
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import fill
-from voiceguide.timeline import clock
+from voiceguide.settings import clock
 
 
 @dataclass(frozen=True)

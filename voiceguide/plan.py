@@ -19,7 +19,7 @@ from voiceguide.model import Exercise, Routine
 from voiceguide.options import Options, exercise_timings, session_timing
 from voiceguide.phrases import Phrasebook, phrasebook
 from voiceguide.script import Chapter, Hold, Overlay, Say, Script, Step, Tone, Wait, WaitKind
-from voiceguide.settings import Timing, of_scope
+from voiceguide.settings import Timing, clock, of_scope
 
 # -- pacing (seconds) -----------------------------------------------------------------
 
@@ -293,11 +293,21 @@ def _fill_minutes(script: Script) -> Script:
 
 
 def _check_length(script: Script, routine: Routine) -> None:
-    seconds = estimate_seconds(script)
-    if seconds > LIMITS.max_session_seconds:
-        raise BadInput(
-            f"this session would last about {seconds / 3600:.1f} hours, more than "
-            f"the {LIMITS.max_session_seconds / 3600:g}-hour limit; lower the holds "
-            "or the reps",
-            path=routine.source or None,
-        )
+    check_length(estimate_seconds(script), routine)
+
+
+def check_length(
+    seconds: float, routine: Routine, *, exact: bool = False, limit: float | None = None
+) -> None:
+    """Refuse a session of ``seconds`` over ``limit`` (the 3-hour cap): estimated, when
+    it is planned; ``exact``, from its timeline, before any audio is made."""
+    limit = LIMITS.max_session_seconds if limit is None else limit
+    if seconds <= limit:
+        return
+    if exact:
+        said = f"{clock(seconds)}, more than the {clock(limit)} allowed; lower the holds or " \
+            "the reps, or shorten the texts"  # fmt: skip
+    else:
+        said = f"about {seconds / 3600:.1f} hours, more than the {limit / 3600:g}-hour " \
+            "limit; lower the holds or the reps"  # fmt: skip
+    raise BadInput(f"this session would last {said}", path=routine.source or None)

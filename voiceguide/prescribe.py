@@ -22,9 +22,9 @@ from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
 from voiceguide.programme import DAYS, Programme, Stage
 from voiceguide.reminders import Reminder, calendar
+from voiceguide.settings import clock
 from voiceguide.speech import open_engine
 from voiceguide.speech.cache import ClipCache
-from voiceguide.timeline import clock
 
 
 @dataclass(frozen=True)

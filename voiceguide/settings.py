@@ -300,3 +300,10 @@ class Timing(Mapping[str, Number]):
 
 
 DEFAULT_TIMING = Timing()
+
+
+def clock(seconds: float) -> str:
+    """A length as people read it: ``648`` → "10:48"; ``9266`` → "2:34:26"."""
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

@@ -238,13 +238,6 @@ def _event_json(event: Event, sec) -> dict:
     return out
 
 
-def clock(seconds: float) -> str:
-    """A length as people read it: ``648`` → "10:48"; ``9266`` → "2:34:26"."""
-    whole = int(round(seconds))
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
 def stamp(ms: int) -> str:
     """Milliseconds as ``HH:MM:SS.mmm``, as WebVTT and Vorbis chapters write time."""
     hours, rest = divmod(ms, 3_600_000)
