@@ -1,6 +1,7 @@
 """How fast voiceguide builds, against the floor and against the obvious way.
 
     .venv/bin/python scripts/bench.py [--runs 3] [--minutes 10 60 180] [--naive-up-to 60]
+                                      [--quick-runs 20] [--quick-only]
 
 For sessions of about 10, 60 and 180 minutes (the built-in routine with longer holds
 and more reps), prints side by side, as medians over --runs:
@@ -12,6 +13,13 @@ and more reps), prints side by side, as medians over --runs:
   (only up to --naive-up-to minutes: it grows with the square of the length);
 - the ratios cold/floor, warm/floor and naive/cold, the realtime factor (audio
   seconds per second of building), and the peak RSS of the build process.
+
+First, the quick start: the median wall time (ms, over --quick-runs) of `voiceguide
+--help`, `voiceguide list` and `voiceguide validate` of the built-in routine, each its own
+process, beside `python -c pass`; and the cost of the speech cache's trim after a build:
+one scan of a cache as full as its 500 MB cap holds (2,300 entries: the built-in
+session's phrases are about 220 kB each), nothing dropped. --quick-only stops there.
+
 
 The floor is one ffmpeg encoding on one core; a build encodes its MP3 with the same LAME
 at the same settings, but in parts at once, one a core (voiceguide/mp3.py), so on two
@@ -162,13 +170,58 @@ def naive(options: Options, out: Path) -> float:
     return time.perf_counter() - start
 
 
+def quick_start(runs: int) -> None:
+    """Median wall milliseconds of the commands that only read routines, each a process."""
+    routine = Path(voiceguide.__file__).parent / "routines" / f"{ROUTINE}.yaml"
+    command = [sys.executable, "-m", "voiceguide"]
+    cases = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "voiceguide --help": [*command, "--help"],
+        "voiceguide list": [*command, "list"],
+        "voiceguide validate": [*command, "validate", str(routine)],
+    }
+    print(f"quick start, medians of {runs} (ms)")
+    for name, args in cases.items():
+        subprocess.run(args, check=True, capture_output=True)  # the files in the page cache
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(args, check=True, capture_output=True)
+            times.append((time.perf_counter() - start) * 1000)
+        print(f"{name:<20} {statistics.median(times):6.0f}   (min {min(times):.0f})")
+
+
+def cache_trim(entries: int = 2300) -> None:
+    """Milliseconds of one trim over a cache of ``entries`` entries that fits its cap:
+    the scan every build that voiced something pays."""
+    from voiceguide.speech.base import Clip
+    from voiceguide.speech.cache import ClipCache
+
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = ClipCache(scratch, max_bytes=500_000_000)
+        for n in range(entries):
+            cache.put(cache.key({"engine": "bench"}, str(n)), Clip(b"\0\0", 22050))
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            cache.trim()
+            times.append((time.perf_counter() - start) * 1000)
+    print(f"cache trim, {entries:,} entries: {statistics.median(times):.0f} ms (median of 5)")
+
+
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--runs", type=int, default=3)
     args.add_argument("--minutes", type=float, nargs="+", default=[10, 60, 180])
     args.add_argument("--naive-up-to", type=float, default=60)
+    args.add_argument("--quick-runs", type=int, default=20)
+    args.add_argument("--quick-only", action="store_true")
     opts = args.parse_args()
     compileall.compile_dir(str(Path(voiceguide.__file__).parent), quiet=1)
+    quick_start(opts.quick_runs)
+    cache_trim()
+    if opts.quick_only:
+        return
     commit = (
         subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True

@@ -12,11 +12,15 @@ import pytest
 from voiceguide.speech.base import Clip, VoiceInfo
 from voiceguide.speech.cache import (
     CACHE_DIR_ENV,
+    DEFAULT_MAX_BYTES,
     HEADER,
+    MAX_ENV,
     CachedEngine,
     CacheInfo,
     ClipCache,
     default_dir,
+    max_bytes_from_env,
+    size_text,
 )
 
 ENGINE_ID = {"engine": "fake", "voice": "fake/en", "rate": "150", "version": "fake 1.0"}
@@ -410,3 +414,312 @@ def test_the_real_voice_hands_over_each_phrase_as_it_is_voiced():
     with open_engine() as engine:
         clips = engine.synthesize(TEXTS, on_clip=lambda text, clip: heard.append(text))
     assert heard == TEXTS and list(clips) == TEXTS
+
+
+# -- a bounded cache: least recently used entries dropped first (issue 19) ----------------
+
+ENTRY = HEADER.size + 320
+"""The size of one entry of :func:`fake_clip` on disk."""
+HOUR_NS = 3600 * 10**9
+
+
+def used_at(cache: ClipCache, text: str, hours_ago: float) -> Path:
+    """Store the entry for ``text`` and make it look last used ``hours_ago``."""
+    key = cache.key(ENGINE_ID, text)
+    assert cache.put(key, fake_clip(text))
+    when = os.stat(cache.path(key)).st_mtime_ns - int(hours_ago * HOUR_NS)
+    os.utime(cache.path(key), ns=(when, when))
+    return cache.path(key)
+
+
+def kept(cache: ClipCache, texts) -> list[str]:
+    return [t for t in texts if cache.path(cache.key(ENGINE_ID, t)).exists()]
+
+
+NAMES = [f"Phrase number {n}." for n in range(8)]
+
+
+def test_reading_an_entry_marks_it_used(cache):
+    path = used_at(cache, TEXTS[0], hours_ago=5)
+    before = path.stat().st_mtime_ns
+    assert cache.get(cache.key(ENGINE_ID, TEXTS[0])) == fake_clip(TEXTS[0])
+    assert path.stat().st_mtime_ns >= before + 4 * HOUR_NS
+
+
+def test_a_trim_drops_the_least_recently_used_first(tmp_path):
+    cache = ClipCache(tmp_path / "cache", max_bytes=3 * ENTRY)
+    for age, text in enumerate(NAMES):  # NAMES[0] the newest, NAMES[7] the oldest
+        used_at(cache, text, hours_ago=age + 1)
+    assert cache.get(cache.key(ENGINE_ID, NAMES[6])) is not None  # used now: the newest
+    assert cache.trim() == 5
+    assert kept(cache, NAMES) == [NAMES[0], NAMES[1], NAMES[6]]
+    assert cache.info() == CacheInfo(cache.folder, 3, 3 * ENTRY, 3 * ENTRY)
+    assert cache.trim() == 0  # it fits: nothing more goes
+
+
+def test_a_cache_within_its_cap_loses_nothing(tmp_path):
+    cache = ClipCache(tmp_path / "cache", max_bytes=len(NAMES) * ENTRY)
+    for age, text in enumerate(NAMES):
+        used_at(cache, text, hours_ago=age)
+    assert cache.trim() == 0
+    assert kept(cache, NAMES) == NAMES
+
+
+def test_the_cap_holds_after_each_build_and_the_newest_phrases_stay(tmp_path):
+    cache = ClipCache(tmp_path / "cache", max_bytes=5 * ENTRY)
+    first, second = [f"First build, phrase {n}." for n in range(4)], NAMES[:4]
+    engine = FakeEngine()
+    cached(cache, engine).synthesize(first)
+    assert cache.info().bytes == 4 * ENTRY
+    for text in first:  # a second ago: the next build's phrases are newer
+        used_at(cache, text, hours_ago=1 / 3600)
+    cached(cache, engine).synthesize(second)
+    assert cache.info().bytes <= 5 * ENTRY
+    assert kept(cache, second) == second  # the build's own phrases, used last, all stay
+    assert len(kept(cache, first)) == 1
+    assert all(p.is_dir() for p in cache.folder.iterdir())  # trims leave nothing behind
+
+
+def test_trims_take_turns(tmp_path):
+    """A trim waits while another holds the cache folder's lock, then trims what is left."""
+    import fcntl
+    import threading
+
+    cache = ClipCache(tmp_path / "cache", max_bytes=ENTRY)
+    for age, text in enumerate(NAMES[:3]):
+        used_at(cache, text, hours_ago=age + 1)
+    holder = os.open(cache.folder, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another process's trim, under way
+    dropped: list[int] = []
+    waiting = threading.Thread(target=lambda: dropped.append(cache.trim()), daemon=True)
+    try:
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and kept(cache, NAMES[:3]) == NAMES[:3]
+    finally:
+        os.close(holder)
+    waiting.join(30)
+    assert dropped == [2] and kept(cache, NAMES[:3]) == NAMES[:1]
+
+
+def test_a_warm_build_scans_nothing(cache, monkeypatch):
+    cached(cache).synthesize(TEXTS)
+    monkeypatch.setattr(ClipCache, "trim", lambda self: pytest.fail("a warm build trimmed"))
+    assert cached(cache, RefusingEngine()).synthesize(TEXTS)
+
+
+def test_an_entry_read_during_a_trim_is_kept(tmp_path, monkeypatch):
+    """Another build reads the oldest entry after the trim's scan: that entry is its
+    newest now, so the trim keeps it and drops the next oldest instead."""
+    cache = ClipCache(tmp_path / "cache", max_bytes=2 * ENTRY)
+    for age, text in enumerate(NAMES[:4]):
+        used_at(cache, text, hours_ago=age + 1)
+    scan = ClipCache._entries
+
+    def scan_then_read(self, *args):
+        found = scan(self, *args)
+        assert ClipCache(self.folder).get(self.key(ENGINE_ID, NAMES[3])) == fake_clip(NAMES[3])
+        return found
+
+    monkeypatch.setattr(ClipCache, "_entries", scan_then_read)
+    assert cache.trim() == 2
+    assert kept(cache, NAMES[:4]) == [NAMES[0], NAMES[3]]
+
+
+def test_an_entry_gone_before_a_build_reads_it_is_voiced_again(cache):
+    cached(cache).synthesize(TEXTS)
+    cache.path(cache.key(ENGINE_ID, TEXTS[1])).unlink()  # as another build's trim does
+    engine = FakeEngine()
+    speaker = cached(cache, engine)
+    assert speaker.synthesize(TEXTS) == {text: fake_clip(text) for text in TEXTS}
+    assert engine.calls == [[TEXTS[1]]]
+    assert (speaker.hits, speaker.misses) == (2, 1)
+
+
+def test_a_trim_removes_only_stale_temporary_files(cache):
+    cached(cache).synthesize(TEXTS[:1])
+    shard = cache.path(cache.key(ENGINE_ID, TEXTS[0])).parent
+    key = cache.key(ENGINE_ID, TEXTS[0])
+    stale, fresh = shard / f".{key}.dead0001.tmp", shard / f".{key}.live0002.tmp"
+    for path in (stale, fresh):
+        path.write_bytes(b"half a clip")
+    two_hours_ago = stale.stat().st_mtime_ns - 2 * HOUR_NS
+    os.utime(stale, ns=(two_hours_ago, two_hours_ago))
+    (shard / "notes.txt").write_text("mine")
+    cache.trim()
+    assert sorted(p.name for p in shard.iterdir()) == sorted([fresh.name, "notes.txt",
+                                                              f"{key}.clip"])  # fmt: skip
+
+
+def test_a_cap_of_zero_keeps_nothing(tmp_path):
+    folder = tmp_path / "cache"
+    cached(ClipCache(folder)).synthesize(TEXTS)
+    off = ClipCache(folder, max_bytes=0)
+    engine = FakeEngine()
+    speaker = CachedEngine(engine, off, ENGINE_ID)
+    assert speaker.synthesize(TEXTS) == {text: fake_clip(text) for text in TEXTS}
+    assert engine.calls == [TEXTS]  # nothing read from it
+    assert off.info() == CacheInfo(folder, 0, 0, 0)  # and what it held is gone
+
+
+def test_a_trim_of_a_cache_that_does_not_exist_is_nothing(tmp_path):
+    cache = ClipCache(tmp_path / "nowhere", max_bytes=0)
+    assert cache.trim() == 0
+    assert not cache.folder.exists()
+
+
+# -- the cap from the environment ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("200000000", 200_000_000),
+        ("200M", 200_000_000),
+        ("500mb", 500_000_000),
+        (" 1.5 GB ", 1_500_000_000),
+        ("1G", 1_000_000_000),
+        ("2GiB", 2 << 30),
+        ("64KiB", 64 << 10),
+        ("512k", 512_000),
+        ("1t", 10**12),
+        ("4096B", 4096),
+        ("0", 0),
+    ],
+)
+def test_the_cap_takes_bytes_or_a_unit(monkeypatch, given, expected):
+    monkeypatch.setenv(MAX_ENV, given)
+    assert max_bytes_from_env() == expected
+    assert ClipCache("unused").max_bytes == expected
+
+
+def test_without_the_variable_the_cap_is_500_mb(monkeypatch):
+    monkeypatch.delenv(MAX_ENV, raising=False)
+    assert max_bytes_from_env() == DEFAULT_MAX_BYTES == 500_000_000
+
+
+@pytest.mark.parametrize("value", ["abc", "", "-1", "1.5X", "inf", "nan", "1e9", "M", "5 G B"])
+def test_a_bad_cap_in_the_environment_is_bad_input_naming_it(value):
+    from conftest import invoke
+
+    run = invoke("cache", env={MAX_ENV: value})
+    assert run.code == 2, run.stderr
+    assert run.stderr.startswith(f"Error: the environment variable {MAX_ENV} must")
+    assert repr(value) in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_build_with_a_bad_cap_stops_before_anything_is_voiced(tmp_path):
+    from conftest import invoke
+
+    out = tmp_path / "out"
+    run = invoke("build", "-o", str(out), "--hold", "1", "--reps", "1",
+                 env={MAX_ENV: "lots", CACHE_DIR_ENV: str(tmp_path / "c")})  # fmt: skip
+    assert run.code == 2, run.stderr
+    assert f"{MAX_ENV} must" in run.stderr
+    assert not out.exists() and not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize(
+    "count, shown",
+    [(0, "0 bytes"), (1, "1 byte"), (999, "999 bytes"), (1000, "1 kB"), (41_234, "41.2 kB"),
+     (412_345_678, "412 MB"), (999_999_999, "1 GB"), (1_500_000_000, "1.5 GB"),
+     (5_000_000, "5 MB"), (2 * 10**15, "2,000 TB")],
+)  # fmt: skip
+def test_sizes_are_shown_as_people_read_them(count, shown):
+    assert size_text(count) == shown
+
+
+# -- the command -------------------------------------------------------------------------
+
+
+def test_the_cache_command_shows_use_against_the_cap(tmp_path):
+    from conftest import invoke
+
+    cache = ClipCache(tmp_path / "cache")
+    for age, text in enumerate(NAMES):
+        used_at(cache, text, hours_ago=age + 1)
+    env = {CACHE_DIR_ENV: str(cache.folder), MAX_ENV: "1M"}
+    run = invoke("cache", env=env)
+    assert run.code == 0, run.stderr
+    assert run.stdout == f"{size_text(8 * ENTRY)} of 1 MB, 8 phrases, in {cache.folder}\n"
+    run = invoke("cache", "trim", env={**env, MAX_ENV: str(3 * ENTRY)})
+    assert run.code == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "dropped 5 phrases used least recently",
+        f"{size_text(3 * ENTRY)} of {size_text(3 * ENTRY)}, 3 phrases, in {cache.folder}",
+    ]
+    assert kept(cache, NAMES) == NAMES[:3]
+    run = invoke("cache", env={**env, MAX_ENV: "0"})
+    assert run.stdout.endswith("caching is off ($VOICEGUIDE_CACHE_MAX is 0)\n")
+
+
+def test_the_cap_holds_after_real_builds(tmp_path):
+    """Two builds of the real voice with a cap below what the second voices: after each,
+    the cache is within it, and a third build takes what was kept from the cache."""
+    from conftest import invoke
+
+    env = {CACHE_DIR_ENV: str(tmp_path / "cache"), MAX_ENV: "1M"}
+    tiny = ["--hold", "1", "--reps", "1", "-o", str(tmp_path / "out")]
+    cache = ClipCache(tmp_path / "cache", max_bytes=1_000_000)
+    for args in (["hamstring-quick"], ["hamstring-relief"]):
+        run = invoke("build", *args, *tiny, env=env)
+        assert run.code == 0, run.stderr
+        assert 0 < cache.info().bytes <= 1_000_000
+    run = invoke("build", "hamstring-relief", *tiny, env=env)
+    assert run.code == 0, run.stderr
+    assert cache.info().entries > 0 and "0 from the cache" not in run.stdout
+    assert cache.info().bytes <= 1_000_000
+
+
+# -- several builds at once, in separate processes ---------------------------------------
+
+WORKER = r"""
+import hashlib, os, sys
+from voiceguide.speech.base import Clip
+from voiceguide.speech.cache import ClipCache
+
+folder, seed, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+cache = ClipCache(folder, max_bytes=int(sys.argv[4]))
+engine = {"engine": "fake"}
+
+def clip(text):
+    return Clip(hashlib.sha256(text.encode()).digest() * 200, 22050)
+
+texts = [f"phrase {n}" for n in range(40)]
+hits = 0
+for r in range(rounds):
+    mine = texts[(seed * 7 + r * 3) % 40:][:12]
+    for text in mine:
+        key = cache.key(engine, text)
+        found = cache.get(key)
+        if found is None:
+            cache.put(key, clip(text))
+        elif found != clip(text):
+            sys.exit(f"a wrong clip for {text!r}")
+        else:
+            hits += 1
+    cache.trim()
+print(hits)
+"""
+
+
+def test_builds_in_several_processes_trimming_at_once_neither_crash_nor_corrupt(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "cache"
+    entry = HEADER.size + 32 * 200
+    cap = 10 * entry  # far less than the 40 phrases the workers share: trims all the time
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WORKER, str(folder), str(seed), "30", str(cap)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for seed in range(4)
+    ]  # fmt: skip
+    results = [(w.wait(timeout=120), *w.communicate()) for w in workers]
+    assert [code for code, _, _ in results] == [0, 0, 0, 0], [err for _, _, err in results]
+    assert sum(int(out) for _, out, _ in results) > 0  # entries were shared, not only made
+    cache = ClipCache(folder, max_bytes=cap)
+    assert cache.info().bytes <= cap
+    for path in folder.rglob("*.clip"):  # whatever is left reads back whole
+        assert cache.get(path.stem) is not None
+    assert not list(folder.rglob("*.tmp"))

@@ -34,13 +34,13 @@ from voiceguide.script import Script
 from voiceguide.settings import SETTINGS, Value, clock
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.base import Speaker
-from voiceguide.speech.cache import CachedEngine, ClipCache
 from voiceguide.speech.clips import resample
 from voiceguide.tags import Tags, tag_file
 from voiceguide.timeline import Key, Timeline, schedule, to_json, to_webvtt
 
 if TYPE_CHECKING:
     from voiceguide.levels import Voice
+    from voiceguide.speech.cache import ClipCache
 
 DEFAULT_OUTPUT_DIR = "output"
 PREVIEW_RATE = 22050
@@ -113,6 +113,8 @@ def build(
         voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model,
         language=routine.language,
     )  # fmt: skip
+    from voiceguide.speech.cache import CachedEngine  # not for a preview or an estimate
+
     speaker = CachedEngine(engine, cache, engine.identity()) if cache else None
     try:
         spoken = voice_script(script, speaker if speaker is not None else engine)
@@ -226,7 +228,9 @@ def _rate(clips: dict[str, Clip]) -> int:
 def preview(script: Script, *, rate: int = 150) -> Timeline:
     """The script laid out with estimated speech lengths: nothing is voiced."""
     speech = {t: round(estimate_speech(t, rate) * PREVIEW_RATE) for t in script.texts()}
-    tones = {name: len(pcm) // 2 for name, pcm in tones_for(script, PREVIEW_RATE).items()}
+    from voiceguide.tones import samples  # the tones' lengths alone: no numpy
+
+    tones = {name: samples(name, PREVIEW_RATE) for name in script.tones()}
     return schedule(script, speech, tones, PREVIEW_RATE)
 
 

@@ -14,12 +14,6 @@ from typing import Any
 import click
 
 from voiceguide import __version__, interrupts
-from voiceguide.batch import (
-    build_all,
-    build_one,
-    expand,
-)
-from voiceguide.build import Output, estimated_seconds, exact_timeline, preview
 from voiceguide.cli_authoring import handout, import_command, new, schema_command
 from voiceguide.cli_options import (
     options_from,
@@ -31,14 +25,10 @@ from voiceguide.cli_options import (
 from voiceguide.cli_report import Cli, built, checked, summary
 from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.model import DEFAULT_ROUTINE
-from voiceguide.plan import plan
-from voiceguide.prescribe import describe_programme
-from voiceguide.programme import Programme, load_any
-from voiceguide.routine import builtin_languages, builtin_names, resolve
 from voiceguide.settings import ENGINES, clock
-from voiceguide.speech import open_engine
-from voiceguide.speech.cache import ClipCache, default_dir
-from voiceguide.timeline import describe
+
+# The library's building, voicing and audio modules are imported inside the commands
+# that use them: --help, list and validate load no audio code and start quickly.
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,6 +72,9 @@ def build_command(routines: tuple[str, ...], jobs: int, cache: bool, **params: A
       voiceguide build routines/ -j 2 --format m4a
       voiceguide build four-weeks.yaml -o ~/patients/smith   # a programme
     """
+    from voiceguide.batch import build_all, build_one, expand
+    from voiceguide.build import Output
+
     options, voice = options_from(params), voice_from(params)
     output = Output(
         params["output_dir"], params["fmt"], params["bitrate"], params["subtitles"], params["name"]
@@ -114,6 +107,9 @@ def list_command() -> None:
     Example:
       voiceguide list
     """
+    from voiceguide.build import estimated_seconds
+    from voiceguide.routine import builtin_languages, builtin_names, resolve
+
     for name in builtin_names():
         routine = resolve(name)
         languages = ", ".join(builtin_languages(name))
@@ -140,6 +136,12 @@ def show(routine: str, exact: bool, **params: Any) -> None:
       voiceguide show my-routine.yaml --hold 20 --reps 1
       voiceguide show --exact --rate 130
     """
+    from voiceguide.build import exact_timeline, preview
+    from voiceguide.plan import plan
+    from voiceguide.prescribe import describe_programme
+    from voiceguide.programme import Programme, load_any
+    from voiceguide.timeline import describe
+
     options, voice = options_from(params), voice_from(params)
     language = options.get("language")
     loaded = load_any(routine, str(language) if language else None)
@@ -196,6 +198,8 @@ def voices(engine: str, model: str | None, language: str | None) -> None:
       voiceguide voices --language en
       voiceguide voices --engine piper
     """
+    from voiceguide.speech import open_engine
+
     with open_engine(engine, model=model) as speaker:
         found = speaker.voices()
     shown = [
@@ -211,25 +215,44 @@ def voices(engine: str, model: str | None, language: str | None) -> None:
 
 
 @cli.command("cache")
-@click.argument("action", type=click.Choice(["info", "clear"]), default="info")
+@click.argument("action", type=click.Choice(["info", "clear", "trim"]), default="info")
 def cache_command(action: str) -> None:
-    """Show (info) or empty (clear) the cache of voiced phrases.
+    """Show (info), empty (clear) or trim (trim) the cache of voiced phrases.
 
     Builds keep every voiced phrase here, keyed by everything that shapes it (engine,
     voice, rate, text, versions), so a rebuild with other timings voices nothing.
-    The folder is the user's cache folder, or $VOICEGUIDE_CACHE_DIR.
+    The folder is the user's cache folder, or $VOICEGUIDE_CACHE_DIR. It holds at most
+    500 MB, or $VOICEGUIDE_CACHE_MAX (bytes, or with a unit: 200M, 1G, 2GiB; 0 keeps
+    nothing): after each build that voiced something, the phrases used least recently
+    are dropped until it fits. 'trim' does that now (after lowering the cap).
 
     \b
     Examples:
       voiceguide cache
       voiceguide cache clear
+      VOICEGUIDE_CACHE_MAX=100M voiceguide cache trim
     """
+    from voiceguide.speech.cache import ClipCache, default_dir, size_text
+
     store = ClipCache(default_dir())
     if action == "clear":
         click.echo(f"removed {store.clear()} phrases from {store.folder}")
         return
+    if action == "trim":
+        click.echo(f"dropped {_phrases(store.trim())} used least recently")
     info = store.info()
-    click.echo(f"{info.folder}: {info.entries} phrases, {info.bytes / 1e6:.1f} MB")
+    phrases = _phrases(info.entries)
+    if info.max_bytes == 0:
+        click.echo(f"{size_text(info.bytes)}, {phrases}, in {info.folder}; "
+                   "caching is off ($VOICEGUIDE_CACHE_MAX is 0)")  # fmt: skip
+        return
+    click.echo(
+        f"{size_text(info.bytes)} of {size_text(info.max_bytes)}, {phrases}, in {info.folder}"
+    )
+
+
+def _phrases(count: int) -> str:
+    return f"{count:,} phrase{'' if count == 1 else 's'}"
 
 
 for command in (handout, schema_command, new, import_command):

@@ -9,14 +9,11 @@ from pathlib import Path
 
 import click
 
-from voiceguide.authoring import new_routine
 from voiceguide.cli_options import OutputFolder, SettingValue
-from voiceguide.importers import import_file
 from voiceguide.model import DEFAULT_ROUTINE
-from voiceguide.prescribe import write_handout
-from voiceguide.programme import load_any
-from voiceguide.schema import schema
 from voiceguide.settings import BY_NAME
+
+# What each command calls is imported inside it: the handout's brings the build with it.
 
 _LANGUAGE = click.option(
     "--language", type=SettingValue(BY_NAME["language"]), help="For a built-in, which translation."
@@ -46,6 +43,9 @@ def handout(subject: str, output_dir: Path, language: str | None) -> None:
       voiceguide handout four-weeks.yaml -o ~/patients/smith
       voiceguide handout --language es
     """
+    from voiceguide.prescribe import write_handout
+    from voiceguide.programme import load_any
+
     click.echo(str(write_handout(load_any(subject, language), output_dir)))
 
 
@@ -63,6 +63,8 @@ def schema_command(kind: str) -> None:
       voiceguide schema > voiceguide-routine.schema.json
       voiceguide schema programme
     """
+    from voiceguide.schema import schema
+
     click.echo(json.dumps(schema(kind), indent=2, ensure_ascii=False))
 
 
@@ -91,6 +93,8 @@ def new(
       voiceguide new evening --from hamstring-relief
       voiceguide new tarde --from hamstring-relief --language es
     """
+    from voiceguide.authoring import new_routine
+
     routine, schema_file = new_routine(
         name, output_dir, copy_of=copy_of, language=language, force=force
     )
@@ -118,6 +122,8 @@ def import_command(file: Path, out: Path | None) -> None:
       voiceguide import phrases.txt
       voiceguide import meditation.txt -o evening.yaml
     """
+    from voiceguide.importers import import_file
+
     target = out or file.with_name(
         f"{file.stem}.yaml" if file.suffix != ".yaml" else f"{file.stem}.voiceguide.yaml"
     )

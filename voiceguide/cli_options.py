@@ -12,15 +12,16 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from voiceguide.build import VoiceSettings
 from voiceguide.errors import OptionError
 from voiceguide.options import Given, Options
-from voiceguide.outputs import safe_name
 from voiceguide.settings import SETTINGS, Setting, SettingError, Value, of_scope
+
+if TYPE_CHECKING:
+    from voiceguide.build import VoiceSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,8 +99,13 @@ class WholeRange(click.ParamType):
 
     name = "N"
 
-    def __init__(self, low: int, high: int):
-        self.low, self.high = low, high
+    def __init__(self, low: int, high: int | Callable[[], int]):
+        self.low, self._high = low, high
+
+    @property
+    def high(self) -> int:
+        """The upper bound, looked up when first needed if given as a function."""
+        return self._high if isinstance(self._high, int) else self._high()
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         try:
@@ -146,6 +152,8 @@ def _not_a_folder(path: Path) -> Path | None:
 
 def output_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """``--name``: made safe (see :func:`~voiceguide.outputs.safe_name`), never empty."""
+    from voiceguide.outputs import safe_name
+
     if value is None:
         return None
     if not value.strip():
@@ -222,13 +230,14 @@ def options_from(params: dict[str, Any]) -> Options:
 
 def voice_from(params: dict[str, Any]) -> VoiceSettings:
     """Take the voice options out of a command's ``params``."""
+    from voiceguide.build import VoiceSettings
+
     chosen = {s.name: params.pop(s.name) for s in of_scope("voice") if s.name in params}
     return VoiceSettings(**{k: v for k, v in chosen.items() if v is not None})
 
 
 def output_options(command: F) -> F:
     """Where and how ``build`` writes: folder, name, format, jobs, cache, subtitles."""
-    from voiceguide.batch import DEFAULT_JOBS, MAX_JOBS
     from voiceguide.formats import DEFAULT_FORMAT, FORMATS
 
     decorators = [
@@ -248,8 +257,8 @@ def output_options(command: F) -> F:
         click.option(
             "-j",
             "--jobs",
-            type=WholeRange(1, MAX_JOBS),
-            default=DEFAULT_JOBS,
+            type=WholeRange(1, lambda: _jobs()[1]),
+            default=lambda: _jobs()[0],
             show_default="the number of cores",
             help="Routines built at once.",
         ),
@@ -278,3 +287,11 @@ def output_options(command: F) -> F:
         ),
     ]
     return functools.reduce(lambda f, d: d(f), reversed(decorators), command)
+
+
+def _jobs() -> tuple[int, int]:
+    """The batch's default and most jobs, from :mod:`voiceguide.batch`, which is imported
+    only when ``build`` runs or shows its help (it brings the whole build with it)."""
+    from voiceguide.batch import DEFAULT_JOBS, MAX_JOBS
+
+    return DEFAULT_JOBS, MAX_JOBS

@@ -7,20 +7,19 @@ import os
 import signal
 import sys
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import click
 
 from voiceguide import interrupts
-from voiceguide.batch import BatchInterrupted, Outcome
-from voiceguide.build import BuildResult, estimated_seconds
 from voiceguide.cli_options import flag_of
 from voiceguide.errors import OptionError, VoiceguideError
-from voiceguide.outputs import safe_name
-from voiceguide.prescribe import ProgrammeResult
-from voiceguide.programme import is_programme, load_programme
-from voiceguide.routine import load_file
 from voiceguide.settings import BY_NAME, clock
+
+if TYPE_CHECKING:  # what a build made: imported where it is reported, not on every start
+    from voiceguide.batch import BatchInterrupted, Outcome
+    from voiceguide.build import BuildResult
+    from voiceguide.prescribe import ProgrammeResult
 
 
 class Cli(click.Group):
@@ -48,10 +47,8 @@ class Cli(click.Group):
                 f"Stopped by {signal.Signals(exc.signum).name}: nothing was written.", err=True
             )
             code = 128 + exc.signum
-        except BatchInterrupted as exc:
-            code = _interrupted(exc)
         except Exception as exc:  # noqa: BLE001 - ours, or a bug: say so plainly
-            code = self._failed(exc)
+            code = _interrupted(exc) if _batch_interrupted(exc) else self._failed(exc)
         try:
             sys.stdout.flush()
         except BrokenPipeError:
@@ -91,6 +88,13 @@ def said(exc: VoiceguideError) -> str:
     return str(exc)
 
 
+def _batch_interrupted(exc: Exception) -> TypeGuard[BatchInterrupted]:
+    """Whether ``exc`` is a :class:`~voiceguide.batch.BatchInterrupted`: only a batch
+    raises one, so a command that never loaded the batch module has none to report."""
+    batch = sys.modules.get("voiceguide.batch")
+    return batch is not None and isinstance(exc, batch.BatchInterrupted)
+
+
 def _interrupted(exc: BatchInterrupted) -> int:
     built = f"only {', '.join(exc.built)} had been built; nothing else was written."
     what = built if exc.built else "nothing was written."
@@ -126,6 +130,8 @@ def summary(refs: list[str], outcomes: dict[str, Outcome]) -> None:
 
 
 def sessions(result: BuildResult | ProgrammeResult) -> tuple[BuildResult, ...]:
+    from voiceguide.prescribe import ProgrammeResult
+
     return result.sessions if isinstance(result, ProgrammeResult) else (result,)
 
 
@@ -146,6 +152,8 @@ def megabytes(result: BuildResult) -> str:
 def built(result: BuildResult | ProgrammeResult) -> None:
     """One build's warnings on stderr, then a line of what it wrote on stdout (a line a
     session, and one for a programme's playlist, handout and reminders)."""
+    from voiceguide.prescribe import ProgrammeResult
+
     warn(result)
     for session in sessions(result):
         others = ", ".join(p.name for p in session.files[1:])
@@ -160,6 +168,11 @@ def built(result: BuildResult | ProgrammeResult) -> None:
 
 def checked(path: str) -> str:
     """What a valid routine or programme file holds, in a few words."""
+    from voiceguide.build import estimated_seconds
+    from voiceguide.outputs import safe_name
+    from voiceguide.programme import is_programme, load_programme
+    from voiceguide.routine import load_file
+
     if path and is_programme(path):
         programme = load_programme(path)
         count = len(programme.stages)

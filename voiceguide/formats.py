@@ -11,10 +11,13 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from voiceguide import ffmpeg, mp3
+from voiceguide import ffmpeg
 from voiceguide.errors import ExportError, OptionError
-from voiceguide.tags import Tags
+
+if TYPE_CHECKING:
+    from voiceguide.tags import Tags
 
 MP3_QUALITY = 2
 """LAME's VBR quality (0 best, 9 smallest). VBR, because constant bit rates at 22.05 kHz
@@ -79,6 +82,8 @@ def encode(
     is made in-process (:mod:`voiceguide.mp3`) and gets its tags afterwards from
     :func:`tag_mp3` (mutagen); the other formats go through ffmpeg, which writes
     ``tags``, chapters included where the container has them."""
+    from voiceguide import mp3  # the LAME encoder: loaded by a build, not on every start
+
     if fmt.name == "mp3" and pcm.rate in mp3.RATES:
         try:
             with open(path, "wb") as out:
@@ -196,6 +201,8 @@ over 160k). MP3's are rounded to the nearest it has, with a warning."""
 
 def bitrate_note(container: Format, bitrate: str | None, rate: int) -> tuple[str, ...]:
     """A warning when MP3 has no such bit rate at ``rate`` and the nearest was used."""
+    from voiceguide import mp3
+
     if container.name != "mp3" or not bitrate or rate not in mp3.RATES:
         return ()
     asked = int(bitrate[:-1])

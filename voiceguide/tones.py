@@ -12,7 +12,10 @@ pitch and pattern, so they can be told apart with eyes closed:
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported where a tone is made: its length needs none
+    import numpy as np
 
 A5, FS5, D5 = 880.0, 740.0, 587.33
 
@@ -37,8 +40,17 @@ LEVEL_DBFS = -12.0
 voice's peaks)."""
 
 
+def samples(name: str, rate: int) -> int:
+    """How many samples :func:`tone` makes for ``name`` at ``rate``, without making it."""
+    notes = NOTES[name]
+    gaps = (len(notes) - 1) * _samples(NOTE_GAP_MS, rate)
+    return gaps + sum(_samples(length, rate) for _, length in notes)
+
+
 def tone(name: str, rate: int) -> bytes:
     """The tone ``name`` as mono 16-bit PCM at ``rate``."""
+    import numpy as np
+
     gap = np.zeros(_samples(NOTE_GAP_MS, rate))
     pieces = []
     for index, (frequency, length) in enumerate(NOTES[name]):
@@ -51,6 +63,8 @@ def tone(name: str, rate: int) -> bytes:
 
 def _note(frequency: float, length_ms: int, rate: int) -> np.ndarray:
     """One note, -1 to 1: the sine and its octave, a linear attack and decay."""
+    import numpy as np
+
     count = _samples(length_ms, rate)
     phase = 2 * np.pi * frequency * np.arange(count) / rate
     peak = 10 ** (LEVEL_DBFS / 20)

@@ -22,6 +22,15 @@ Writes go to a temporary file in the same folder and are moved into place with
 :func:`os.replace`, each phrase as soon as it is voiced (an interrupted build keeps what
 it voiced); a cache that cannot be written (read-only folder, full disk) only costs
 speed.
+
+The cache is bounded: it keeps at most ``$VOICEGUIDE_CACHE_MAX`` bytes (500 MB unless
+set: :func:`max_bytes_from_env`; ``0`` keeps nothing). An entry's modification time is
+when it was last used, as a read touches it; after a build that voiced something,
+:meth:`ClipCache.trim` drops the least recently used entries until the cache fits, with
+one scan of the folder. Trims are taken in turn (an ``flock`` on the cache folder), and
+an entry is dropped only if it is still the file the scan saw, unused since. Entries
+are never changed in place, only replaced or unlinked, so a build that opened one reads
+it whole, and one that finds it gone voices the phrase again, as for any missing entry.
 """
 
 from __future__ import annotations
@@ -33,13 +42,19 @@ import re
 import secrets
 import stat
 import struct
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.errors import SynthesisError
+from voiceguide.errors import BadInput, SynthesisError
 from voiceguide.limits import LIMITS
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip, Engine, OnClip, VoiceInfo
+
+try:
+    import fcntl
+except ImportError:  # Windows: trims are not taken in turn, which is safe, only wasteful
+    fcntl = None  # type: ignore[assignment]
 
 CACHE_DIR_ENV = "VOICEGUIDE_CACHE_DIR"
 """Environment variable naming the cache folder (overrides the platform default)."""
@@ -56,11 +71,22 @@ ENTRY_SUFFIX = ".clip"
 TEMP_SUFFIX = ".tmp"
 MAX_ENTRY_BYTES = LIMITS.max_cache_entry_bytes
 """Largest entry read, bytes (with its header); a larger file is damaged."""
+MAX_ENV = "VOICEGUIDE_CACHE_MAX"
+"""Environment variable: the most bytes the cache keeps (:func:`max_bytes_from_env`)."""
+DEFAULT_MAX_BYTES = 500_000_000
+"""The cap unless ``$VOICEGUIDE_CACHE_MAX`` says otherwise: 500 MB, about three hours of
+distinct speech at espeak's 22.05 kHz (the built-in session's phrases take 7 MB)."""
+STALE_TEMP_SECONDS = 3600.0
+"""A temporary file this much older than a trim is a killed build's: the trim removes it
+(a write takes milliseconds)."""
 
 _KEY = re.compile(r"[0-9a-f]{64}")
 _SHARD = re.compile(r"[0-9a-f]{2}")
 _ENTRY_NAME = re.compile(r"[0-9a-f]{64}" + re.escape(ENTRY_SUFFIX))
 _TEMP_NAME = re.compile(r"\.[0-9a-f]{64}\..*" + re.escape(TEMP_SUFFIX))
+_OWN_NAME = re.compile(f"{_ENTRY_NAME.pattern}|{_TEMP_NAME.pattern}")
+_SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(?:([kmgt])(i?)b?|b?)", re.IGNORECASE)
+_UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 
 
 def default_dir() -> Path:
@@ -73,20 +99,67 @@ def default_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME)) / SUBFOLDER
 
 
+def max_bytes_from_env() -> int:
+    """``$VOICEGUIDE_CACHE_MAX`` if set (checked: bad input names it), else
+    :data:`DEFAULT_MAX_BYTES`. It takes bytes (``200000000``) or a number with a unit:
+    ``k``, ``M``, ``G``, ``T`` are powers of 1000 and ``KiB``, ``MiB``, ``GiB``, ``TiB``
+    of 1024, any case, with or without ``B`` (``500M``, ``1.5 GB``, ``2GiB``). ``0``
+    keeps nothing: builds neither read nor write the cache, and the next one that voices
+    anything empties it."""
+    given = os.environ.get(MAX_ENV)
+    if given is None:
+        return DEFAULT_MAX_BYTES
+    found = _SIZE.fullmatch(given.strip())
+    if found is None:
+        raise BadInput(
+            f"the environment variable {MAX_ENV} must be a size in bytes, like 500M, 2G or "
+            f"200000000 (0 keeps nothing), not {given!r}"
+        )
+    number, unit, binary = found.groups()
+    base = 1024 if binary else 1000
+    return int(float(number) * base ** _UNITS[(unit or "").lower()])
+
+
+def size_text(count: int) -> str:
+    """``count`` bytes as people read them: "812 bytes", "41.2 MB", "1.5 GB"."""
+    if count < 1000:
+        return f"{count} byte{'' if count == 1 else 's'}"
+    for unit, scale in (("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12)):
+        shown = f"{count / scale:.3g}"  # three digits at most, or an exponent: too large
+        if "e" not in shown:
+            return f"{shown} {unit}"
+    return f"{count / 1e12:,.0f} TB"
+
+
 @dataclass(frozen=True)
 class CacheInfo:
-    """What :meth:`ClipCache.info` reports: where the cache is and how big."""
+    """What :meth:`ClipCache.info` reports: where the cache is, how big, and its cap."""
 
     folder: Path
     entries: int
     bytes: int
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """An entry as a trim's scan saw it."""
+
+    used: int
+    """Modification time, nanoseconds: when it was last written or read."""
+    size: int
+    path: str
+    inode: tuple[int, int]
 
 
 class ClipCache:
-    """Clips on disk, one file per key, sharded by the key's first two hex digits."""
+    """Clips on disk, one file per key, sharded by the key's first two hex digits, at
+    most ``max_bytes`` bytes of them (unless given, :func:`max_bytes_from_env`: a bad
+    ``$VOICEGUIDE_CACHE_MAX`` raises its :class:`~voiceguide.errors.BadInput` here)."""
 
-    def __init__(self, folder: Path | str):
+    def __init__(self, folder: Path | str, max_bytes: int | None = None):
         self.folder = Path(folder)
+        self.max_bytes = max_bytes_from_env() if max_bytes is None else max_bytes
 
     # -- keys ---------------------------------------------------------------------
 
@@ -119,12 +192,14 @@ class ClipCache:
         symlink, never a pipe or device), and only if it is at most
         :data:`MAX_ENTRY_BYTES`."""
         self.path(key)  # checks the key
+        if self.max_bytes == 0:
+            return None  # the cache keeps nothing
         try:
             shard = _open_shard(self.folder / key[:2])
         except OSError:
             return None  # missing, or not a folder of ours: nothing to read or remove
         try:
-            data = _read_entry(shard, key + ENTRY_SUFFIX)
+            data = _read_entry(shard, key + ENTRY_SUFFIX, touch=True)
             clip = None if data is None else _decode(data)
             if clip is None:
                 _remove_in(shard, key + ENTRY_SUFFIX)
@@ -138,6 +213,8 @@ class ClipCache:
         """Store ``clip`` under ``key`` atomically; ``False`` if it could not be written
         (a shard folder that is a symlink is not written through)."""
         self.path(key)
+        if self.max_bytes == 0:
+            return False
         data = _encode(clip)
         temp: str | None = None
         shard: int | None = None
@@ -168,15 +245,57 @@ class ClipCache:
     # -- the whole cache --------------------------------------------------------------
 
     def info(self) -> CacheInfo:
-        """How many entries the cache holds and their total size in bytes."""
-        entries = size = 0
-        for path in self._own_files(_ENTRY_NAME):
+        """How many entries the cache holds, their total size in bytes, and its cap."""
+        found = self._entries()
+        return CacheInfo(self.folder, len(found), sum(e.size for e in found), self.max_bytes)
+
+    def trim(self) -> int:
+        """Drop the least recently used entries until the cache holds at most
+        ``max_bytes``, and killed builds' temporary files; the number of entries dropped.
+
+        One scan of the folder; one trim at a time (others wait on the lock, then scan
+        what is left). An entry read or rewritten since the scan is kept. Never raises
+        for the file system: a cache it cannot trim only stays larger."""
+        try:
+            with self._trimming():
+                stale: list[str] = []
+                found = sorted(self._entries(stale), key=lambda e: (e.used, e.path))
+                total = sum(e.size for e in found)
+                dropped = 0
+                for entry in found:
+                    if total <= self.max_bytes:
+                        break
+                    gone = _drop(entry)
+                    if gone is not None:
+                        total -= entry.size
+                        dropped += gone
+                for path in stale:
+                    _remove(Path(path))
+                return dropped
+        except OSError:
+            return 0
+
+    def _trimming(self) -> _TrimLock:
+        return _TrimLock(self.folder)
+
+    def _entries(self, stale: list[str] | None = None) -> list[_Entry]:
+        """Every entry file, with when it was last used, its size and its identity; in
+        the same pass, the temporary files older than :data:`STALE_TEMP_SECONDS` are
+        added to ``stale`` if it is given."""
+        found = []
+        before = time.time_ns() - int(STALE_TEMP_SECONDS * 1e9)
+        for child in self._own_entries(_OWN_NAME):
             try:
-                size += path.stat().st_size
+                info = child.stat(follow_symlinks=False)
             except OSError:
                 continue
-            entries += 1
-        return CacheInfo(self.folder, entries, size)
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            if child.name.endswith(ENTRY_SUFFIX):
+                found.append(_Entry(info.st_mtime_ns, info.st_size, child.path, _identity(info)))
+            elif stale is not None and info.st_mtime_ns < before:
+                stale.append(child.path)
+        return found
 
     def clear(self) -> int:
         """Delete every entry (and leftover temporary file), then empty shard folders.
@@ -195,24 +314,33 @@ class ClipCache:
         return removed
 
     def _shards(self) -> list[Path]:
+        """The shard folders (not one that is a symlink)."""
         try:
-            children = list(self.folder.iterdir())
+            with os.scandir(self.folder) as children:
+                return [
+                    Path(child.path)
+                    for child in children
+                    if _SHARD.fullmatch(child.name) and child.is_dir(follow_symlinks=False)
+                ]
         except OSError:
             return []
-        return [
-            p for p in children if _SHARD.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
-        ]
 
-    def _own_files(self, pattern: re.Pattern) -> Iterable[Path]:
-        """Files in the shard folders whose names match ``pattern``."""
+    def _own_files(self, pattern: re.Pattern) -> Iterator[Path]:
+        """Files in the shard folders whose names match ``pattern`` (no symlinks)."""
+        return (Path(child.path) for child in self._own_entries(pattern))
+
+    def _own_entries(self, pattern: re.Pattern) -> Iterator[os.DirEntry[str]]:
         for shard in self._shards():
             try:
-                children = list(shard.iterdir())
+                with os.scandir(shard) as children:
+                    found = [
+                        child
+                        for child in children
+                        if pattern.fullmatch(child.name) and child.is_file(follow_symlinks=False)
+                    ]
             except OSError:
                 continue
-            for path in children:
-                if pattern.fullmatch(path.name) and not path.is_symlink() and path.is_file():
-                    yield path
+            yield from found
 
 
 class CachedEngine:
@@ -273,6 +401,7 @@ class CachedEngine:
                 if text not in made:
                     raise SynthesisError(f"the voice engine returned no clip for {text!r}")
                 clips[text] = made[text]
+            self.cache.trim()  # once a call, after its writes: the cap holds after a build
         return {text: clips[text] for text in keys}
 
     def voices(self) -> list[VoiceInfo]:
@@ -319,9 +448,10 @@ def _open_shard(path: Path) -> int:
     return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
 
 
-def _read_entry(shard: int, name: str) -> bytes | None:
+def _read_entry(shard: int, name: str, *, touch: bool = False) -> bytes | None:
     """The bytes of the entry ``name`` in ``shard``; ``None`` if it is not a regular file
-    (a symlink, a pipe, a device) or is larger than any entry can be."""
+    (a symlink, a pipe, a device) or is larger than any entry can be. With ``touch``, an
+    entry read is marked used now (its modification time), for the trims."""
     try:
         handle = os.open(name, _READ, dir_fd=shard)
     except FileNotFoundError:
@@ -333,7 +463,69 @@ def _read_entry(shard: int, name: str) -> bytes | None:
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
             return None
         data = f.read(MAX_ENTRY_BYTES + 1)
+        if touch and len(data) <= MAX_ENTRY_BYTES:
+            _touch(f.fileno())
     return data if len(data) <= MAX_ENTRY_BYTES else None
+
+
+def _touch(handle: int) -> None:
+    """Set the open file's modification time to now, if allowed (a cache shared
+    read-only stays as it is)."""
+    if os.utime in os.supports_fd:
+        try:
+            os.utime(handle)
+        except OSError:
+            pass
+
+
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return info.st_dev, info.st_ino
+
+
+def _drop(entry: _Entry) -> int | None:
+    """Unlink ``entry`` if it is still the file the scan saw, unused since: 1 if it was
+    removed, 0 if it was already gone, ``None`` if it was kept (read or rewritten since
+    the scan, or not removable). Between the check and the unlink another build may
+    replace it: that entry is then voiced again, nothing worse."""
+    try:
+        now = os.stat(entry.path, follow_symlinks=False)
+    except FileNotFoundError:
+        return 0
+    except OSError:
+        return None
+    if _identity(now) != entry.inode or now.st_mtime_ns != entry.used:
+        return None
+    try:
+        os.unlink(entry.path)
+    except FileNotFoundError:
+        return 0
+    except OSError:
+        return None
+    return 1
+
+
+class _TrimLock:
+    """The cache folder itself, ``flock``-ed from ``with`` to its end, so that trims run
+    one at a time and leave no lock file behind. Without ``flock`` (Windows) or a folder
+    to lock, a trim runs unlocked: it only unlinks files, each one checked first."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.handle: int | None = None
+
+    def __enter__(self) -> _TrimLock:
+        if fcntl is not None:
+            try:
+                self.handle = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+                fcntl.flock(self.handle, fcntl.LOCK_EX)
+            except OSError:
+                self.__exit__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            os.close(self.handle)  # and with it the lock
+            self.handle = None
 
 
 def _remove_in(shard: int, name: str) -> None:
