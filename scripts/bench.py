@@ -1,7 +1,7 @@
 """How fast voiceguide builds, against the floor and against the obvious way.
 
     .venv/bin/python scripts/bench.py [--runs 3] [--minutes 10 60 180] [--naive-up-to 60]
-                                      [--quick-runs 20] [--quick-only]
+                                      [--quick-runs 20] [--quick-only] [--largest]
 
 For sessions of about 10, 60 and 180 minutes (the built-in routine with longer holds
 and more reps), prints side by side, as medians over --runs:
@@ -20,6 +20,10 @@ process, beside `python -c pass`; and the cost of the speech cache's trim after 
 one scan of a cache as full as its 500 MB cap holds (2,300 entries: the built-in
 session's phrases are about 220 kB each), nothing dropped. --quick-only stops there.
 
+--largest instead builds the largest session the limits let through, as speech goes (50
+exercises of 11 long instructions each, about 2.4 hours of distinct speech in a session
+just under the 3-hour cap), cold and warm, and `show --exact` of it, with the peak RSS
+of each: what bounds the memory a build can take.
 
 The floor is one ffmpeg encoding on one core; a build encodes its MP3 with the same LAME
 at the same settings, but in parts at once, one a core (voiceguide/mp3.py), so on two
@@ -93,7 +97,7 @@ def session_pcm(options: Options, path: Path) -> float:
     with open_engine() as engine:
         voice = voice_script(script, engine)
     timeline = timeline_for(script, voice.clips)
-    mastered = master(timeline, voice.clips, tones_for(script, timeline.rate), voice.squares)
+    mastered = master(timeline, voice.clips, tones_for(script, timeline.rate), voice.energies)
     with open(path, "wb") as f:
         for chunk in render(timeline, mastered.sounds):
             f.write(chunk)
@@ -209,6 +213,64 @@ def cache_trim(entries: int = 2300) -> None:
     print(f"cache trim, {entries:,} entries: {statistics.median(times):.0f} ms (median of 5)")
 
 
+def largest_routine(path: Path) -> None:
+    """The speech-heaviest routine the limits let through: 550 instructions of 45 words
+    (each said once, no two alike), the holds and pauses at their shortest."""
+    import random
+
+    phrase = "breathe slowly and let the muscles soften while you hold, keep your back flat"
+    words = phrase.replace(",", "").split(" ")
+    pick = random.Random(1)
+    lines = ["title: The most speech the limits allow", "exercises:"]
+    for e in range(50):
+        lines += [f"  - name: Exercise {e}", "    instructions:"]
+        for i in range(11):
+            said = " ".join(pick.choice(words) for _ in range(45))
+            lines.append(f'      - "Part {e} {i}. {said}."')
+    path.write_text("\n".join(lines) + "\n")
+
+
+def largest() -> None:
+    """Peak RSS (MB) and seconds of building, and timing exactly, the largest routine."""
+    shortest = [
+        "--hold",
+        "0.1",
+        "--reps",
+        "1",
+        "--rest",
+        "0.1",
+        "--switch",
+        "0.1",
+        "--setup",
+        "0.1",
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        routine = work / "largest.yaml"
+        largest_routine(routine)
+        env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(work / "cache")}
+        runs = {
+            "build, cold": ["build", str(routine), "-o", str(work / "out")],
+            "build, warm": ["build", str(routine), "-o", str(work / "out")],
+            "show --exact": ["show", "--exact", str(routine)],
+        }
+        print("the largest routine the limits allow")
+        for name, args in runs.items():
+            start = time.perf_counter()
+            with open(work / "said.txt", "w+") as said:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "voiceguide", *args, *shortest],
+                    env=env,
+                    stdout=said,
+                    stderr=subprocess.DEVNULL,
+                )
+                _, status, usage = os.wait4(process.pid, 0)
+                said.seek(0)
+                first = said.readline().strip() or f"exit status {status >> 8}"
+            seconds = time.perf_counter() - start
+            print(f"{name:<14} {seconds:6.1f} s {usage.ru_maxrss / 1024:6.0f} MB   {first[:72]}")
+
+
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--runs", type=int, default=3)
@@ -216,7 +278,11 @@ def main() -> None:
     args.add_argument("--naive-up-to", type=float, default=60)
     args.add_argument("--quick-runs", type=int, default=20)
     args.add_argument("--quick-only", action="store_true")
+    args.add_argument("--largest", action="store_true")
     opts = args.parse_args()
+    if opts.largest:
+        largest()
+        return
     compileall.compile_dir(str(Path(voiceguide.__file__).parent), quiet=1)
     quick_start(opts.quick_runs)
     cache_trim()

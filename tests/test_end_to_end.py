@@ -548,11 +548,11 @@ def test_cache_command_shows_and_empties_the_cache(tmp_path):
     assert invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", env=env).code == 0
     info = invoke("cache", env=env)
     assert info.code == 0 and str(tmp_path / "cache") in info.stdout
-    count = int(info.stdout.split(": ")[1].split()[0])
-    assert count > 20
+    count = int(info.stdout.split(" phrases, in ")[0].rsplit(" ", 1)[1])
+    assert count > 20 and " of 500 MB, " in info.stdout
     cleared = invoke("cache", "clear", env=env)
     assert f"removed {count} phrases" in cleared.stdout
-    assert ": 0 phrases" in invoke("cache", env=env).stdout
+    assert invoke("cache", env=env).stdout.startswith("0 bytes of 500 MB, 0 phrases, in ")
 
 
 @pytest.mark.slow

@@ -138,6 +138,60 @@ def test_the_peak_map_serves_any_gain_up_to_its_level():
         if gain is None:  # nothing over the ceiling: the limiter leaves it as it is too
             np.testing.assert_array_equal(direct, x * scale)
         else:
-            np.testing.assert_allclose(x * scale * gain, direct, atol=1e-7)
+            np.testing.assert_allclose(x * scale * gain.dense(), direct, atol=1e-7)
         limited[scale] = gain is not None
     assert limited == {1.0: False, 2.0: True, 4.0: True}  # under the ceiling, then over it
+
+
+def test_a_long_sound_weighted_in_chunks_measures_as_weighted_whole():
+    sound = speechlike(2.5 * loudness.CHUNK_SECONDS + 0.37, 9, 0.3)
+    whole = loudness.energy(loudness.k_weighted(sound, RATE), RATE)
+    chunked = loudness.weighted_energy(sound, RATE)
+    assert chunked.size == whole.size == len(sound) + int(loudness.FILTER_TAIL_SECONDS * RATE)
+    cells, expected = np.diff(chunked.running), np.diff(whole.running)
+    # both filter by FFT, so each is the filter's response sampled a little differently
+    assert np.abs(cells - expected).max() < 1e-4 * expected.max()
+    assert chunked.running[-1] == pytest.approx(whole.running[-1], rel=1e-6)
+
+
+def _whole_gain(peaks, scale, ceiling_db):
+    """The limiter's gain worked out over the whole sound at once, as it once was."""
+    ceiling = 10 ** (ceiling_db / 20)
+    loud = peaks.peaks * scale
+    over = loud > ceiling
+    need = np.ones(peaks.length, dtype=np.float32)
+    need[peaks.at[over]] = ceiling / loud[over]
+    half = int(RATE * loudness.LIMITER_WINDOW_MS / 1000)
+    floor = -loudness._running_max(-np.pad(need, 2 * half, constant_values=1.0), 2 * half + 1)
+    return np.minimum(loudness._running_mean(floor, 2 * half + 1), 1.0).astype(np.float32)
+
+
+def test_a_long_sound_is_mapped_limited_and_levelled_as_if_whole(monkeypatch):
+    # loud bursts here and there in a long quiet sound: the gain is 1 between them
+    x = speechlike(2.2 * loudness.CHUNK_SECONDS, 14, 0.05)
+    chunk = loudness.CHUNK_SECONDS
+    for second in (3.0, 3.004, chunk - 0.001, chunk, 1.58 * chunk, 2 * chunk + 0.01):
+        at = int(second * RATE)
+        x[at : at + 300] = sine(1000 + second, 300 / RATE, 2.5)
+    pcm = loudness.to_pcm(x / 3)
+    ints = np.frombuffer(pcm, dtype="<i2")
+    floor = 10 ** (-1.5 / 20) / 4
+    peaks = loudness.peak_map(ints, floor)
+    monkeypatch.setattr(loudness, "CHUNK_SECONDS", 1000.0)  # the whole sound in one go
+    whole = loudness.peak_map(ints, floor)
+    np.testing.assert_array_equal(peaks.at, whole.at)
+    np.testing.assert_allclose(peaks.peaks, whole.peaks, rtol=1e-6)
+    gain = loudness.limiter_gain(peaks, 3.0, RATE, -1.5)
+    assert gain is not None and len(gain.spans) >= 4
+    assert sum(len(v) for _, v in gain.spans) < 0.05 * len(ints)  # little room
+    np.testing.assert_allclose(gain.dense(), _whole_gain(peaks, 3.0, -1.5), atol=1e-6)
+    monkeypatch.undo()
+    levelled = np.frombuffer(loudness.levelled(pcm, 3.0, gain), dtype="<i2")
+    expected = np.frombuffer(
+        loudness.to_pcm(loudness.to_float(pcm) * (3.0 * gain.dense())), dtype="<i2"
+    )
+    assert np.abs(levelled.astype(int) - expected).max() <= 1
+    assert (
+        loudness.true_peaks(levelled / 32768, np.arange(len(levelled))).max()
+        <= 10 ** (-1.5 / 20) * 1.02
+    )

@@ -191,3 +191,21 @@ def test_polling_sooner_changes_nothing_that_is_said(engine, tmp_path):
         assert abs(len(mine) - len(theirs)) <= 50, text
         level = 10 * np.log10((mine**2).mean() / (theirs**2).mean())
         assert abs(level) < 0.2, text
+
+
+def test_espeak_crashing_on_a_text_is_named_and_the_worker_lives_on(tmp_path, monkeypatch):
+    # espeak-ng overruns a buffer on some texts (1,000 characters of "W.W.W…"): the
+    # phrase is said in a forked child, so the crash is the child's alone
+    import os
+    import signal
+
+    from voiceguide.speech.pyttsx3_worker import EspeakSpeaker
+
+    speaker = EspeakSpeaker(150, None)
+    said = speaker._synth
+    monkeypatch.setattr(speaker, "_synth", lambda text: os.kill(os.getpid(), signal.SIGSEGV))
+    with pytest.raises(RuntimeError, match=r"espeak-ng crashed \(SIGSEGV\) saying 'W\.W\."):
+        speaker.save("W.W.W.", str(tmp_path / "crash.wav"))
+    monkeypatch.setattr(speaker, "_synth", said)
+    speaker.save("Breathe in.", str(tmp_path / "after.wav"))
+    assert (tmp_path / "after.wav").stat().st_size > 1000

@@ -18,6 +18,7 @@ from voiceguide import __version__
 from voiceguide.errors import BadInput, SynthesisError
 from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
 from voiceguide.limits import LIMITS
+from voiceguide.memory import give_back
 from voiceguide.model import Routine
 from voiceguide.options import Options
 from voiceguide.outputs import (
@@ -128,10 +129,10 @@ def build(
     folder = make_folder(output.folder)
     from voiceguide.levels import master  # loaded since the build began
 
-    mastered = master(timeline, spoken.clips, chimes, spoken.squares)
+    voiced, cached = (speaker.misses, speaker.hits) if speaker else (len(spoken.clips), 0)
+    mastered = master(timeline, spoken.clips, chimes, spoken.energies)  # takes the clips
     files = _write(timeline, mastered.sounds, _settings(script, engine), folder / stem,
                    container, output, stop)  # fmt: skip
-    voiced, cached = (speaker.misses, speaker.hits) if speaker else (len(spoken.clips), 0)
     warnings = timeline.warnings + bitrate_note(container, output.bitrate, timeline.rate)
     return BuildResult(files[0], files[1], timeline, warnings, files, voiced, cached)
 
@@ -195,10 +196,13 @@ def voice_script(script: Script, engine: Speaker) -> Voice:
             )
 
     raw = engine.synthesize(script.texts(), on_clip=tally)
+    give_back()  # what the voice's threads read the clips through
     from voiceguide.levels import trimmed_voice
 
     rate = _rate(raw)
-    voice = trimmed_voice({text: resample(clip, rate) for text, clip in raw.items()})
+    for text, clip in raw.items():  # in place: the speech is held once
+        raw[text] = resample(clip, rate)
+    voice = trimmed_voice(raw)
     silent = [text for text, clip in voice.clips.items() if clip.samples == 0]
     if silent:
         raise SynthesisError(f"the voice engine gave no sound for {silent[0]!r}")

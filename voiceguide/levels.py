@@ -8,12 +8,13 @@ so with no latency) so that true peaks stay under the ceiling.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from voiceguide import loudness
+from voiceguide.memory import Releaser, give_back
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip
 from voiceguide.speech.clips import audible_span
 from voiceguide.timeline import Key, Timeline
@@ -31,6 +32,10 @@ LEVEL_PASSES = 1
 HEADROOM_DB = 1.0
 """How far above the gain it is first asked for a sound's peak map reaches (the
 corrections that follow are a fraction of a dB; a larger one maps again)."""
+MAP_KEPT_UP_TO = 0.25
+"""A sound's map of its loud peaks is kept from the measurement to the levelling only
+while it takes at most this fraction of the sound's own size (for speech it takes
+about a tenth; for a sound loud throughout, mapping it twice keeps memory bounded)."""
 
 AUDIBLE_DBFS = -45.0
 """Sound above this (RMS over 10 ms) is audible: the line between a speech event and
@@ -49,50 +54,59 @@ class Mastered:
 
 @dataclass(frozen=True)
 class Voice:
-    """The voiced phrases trimmed, and each one's K-weighted signal squared (measured
-    once, before it was trimmed, and cut as it was: :func:`master` levels from it)."""
+    """The voiced phrases trimmed, and each one's K-weighted energy (measured once,
+    before it was trimmed, and cut as it was: :func:`master` levels from it)."""
 
     clips: dict[str, Clip]
-    squares: dict[str, np.ndarray]
+    energies: dict[str, loudness.Energy]
 
 
-def trimmed_voice(clips: Mapping[str, Clip]) -> Voice:
+def trimmed_voice(clips: MutableMapping[str, Clip]) -> Voice:
     """``clips`` (all at one rate) trimmed where they become audible (:data:`AUDIBLE_DBFS`)
     at the gain the session will get, estimated from the clips alone (the silences
     between them are gated out of the measurement anyway; the tones and the limiter
     move the final gain by up to about half a dB). Trimming any lower let a voice that
     fades in softly start before it could be heard: with 1 dB to spare, Piper's "One."
-    now and then started 30 ms early; with 2 dB, more often."""
+    now and then started 30 ms early; with 2 dB, more often.
+
+    ``clips`` is emptied as it is trimmed, and each clip is measured on its own and
+    kept only as its :class:`~voiceguide.loudness.Energy`: the session's speech is held
+    once, as 16-bit samples, however long it is."""
     if not clips:
         return Voice({}, {})
     rate = next(iter(clips.values())).rate
-    weighted = dict(
-        zip(
-            clips, loudness.k_weighted_all([loudness.to_float(c.pcm) for c in clips.values()], rate)
-        )
+    measured = dict(
+        zip(clips, loudness.on_cores(lambda c: _measured(c.pcm, rate), list(clips.values())))
     )
-    voice = loudness.of_weighted(list(weighted.values()), rate)
+    voice = loudness.of_energies(list(measured.values()), rate)
     gain = TARGET_LUFS - voice if voice > loudness.SILENT_LUFS else 0.0
     floor = AUDIBLE_DBFS - gain
     tail = int(loudness.FILTER_TAIL_SECONDS * rate)
-    spans = {text: audible_span(clip, floor) for text, clip in clips.items()}
-    return Voice(
-        {
-            t: Clip(clips[t].pcm[a * SAMPLE_WIDTH : b * SAMPLE_WIDTH], rate)
-            for t, (a, b) in spans.items()
-        },
-        {t: np.square(weighted[t][a : b + tail]) for t, (a, b) in spans.items()},
-    )
+    trimmed, energies, releaser = {}, {}, Releaser()
+    for text in list(clips):
+        clip = clips.pop(text)
+        a, b = audible_span(clip, floor)
+        trimmed[text] = Clip(clip.pcm[a * SAMPLE_WIDTH : b * SAMPLE_WIDTH], rate)
+        energies[text] = replace(measured.pop(text), start=a, length=b - a + tail)
+        releaser.freeing(len(clip.pcm))
+    give_back()
+    return Voice(trimmed, energies)
+
+
+def _measured(pcm: bytes, rate: int) -> loudness.Energy:
+    """The :class:`~voiceguide.loudness.Energy` of 16-bit ``pcm``, K-weighted."""
+    return loudness.weighted_energy(np.frombuffer(pcm, dtype="<i2"), rate)
 
 
 def master(
     timeline: Timeline,
-    speech: Mapping[str, Clip],
+    speech: MutableMapping[str, Clip],
     tones: Mapping[str, bytes],
-    squares: Mapping[str, np.ndarray] | None = None,
+    energies: Mapping[str, loudness.Energy] | None = None,
 ) -> Mastered:
     """Every sound of ``timeline`` at its final level (see the module's docstring);
-    ``squares`` gives speech already K-weighted and squared (:attr:`Voice.squares`).
+    ``energies`` gives speech already measured (:attr:`Voice.energies`). ``speech`` is
+    emptied as its clips are levelled, so the session's speech is held once.
 
     The tones are set against the voice as measured alone; then the whole program is
     measured and its gain corrected (:data:`LEVEL_PASSES` times), since the limiter
@@ -105,20 +119,19 @@ def master(
     program = loudness.Program(
         ((e.sound, e.start) for e in timeline.audible()), timeline.duration, rate
     )
-    samples = {
-        k: loudness.to_float(speech[k[1]].pcm if k[0] == "speech" else tones[k[1]])
+    pcm = {
+        k: speech[k[1]].pcm if k[0] == "speech" else tones[k[1]]
         for k in dict.fromkeys(e.sound for e in timeline.audible())
     }
-    given = squares or {}
-    weighed = {k: given[k[1]] for k in samples if k[0] == "speech" and k[1] in given}
-    rest = [k for k in samples if k not in weighed]
-    weighed.update(
-        zip(rest, map(np.square, loudness.k_weighted_all([samples[k] for k in rest], rate)))
-    )
-    sounds = {k: _Sound(samples[k], weighed.pop(k), program) for k in samples}
+    given = energies or {}
+    measured = {k: given[k[1]] for k in pcm if k[0] == "speech" and k[1] in given}
+    rest = [k for k in pcm if k not in measured]
+    measured.update(zip(rest, loudness.on_cores(lambda k: _measured(pcm[k], rate), rest)))
+    sounds = {k: _Sound(pcm.pop(k), measured.pop(k), rate) for k in list(pcm)}
     voice = program.measure({k: s.energy for k, s in sounds.items() if k[0] == "speech"})
     if voice <= loudness.SILENT_LUFS:
-        return Mastered({k: loudness.to_pcm(s.samples) for k, s in sounds.items()}, 0.0, 0.0)
+        speech.clear()
+        return Mastered({k: s.pcm for k, s in sounds.items()}, 0.0, 0.0)
     tone_db = 0.0
     if any(k[0] == "tone" for k in sounds):
         tone_db = (voice - TONE_BELOW_VOICE) - program.measure(
@@ -126,17 +139,18 @@ def master(
         )
     gain_db = TARGET_LUFS - voice
     for _ in range(LEVEL_PASSES):
-        energies: dict[object, np.ndarray] = {}
-        for k, s in sounds.items():
-            scale = _scale(k, gain_db, tone_db)
-            energies[k] = s.energy_at(scale, s.limiter(scale))
-        gain_db += TARGET_LUFS - program.measure(energies)
-    final = {}
+        heard = ((k, s.energy_at(_scale(k, gain_db, tone_db))) for k, s in sounds.items())
+        gain_db += TARGET_LUFS - program.measure(heard)  # one sound's at a time
+    final, releaser = {}, Releaser()
     for k in list(sounds):
-        s = sounds.pop(k)  # each sound's arrays go as soon as it is done
+        s = sounds.pop(k)  # each sound's samples go as soon as it is done
+        if k[0] == "speech":
+            speech.pop(k[1], None)
         scale = _scale(k, gain_db, tone_db)
-        gain = s.limiter(scale)
-        final[k] = loudness.to_pcm(s.samples * (scale if gain is None else scale * gain))
+        final[k] = loudness.levelled(s.pcm, scale, s.limiter(scale))
+        releaser.freeing(len(s.pcm))
+    speech.clear()
+    give_back()
     return Mastered(final, gain_db, tone_db)
 
 
@@ -146,37 +160,31 @@ def _scale(sound: Key, gain_db: float, tone_db: float) -> float:
 
 
 class _Sound:
-    """One distinct sound, analysed once for levelling: its K-weighted energy (as the
-    program sums it, from ``squares``: :func:`~voiceguide.loudness.k_weighted`, squared), and
-    the map of its loud peaks (made when first needed)."""
+    """One distinct sound, analysed once for levelling: its 16-bit samples, its
+    K-weighted :class:`~voiceguide.loudness.Energy`, and the map of its loud peaks
+    (made when first needed, from the samples as floats, which are then let go)."""
 
-    def __init__(self, samples: np.ndarray, squares: np.ndarray, program: loudness.Program):
-        self.samples = samples
-        self.program = program
-        self.squares = squares
-        self.energy = self._energy(None)
+    def __init__(self, pcm: bytes, energy: loudness.Energy, rate: int):
+        self.pcm = pcm
+        self.rate = rate
+        self.energy = energy
         self.peaks: loudness.PeakMap | None = None
         self.mapped_up_to = 0.0
 
-    def _energy(self, gain: np.ndarray | None) -> np.ndarray:
-        squares = self.squares
-        if gain is not None:
-            squares = squares * np.pad(
-                gain * gain, (0, len(squares) - len(gain)), constant_values=1.0
-            )
-        return self.program.energy_of_squares(squares)
-
-    def limiter(self, scale: float) -> np.ndarray | None:
+    def limiter(self, scale: float) -> loudness.Gain | None:
         """The limiter's gain for the sound at ``scale``, or None if it has none."""
         if self.peaks is None or scale > self.mapped_up_to:
             self.mapped_up_to = scale * 10 ** (HEADROOM_DB / 20)
             self.peaks = loudness.peak_map(
-                self.samples, 10 ** (CEILING_DBTP / 20) / self.mapped_up_to
+                np.frombuffer(self.pcm, dtype="<i2"), 10 ** (CEILING_DBTP / 20) / self.mapped_up_to
             )
-        return loudness.limiter_gain(self.peaks, scale, self.program.rate, CEILING_DBTP)
+        return loudness.limiter_gain(self.peaks, scale, self.rate, CEILING_DBTP)
 
-    def energy_at(self, scale: float, gain: np.ndarray | None) -> np.ndarray:
-        """The sound's energy (as :meth:`~voiceguide.loudness.Program.energy`) at
-        ``scale`` and limited by ``gain``: the limiter's gain changes slowly, so it is
-        applied to the K-weighted sound rather than weighting the limited one again."""
-        return (self.energy if gain is None else self._energy(gain)) * (scale * scale)
+    def energy_at(self, scale: float) -> loudness.Energy:
+        """The sound's energy at ``scale``, limited: the limiter's gain changes slowly,
+        so it is applied to the K-weighted sound rather than weighting the limited one
+        again."""
+        gain = self.limiter(scale)
+        if self.peaks is not None and self.peaks.nbytes > MAP_KEPT_UP_TO * len(self.pcm):
+            self.peaks = None  # made again when the sound is levelled
+        return (self.energy if gain is None else self.energy.with_gain(gain)).scaled(scale * scale)

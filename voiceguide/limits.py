@@ -41,9 +41,10 @@ class Limits:
     exact timeline, before any audio is rendered."""
     max_speech_seconds: float = 2.5 * 3600.0
     """Longest the phrases of one session may last together, as voiced (each once). The
-    voice's clips are held in memory until the session is levelled: 2.5 hours of 16-bit
-    speech at 22.05 kHz is 397 MB, which keeps the largest build under 600 MB. Voicing
-    stops as soon as the phrases pass it; no exercise routine comes near it."""
+    voice's clips are held in memory, once, until the session is written: 2.5 hours of
+    16-bit speech at 22.05 kHz is 397 MB, which keeps the largest build under 600 MB
+    (about 450 MB, measured by ``scripts/bench.py --largest``). Voicing stops as soon as
+    the phrases pass it; no exercise routine comes near it."""
     max_phrase_timeout: float = 3600.0
     """Longest wait for one phrase that ``VOICEGUIDE_TTS_TIMEOUT`` may ask for, seconds."""
     max_cache_entry_bytes: int = 64 << 20

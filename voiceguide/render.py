@@ -13,7 +13,7 @@ from voiceguide.speech.base import SAMPLE_WIDTH
 from voiceguide.timeline import Key, Timeline
 
 CHUNK_SECONDS = 1
-"""Longest run of silence produced at once."""
+"""Longest run of silence, or stretch of a sound, produced at once."""
 
 
 def render(
@@ -32,7 +32,10 @@ def render(
         if at >= end:
             break
         yield from _silence(at - now, silence)
-        yield pcm[max(now - at, 0) * SAMPLE_WIDTH : (min(stop, end) - at) * SAMPLE_WIDTH]
+        piece = len(silence)  # a long sound a chunk at a time, as silence is
+        first, last = max(now - at, 0) * SAMPLE_WIDTH, (min(stop, end) - at) * SAMPLE_WIDTH
+        for begin in range(first, last, piece):
+            yield pcm[begin : min(begin + piece, last)]
         now = min(stop, end)
     yield from _silence(end - now, silence)
 

@@ -215,7 +215,7 @@ class ClipCache:
         self.path(key)
         if self.max_bytes == 0:
             return False
-        data = _encode(clip)
+        header = _header(clip)
         temp: str | None = None
         shard: int | None = None
         try:
@@ -230,8 +230,9 @@ class ClipCache:
                     temp = None
             if temp is None:
                 return False
-            with os.fdopen(handle, "wb") as f:
-                f.write(data)
+            with os.fdopen(handle, "wb") as f:  # the header, then the clip: no copy of it
+                f.write(header)
+                f.write(clip.pcm)
             os.replace(temp, key + ENTRY_SUFFIX, src_dir_fd=shard, dst_dir_fd=shard)
         except OSError:
             if temp is not None and shard is not None:
@@ -417,12 +418,11 @@ class CachedEngine:
         self.close()
 
 
-def _encode(clip: Clip) -> bytes:
-    """An entry file's bytes: header, then the PCM."""
-    header = HEADER.pack(
+def _header(clip: Clip) -> bytes:
+    """An entry file's header: the clip's PCM follows it."""
+    return HEADER.pack(
         MAGIC, FORMAT_VERSION, clip.rate, clip.samples, hashlib.sha256(clip.pcm).digest()
     )
-    return header + clip.pcm
 
 
 def _decode(data: bytes) -> Clip | None:

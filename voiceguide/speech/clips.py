@@ -23,9 +23,10 @@ EDGE_MS = 5
 """Silence kept before and after the speech, so no attack or tail is cut off."""
 
 
-def read_wav(data: bytes) -> Clip:
-    """A WAV file's bytes as a mono 16-bit clip (raises ``wave.Error`` if not WAV)."""
-    with wave.open(io.BytesIO(data)) as wav:
+def read_wav(data: bytes | str) -> Clip:
+    """A WAV file (its bytes, or its path: read straight into the clip) as a mono
+    16-bit clip (raises ``wave.Error`` if not WAV)."""
+    with wave.open(io.BytesIO(data) if isinstance(data, bytes) else data) as wav:
         rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
         frames = wav.readframes(wav.getnframes())
     if width != SAMPLE_WIDTH or channels != 1:
@@ -66,8 +67,9 @@ def audible_span(clip: Clip, silence_dbfs: float = SILENCE_DBFS) -> tuple[int, i
     count = samples.size // step
     if count < per_window:
         return 0, 0
-    steps = samples[: count * step].astype(np.float64).reshape(count, step) / 32768
-    energy = np.convolve((steps**2).mean(axis=1), np.ones(per_window) / per_window, "valid")
+    steps = samples[: count * step].reshape(count, step).astype(np.float32)
+    power = np.einsum("ij,ij->i", steps, steps, dtype=np.float64) / (step * 32768.0**2)
+    energy = np.convolve(power, np.ones(per_window) / per_window, "valid")
     loud = np.flatnonzero(10 * np.log10(np.maximum(energy, 1e-20)) > silence_dbfs)
     if loud.size == 0:
         return 0, 0

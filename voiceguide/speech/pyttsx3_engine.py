@@ -167,10 +167,10 @@ class _Worker:
             self.engine.phrase_timeout,
             f"saying {text[:60]!r}",
         )
-        with open(path, "rb") as f:
-            data = f.read()
-        os.unlink(path)
-        clip = _decode(data, path)
+        try:
+            clip = _decode(path)
+        finally:
+            os.unlink(path)
         if on_clip is not None:
             on_clip(text, clip)
         return clip
@@ -286,20 +286,17 @@ def _pump(stream, replies: queue.Queue) -> None:
     replies.put(None)
 
 
-def _decode(data: bytes, path: str) -> Clip:
+def _decode(path: str) -> Clip:
     """The engine's file as a clip: WAV read directly, anything else (macOS writes AIFF
     whatever the extension) decoded by ffmpeg."""
     from voiceguide.speech.clips import read_wav
 
     try:
-        clip = read_wav(data)
+        clip = read_wav(path)
     except (wave.Error, EOFError):
         from voiceguide.ffmpeg import decode_to_pcm
 
-        with open(path, "wb") as f:
-            f.write(data)
         clip = Clip(decode_to_pcm(path, 22050), 22050)
-        os.unlink(path)
     if clip.samples == 0:
         raise SynthesisError("the voice engine wrote an empty file")
     return clip

@@ -199,6 +199,9 @@ class EspeakSpeaker:
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):  # espeak-ng overruns a buffer on some texts (W.W.W.…)
+            name = signal.Signals(os.WTERMSIG(status)).name
+            raise RuntimeError(f"espeak-ng crashed ({name}) saying {text[:60]!r}; reword it")
         if status != 0 or frames(path) == 0:
             raise RuntimeError(f"no audio came out for {text[:60]!r}")
 

@@ -1,0 +1,99 @@
+"""Levelling holds a session's speech once: trimmed and levelled clip by clip, each
+original let go as its copy is made (issue: all or nothing, bounded always)."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide import loudness
+from voiceguide.build import timeline_for, tones_for
+from voiceguide.levels import master, trimmed_voice
+from voiceguide.options import Options
+from voiceguide.plan import plan
+from voiceguide.routine import resolve
+from voiceguide.speech.base import Clip
+
+RATE = 22050
+
+
+def _routine(folder: Path) -> Path:
+    lines = ["title: Many phrases", "exercises:"]
+    for e in range(10):
+        lines += [f"  - name: Exercise {e}", "    instructions:"]
+        lines += [f"      - Instruction {i} of exercise {e}." for i in range(30)]
+    path = folder / "many.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _voiced(texts: list[str]) -> dict[str, Clip]:
+    """A clip of 1.5 s for each text: speech-like noise between 0.2 s of silence."""
+    rng = np.random.default_rng(7)
+    clips = {}
+    for text in texts:
+        sound = int(1.1 * RATE)
+        syllables = np.abs(np.sin(np.pi * np.arange(sound) / (0.18 * RATE))) ** 2
+        body = 0.2 * rng.standard_normal(sound) * syllables
+        quiet = np.zeros(int(0.2 * RATE))
+        clips[text] = Clip(loudness.to_pcm(np.concatenate((quiet, body, quiet))), RATE)
+    return clips
+
+
+def _extra_peak(work):
+    """``work()``'s result, and the most memory it held at once beyond what was held
+    before it began (numpy's arrays and Python's objects, as tracemalloc counts them:
+    what it frees counts only if it was made while tracing, as the session is)."""
+    before = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    result = work()
+    return result, tracemalloc.get_traced_memory()[1] - before
+
+
+@pytest.fixture
+def session(tmp_path, monkeypatch):
+    """A script and its speech, made while memory is traced; one core, so that one
+    clip at a time is in the works (each of those needs some twenty times its size)."""
+    monkeypatch.setattr(loudness.os, "cpu_count", lambda: 1)
+    tracemalloc.start()
+    script = plan(resolve(str(_routine(tmp_path))), Options.of(hold=2, reps=1))
+    yield script, _voiced(script.texts())
+    tracemalloc.stop()
+
+
+def test_trimming_holds_the_speech_once(session):
+    script, clips = session
+    size = sum(len(c.pcm) for c in clips.values())
+    voice, extra = _extra_peak(lambda: trimmed_voice(clips))
+    assert size > 15 << 20 and len(voice.clips) == len(script.texts())
+    assert not clips  # taken clip by clip
+    # the originals go as their trimmed copies are made; each clip is K-weighted alone
+    assert extra < 0.5 * size, f"{extra / size:.2f} times the speech"
+    trimmed = sum(len(c.pcm) for c in voice.clips.values())
+    assert trimmed < size - len(voice.clips) * 0.3 * RATE * 2  # the silences were cut
+
+
+def test_levelling_holds_the_speech_once(session):
+    script, clips = session
+    voice = trimmed_voice(clips)
+    size = sum(len(c.pcm) for c in voice.clips.values())
+    chimes = tones_for(script, RATE)
+    timeline = timeline_for(script, voice.clips, chimes)
+    mastered, extra = _extra_peak(lambda: master(timeline, voice.clips, chimes, voice.energies))
+    assert not voice.clips  # taken as each was levelled
+    assert extra < 0.5 * size, f"{extra / size:.2f} times the speech"
+    # and levelled: the program measures the target, every sound is where it was
+    assert len(mastered.sounds) == len({e.sound for e in timeline.audible()})
+    program = loudness.Program(
+        ((e.sound, e.start) for e in timeline.audible()), timeline.duration, RATE
+    )
+    measured = program.measure(
+        {
+            k: loudness.energy(loudness.k_weighted(loudness.to_float(pcm), RATE), RATE)
+            for k, pcm in mastered.sounds.items()
+        }
+    )
+    assert measured == pytest.approx(-16.0, abs=0.1)
