@@ -23,6 +23,7 @@ from voiceguide.cli_options import (
     voice_options,
 )
 from voiceguide.cli_report import Cli, built, checked, summary
+from voiceguide.cli_serve import feed_command, serve_command
 from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.model import DEFAULT_ROUTINE
 from voiceguide.settings import ENGINES, clock
@@ -255,7 +256,7 @@ def _phrases(count: int) -> str:
     return f"{count:,} phrase{'' if count == 1 else 's'}"
 
 
-for command in (handout, schema_command, new, import_command):
+for command in (handout, schema_command, new, import_command, serve_command, feed_command):
     cli.add_command(command)
 
 

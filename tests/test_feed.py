@@ -1,0 +1,175 @@
+"""The podcast feed, served (``/feed.xml``) and static (``voiceguide feed``), read by a
+podcast app's parser (feedparser); every enclosure fetched with a range, as an app
+resuming a download does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import invoke
+from serving import STEM, build_session, fetch, running
+
+feedparser = pytest.importorskip("feedparser", reason="feedparser is in the test extra")
+
+PODCAST = "https://podcastindex.org/namespace/1.0"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """Two sessions: the built-in, and a copy of it under another name and title."""
+    out = build_session(tmp_path_factory.mktemp("feed") / "out")
+    doc = json.loads((out / f"{STEM}.timeline.json").read_text())
+    doc.update(audio="evening & after.mp3", title='Evening <stretches> & "more"')
+    (out / "evening & after.timeline.json").write_text(json.dumps(doc))
+    (out / "evening & after.mp3").write_bytes((out / f"{STEM}.mp3").read_bytes()[:50000])
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(folder):
+    with running(folder) as server:
+        yield server
+
+
+def enclosures(feed) -> list[tuple[str, int, str]]:
+    return [
+        (e.enclosures[0].href, int(e.enclosures[0].length), e.enclosures[0].type)
+        for e in feed.entries
+    ]
+
+
+def test_the_served_feed_is_a_podcast_with_an_item_per_session(server, folder):
+    status, headers, body = fetch(server.local + "feed.xml")
+    assert status == 200 and headers["Content-Type"].startswith("application/rss+xml")
+    feed = feedparser.parse(body)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "rss20"
+    assert feed.namespaces.get("itunes") == "http://www.itunes.com/dtds/podcast-1.0.dtd"
+    assert feed.namespaces.get("podcast") == PODCAST
+    titles = sorted(e.title for e in feed.entries)
+    assert titles == ['Evening <stretches> & "more"', "Hamstring stretches for low back relief"]
+    timeline = json.loads((folder / f"{STEM}.timeline.json").read_text())
+    relief = next(e for e in feed.entries if e.title.startswith("Hamstring"))
+    assert relief.itunes_duration == str(round(timeline["duration"]))
+    assert relief.id.startswith(f"voiceguide:{STEM}:")
+    assert relief.published_parsed is not None
+    base = f"http://127.0.0.1:{server.port}/"
+    assert sorted(enclosures(feed)) == sorted(
+        [
+            (f"{base}evening%20%26%20after.mp3", 50000, "audio/mpeg"),
+            (f"{base}{STEM}.mp3", (folder / f"{STEM}.mp3").stat().st_size, "audio/mpeg"),
+        ]
+    )
+
+
+def test_every_enclosure_serves_its_file_with_ranges(server, folder):
+    feed = feedparser.parse(fetch(server.local + "feed.xml")[2])
+    names = {"evening%20%26%20after.mp3": "evening & after.mp3", f"{STEM}.mp3": f"{STEM}.mp3"}
+    for url, length, kind in enclosures(feed):
+        whole = (folder / names[url.rsplit("/", 1)[1]]).read_bytes()
+        assert len(whole) == length
+        status, headers, body = fetch(url, {"Range": "bytes=1000-"})  # a resumed download
+        assert status == 206 and body == whole[1000:]
+        assert headers["Content-Type"] == kind
+        status, _, body = fetch(url, {"Range": f"bytes={length - 100}-{length - 1}"})
+        assert status == 206 and body == whole[-100:]
+
+
+def test_each_item_links_its_chapters_as_podcasting_2_json(server, folder):
+    body = fetch(server.local + "feed.xml")[2].decode()
+    import xml.etree.ElementTree as ET
+
+    items = ET.fromstring(body).iter("item")
+    timeline = json.loads((folder / f"{STEM}.timeline.json").read_text())
+    for item in items:
+        tag = item.find(f"{{{PODCAST}}}chapters")
+        assert tag is not None and tag.get("type") == "application/json+chapters"
+        status, headers, data = fetch(tag.get("url"))
+        chapters = json.loads(data)
+        assert status == 200 and headers["Content-Type"].startswith("application/json+chapters")
+        assert chapters["version"] == "1.2.0"
+        assert [(c["title"], c["startTime"]) for c in chapters["chapters"]] == [
+            (c["title"], c["start"]) for c in timeline["chapters"]
+        ]
+
+
+def test_feed_writes_the_same_feed_as_static_files(server, folder, tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    for name in (f"{STEM}.mp3", f"{STEM}.timeline.json"):
+        (out / name).write_bytes((folder / name).read_bytes())
+    run = invoke("feed", str(out), "--base-url", "https://example.org/stretches")
+    assert run.code == 0, run.stderr
+    assert run.stdout.strip() == (
+        f"{out / 'feed.xml'}: 1 session; chapters in {STEM}.chapters.json"
+    )
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["feed.xml", f"{STEM}.chapters.json", f"{STEM}.mp3", f"{STEM}.timeline.json"]
+    )  # nothing half-written left behind
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert not feed.bozo
+    [(url, length, _)] = enclosures(feed)
+    assert url == f"https://example.org/stretches/{STEM}.mp3"
+    assert length == (out / f"{STEM}.mp3").stat().st_size
+    served = feedparser.parse(fetch(server.local + "feed.xml")[2])
+    relief = next(e for e in served.entries if e.title.startswith("Hamstring"))
+    assert feed.entries[0].id == relief.id  # the same guid wherever it is published
+    assert json.loads((out / f"{STEM}.chapters.json").read_text()) == json.loads(
+        fetch(f"{server.local}{STEM}.chapters.json")[2]
+    )
+    first = (out / "feed.xml").read_bytes()
+    assert invoke("feed", str(out), "--base-url", "https://example.org/stretches/").code == 0
+    assert (out / "feed.xml").read_bytes() == first  # the same, run again
+
+
+def test_a_static_feed_pointed_at_the_server_serves_every_enclosure(server, folder, tmp_path):
+    out = tmp_path / "copy"
+    out.mkdir()
+    for name in (f"{STEM}.mp3", f"{STEM}.timeline.json"):
+        (out / name).write_bytes((folder / name).read_bytes())
+    assert invoke("feed", str(out), "--base-url", server.local).code == 0
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    for url, length, _ in enclosures(feed):
+        status, headers, _ = fetch(url, {"Range": "bytes=0-0"})
+        assert status == 206 and headers["Content-Range"] == f"bytes 0-0/{length}"
+
+
+def test_an_empty_folder_gets_an_empty_feed_and_a_note(tmp_path):
+    run = invoke("feed", str(tmp_path), "--base-url", "http://example.org/")
+    assert run.code == 0
+    assert "Note: no sessions" in run.stderr
+    feed = feedparser.parse((tmp_path / "feed.xml").read_bytes())
+    assert not feed.bozo and feed.entries == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "example.org/stretches",
+        "ftp://example.org/",
+        "http://",
+        "https://example.org/?user=1",
+        "https://example.org/#top",
+        "http://example.org:port/",
+        "http://user:secret@example.org/",
+        "http://example.org/my stretches/",
+        "javascript:alert(1)",
+    ],
+)
+def test_a_bad_base_url_is_bad_input(tmp_path, url):
+    run = invoke("feed", str(tmp_path), "--base-url", url)
+    assert run.code == 2, run.stdout
+    assert run.stderr.startswith("Error: --base-url") and len(run.stderr.splitlines()) == 1
+    assert not (tmp_path / "feed.xml").exists()
+
+
+def test_feed_needs_a_folder_and_a_base_url(tmp_path):
+    missing = invoke("feed", str(tmp_path / "nope"), "--base-url", "http://example.org/")
+    assert (missing.code, missing.stderr.strip()) == (
+        2,
+        f"Error: {tmp_path / 'nope'}: no such folder (voiceguide build -o "
+        f"{tmp_path / 'nope'} makes one)",
+    )
+    assert invoke("feed", str(tmp_path)).code == 2

@@ -1,0 +1,142 @@
+"""What the player shows at each moment (voiceguide.serve.now), in every language, and
+the player page made safe from what a timeline holds. In a real browser:
+test_browser.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from serving import STEM, build_session
+
+from voiceguide.phrases import languages
+from voiceguide.serve.folder import SessionFolder, session_of
+from voiceguide.serve.now import labels, player_data, shown_at, steps
+from voiceguide.serve.pages import player_page
+
+
+@pytest.fixture(scope="module")
+def timeline(tmp_path_factory) -> dict:
+    out = build_session(tmp_path_factory.mktemp("player") / "out")
+    return json.loads((out / f"{STEM}.timeline.json").read_text())
+
+
+def session(document: dict, stem: str = STEM):
+    found = session_of(stem, document, json.dumps(document).encode())
+    assert found is not None
+    return found
+
+
+def test_the_steps_cover_the_session_end_to_end(timeline):
+    shown = steps(session(timeline))
+    assert shown[0].start == 0 and shown[-1].end == timeline["duration"]
+    assert all(a.end == b.start for a, b in zip(shown, shown[1:]))
+    assert all(a.main for a in shown)
+
+
+def test_each_hold_rest_switch_and_setup_is_counted_down(timeline):
+    shown = steps(session(timeline))
+    words = labels("en")
+    for event in timeline["events"]:
+        if event["kind"] not in ("hold", "rest", "switch", "setup"):
+            continue
+        start, end = event["start"], event["end"]
+        text = shown_at(shown, start + 0.25, words)
+        left = -int(-(end - start - 0.25) // 1)
+        assert text.endswith(f" · {left} s"), (event, text)
+        if event["kind"] == "hold":
+            assert text == f"Hold · {event['side']} leg · {left} s"
+        assert shown_at(shown, end - 0.01, words).endswith(" · 1 s")
+
+
+def test_between_the_spans_the_exercise_and_the_next_one_are_shown(timeline):
+    shown = steps(session(timeline))
+    first_hold = next(e for e in timeline["events"] if e["kind"] == "hold")
+    step = next(s for s in shown if s.start <= first_hold["start"] - 0.1 < s.end)
+    assert step.main == first_hold["exercise"] and step.until is None
+    exercises = [c["title"] for c in timeline["chapters"][1:-1]]
+    assert step.next == f"Next: {exercises[1]}"
+    last = next(s for s in shown if s.start <= timeline["chapters"][-2]["start"] + 1 < s.end)
+    assert last.next == ""  # nothing after the last exercise
+
+
+def test_a_switch_names_the_side_to_come(timeline):
+    shown = steps(session(timeline))
+    switch = next(e for e in timeline["events"] if e["kind"] == "switch")
+    after = next(
+        e for e in timeline["events"] if e["kind"] == "hold" and e["start"] > switch["end"]
+    )
+    assert shown_at(shown, switch["start"] + 0.5, labels("en")).startswith(
+        f"Switch to your {after['side']} leg · "
+    )
+
+
+@pytest.mark.parametrize("language", languages())
+def test_every_language_has_its_words_for_the_player(language):
+    words = labels(language)
+    assert all(words.__dict__.values())
+    assert "{side}" in words.side and "{side}" in words.switch
+    assert "{name}" in words.next and "{n}" in words.seconds
+    assert len({words.hold, words.rest, words.ready}) == 3
+    assert not words.rest.endswith(".")
+
+
+def test_a_spanish_session_is_shown_in_spanish(timeline):
+    document = {**timeline, "settings": {**timeline["settings"], "language": "es"}}
+    for event in document["events"]:
+        if event.get("side"):
+            event["side"] = {"right": "derecha", "left": "izquierda"}[event["side"]]
+    hold = next(e for e in document["events"] if e["kind"] == "hold")
+    rest_or_switch = next(e for e in document["events"] if e["kind"] == "switch")
+    shown = steps(session(document))
+    words = labels("es")
+    assert shown_at(shown, hold["start"] + 0.5, words) == "Mantener · pierna derecha · 2 s"
+    assert shown_at(shown, rest_or_switch["start"] + 0.5, words).startswith(
+        "Cambio de lado: pierna izquierda · "
+    )
+    assert labels("pt-br").rest == "Descanse" and labels("xx").hold == "Hold"
+
+
+def test_a_hostile_timeline_cannot_put_markup_or_script_in_the_page(timeline):
+    evil = "</script><script>alert(1)</script><!--"
+    document = {**timeline, "title": evil}
+    document["chapters"] = [{**c, "title": evil} for c in timeline["chapters"]]
+    document["events"] = [
+        {**e, "text": evil} if e["kind"] == "speech" else e for e in timeline["events"]
+    ]
+    page = player_page(session(document))
+    assert "<script>alert" not in page and "<!--" not in page
+    assert len(re.findall(r"<script\b", page)) == 2  # the data and player.js
+    data = re.search(r'type="application/json">(.*?)</script>', page, re.S).group(1)
+    parsed = json.loads(data)
+    assert parsed["captions"][0][2] == evil  # the words themselves survive, as text
+    assert player_data(session(document))["chapters"][0]["title"] == evil
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"format": "something-else/1"},
+        {"audio": "../outside.mp3"},
+        {"audio": "other-session.mp3"},
+        {"audio": f"{STEM}.exe"},
+        {"duration": "long"},
+        {"duration": -1},
+        {"chapters": [{"title": 1, "start": 0, "end": 1}]},
+        {"events": "none"},
+    ],
+)
+def test_a_timeline_that_is_not_a_session_is_not_one(timeline, change):
+    document = {**timeline, **change}
+    assert session_of(STEM, document, b"{}") is None
+
+
+def test_a_timeline_too_large_or_not_json_is_skipped(tmp_path, timeline):
+    (tmp_path / "broken.timeline.json").write_text("{not json")
+    (tmp_path / "broken.mp3").write_bytes(b"ID3")
+    (tmp_path / "huge.timeline.json").write_bytes(b" " * (17 * 1024 * 1024))
+    (tmp_path / "huge.mp3").write_bytes(b"ID3")
+    with SessionFolder(Path(tmp_path)) as folder:
+        assert folder.sessions() == []

@@ -1,0 +1,246 @@
+// voiceguide's player: play and pause, 15 seconds back or forward, the chapters, and
+// what is happening now, looked up in the steps the server made from the timeline.
+// No request goes anywhere but to the server that sent this page.
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("player-data").textContent);
+  var audio = document.getElementById("audio");
+  var playButton = document.getElementById("play");
+  var seek = document.getElementById("seek");
+  var elapsed = document.getElementById("elapsed");
+  var status = document.getElementById("status");
+  var lines = {
+    main: document.getElementById("now-main"),
+    detail: document.getElementById("now-detail"),
+    next: document.getElementById("now-next"),
+    caption: document.getElementById("caption"),
+  };
+  var chapterButtons = Array.prototype.slice.call(document.querySelectorAll(".chapter"));
+  var SKIP = 15;
+  // An MP3 is never seeked in: browsers guess where a time is in a variable-bit-rate
+  // file, seconds away in a session that is mostly silence. A jump starts the stream
+  // that begins at the right frame instead (the server sends the frames from there on),
+  // and the session's time is that frame's time plus the element's.
+  var frames = data.frames || null;
+  var source = audio.getAttribute("src");
+  var base = 0;
+  var held = null;  // where a jump went, until the audio plays from there
+
+  function position() { return held !== null ? held : base + (audio.currentTime || 0); }
+
+  function clock(seconds) {
+    var whole = Math.max(0, Math.round(seconds));
+    var h = Math.floor(whole / 3600), m = Math.floor((whole % 3600) / 60), s = whole % 60;
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    return h ? h + ":" + two(m) + ":" + two(s) : m + ":" + two(s);
+  }
+
+  // The last item of a list sorted by start whose start is at or before t.
+  function at(list, t, startOf) {
+    var low = 0, high = list.length - 1, found = -1;
+    while (low <= high) {
+      var mid = (low + high) >> 1;
+      if (startOf(list[mid]) <= t) { found = mid; low = mid + 1; } else { high = mid - 1; }
+    }
+    return found;
+  }
+
+  // What is shown at t seconds: the same rule as voiceguide.serve.now.shown_at.
+  function now(t) {
+    var i = at(data.steps, t, function (s) { return s.start; });
+    var step = data.steps[Math.max(i, 0)];
+    if (!step) { return { main: "", detail: "", next: "" }; }
+    var main = step.main;
+    if (step.until !== null) {
+      var left = Math.max(1, Math.ceil(step.until - t - 1e-6));
+      main += " · " + data.seconds.replace("{n}", String(left));
+    }
+    return { main: main, detail: step.detail, next: step.next };
+  }
+
+  function captionAt(t) {
+    var i = at(data.captions, t, function (c) { return c[0]; });
+    var c = data.captions[i];
+    return c && t < c[1] ? c[2] : "";
+  }
+
+  function chapterAt(t) {
+    return at(data.chapters, t + 0.001, function (c) { return c.start; });
+  }
+
+  function show(line, text) {
+    if (lines[line].textContent !== text) { lines[line].textContent = text; }
+  }
+
+  var sliding = false;
+  function render() {
+    var t = position();
+    var shown = now(t);
+    show("main", shown.main);
+    show("detail", shown.detail);
+    show("next", shown.next);
+    show("caption", captionAt(t));
+    elapsed.textContent = clock(t);
+    if (!sliding) { seek.value = String(t); }
+    var current = chapterAt(t);
+    chapterButtons.forEach(function (button, index) {
+      button.setAttribute("aria-current", index === current ? "true" : "false");
+    });
+  }
+
+  var playing = false;  // what the listener asked for, whatever loading is under way
+  var reloading = false;  // a jump is loading the stream from its frame
+  function jump(t) {
+    t = Math.min(Math.max(t, 0), Math.max(data.duration - 0.05, 0));
+    if (!frames) {
+      audio.currentTime = t;
+      render();
+      return;
+    }
+    var frame = Math.floor((t * frames.rate + frames.delay) / frames.samples) - 1;
+    frame = Math.min(Math.max(frame, 0), frames.count - 1);
+    base = (frame * frames.samples - frames.delay) / frames.rate;
+    var resume = playing;
+    held = t;
+    reloading = true;
+    audio.src = source + "?frame=" + frame;
+    if (resume) { play(); }
+    render();
+  }
+
+  function play() {
+    playing = true;
+    var started = audio.play();
+    if (started && started.catch) {
+      started.catch(function (error) {
+        if (error && error.name === "AbortError") { return; }  // a newer jump took over
+        playing = false;
+        status.textContent = "Tap play to start.";
+      });
+    }
+  }
+  function pause() {
+    playing = false;
+    audio.pause();
+  }
+
+  playButton.addEventListener("click", function () {
+    if (playing) { pause(); } else { play(); }
+  });
+  document.getElementById("back").addEventListener("click", function () {
+    jump(position() - SKIP);
+  });
+  document.getElementById("forward").addEventListener("click", function () {
+    jump(position() + SKIP);
+  });
+  chapterButtons.forEach(function (button) {
+    button.addEventListener("click", function () {
+      jump(parseFloat(button.getAttribute("data-start")));
+      if (!playing) { play(); }
+    });
+  });
+  seek.addEventListener("input", function () {
+    sliding = true;
+    elapsed.textContent = clock(parseFloat(seek.value));
+  });
+  seek.addEventListener("change", function () {
+    sliding = false;
+    jump(parseFloat(seek.value));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.target.tagName === "BUTTON" || event.target.tagName === "INPUT") { return; }
+    if (event.key === " ") { event.preventDefault(); playButton.click(); }
+    if (event.key === "ArrowLeft") { jump(position() - SKIP); }
+    if (event.key === "ArrowRight") { jump(position() + SKIP); }
+  });
+
+  // The screen stays awake while the session plays, where the browser allows it (the
+  // Wake Lock API needs a secure context: https, or this computer's own address).
+  var lock = null;
+  function keepAwake() {
+    if (!("wakeLock" in navigator)) {
+      document.body.setAttribute("data-wake-lock", "unavailable");
+      return;
+    }
+    if (lock || document.visibilityState !== "visible") { return; }
+    navigator.wakeLock.request("screen").then(function (sentinel) {
+      lock = sentinel;
+      document.body.setAttribute("data-wake-lock", "held");
+      sentinel.addEventListener("release", function () {
+        lock = null;
+        document.body.setAttribute("data-wake-lock", "released");
+      });
+      if (audio.paused) { letSleep(); }
+    }, function () {
+      document.body.setAttribute("data-wake-lock", "refused");
+    });
+  }
+  function letSleep() {
+    if (lock) { lock.release(); lock = null; }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (!audio.paused) { keepAwake(); }
+  });
+
+  var ticking = null;
+  audio.addEventListener("play", function () {
+    playButton.setAttribute("data-state", "playing");
+    playButton.setAttribute("aria-label", "Pause");
+    status.textContent = "";
+    keepAwake();
+    if (!ticking) { ticking = setInterval(render, 200); }
+  });
+  audio.addEventListener("pause", function () {
+    if (reloading) { return; }  // a jump reloading the audio: it goes on
+    playing = false;
+    playButton.setAttribute("data-state", "paused");
+    playButton.setAttribute("aria-label", "Play");
+    letSleep();
+    clearInterval(ticking);
+    ticking = null;
+    render();
+  });
+  audio.addEventListener("loadedmetadata", function () { reloading = false; });
+  audio.addEventListener("playing", function () { held = null; });
+  ["timeupdate", "seeked", "loadedmetadata", "ended"].forEach(function (name) {
+    audio.addEventListener(name, render);
+  });
+  audio.addEventListener("ended", function () {
+    playing = false;
+    letSleep();
+    playButton.setAttribute("data-state", "paused");
+    playButton.setAttribute("aria-label", "Play");
+  });
+  audio.addEventListener("error", function () {
+    status.textContent = "The audio could not be loaded: is the server still running?";
+  });
+
+  if ("mediaSession" in navigator && typeof MediaMetadata !== "undefined") {
+    navigator.mediaSession.metadata = new MediaMetadata({
+      title: document.querySelector(".title").textContent,
+      artist: "voiceguide",
+    });
+    var actions = {
+      play: play,
+      pause: pause,
+      seekbackward: function () { jump(position() - SKIP); },
+      seekforward: function () { jump(position() + SKIP); },
+      previoustrack: function () {
+        var i = chapterAt(position() - 3);
+        jump(i >= 0 ? data.chapters[i].start : 0);
+      },
+      nexttrack: function () {
+        var i = chapterAt(position());
+        if (i + 1 < data.chapters.length) { jump(data.chapters[i + 1].start); }
+      },
+    };
+    Object.keys(actions).forEach(function (name) {
+      try { navigator.mediaSession.setActionHandler(name, actions[name]); } catch (e) { /* not offered */ }
+    });
+  }
+
+  // For tests and for anyone curious: where the session is, in its own seconds.
+  window.voiceguide = { position: position };
+  render();
+})();

@@ -1,0 +1,172 @@
+"""The podcast feed of a folder's sessions: RSS 2.0 with the iTunes namespace and the
+Podcasting 2.0 ``podcast:chapters`` tag, one item per session, and each session's
+chapters as Podcasting 2.0 JSON (``STEM.chapters.json``).
+
+The server makes them for each request (with its own address as the base URL);
+:func:`write_feed` writes them as static files for any web host. The guid of an item is
+a digest of its timeline: a podcast app downloads a session again only when it was
+rebuilt differently, whatever the address it is served from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from voiceguide import __version__
+from voiceguide.errors import BadInput, ExportError
+from voiceguide.outputs import StagedOutputs
+from voiceguide.serve.folder import Session, SessionFolder
+from voiceguide.settings import clock
+
+FEED_NAME = "feed.xml"
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST = "https://podcastindex.org/namespace/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+CHAPTERS_TYPE = "application/json+chapters"
+CHAPTERS_VERSION = "1.2.0"
+
+for _prefix, _uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
+    ET.register_namespace(_prefix, _uri)
+
+
+def base_url(url: str) -> str:
+    """``url`` checked as the address the folder is published at (http or https, a
+    host, no query), ending in ``/``. Raises :class:`BadInput` otherwise."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - a port that is not a number raises ValueError here
+    except ValueError as exc:
+        raise BadInput(f"--base-url {url!r} is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"--base-url {url!r} must be an http:// or https:// address with a host")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise BadInput(f"--base-url {url!r} must not have a query, fragment or password")
+    if any(c.isspace() for c in url.strip()):
+        raise BadInput(f"--base-url {url!r} must not contain spaces")
+    path = parts.path if parts.path.endswith("/") else f"{parts.path}/"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def link(base: str, name: str) -> str:
+    """The URL of file ``name`` under ``base`` (which ends in ``/``)."""
+    return f"{base}{quote(name)}"
+
+
+def chapters_json(session: Session) -> str:
+    """The session's chapters, as Podcasting 2.0 JSON chapters."""
+    document = {
+        "version": CHAPTERS_VERSION,
+        "title": session.title,
+        "chapters": [
+            {"startTime": round(c.start, 3), "endTime": round(c.end, 3), "title": c.title}
+            for c in session.chapters
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def feed_xml(sessions: list[Session], base: str, *, title: str) -> bytes:
+    """The RSS document of ``sessions``, each file's URL under ``base``."""
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(rss, "channel")
+    languages = Counter(s.language for s in sessions)
+    newest = max((s.modified for s in sessions), default=0.0)
+    _text(channel, "title", title)
+    _text(channel, "link", base)
+    _text(channel, "description", "Spoken, timed exercise sessions made by voiceguide.")
+    _text(channel, "language", languages.most_common(1)[0][0] if languages else "en")
+    _text(channel, "generator", f"voiceguide {__version__}")
+    _text(channel, "lastBuildDate", _date(newest))
+    ET.SubElement(
+        channel,
+        f"{{{ATOM}}}link",
+        {"href": link(base, FEED_NAME), "rel": "self", "type": "application/rss+xml"},
+    )
+    _text(channel, f"{{{ITUNES}}}author", "voiceguide")
+    _text(channel, f"{{{ITUNES}}}summary", "Spoken, timed exercise sessions.")
+    _text(channel, f"{{{ITUNES}}}explicit", "false")
+    _text(channel, f"{{{ITUNES}}}type", "episodic")
+    ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
+    for session in sessions:
+        _item(channel, session, base)
+    ET.indent(rss)
+    return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _item(channel: ET.Element, session: Session, base: str) -> None:
+    item = ET.SubElement(channel, "item")
+    exercises = session.exercises
+    summary = f"{clock(session.duration)}" + (f": {', '.join(exercises)}" if exercises else "")
+    _text(item, "title", session.title)
+    _text(item, "description", summary)
+    ET.SubElement(
+        item,
+        "enclosure",
+        {"url": link(base, session.audio), "length": str(session.size), "type": session.audio_type},
+    )
+    guid = _text(item, "guid", f"voiceguide:{session.stem}:{session.digest}")
+    guid.set("isPermaLink", "false")
+    _text(item, "pubDate", _date(session.modified))
+    _text(item, f"{{{ITUNES}}}duration", str(round(session.duration)))
+    _text(item, f"{{{ITUNES}}}episodeType", "full")
+    _text(item, f"{{{ITUNES}}}summary", summary)
+    if session.chapters:
+        ET.SubElement(
+            item,
+            f"{{{PODCAST}}}chapters",
+            {"url": link(base, session.chapters_file), "type": CHAPTERS_TYPE},
+        )
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    element.text = text
+    return element
+
+
+def _date(seconds: float) -> str:
+    return format_datetime(datetime.fromtimestamp(seconds, timezone.utc), usegmt=True)
+
+
+def feed_title(folder: Path) -> str:
+    name = Path(os.path.abspath(folder)).name
+    return f"{name}: voiceguide sessions" if name else "voiceguide sessions"
+
+
+@dataclass(frozen=True)
+class Published:
+    """What :func:`write_feed` wrote."""
+
+    feed: Path
+    chapters: list[Path]
+    sessions: int
+
+
+def write_feed(folder: Path, url: str) -> Published:
+    """Write ``FOLDER/feed.xml`` and each session's ``STEM.chapters.json``, their URLs
+    under ``url`` (where the folder will be published), all at once and atomically (see
+    :mod:`voiceguide.outputs`)."""
+    base = base_url(url)
+    with SessionFolder(folder) as sessions_folder:
+        sessions = sessions_folder.sessions()
+    files: dict[Path, bytes] = {
+        folder / s.chapters_file: chapters_json(s).encode("utf-8") for s in sessions if s.chapters
+    }
+    chapters = list(files)
+    files[folder / FEED_NAME] = feed_xml(sessions, base, title=feed_title(folder))
+    with StagedOutputs(folder) as staged:
+        for final, data in files.items():
+            temp = staged.stage(final)
+            try:
+                temp.write_bytes(data)
+            except OSError as exc:
+                raise ExportError(f"could not write {final}: {exc.strerror}") from exc
+    return Published(folder / FEED_NAME, chapters, len(sessions))

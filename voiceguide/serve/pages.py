@@ -1,0 +1,107 @@
+"""The server's pages: the list of sessions and a player per session (HTML from the
+templates in ``serve/assets``, Jinja2, escaped), and the files they use (the script and
+the style), all served by voiceguide itself: the pages ask nothing of any other host.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from voiceguide import __version__
+from voiceguide.phrases import canonical
+from voiceguide.serve.folder import Session
+from voiceguide.serve.mp3index import FrameIndex
+from voiceguide.serve.now import player_data
+from voiceguide.settings import clock
+
+ASSET_TYPES = {
+    "player.js": "text/javascript; charset=utf-8",
+    "player.css": "text/css; charset=utf-8",
+}
+"""The files the pages load, and their types."""
+
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; "
+    "connect-src 'self'; img-src 'self' data:; manifest-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+"""The pages' Content-Security-Policy: the browser itself refuses anything from
+elsewhere, and any script that is not the page's own file."""
+
+
+@functools.cache
+def asset(name: str) -> bytes | None:
+    """The bytes of a page's file (``player.js``), or None."""
+    if name not in ASSET_TYPES:
+        return None
+    return (resources.files("voiceguide") / "serve" / "assets" / name).read_bytes()
+
+
+@functools.cache
+def _template(name: str) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    text = (resources.files("voiceguide") / "serve" / "assets" / name).read_text("utf-8")
+    return env.from_string(text)
+
+
+def index_page(sessions: list[Session], feed_url: str) -> str:
+    """The list of sessions, each linking to its player, and the feed's address."""
+    rows = [
+        {
+            "title": s.title,
+            "href": f"play/{quote(s.stem, safe='')}",
+            "length": clock(s.duration),
+            "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(s.modified)),
+            "language": language_name(s.language),
+            "tag": s.language,
+        }
+        for s in sessions
+    ]
+    return _template("index.html").render(sessions=rows, feed_url=feed_url, version=__version__)
+
+
+def player_page(session: Session, frames: FrameIndex | None = None) -> str:
+    """The player of one session: the controls, the chapters, and the data its script
+    reads (in the page, as JSON that is not run). With the MP3's ``frames``, the player
+    starts the audio at a frame rather than seeking in it (see :mod:`.mp3index`)."""
+    document = player_data(session)
+    if frames is not None:
+        document["frames"] = {
+            "rate": frames.rate,
+            "samples": frames.samples,
+            "delay": frames.delay,
+            "count": len(frames.offsets),
+        }
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return _template("player.html").render(
+        title=session.title,
+        tag=session.language,
+        audio=f"../{quote(session.audio)}",
+        duration=f"{session.duration:.3f}",
+        length=clock(session.duration),
+        chapters=[
+            {"title": c.title, "start": f"{c.start:.3f}", "at": clock(c.start)}
+            for c in session.chapters
+        ],
+        # nothing in the JSON can end or change the script element it sits in
+        data=data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"),
+        version=__version__,
+    )
+
+
+def language_name(tag: str) -> str:
+    """A language's name in that language (``es`` → "español"), or its tag."""
+    try:
+        from babel import Locale, UnknownLocaleError
+
+        name = Locale.parse(canonical(tag) or tag, sep="-").get_display_name()
+    except (ValueError, TypeError, UnknownLocaleError):
+        return tag
+    return name or tag
