@@ -12,16 +12,13 @@ import pytest
 from voiceguide.speech.base import Clip, VoiceInfo
 from voiceguide.speech.cache import (
     CACHE_DIR_ENV,
-    DEFAULT_MAX_BYTES,
     HEADER,
-    MAX_ENV,
     CachedEngine,
     CacheInfo,
     ClipCache,
     default_dir,
-    max_bytes_from_env,
-    size_text,
 )
+from voiceguide.speech.sizes import DEFAULT_MAX_BYTES, MAX_ENV, max_bytes_from_env, size_text
 
 ENGINE_ID = {"engine": "fake", "voice": "fake/en", "rate": "150", "version": "fake 1.0"}
 TEXTS = ["Hold for 30 seconds.", "Three.", "Switch sides."]
@@ -364,7 +361,7 @@ def test_an_entry_linked_to_a_device_or_a_file_is_not_followed(cache, tmp_path):
 
 
 def test_an_entry_larger_than_any_clip_is_not_read(cache, monkeypatch):
-    import voiceguide.speech.cache as module
+    import voiceguide.speech.entries as module
 
     monkeypatch.setattr(module, "MAX_ENTRY_BYTES", 1000)  # the same check as at 64 MB
     key = cache.key(ENGINE_ID, TEXTS[0])

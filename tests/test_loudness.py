@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voiceguide import audio_check, loudness
+from voiceguide import audio_check, loudness, peaks
 
 RATE = 22050
 
@@ -102,14 +102,14 @@ def test_true_peaks_find_what_lies_between_samples():
     x = sine(RATE / 4, 0.05, 0.9, phase=np.pi / 4)
     at = np.arange(100, 200)
     assert np.abs(x[at]).max() == pytest.approx(0.9 * np.sqrt(0.5), rel=1e-3)
-    assert loudness.true_peaks(x, at).max() == pytest.approx(0.9, rel=0.01)
+    assert peaks.true_peaks(x, at).max() == pytest.approx(0.9, rel=0.01)
 
 
 def test_the_limiter_keeps_true_peaks_under_the_ceiling():
     x = np.concatenate(
         [speechlike(1.0, 8, 0.9), sine(RATE / 4, 0.2, 1.2, np.pi / 4), speechlike(1.0, 9, 1.5)]
     )
-    limited = loudness.limit(x, RATE, -1.5)
+    limited = peaks.limit(x, RATE, -1.5)
     assert 20 * np.log10(oversampled_peak(limited)) <= -1.5 + 0.15
     assert 20 * np.log10(oversampled_peak(x)) > 0  # it had work to do
 
@@ -117,24 +117,24 @@ def test_the_limiter_keeps_true_peaks_under_the_ceiling():
 def test_the_limiter_leaves_quiet_stretches_alone():
     quiet, loud = speechlike(1.0, 10, 0.05), speechlike(0.5, 11, 2.0)
     x = np.concatenate([quiet, loud])
-    limited = loudness.limit(x, RATE, -1.5)
-    window = int(RATE * loudness.LIMITER_WINDOW_MS / 1000) * 2 + loudness.INTERPOLATION_TAPS
+    limited = peaks.limit(x, RATE, -1.5)
+    window = int(RATE * peaks.LIMITER_WINDOW_MS / 1000) * 2 + peaks.INTERPOLATION_TAPS
     np.testing.assert_array_equal(limited[: len(quiet) - window], quiet[: len(quiet) - window])
     assert np.abs(limited[len(quiet) :]).max() < np.abs(loud).max()
 
 
 def test_a_quiet_sound_is_returned_as_it_is():
     x = speechlike(1.0, 12, 0.1)
-    assert loudness.limit(x, RATE, -1.5) is x
+    assert peaks.limit(x, RATE, -1.5) is x
 
 
 def test_the_peak_map_serves_any_gain_up_to_its_level():
     x = speechlike(1.0, 13, 0.4)
-    peaks = loudness.peak_map(x, 10 ** (-1.5 / 20) / 4)  # good up to 4x
+    mapped = peaks.peak_map(x, 10 ** (-1.5 / 20) / 4)  # good up to 4x
     limited = {}
     for scale in (1.0, 2.0, 4.0):
-        gain = loudness.limiter_gain(peaks, scale, RATE, -1.5)
-        direct = loudness.limit(x * scale, RATE, -1.5)
+        gain = peaks.limiter_gain(mapped, scale, RATE, -1.5)
+        direct = peaks.limit(x * scale, RATE, -1.5)
         if gain is None:  # nothing over the ceiling: the limiter leaves it as it is too
             np.testing.assert_array_equal(direct, x * scale)
         else:
@@ -154,16 +154,16 @@ def test_a_long_sound_weighted_in_chunks_measures_as_weighted_whole():
     assert chunked.running[-1] == pytest.approx(whole.running[-1], rel=1e-6)
 
 
-def _whole_gain(peaks, scale, ceiling_db):
+def _whole_gain(mapped, scale, ceiling_db):
     """The limiter's gain worked out over the whole sound at once, as it once was."""
     ceiling = 10 ** (ceiling_db / 20)
-    loud = peaks.peaks * scale
+    loud = mapped.peaks * scale
     over = loud > ceiling
-    need = np.ones(peaks.length, dtype=np.float32)
-    need[peaks.at[over]] = ceiling / loud[over]
-    half = int(RATE * loudness.LIMITER_WINDOW_MS / 1000)
-    floor = -loudness._running_max(-np.pad(need, 2 * half, constant_values=1.0), 2 * half + 1)
-    return np.minimum(loudness._running_mean(floor, 2 * half + 1), 1.0).astype(np.float32)
+    need = np.ones(mapped.length, dtype=np.float32)
+    need[mapped.at[over]] = ceiling / loud[over]
+    half = int(RATE * peaks.LIMITER_WINDOW_MS / 1000)
+    floor = -peaks._running_max(-np.pad(need, 2 * half, constant_values=1.0), 2 * half + 1)
+    return np.minimum(peaks._running_mean(floor, 2 * half + 1), 1.0).astype(np.float32)
 
 
 def test_a_long_sound_is_mapped_limited_and_levelled_as_if_whole(monkeypatch):
@@ -176,22 +176,22 @@ def test_a_long_sound_is_mapped_limited_and_levelled_as_if_whole(monkeypatch):
     pcm = loudness.to_pcm(x / 3)
     ints = np.frombuffer(pcm, dtype="<i2")
     floor = 10 ** (-1.5 / 20) / 4
-    peaks = loudness.peak_map(ints, floor)
-    monkeypatch.setattr(loudness, "CHUNK_SECONDS", 1000.0)  # the whole sound in one go
-    whole = loudness.peak_map(ints, floor)
-    np.testing.assert_array_equal(peaks.at, whole.at)
-    np.testing.assert_allclose(peaks.peaks, whole.peaks, rtol=1e-6)
-    gain = loudness.limiter_gain(peaks, 3.0, RATE, -1.5)
+    mapped = peaks.peak_map(ints, floor)
+    monkeypatch.setattr(peaks, "CHUNK_SECONDS", 1000.0)  # the whole sound in one go
+    whole = peaks.peak_map(ints, floor)
+    np.testing.assert_array_equal(mapped.at, whole.at)
+    np.testing.assert_allclose(mapped.peaks, whole.peaks, rtol=1e-6)
+    gain = peaks.limiter_gain(mapped, 3.0, RATE, -1.5)
     assert gain is not None and len(gain.spans) >= 4
     assert sum(len(v) for _, v in gain.spans) < 0.05 * len(ints)  # little room
-    np.testing.assert_allclose(gain.dense(), _whole_gain(peaks, 3.0, -1.5), atol=1e-6)
+    np.testing.assert_allclose(gain.dense(), _whole_gain(mapped, 3.0, -1.5), atol=1e-6)
     monkeypatch.undo()
-    levelled = np.frombuffer(loudness.levelled(pcm, 3.0, gain), dtype="<i2")
+    levelled = np.frombuffer(peaks.levelled(pcm, 3.0, gain), dtype="<i2")
     expected = np.frombuffer(
         loudness.to_pcm(loudness.to_float(pcm) * (3.0 * gain.dense())), dtype="<i2"
     )
     assert np.abs(levelled.astype(int) - expected).max() <= 1
     assert (
-        loudness.true_peaks(levelled / 32768, np.arange(len(levelled))).max()
+        peaks.true_peaks(levelled / 32768, np.arange(len(levelled))).max()
         <= 10 ** (-1.5 / 20) * 1.02
     )

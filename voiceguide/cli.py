@@ -233,7 +233,8 @@ def cache_command(action: str) -> None:
       voiceguide cache clear
       VOICEGUIDE_CACHE_MAX=100M voiceguide cache trim
     """
-    from voiceguide.speech.cache import ClipCache, default_dir, size_text
+    from voiceguide.speech.cache import ClipCache, default_dir
+    from voiceguide.speech.sizes import size_text
 
     store = ClipCache(default_dir())
     if action == "clear":

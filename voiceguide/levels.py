@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from voiceguide import loudness
+from voiceguide import loudness, peaks
 from voiceguide.memory import Releaser, give_back
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip
 from voiceguide.speech.clips import audible_span
@@ -147,7 +147,7 @@ def master(
         if k[0] == "speech":
             speech.pop(k[1], None)
         scale = _scale(k, gain_db, tone_db)
-        final[k] = loudness.levelled(s.pcm, scale, s.limiter(scale))
+        final[k] = peaks.levelled(s.pcm, scale, s.limiter(scale))
         releaser.freeing(len(s.pcm))
     speech.clear()
     give_back()
@@ -168,17 +168,17 @@ class _Sound:
         self.pcm = pcm
         self.rate = rate
         self.energy = energy
-        self.peaks: loudness.PeakMap | None = None
+        self.peaks: peaks.PeakMap | None = None
         self.mapped_up_to = 0.0
 
-    def limiter(self, scale: float) -> loudness.Gain | None:
+    def limiter(self, scale: float) -> peaks.Gain | None:
         """The limiter's gain for the sound at ``scale``, or None if it has none."""
         if self.peaks is None or scale > self.mapped_up_to:
             self.mapped_up_to = scale * 10 ** (HEADROOM_DB / 20)
-            self.peaks = loudness.peak_map(
+            self.peaks = peaks.peak_map(
                 np.frombuffer(self.pcm, dtype="<i2"), 10 ** (CEILING_DBTP / 20) / self.mapped_up_to
             )
-        return loudness.limiter_gain(self.peaks, scale, self.rate, CEILING_DBTP)
+        return peaks.limiter_gain(self.peaks, scale, self.rate, CEILING_DBTP)
 
     def energy_at(self, scale: float) -> loudness.Energy:
         """The sound's energy at ``scale``, limited: the limiter's gain changes slowly,

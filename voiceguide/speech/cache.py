@@ -15,13 +15,13 @@ looked up, only left behind. Each entry is one small self-checking file::
         52     -  the PCM: mono signed 16-bit little-endian, sample count * 2 bytes
 
 A damaged entry (short, wrong magic or version, wrong length, checksum mismatch,
-unreadable, larger than :data:`MAX_ENTRY_BYTES`, not a regular file: a symlink, a pipe, a
-device) is deleted and reported as missing, so it is simply rebuilt; nothing is read
-through a symlink, and a shard folder that is a symlink is neither read nor written.
-Writes go to a temporary file in the same folder and are moved into place with
-:func:`os.replace`, each phrase as soon as it is voiced (an interrupted build keeps what
-it voiced); a cache that cannot be written (read-only folder, full disk) only costs
-speed.
+unreadable, larger than :data:`~voiceguide.speech.entries.MAX_ENTRY_BYTES`, not a
+regular file: a symlink, a pipe, a device) is deleted and reported as missing, so it is
+simply rebuilt; nothing is read through a symlink, and a shard folder that is a symlink
+is neither read nor written. Writes go to a temporary file in the same folder and are
+moved into place with :func:`os.replace`, each phrase as soon as it is voiced (an
+interrupted build keeps what it voiced); a cache that cannot be written (read-only
+folder, full disk) only costs speed.
 
 The cache is bounded: it keeps at most ``$VOICEGUIDE_CACHE_MAX`` bytes (500 MB unless
 set: :func:`max_bytes_from_env`; ``0`` keeps nothing). An entry's modification time is
@@ -47,14 +47,20 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.errors import BadInput, SynthesisError
-from voiceguide.limits import LIMITS
+from voiceguide.errors import SynthesisError
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip, Engine, OnClip, VoiceInfo
-
-try:
-    import fcntl
-except ImportError:  # Windows: trims are not taken in turn, which is safe, only wasteful
-    fcntl = None  # type: ignore[assignment]
+from voiceguide.speech.entries import (
+    CREATE,
+    Entry,
+    TrimLock,
+    drop,
+    identity,
+    open_shard,
+    read_entry,
+    remove,
+    remove_in,
+)
+from voiceguide.speech.sizes import DEFAULT_MAX_BYTES, max_bytes_from_env
 
 CACHE_DIR_ENV = "VOICEGUIDE_CACHE_DIR"
 """Environment variable naming the cache folder (overrides the platform default)."""
@@ -69,13 +75,6 @@ HEADER = struct.Struct("<6sHIQ32s")
 """Magic, format version, rate, sample count, sha256 of the PCM."""
 ENTRY_SUFFIX = ".clip"
 TEMP_SUFFIX = ".tmp"
-MAX_ENTRY_BYTES = LIMITS.max_cache_entry_bytes
-"""Largest entry read, bytes (with its header); a larger file is damaged."""
-MAX_ENV = "VOICEGUIDE_CACHE_MAX"
-"""Environment variable: the most bytes the cache keeps (:func:`max_bytes_from_env`)."""
-DEFAULT_MAX_BYTES = 500_000_000
-"""The cap unless ``$VOICEGUIDE_CACHE_MAX`` says otherwise: 500 MB, about three hours of
-distinct speech at espeak's 22.05 kHz (the built-in session's phrases take 7 MB)."""
 STALE_TEMP_SECONDS = 3600.0
 """A temporary file this much older than a trim is a killed build's: the trim removes it
 (a write takes milliseconds)."""
@@ -85,8 +84,6 @@ _SHARD = re.compile(r"[0-9a-f]{2}")
 _ENTRY_NAME = re.compile(r"[0-9a-f]{64}" + re.escape(ENTRY_SUFFIX))
 _TEMP_NAME = re.compile(r"\.[0-9a-f]{64}\..*" + re.escape(TEMP_SUFFIX))
 _OWN_NAME = re.compile(f"{_ENTRY_NAME.pattern}|{_TEMP_NAME.pattern}")
-_SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(?:([kmgt])(i?)b?|b?)", re.IGNORECASE)
-_UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
 
 
 def default_dir() -> Path:
@@ -99,38 +96,6 @@ def default_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME)) / SUBFOLDER
 
 
-def max_bytes_from_env() -> int:
-    """``$VOICEGUIDE_CACHE_MAX`` if set (checked: bad input names it), else
-    :data:`DEFAULT_MAX_BYTES`. It takes bytes (``200000000``) or a number with a unit:
-    ``k``, ``M``, ``G``, ``T`` are powers of 1000 and ``KiB``, ``MiB``, ``GiB``, ``TiB``
-    of 1024, any case, with or without ``B`` (``500M``, ``1.5 GB``, ``2GiB``). ``0``
-    keeps nothing: builds neither read nor write the cache, and the next one that voices
-    anything empties it."""
-    given = os.environ.get(MAX_ENV)
-    if given is None:
-        return DEFAULT_MAX_BYTES
-    found = _SIZE.fullmatch(given.strip())
-    if found is None:
-        raise BadInput(
-            f"the environment variable {MAX_ENV} must be a size in bytes, like 500M, 2G or "
-            f"200000000 (0 keeps nothing), not {given!r}"
-        )
-    number, unit, binary = found.groups()
-    base = 1024 if binary else 1000
-    return int(float(number) * base ** _UNITS[(unit or "").lower()])
-
-
-def size_text(count: int) -> str:
-    """``count`` bytes as people read them: "812 bytes", "41.2 MB", "1.5 GB"."""
-    if count < 1000:
-        return f"{count} byte{'' if count == 1 else 's'}"
-    for unit, scale in (("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12)):
-        shown = f"{count / scale:.3g}"  # three digits at most, or an exponent: too large
-        if "e" not in shown:
-            return f"{shown} {unit}"
-    return f"{count / 1e12:,.0f} TB"
-
-
 @dataclass(frozen=True)
 class CacheInfo:
     """What :meth:`ClipCache.info` reports: where the cache is, how big, and its cap."""
@@ -139,17 +104,6 @@ class CacheInfo:
     entries: int
     bytes: int
     max_bytes: int = DEFAULT_MAX_BYTES
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """An entry as a trim's scan saw it."""
-
-    used: int
-    """Modification time, nanoseconds: when it was last written or read."""
-    size: int
-    path: str
-    inode: tuple[int, int]
 
 
 class ClipCache:
@@ -190,19 +144,19 @@ class ClipCache:
         """The cached clip, or ``None`` if missing; a damaged entry is deleted first.
         Only a regular file in a real shard folder of the cache is read (never through a
         symlink, never a pipe or device), and only if it is at most
-        :data:`MAX_ENTRY_BYTES`."""
+        :data:`~voiceguide.speech.entries.MAX_ENTRY_BYTES`."""
         self.path(key)  # checks the key
         if self.max_bytes == 0:
             return None  # the cache keeps nothing
         try:
-            shard = _open_shard(self.folder / key[:2])
+            shard = open_shard(self.folder / key[:2])
         except OSError:
             return None  # missing, or not a folder of ours: nothing to read or remove
         try:
-            data = _read_entry(shard, key + ENTRY_SUFFIX, touch=True)
+            data = read_entry(shard, key + ENTRY_SUFFIX, touch=True)
             clip = None if data is None else _decode(data)
             if clip is None:
-                _remove_in(shard, key + ENTRY_SUFFIX)
+                remove_in(shard, key + ENTRY_SUFFIX)
             return clip
         except FileNotFoundError:
             return None
@@ -220,11 +174,11 @@ class ClipCache:
         shard: int | None = None
         try:
             (self.folder / key[:2]).mkdir(parents=True, exist_ok=True)
-            shard = _open_shard(self.folder / key[:2])
+            shard = open_shard(self.folder / key[:2])
             for _ in range(100):
                 temp = f".{key}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
                 try:
-                    handle = os.open(temp, _CREATE, 0o600, dir_fd=shard)
+                    handle = os.open(temp, CREATE, 0o600, dir_fd=shard)
                     break
                 except FileExistsError:
                     temp = None
@@ -236,7 +190,7 @@ class ClipCache:
             os.replace(temp, key + ENTRY_SUFFIX, src_dir_fd=shard, dst_dir_fd=shard)
         except OSError:
             if temp is not None and shard is not None:
-                _remove_in(shard, temp)
+                remove_in(shard, temp)
             return False
         finally:
             if shard is not None:
@@ -266,20 +220,20 @@ class ClipCache:
                 for entry in found:
                     if total <= self.max_bytes:
                         break
-                    gone = _drop(entry)
+                    gone = drop(entry)
                     if gone is not None:
                         total -= entry.size
                         dropped += gone
                 for path in stale:
-                    _remove(Path(path))
+                    remove(Path(path))
                 return dropped
         except OSError:
             return 0
 
-    def _trimming(self) -> _TrimLock:
-        return _TrimLock(self.folder)
+    def _trimming(self) -> TrimLock:
+        return TrimLock(self.folder)
 
-    def _entries(self, stale: list[str] | None = None) -> list[_Entry]:
+    def _entries(self, stale: list[str] | None = None) -> list[Entry]:
         """Every entry file, with when it was last used, its size and its identity; in
         the same pass, the temporary files older than :data:`STALE_TEMP_SECONDS` are
         added to ``stale`` if it is given."""
@@ -293,7 +247,7 @@ class ClipCache:
             if not stat.S_ISREG(info.st_mode):
                 continue
             if child.name.endswith(ENTRY_SUFFIX):
-                found.append(_Entry(info.st_mtime_ns, info.st_size, child.path, _identity(info)))
+                found.append(Entry(info.st_mtime_ns, info.st_size, child.path, identity(info)))
             elif stale is not None and info.st_mtime_ns < before:
                 stale.append(child.path)
         return found
@@ -304,9 +258,9 @@ class ClipCache:
         Only files this cache writes are touched; anything else in the folder stays.
         Returns the number of entries removed.
         """
-        removed = sum(_remove(path) for path in self._own_files(_ENTRY_NAME))
+        removed = sum(remove(path) for path in self._own_files(_ENTRY_NAME))
         for path in self._own_files(_TEMP_NAME):
-            _remove(path)
+            remove(path)
         for shard in self._shards():
             try:
                 shard.rmdir()
@@ -436,109 +390,3 @@ def _decode(data: bytes) -> Clip | None:
     if len(pcm) != samples * SAMPLE_WIDTH or hashlib.sha256(pcm).digest() != digest:
         return None
     return Clip(pcm, rate)
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
-_READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
-
-
-def _open_shard(path: Path) -> int:
-    """A handle on a shard folder, refused (OSError) if it is a symlink or no folder."""
-    return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
-
-
-def _read_entry(shard: int, name: str, *, touch: bool = False) -> bytes | None:
-    """The bytes of the entry ``name`` in ``shard``; ``None`` if it is not a regular file
-    (a symlink, a pipe, a device) or is larger than any entry can be. With ``touch``, an
-    entry read is marked used now (its modification time), for the trims."""
-    try:
-        handle = os.open(name, _READ, dir_fd=shard)
-    except FileNotFoundError:
-        raise
-    except OSError:
-        return None  # a symlink (O_NOFOLLOW), or unreadable
-    with os.fdopen(handle, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
-            return None
-        data = f.read(MAX_ENTRY_BYTES + 1)
-        if touch and len(data) <= MAX_ENTRY_BYTES:
-            _touch(f.fileno())
-    return data if len(data) <= MAX_ENTRY_BYTES else None
-
-
-def _touch(handle: int) -> None:
-    """Set the open file's modification time to now, if allowed (a cache shared
-    read-only stays as it is)."""
-    if os.utime in os.supports_fd:
-        try:
-            os.utime(handle)
-        except OSError:
-            pass
-
-
-def _identity(info: os.stat_result) -> tuple[int, int]:
-    return info.st_dev, info.st_ino
-
-
-def _drop(entry: _Entry) -> int | None:
-    """Unlink ``entry`` if it is still the file the scan saw, unused since: 1 if it was
-    removed, 0 if it was already gone, ``None`` if it was kept (read or rewritten since
-    the scan, or not removable). Between the check and the unlink another build may
-    replace it: that entry is then voiced again, nothing worse."""
-    try:
-        now = os.stat(entry.path, follow_symlinks=False)
-    except FileNotFoundError:
-        return 0
-    except OSError:
-        return None
-    if _identity(now) != entry.inode or now.st_mtime_ns != entry.used:
-        return None
-    try:
-        os.unlink(entry.path)
-    except FileNotFoundError:
-        return 0
-    except OSError:
-        return None
-    return 1
-
-
-class _TrimLock:
-    """The cache folder itself, ``flock``-ed from ``with`` to its end, so that trims run
-    one at a time and leave no lock file behind. Without ``flock`` (Windows) or a folder
-    to lock, a trim runs unlocked: it only unlinks files, each one checked first."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.handle: int | None = None
-
-    def __enter__(self) -> _TrimLock:
-        if fcntl is not None:
-            try:
-                self.handle = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-                fcntl.flock(self.handle, fcntl.LOCK_EX)
-            except OSError:
-                self.__exit__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.handle is not None:
-            os.close(self.handle)  # and with it the lock
-            self.handle = None
-
-
-def _remove_in(shard: int, name: str) -> None:
-    try:
-        os.unlink(name, dir_fd=shard)
-    except OSError:
-        pass
-
-
-def _remove(path: Path) -> bool:
-    """Delete a file if possible; ``True`` if it was deleted."""
-    try:
-        path.unlink()
-    except OSError:
-        return False
-    return True
