@@ -196,6 +196,7 @@ def test_polling_sooner_changes_nothing_that_is_said(engine, tmp_path):
 def test_espeak_crashing_on_a_text_is_named_and_the_worker_lives_on(tmp_path, monkeypatch):
     # espeak-ng overruns a buffer on some texts (1,000 characters of "W.W.W…"): the
     # phrase is said in a forked child, so the crash is the child's alone
+    import faulthandler
     import os
     import signal
 
@@ -203,7 +204,12 @@ def test_espeak_crashing_on_a_text_is_named_and_the_worker_lives_on(tmp_path, mo
 
     speaker = EspeakSpeaker(150, None)
     said = speaker._synth
-    monkeypatch.setattr(speaker, "_synth", lambda text: os.kill(os.getpid(), signal.SIGSEGV))
+
+    def crash(text):  # in the child: as espeak-ng dies, without pytest's crash report
+        faulthandler.disable()
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    monkeypatch.setattr(speaker, "_synth", crash)
     with pytest.raises(RuntimeError, match=r"espeak-ng crashed \(SIGSEGV\) saying 'W\.W\."):
         speaker.save("W.W.W.", str(tmp_path / "crash.wav"))
     monkeypatch.setattr(speaker, "_synth", said)
