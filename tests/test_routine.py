@@ -247,6 +247,11 @@ BROKEN = {
     "ready in hundredths": (VALID + "    ready: 2.25\n", 7, "goes in tenths of a second"),
     # An unclosed [ is named on the line that opened it, not where the parser gave up.
     "syntax error": ("title: [unclosed\n" + EX, 1, "YAML syntax error"),
+    "a list left open": (
+        "title: T\nexercises:\n  - name: Calf\n    instructions: [Lie down.\n",
+        4,
+        "the list or mapping opened on this line needs its closing ']'",
+    ),
     "bad indentation": ("title: A\n  bad: indent\n" + EX, 2, "YAML syntax error"),
     "duplicate top-level key": (
         "title: A\ntitle: B\n" + EX,

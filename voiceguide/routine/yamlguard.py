@@ -112,6 +112,9 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
         if body.count(": ") + body.endswith(":") >= 2:
             return "; text with ': ' in it needs quotes, e.g. 'Tip: breathe out'"
         return "; check the indentation of this line and the one before"
+    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
+        close = "]" if "']'" in problem else "}"
+        return f"; the list or mapping opened on this line needs its closing '{close}'"
     quoted = body.split(": ", 1)[-1]
     if quoted.startswith("'") and quoted.count("'") >= 3:
         fixed = quoted.strip("'")
@@ -135,8 +138,8 @@ def _indent_hint(lines: list[str], line: int) -> str:
     key = here.strip().split(":", 1)[0]
     if items and indent == items[-1] and not here.lstrip().startswith("- ") and ":" in here:
         return f"; a new list item starts with '- ': write '{' ' * indent}- {here.strip()}'"
-    if indent != above and ":" in here:
-        keys = above + (2 if before.lstrip().startswith("- ") else 0)
+    keys = above + (2 if before.lstrip().startswith("- ") else 0)
+    if indent != keys and ":" in here:
         return (
             f"; '{key}' is indented {indent} spaces, but the keys beside it are "
             f"indented {keys}: line them up"
