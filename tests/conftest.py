@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -118,3 +119,15 @@ def private_cache(tmp_path_factory):
         del os.environ["VOICEGUIDE_CACHE_DIR"]
     else:
         os.environ["VOICEGUIDE_CACHE_DIR"] = old
+
+
+@pytest.fixture
+def handlers():
+    """voiceguide's signal handlers installed for the test, and the earlier ones put back."""
+    from voiceguide import interrupts
+
+    before = {signum: signal.getsignal(signum) for signum in interrupts.STOPPING}
+    interrupts.install()
+    yield
+    for signum, handler in before.items():
+        signal.signal(signum, handler)

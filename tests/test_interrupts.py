@@ -10,15 +10,6 @@ import pytest
 from voiceguide import interrupts
 
 
-@pytest.fixture
-def handlers():
-    before = {signum: signal.getsignal(signum) for signum in interrupts.STOPPING}
-    interrupts.install()
-    yield
-    for signum, handler in before.items():
-        signal.signal(signum, handler)
-
-
 @pytest.mark.parametrize(
     "signum, raised", [(signal.SIGTERM, interrupts.Stopped), (signal.SIGINT, KeyboardInterrupt)]
 )

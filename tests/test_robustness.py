@@ -45,15 +45,6 @@ def built(tmp_path, routine_file) -> tuple[Path, dict[str, str]]:
     return out, digests(out)
 
 
-@pytest.fixture
-def handlers():
-    before = {signum: signal.getsignal(signum) for signum in interrupts.STOPPING}
-    interrupts.install()
-    yield
-    for signum, handler in before.items():
-        signal.signal(signum, handler)
-
-
 # -- 1. a failed rename leaves the previous set ----------------------------------------
 
 
