@@ -55,6 +55,14 @@ def frames_for(samples: int, rate: int) -> int:
     return -(-(samples + FLUSH) // samples_per_frame(rate))
 
 
+_RATE_OF = {bits: rate for rate, bits in _RATE_BITS.items()}
+
+
+def rate_of(header: int) -> int | None:
+    """The sample rate a frame's 4-byte ``header`` gives, or None if it gives none."""
+    return _RATE_OF.get(((header >> 19) & 3, (header >> 10) & 3))
+
+
 def frame_bytes(header: int, rate: int) -> int:
     """Length of the layer III frame at ``rate`` that starts with 4-byte ``header``."""
     if header >> 21 != 0x7FF or (header >> 17) & 3 != 1 or (header >> 12) & 15 in (0, 15):

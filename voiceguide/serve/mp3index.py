@@ -16,14 +16,12 @@ import os
 from dataclasses import dataclass
 
 from voiceguide.errors import ExportError
-from voiceguide.mp3frames import DELAY, frame_bytes, samples_per_frame
+from voiceguide.mp3frames import DELAY, frame_bytes, rate_of, samples_per_frame
 
 DECODER_DELAY = 529
 """Samples every MP3 decoder's synthesis lags its input (the LAME tag counts on it)."""
 MAX_FRAMES = 2_000_000
 """More frames than a 12-hour session has at 48 kHz: a bound on the scan."""
-_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
-"""The sample rates of each MPEG version's header bits (1, 2, 2.5)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def index(fd: int, size: int) -> FrameIndex | None:
             if header >> 8 == int.from_bytes(b"TAG", "big"):  # an ID3v1 tag at the end
                 break
             return None
-        frame_rate = _rate(header)
+        frame_rate = rate_of(header)
         if frame_rate is None or (rate and frame_rate != rate):
             return None
         rate = frame_rate
@@ -82,14 +80,6 @@ def index(fd: int, size: int) -> FrameIndex | None:
     if not offsets or not rate:
         return None
     return FrameIndex(rate, samples_per_frame(rate), delay, tuple(offsets), position)
-
-
-def _rate(header: int) -> int | None:
-    version = (header >> 19) & 3
-    index_bits = (header >> 10) & 3
-    if version not in _RATES or index_bits == 3:
-        return None
-    return _RATES[version][index_bits]
 
 
 def _info_delay(frame: bytes) -> int | None:
