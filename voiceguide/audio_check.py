@@ -105,7 +105,8 @@ def check(path, timeline: dict) -> Report:
         if event["kind"] == "speech":
             onset = (first + inside[0]) * WINDOW
             onset_errors.append(onset - event["start"])
-            if abs(onset - event["start"]) > ONSET_TOLERANCE:
+            # in whole milliseconds: "within 30 ms" takes 30 ms, whatever the floats say
+            if abs(round((onset - event["start"]) * 1000)) > round(ONSET_TOLERANCE * 1000):
                 problems.append(
                     f"speech {label!r} starts at {onset:.3f}, timeline says {event['start']:.3f}"
                 )
