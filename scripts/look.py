@@ -5,7 +5,8 @@
 
 Decodes the MP3 next to the timeline, prints each timeline event beside what the
 audio does there (loud or quiet), runs the same checks as the tests, and with --png
-draws the waveform with the events shaded (needs matplotlib).
+draws the waveform with the events shaded (needs matplotlib); under a bed, a second
+panel draws the level in 10 ms windows with the bed's planned gain over it.
 """
 
 from __future__ import annotations
@@ -66,13 +67,15 @@ def main() -> None:
         f"{max(report.onset_errors) * 1000:.0f} ms"
     )
     print("\n".join(report.problems) or "all checks pass")
+    if report.bed_db is not None:
+        print(f"the bed between events: {report.bed_db:.1f} dBFS (median of 10 ms windows)")
     if opts.png:
-        draw(samples, rate, sheet, opts.start, end, opts.png)
+        draw(samples, rate, sheet, opts.start, end, opts.png, report.bed_db)
     if report.problems:
         raise SystemExit(1)
 
 
-def draw(samples, rate, sheet, start, end, png) -> None:
+def draw(samples, rate, sheet, start, end, png, bed_db) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -88,10 +91,12 @@ def draw(samples, rate, sheet, start, end, png) -> None:
     }
     first, last = int(start * rate), int(end * rate)
     t = np.arange(first, last) / rate
-    fig, ax = plt.subplots(figsize=(16, 4))
+    rows = 2 if bed_db is not None else 1
+    fig, axes = plt.subplots(rows, 1, figsize=(16, 4 * rows), sharex=True, squeeze=False)
+    ax = axes[0][0]
     ax.plot(t, samples[first:last], linewidth=0.3, color="black")
     for event in sheet["events"]:
-        if event["end"] < start or event["start"] > end:
+        if event["kind"] == "bed" or event["end"] < start or event["start"] > end:
             continue
         low, high = (-1, -0.9) if event["kind"] in ("speech", "tone") else (0.9, 1)
         ax.axvspan(
@@ -109,9 +114,37 @@ def draw(samples, rate, sheet, start, end, png) -> None:
         f"{sheet['title']}: events below (speech blue, tone orange), timed "
         "spans above (hold green, rest grey, switch purple, setup olive)"
     )
+    if bed_db is not None:
+        _draw_bed(axes[1][0], samples, rate, sheet, start, end, bed_db)
     fig.tight_layout()
     fig.savefig(png, dpi=100)
     print(f"waveform: {png}")
+
+
+def _draw_bed(ax, samples, rate, sheet, start, end, bed_db) -> None:
+    """The level of each 10 ms window, and the bed's gain as planned (its ducks and
+    fades, from the timeline), drawn at the bed's measured level."""
+    from voiceguide.bed.curve import Curve, ducks
+
+    levels = audio_check.window_db(samples, rate)
+    a, b = int(start / audio_check.WINDOW), int(end / audio_check.WINDOW)
+    ax.plot(np.arange(a, b) * audio_check.WINDOW, levels[a:b], linewidth=0.5, color="grey",
+            label="level, 10 ms windows (dBFS)")  # fmt: skip
+    sounds = [
+        (round(e["start"] * rate), round(e["end"] * rate))
+        for e in sheet["events"]
+        if e["kind"] in ("speech", "tone")
+    ]
+    duck = sheet["settings"].get("duck", 0)
+    curve = Curve(1.0, duck, ducks(sounds, rate), rate, round(sheet["duration"] * rate))
+    where = np.arange(int(start * rate), int(end * rate), rate // 100)
+    gain = 20 * np.log10(np.maximum(curve.at(where), 1e-6))
+    ax.plot(where / rate, bed_db + gain, color="tab:red", linewidth=1.5,
+            label=f"the bed's gain: {duck:g} dB down ahead of each sound")  # fmt: skip
+    ax.set_ylim(-70, 0)
+    ax.set_ylabel("dBFS")
+    ax.set_xlabel("seconds")
+    ax.legend(loc="upper right")
 
 
 if __name__ == "__main__":

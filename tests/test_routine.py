@@ -282,7 +282,7 @@ BROKEN = {
         VALID + "zebra: 1\n",
         7,
         "unknown key 'zebra'; valid keys are title, language, description, defaults, intro, "
-        "outro, exercises",
+        "outro, bed, exercises",
     ),
     "unknown key in defaults": (
         "defaults: {holds: 3}\n" + VALID,

@@ -3,6 +3,11 @@
 Used by the end-to-end tests and by scripts/look.py: every speech and tone event must be
 audible, nothing may be audible outside them, speech must start where the timeline
 says, and the decoded length must match the timeline's duration.
+
+Under a bed (an event of kind ``bed``) nothing is silent, so sound is told from the bed
+by level: a speech onset is the first window :data:`ABOVE_BED` dB louder than the
+loudest window of the ducked bed in the :data:`BEFORE` seconds before it, and between
+events nothing may pass the bed's own level (its median there) by :data:`BED_SPREAD`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ ONSET_TOLERANCE = 0.030
 """Seconds a speech onset may be off its timeline time."""
 EDGE = 0.030
 """Seconds around each event where the encoder's smearing may still be heard."""
+ABOVE_BED = 3.0
+"""dB over the ducked bed just before it at which speech counts as begun."""
+BEFORE = 0.100
+"""Seconds before a speech event in which the ducked bed is measured."""
+BED_SPREAD = 12.0
+"""dB over the bed's median level (between events) that only something else reaches:
+a noise or a pad swells and falls by up to about 9 dB in 10 ms windows."""
 
 
 def decode(path: str | os.PathLike[str], rate: int) -> np.ndarray:
@@ -75,6 +87,8 @@ class Report:
     problems: list[str]
     decoded_seconds: float
     onset_errors: list[float]
+    bed_db: float | None = None
+    """The bed's median level between events, dBFS (None without a bed)."""
 
     def __bool__(self) -> bool:
         return not self.problems
@@ -85,6 +99,7 @@ def check(path, timeline: dict) -> Report:
     rate = timeline["sample_rate"]
     samples = decode(path, rate)
     levels = window_db(samples, rate)
+    bed = any(e["kind"] == "bed" for e in timeline["events"])
     loud = levels > AUDIBLE_DBFS
     problems: list[str] = []
     decoded = len(samples) / rate
@@ -92,12 +107,20 @@ def check(path, timeline: dict) -> Report:
         problems.append(f"decoded {decoded:.3f} s, timeline says {timeline['duration']:.3f} s")
     covered = np.zeros(len(loud), dtype=bool)
     onset_errors: list[float] = []
+    floor, last_end = AUDIBLE_DBFS, -1.0
     for event in timeline["events"]:
         if event["kind"] not in ("speech", "tone"):
             continue
         first, last = _index(event["start"]), _index(event["end"])
         covered[max(0, _index(event["start"] - EDGE)) : _index(event["end"] + EDGE) + 1] = True
-        inside = np.flatnonzero(loud[first : last + 1])
+        if bed and event["start"] - BEFORE >= last_end:
+            # the bed, ducked just before the event, is the floor the sound rises from
+            before = levels[max(0, first - _index(BEFORE)) : first].max(initial=-200.0)
+            floor = max(AUDIBLE_DBFS, before + ABOVE_BED)
+        elif not bed:
+            floor = AUDIBLE_DBFS  # (right after another sound, the floor found before it)
+        last_end = event["end"]
+        inside = np.flatnonzero(levels[first : last + 1] > floor)
         label = event.get("text") or event.get("name")
         if inside.size == 0:
             problems.append(f"silent {event['kind']} at {event['start']:.3f}: {label!r}")
@@ -110,13 +133,16 @@ def check(path, timeline: dict) -> Report:
                 problems.append(
                     f"speech {label!r} starts at {onset:.3f}, timeline says {event['start']:.3f}"
                 )
+    bed_db = float(np.median(levels[~covered])) if bed and (~covered).any() else None
+    if bed_db is not None:
+        loud = levels > max(AUDIBLE_DBFS, bed_db + BED_SPREAD)
     stray = np.flatnonzero(loud & ~covered)
     if stray.size:
         problems.append(
             f"{stray.size} loud windows outside every event, first at "
             f"{stray[0] * WINDOW:.2f} s ({levels[stray[0]]:.1f} dBFS)"
         )
-    return Report(problems, decoded, onset_errors)
+    return Report(problems, decoded, onset_errors, bed_db)
 
 
 def _index(seconds: float) -> int:

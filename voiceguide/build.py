@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voiceguide import __version__
+from voiceguide.bed import BedChoice, bed_settings, of_routine
 from voiceguide.errors import BadInput, SynthesisError
 from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
 from voiceguide.limits import LIMITS
@@ -37,9 +38,11 @@ from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.base import Speaker
 from voiceguide.speech.clips import resample
 from voiceguide.tags import Tags, tag_file
-from voiceguide.timeline import Key, Timeline, schedule, to_json, to_webvtt
+from voiceguide.timeline import Key, Timeline, schedule, to_json, to_webvtt, with_bed
 
 if TYPE_CHECKING:
+    from voiceguide.bed.curve import Curve
+    from voiceguide.bed.mix import Bed
     from voiceguide.levels import Voice
     from voiceguide.speech.cache import ClipCache
 
@@ -109,6 +112,7 @@ def build(
     routine = printable(routine)
     _load_in_background(LEVELLING)
     script = plan(routine, options)
+    chosen = bed_of(routine, options)  # a missing or unreadable bed file: now
     own_engine = engine is None
     engine = engine or open_engine(
         voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model,
@@ -130,10 +134,20 @@ def build(
     from voiceguide.levels import master  # loaded since the build began
 
     voiced, cached = (speaker.misses, speaker.hits) if speaker else (len(spoken.clips), 0)
-    mastered = master(timeline, spoken.clips, chimes, spoken.energies)  # takes the clips
-    files = _write(timeline, mastered.sounds, _settings(script, engine), folder / stem,
-                   container, output, stop)  # fmt: skip
+    settings = _settings(script, engine)
+    bed = None
+    if chosen is not None:
+        from voiceguide.bed.mix import prepare
+
+        bed = prepare(chosen, timeline.rate)
+        timeline = with_bed(timeline, chosen.name)
+        settings.update(bed_settings(chosen))
+    mastered = master(timeline, spoken.clips, chimes, spoken.energies, bed)  # takes the clips
+    under = (bed, mastered.bed) if bed is not None and mastered.bed is not None else None
+    files = _write(timeline, mastered.sounds, settings, folder / stem, container, output, stop,
+                   under)  # fmt: skip
     warnings = timeline.warnings + bitrate_note(container, output.bitrate, timeline.rate)
+    warnings += bed.warning() if bed is not None else ()
     return BuildResult(files[0], files[1], timeline, warnings, files, voiced, cached)
 
 
@@ -145,10 +159,20 @@ def _write(
     container: Format,
     output: Output,
     stop: threading.Event | None,
+    bed: tuple[Bed, Curve] | None = None,
 ) -> tuple[Path, ...]:
     """Encode and tag the audio, write the timeline (and subtitles), all or nothing;
-    the files written, the audio first."""
+    the files written, the audio first. A ``bed`` is laid under the sounds (and then
+    nothing is silent, so the encoder has nowhere to cut)."""
     from voiceguide.render import quiet, render
+
+    def pcm(start: int, end: int) -> Iterator[bytes]:
+        chunks = render(timeline, sounds, start, end)
+        if bed is not None:
+            from voiceguide.bed.mix import laid_under
+
+            chunks = laid_under(chunks, start, *bed)
+        return _until(stop, chunks)
 
     audio = stem.with_name(f"{stem.name}.{container.name}")
     subtitles = stem.with_name(f"{stem.name}.vtt")
@@ -156,13 +180,8 @@ def _write(
     with StagedOutputs(stem.parent, retired=[subtitles]) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
-        pcm = Pcm(
-            timeline.rate,
-            timeline.duration,
-            tuple(quiet(timeline)),
-            lambda start, end: _until(stop, render(timeline, sounds, start, end)),
-        )
-        encode(pcm, path=staged_audio, label=str(audio), fmt=container, bitrate=output.bitrate,
+        session = Pcm(timeline.rate, timeline.duration, () if bed else tuple(quiet(timeline)), pcm)
+        encode(session, path=staged_audio, label=str(audio), fmt=container, bitrate=output.bitrate,
                tags=tags)  # fmt: skip
         tag_file(staged_audio, container.name, tags)
         sheet = stem.with_name(f"{stem.name}.timeline.json")
@@ -272,6 +291,18 @@ def _load_in_background(module: str) -> None:
     threading.Thread(
         target=importlib.import_module, args=(module,), daemon=True, name=f"import {module}"
     ).start()
+
+
+def bed_of(routine: Routine, options: Options | None) -> BedChoice | None:
+    """The bed a build of ``routine`` lays under its voice, if any: the option's, else
+    the routine's (see :func:`voiceguide.bed.choose`); its file checked to exist and
+    to hold audio ffmpeg reads (it is decoded once the session's rate is known)."""
+    chosen = of_routine(routine, options or Options())
+    if chosen is not None and chosen.path is not None:
+        from voiceguide.bed.sources import probe, refuse_long
+
+        refuse_long(chosen.path, probe(chosen.path)[1])
+    return chosen
 
 
 def _settings(script: Script, engine: Engine) -> dict[str, Any]:

@@ -70,6 +70,8 @@ def build_command(routines: tuple[str, ...], jobs: int, cache: bool, **params: A
       voiceguide build --hold 45 --reps 3
       voiceguide build --hold wall=60 --setup wall=45 --rest 15 -o ~/stretches
       voiceguide build my-routine.yaml --rate 140 --voice gmw/en-us
+      voiceguide build --bed brown
+      voiceguide build --bed ~/sounds/rain.ogg --bed-level 24 --duck 15
       voiceguide build routines/ -j 2 --format m4a
       voiceguide build four-weeks.yaml -o ~/patients/smith   # a programme
     """
@@ -137,11 +139,12 @@ def show(routine: str, exact: bool, **params: Any) -> None:
       voiceguide show my-routine.yaml --hold 20 --reps 1
       voiceguide show --exact --rate 130
     """
+    from voiceguide.bed import of_routine
     from voiceguide.build import exact_timeline, preview
     from voiceguide.plan import plan
     from voiceguide.prescribe import describe_programme
     from voiceguide.programme import Programme, load_any
-    from voiceguide.timeline import describe
+    from voiceguide.timeline import describe, with_bed
 
     options, voice = options_from(params), voice_from(params)
     language = options.get("language")
@@ -156,6 +159,9 @@ def show(routine: str, exact: bool, **params: Any) -> None:
     else:
         timeline = preview(plan(loaded, options), rate=voice.rate or 150)
         note = "speech lengths estimated; --exact times them"
+    bed = of_routine(loaded, options)
+    if bed is not None:
+        timeline = with_bed(timeline, bed.name)
     length = clock(timeline.duration / timeline.rate)
     click.echo(f"{loaded.title} ({loaded.name}), {length}, {note}")
     for line in describe(timeline):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from voiceguide.bed import NONE
 from voiceguide.errors import OptionError
 from voiceguide.options import Given, Options
 from voiceguide.settings import SETTINGS, Setting, SettingError, Value, of_scope
@@ -203,9 +204,16 @@ def _default_text(value: Value) -> str:
 def _options(scopes: tuple[str, ...]) -> Callable[[F], F]:
     def decorate(command: F) -> F:
         chosen = [s for s in SETTINGS if s.scope in scopes]
-        return functools.reduce(lambda f, s: _option_for(s)(f), reversed(chosen), command)
+        for setting in reversed(chosen):
+            if setting.name == "bed":
+                command = NO_BED(command)
+            command = _option_for(setting)(command)
+        return command
 
     return decorate
+
+
+NO_BED = click.option("--no-bed", is_flag=True, help="No bed, even if the routine has one.")
 
 
 timing_options = _options(("exercise", "routine", "session"))
@@ -217,6 +225,10 @@ voice_options = _options(("voice",))
 def options_from(params: dict[str, Any]) -> Options:
     """Take the timing options out of a command's ``params`` as :class:`Options`."""
     given: list[Given] = []
+    if params.pop("no_bed", False):
+        if params.get("bed") is not None:
+            raise click.UsageError("--bed and --no-bed contradict each other; give one")
+        params["bed"] = NONE
     for setting in SETTINGS:
         if setting.scope == "voice" or setting.name not in params:
             continue

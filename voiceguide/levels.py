@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from voiceguide import loudness, peaks
+from voiceguide.bed.curve import Curve, ducks
+from voiceguide.bed.mix import Bed, step_energies
 from voiceguide.memory import Releaser, give_back
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip
 from voiceguide.speech.clips import audible_span
@@ -50,6 +52,8 @@ class Mastered:
     """The one gain applied to the whole program."""
     tone_db: float
     """The tones' own level change, before the program gain."""
+    bed: Curve | None = None
+    """The bed's gain over the session, if it has a bed to hear."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ def master(
     speech: MutableMapping[str, Clip],
     tones: Mapping[str, bytes],
     energies: Mapping[str, loudness.Energy] | None = None,
+    bed: Bed | None = None,
 ) -> Mastered:
     """Every sound of ``timeline`` at its final level (see the module's docstring);
     ``energies`` gives speech already measured (:attr:`Voice.energies`). ``speech`` is
@@ -111,6 +116,10 @@ def master(
     The tones are set against the voice as measured alone; then the whole program is
     measured and its gain corrected (:data:`LEVEL_PASSES` times), since the limiter
     takes some loudness back and the tones' short blocks pull the gated average down.
+    A ``bed`` is set :attr:`~voiceguide.bed.BedChoice.level` LU under the voice, its
+    loudness ducked and faded counted in the program's, and the limiter keeps room for
+    the bed under every sound (see :func:`_bed_room`).
+
     Each distinct sound is analysed once (K-weighted, its loud peaks mapped); at any
     gain its loudness follows from that (the limiter's slow gain is applied to the
     K-weighted sound rather than weighting the limited one again).
@@ -127,7 +136,9 @@ def master(
     measured = {k: given[k[1]] for k in pcm if k[0] == "speech" and k[1] in given}
     rest = [k for k in pcm if k not in measured]
     measured.update(zip(rest, loudness.on_cores(lambda k: _measured(pcm[k], rate), rest)))
-    sounds = {k: _Sound(pcm.pop(k), measured.pop(k), rate) for k in list(pcm)}
+    shape = _bed_shape(timeline, bed)
+    ceiling = _bed_room(bed, shape)
+    sounds = {k: _Sound(pcm.pop(k), measured.pop(k), rate, ceiling) for k in list(pcm)}
     voice = program.measure({k: s.energy for k, s in sounds.items() if k[0] == "speech"})
     if voice <= loudness.SILENT_LUFS:
         speech.clear()
@@ -138,9 +149,15 @@ def master(
             {k: s.energy for k, s in sounds.items() if k[0] == "tone"}
         )
     gain_db = TARGET_LUFS - voice
+    bed_db = 0.0  # the bed's gain over the program's
+    under = np.zeros(program.steps)
+    if bed is not None and shape is not None:
+        bed_db = TARGET_LUFS - bed.choice.level - bed.lufs - gain_db
+        under = step_energies(bed, shape, program.steps, program.step)
     for _ in range(LEVEL_PASSES):
         heard = ((k, s.energy_at(_scale(k, gain_db, tone_db))) for k, s in sounds.items())
-        gain_db += TARGET_LUFS - program.measure(heard)  # one sound's at a time
+        steps = program.energies(heard) + under * 10 ** ((gain_db + bed_db) / 10)
+        gain_db += TARGET_LUFS - loudness.integrated(steps, program.step)  # one at a time
     final, releaser = {}, Releaser()
     for k in list(sounds):
         s = sounds.pop(k)  # each sound's samples go as soon as it is done
@@ -151,7 +168,36 @@ def master(
         releaser.freeing(len(s.pcm))
     speech.clear()
     give_back()
-    return Mastered(final, gain_db, tone_db)
+    if shape is not None:
+        shape = replace(shape, level=10 ** ((gain_db + bed_db) / 20))
+    return Mastered(final, gain_db, tone_db, shape)
+
+
+def _bed_shape(timeline: Timeline, bed: Bed | None) -> Curve | None:
+    """The bed's gain curve at unit level (None without a bed to hear): ducked under
+    every sound of ``timeline``, faded in and out."""
+    if bed is None or bed.silent:
+        return None
+    spans = [(e.start, e.end) for e in timeline.audible()]
+    return Curve(1.0, bed.choice.duck, ducks(spans, timeline.rate), timeline.rate,
+                 timeline.duration)  # fmt: skip
+
+
+BED_ROOM_MARGIN_DB = 1.0
+"""How much louder than first asked the bed's level is allowed for when room is kept
+under the ceiling for it (the program's gain moves by a fraction of a dB after)."""
+
+
+def _bed_room(bed: Bed | None, shape: Curve | None) -> float:
+    """The true-peak ceiling the sounds are limited to, dBTP: :data:`CEILING_DBTP`, less
+    the bed's loudest sample under a sound (fully ducked there, at its level, with
+    :data:`BED_ROOM_MARGIN_DB` to spare), so that the two added never pass it."""
+    if bed is None or shape is None:
+        return CEILING_DBTP
+    level_db = TARGET_LUFS - bed.choice.level - bed.lufs + BED_ROOM_MARGIN_DB
+    under = bed.loop.peak * 10 ** ((level_db - bed.choice.duck) / 20)
+    room = 10 ** (CEILING_DBTP / 20) - under
+    return 20 * float(np.log10(max(room, 0.5)))
 
 
 def _scale(sound: Key, gain_db: float, tone_db: float) -> float:
@@ -164,9 +210,11 @@ class _Sound:
     K-weighted :class:`~voiceguide.loudness.Energy`, and the map of its loud peaks
     (made when first needed, from the samples as floats, which are then let go)."""
 
-    def __init__(self, pcm: bytes, energy: loudness.Energy, rate: int):
+    def __init__(self, pcm: bytes, energy: loudness.Energy, rate: int, ceiling: float):
         self.pcm = pcm
         self.rate = rate
+        self.ceiling = ceiling
+        """True-peak ceiling, dBTP."""
         self.energy = energy
         self.peaks: peaks.PeakMap | None = None
         self.mapped_up_to = 0.0
@@ -176,9 +224,9 @@ class _Sound:
         if self.peaks is None or scale > self.mapped_up_to:
             self.mapped_up_to = scale * 10 ** (HEADROOM_DB / 20)
             self.peaks = peaks.peak_map(
-                np.frombuffer(self.pcm, dtype="<i2"), 10 ** (CEILING_DBTP / 20) / self.mapped_up_to
+                np.frombuffer(self.pcm, dtype="<i2"), 10 ** (self.ceiling / 20) / self.mapped_up_to
             )
-        return peaks.limiter_gain(self.peaks, scale, self.rate, CEILING_DBTP)
+        return peaks.limiter_gain(self.peaks, scale, self.rate, self.ceiling)
 
     def energy_at(self, scale: float) -> loudness.Energy:
         """The sound's energy at ``scale``, limited: the limiter's gain changes slowly,

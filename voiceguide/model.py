@@ -68,6 +68,9 @@ class Routine:
     """The BCP 47 tag of its words (a supported one): its phrasebook and default voice."""
     intro: str = ""
     outro: str = ""
+    bed: str = ""
+    """The ``bed:`` key as written: a generated bed's name or a file relative to
+    :attr:`source`'s folder; empty for none."""
     defaults: Timing = field(default_factory=Timing)
     source: str = ""
     """Where it came from: a file path, or ``built-in:NAME``."""

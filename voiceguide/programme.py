@@ -50,7 +50,11 @@ PROGRAMME_KEYS = (
     "notes",
     "stages",
 )
-STAGE_SETTINGS = tuple(s.name for s in (*EXERCISE_SETTINGS, *of_scope("session")))
+STAGE_SETTINGS = tuple(
+    s.name for s in (*EXERCISE_SETTINGS, *of_scope("session")) if s.name != "bed"
+)
+"""What a stage may set: the timing and the session's numbers and switches (its bed is
+the routine's, or the command line's, in every stage)."""
 STAGE_KEYS = ("weeks", "leave_out", *STAGE_SETTINGS)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_WEEKS = 52

@@ -13,9 +13,16 @@ from typing import Any
 
 from voiceguide.limits import LIMITS
 from voiceguide.phrases import languages
-from voiceguide.programme import DAYS, MAX_TIMES_A_DAY, MAX_WEEKS, PROGRAMME_KEYS, STAGE_KEYS
+from voiceguide.programme import (
+    DAYS,
+    MAX_TIMES_A_DAY,
+    MAX_WEEKS,
+    PROGRAMME_KEYS,
+    STAGE_KEYS,
+    STAGE_SETTINGS,
+)
 from voiceguide.routine.schema import EXERCISE_KEYS, ROUTINE_KEYS
-from voiceguide.settings import BY_NAME, EXERCISE_SETTINGS, Setting, of_scope
+from voiceguide.settings import BY_NAME, EXERCISE_SETTINGS, Setting
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 FILE_NAMES = {
@@ -47,7 +54,7 @@ def _texts(description: str, *, empty: bool = False) -> Schema:
 def setting_schema(setting: Setting) -> Schema:
     """One setting's schema, from its declaration."""
     out: Schema = {"description": setting.help}
-    if setting.kind == "seconds":
+    if setting.kind == "seconds" or setting.kind == "decibels":
         out.update(type="number", minimum=setting.low, maximum=setting.high)
     elif setting.kind == "whole":
         out.update(type="integer", minimum=int(setting.low), maximum=int(setting.high))
@@ -140,6 +147,11 @@ def routine_schema() -> Schema:
             "defaults": _timing("Timing for every exercise that does not set its own."),
             "intro": _text("Said first; {minutes} becomes the session's length."),
             "outro": _text("Said last."),
+            "bed": _text(
+                "A soft sound under the voice: brown, drone, or an audio file (relative to "
+                "this file), looped; --bed and --no-bed win over it.",
+                examples=["brown", "drone", "rain.ogg"],
+            ),
             "exercises": {
                 "type": "array",
                 "minItems": 1,
@@ -156,7 +168,7 @@ def routine_schema() -> Schema:
 
 def programme_schema() -> Schema:
     """The schema of a programme file."""
-    stage_settings = [*EXERCISE_SETTINGS, *of_scope("session")]
+    stage_settings = [BY_NAME[name] for name in STAGE_SETTINGS]
     stage: Schema = {
         "type": "object",
         "description": "Some weeks of the programme, with their own timing.",

@@ -24,7 +24,7 @@ from voiceguide.phrases import DEFAULT_LANGUAGE, canonical, languages
 Number = int | float
 Value = int | float | bool | str | None
 
-Kind = Literal["seconds", "whole", "flag", "choice", "text", "language"]
+Kind = Literal["seconds", "whole", "decibels", "flag", "choice", "text", "language"]
 Scope = Literal["exercise", "routine", "session", "voice"]
 """Where a setting applies. ``exercise``: a routine's ``defaults:`` and each exercise's
 own keys, and on the command line ``VALUE`` or ``NAME=VALUE`` for one exercise.
@@ -79,6 +79,11 @@ class Setting:
             if not on_step(value):
                 raise SettingError(f"goes in tenths of a second, got {said}")
             return int(value) if float(value).is_integer() else value
+        if self.kind == "decibels":
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not (number and _finite(value) and self.low <= value <= self.high):
+                raise SettingError(f"{self.bounds()}, got {said}")
+            return int(value) if float(value).is_integer() else round(float(value), 1)
         if self.kind == "whole":
             whole = isinstance(value, int) and not isinstance(value, bool)
             if not whole or not self.low <= value <= self.high:
@@ -103,8 +108,8 @@ class Setting:
 
     def parse(self, text: str) -> Value:
         """The value of ``text`` as typed on a command line, checked."""
-        if self.kind in ("seconds", "whole"):
-            number = _number(text, float if self.kind == "seconds" else int)
+        if self.kind in ("seconds", "whole", "decibels"):
+            number = _number(text, int if self.kind == "whole" else float)
             return self.check(number, text.strip() if number is not None else f"'{text}'")
         if self.kind == "flag":
             words = {
@@ -124,6 +129,8 @@ class Setting:
             return f"must be between {self.low:g} and {self.high:g} seconds"
         if self.kind == "whole":
             return f"must be a whole number{self.unit} from {self.low:g} to {self.high:g}"
+        if self.kind == "decibels":
+            return f"must be between {self.low:g} and {self.high:g} dB"
         if self.kind == "choice":
             return "must be one of " + ", ".join(self.choices)
         if self.kind == "language":
@@ -133,7 +140,7 @@ class Setting:
     @property
     def placeholder(self) -> str:
         """How a value is written in help: SECONDS, N, a choice's name."""
-        kinds = {"seconds": "SECONDS", "whole": "N", "language": "LANG"}
+        kinds = {"seconds": "SECONDS", "whole": "N", "decibels": "DB", "language": "LANG"}
         return self.metavar or kinds.get(self.kind, "TEXT")
 
 
@@ -228,6 +235,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         name="halfway", kind="flag", default=True, scope="session",
         help='Say "Halfway" in the middle of holds of 10 seconds or more.',
+    ),
+    Setting(
+        name="bed", kind="text", default=None, scope="session", recorded=False,
+        metavar="NAME|FILE", shown_default="the routine's, else none",
+        help="A soft sound under the voice: brown (noise), drone (a pad), or an audio file "
+        "(MP3, OGG, M4A, WAV, FLAC), looped; --no-bed for none.",
+    ),
+    Setting(
+        name="bed_level", kind="decibels", default=20, scope="session", low=6, high=40,
+        recorded=False, help="How far the bed sits under the voice, dB.",
+    ),
+    Setting(
+        name="duck", kind="decibels", default=12, scope="session", low=0, high=30,
+        recorded=False, help="How much further the bed drops under each word and tone, dB.",
     ),
     Setting(
         name="model", kind="text", default=None, scope="voice", recorded=False, metavar="PATH",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from voiceguide.script import Chapter, Hold, Overlay, OverlayKind, Role, Say, Script, Tone, Wait
@@ -24,7 +24,7 @@ OVERLAY_GAP = 0.3
 """Seconds of quiet kept between two utterances laid over one hold."""
 
 
-EventKind = Literal["speech", "tone", "hold", "rest", "switch", "setup"]
+EventKind = Literal["speech", "tone", "hold", "rest", "switch", "setup", "bed"]
 Key = tuple[str, str]
 """A distinct sound: ``("speech", text)`` or ``("tone", name)``."""
 
@@ -83,6 +83,12 @@ class Timeline:
 
     def seconds(self, samples: int) -> float:
         return round(samples / self.rate, 3)
+
+
+def with_bed(timeline: Timeline, name: str) -> Timeline:
+    """``timeline`` with an event of kind ``bed`` spanning the whole session, first."""
+    bed = Event("bed", 0, timeline.duration, name=name)
+    return replace(timeline, events=(bed, *timeline.events))
 
 
 def grid(rate: int) -> int:
@@ -229,7 +235,7 @@ def _event_json(event: Event, sec) -> dict:
     out: dict[str, object] = {"kind": event.kind, "start": sec(event.start), "end": sec(event.end)}
     if event.kind == "speech":
         out["text"] = event.text
-    elif event.kind == "tone":
+    elif event.kind in ("tone", "bed"):
         out["name"] = event.name
     else:
         out["seconds"] = event.seconds
@@ -281,6 +287,8 @@ def describe(timeline: Timeline, width: int = 100) -> list[str]:
             what = f'{"   ~ " if inside else ""}"{event.text}"'
         elif event.kind == "tone":
             what = f"[{event.name} tone]"
+        elif event.kind == "bed":
+            what = f"[bed: {event.name}, under the whole session]"
         elif event.kind == "hold":
             side = f", {event.side}" if event.side else ""
             what = f"HOLD {event.exercise}{side}, rep {event.rep}"

@@ -311,6 +311,8 @@ def setting_value(node: Node, setting: Setting, where: str) -> Number:
     """The value of an exercise-scope setting (hold, reps, ...), checked by the setting."""
     if setting.kind == "seconds":
         value = number(node, setting.name, where, "a number of seconds", "30 or 2.5")
+    elif setting.kind == "decibels":
+        value = number(node, setting.name, where, "a number of decibels", "20 or 12.5")
     else:
         value = number(node, setting.name, where, "a whole number", "2")
     try:

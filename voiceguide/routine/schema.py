@@ -29,7 +29,9 @@ from voiceguide.routine.scalars import (
 from voiceguide.settings import BY_NAME, DEFAULT_TIMING, SettingError, Timing
 from voiceguide.settings import EXERCISE_KEYS as TIMING_KEYS
 
-ROUTINE_KEYS = ("title", "language", "description", "defaults", "intro", "outro", "exercises")
+ROUTINE_KEYS = (
+    "title", "language", "description", "defaults", "intro", "outro", "bed", "exercises",
+)  # fmt: skip
 EXERCISE_KEYS = (
     "name", "instructions", "sides", "switch_instructions", "cues", "progression",
     "side_label", *TIMING_KEYS,
@@ -51,7 +53,7 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
     exercises_node = require(items, "exercises", root, "the routine")
 
     texts = {}
-    for key in ("description", "intro", "outro"):
+    for key in ("description", "intro", "outro", "bed"):
         if key in items:
             allowed = (MINUTES_PLACEHOLDER,) if key == "intro" else ()
             texts[key] = text_of(items[key][1], f"'{key}'", "", allowed)

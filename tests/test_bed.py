@@ -1,0 +1,399 @@
+"""The bed under the voice: its gain curve, its loop, its choice, and builds with the
+real voice and encoder, decoded and measured (issue "A bed of sound under the voice")."""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import VALID, invoke, load_sheet
+
+from voiceguide import audio_check, ffmpeg
+from voiceguide.bed import NONE, BedChoice, choose
+from voiceguide.bed.curve import (
+    ATTACK_SECONDS,
+    DOWN_BEFORE_SECONDS,
+    FADE_IN_SECONDS,
+    FADE_OUT_SECONDS,
+    MERGE_SECONDS,
+    RELEASE_SECONDS,
+    Curve,
+    ducks,
+)
+from voiceguide.bed.sources import LOOP_SECONDS, generated, looped
+from voiceguide.errors import BadInput
+
+RATE = 22050
+
+
+# -- the gain curve ------------------------------------------------------------------------
+
+
+def curve(sounds, length=60 * RATE, duck=12.0) -> Curve:
+    return Curve(1.0, duck, ducks(sounds, RATE), RATE, length)
+
+
+def db(gain) -> np.ndarray:
+    return 20 * np.log10(np.maximum(gain, 1e-12))
+
+
+def test_the_bed_is_fully_down_while_a_sound_plays_and_up_far_from_it():
+    c = curve([(20 * RATE, 23 * RATE)])
+    during = c.at(np.arange(20 * RATE, 23 * RATE + 1))
+    assert np.allclose(db(during), -12.0)
+    far = c.at(np.array([10 * RATE, 23 * RATE + int((RELEASE_SECONDS + 0.01) * RATE)]))
+    assert np.allclose(db(far), 0.0)
+
+
+def test_the_duck_begins_ahead_of_the_sound_and_recovers_after_it():
+    start, end = 20 * RATE, 23 * RATE
+    c = curve([(start, end)])
+    attack, release = int(ATTACK_SECONDS * RATE), int(RELEASE_SECONDS * RATE)
+    assert db(c.at(np.array([start - attack - 1])))[0] == pytest.approx(0.0)
+    lead = int(DOWN_BEFORE_SECONDS * RATE)
+    assert db(c.at(np.array([start - (attack + lead) // 2])))[0] == pytest.approx(-6.0, abs=0.1)
+    # fully down a little before the sound; over the 100 ms before it, 11 dB or more
+    assert np.allclose(db(c.at(np.arange(start - lead, start))), -12.0)
+    assert db(c.at(np.arange(start - RATE // 10, start))).max() <= -11.0
+    assert db(c.at(np.array([end + release // 2])))[0] == pytest.approx(-6.0, abs=0.1)
+    assert db(c.at(np.array([end + release + 1])))[0] == pytest.approx(0.0)
+
+
+def test_the_curve_has_no_step_anywhere():
+    """Smooth: from one sample to the next the gain never moves by more than a raised
+    cosine's steepest slope allows (no click, no jump)."""
+    sounds = [(5 * RATE, 6 * RATE), (9 * RATE, 9 * RATE + 300), (30 * RATE, 31 * RATE)]
+    c = curve(sounds, length=40 * RATE)
+    gain = c.at(np.arange(0, 40 * RATE))
+    steepest = np.pi / 2 / ((ATTACK_SECONDS - DOWN_BEFORE_SECONDS) * RATE)  # depth/sample
+    assert np.abs(np.diff(db(gain[RATE:-RATE]))).max() <= 12 * steepest * 1.01
+
+
+def test_sounds_close_together_share_one_duck():
+    """No pumping: between two words closer than MERGE_SECONDS the bed stays down."""
+    gap = int((MERGE_SECONDS - 0.1) * RATE)
+    c = curve([(10 * RATE, 11 * RATE), (11 * RATE + gap, 12 * RATE + gap)])
+    between = db(c.at(np.arange(11 * RATE, 11 * RATE + gap)))
+    assert np.allclose(between, -12.0)
+    apart = curve([(10 * RATE, 11 * RATE), (11 * RATE + 3 * RATE, 15 * RATE)])
+    assert db(apart.at(np.array([12 * RATE + RATE // 2])))[0] == pytest.approx(0.0)
+
+
+def test_the_bed_fades_in_and_out():
+    c = curve([], length=60 * RATE)
+    assert c.at(np.array([0]))[0] == 0.0
+    assert c.at(np.array([60 * RATE]))[0] == 0.0
+    assert c.at(np.array([int(FADE_IN_SECONDS * RATE), 60 * RATE - int(FADE_OUT_SECONDS * RATE)]))[
+        0
+    ] == pytest.approx(1.0)
+
+
+# -- the loop ------------------------------------------------------------------------------
+
+
+def jump_at_seam(samples: np.ndarray) -> float:
+    """The step from the loop's last sample to its first, against the steps inside it
+    (the 99.9th percentile: 1 or less is a step like any other)."""
+    inside = np.percentile(np.abs(np.diff(samples)), 99.9)
+    return abs(float(samples[0]) - float(samples[-1])) / inside
+
+
+@pytest.mark.parametrize("name", ["brown", "drone"])
+def test_a_generated_bed_loops_without_a_seam(name):
+    loop = generated(name, RATE)
+    assert len(loop.body) == LOOP_SECONDS * RATE
+    assert jump_at_seam(loop.body) <= 1.0
+    assert 0.2 < loop.peak <= 0.5
+
+
+def test_a_generated_bed_is_the_same_every_time():
+    assert np.array_equal(generated("drone", RATE).body, generated("drone", RATE).body)
+
+
+def test_a_file_loops_with_a_crossfade_not_a_click():
+    """A sine whose length is not a whole number of periods clicks when simply
+    repeated; crossfaded, the join is no steeper than the sine itself."""
+    t = np.arange(int(3.37 * RATE)) / RATE
+    sine = (0.5 * np.sin(2 * np.pi * 220.3 * t)).astype(np.float32)
+    assert jump_at_seam(sine) > 3  # repeated as it is, it would click
+    loop = looped(sine, RATE)
+    assert jump_at_seam(loop.body) <= 1.0
+    # the first pass is the file as it is; later passes run through the crossfade
+    first = loop.at(0, len(sine))
+    assert np.array_equal(first[: len(loop.head)], sine[: len(loop.head)])
+    again = loop.at(len(loop.body), 100)
+    assert np.array_equal(again, loop.body[:100])
+    assert np.abs(np.diff(loop.at(len(loop.body) - 50, 100))).max() < 0.05
+
+
+# -- which bed -----------------------------------------------------------------------------
+
+
+def test_the_option_wins_over_the_routine_and_none_drops_it(tmp_path):
+    source = str(tmp_path / "r.yaml")
+    assert choose(None, "drone", source, 20, 12) == BedChoice("drone", None, 20, 12)
+    assert choose("brown", "drone", source, 20, 12).name == "brown"
+    assert choose(NONE, "drone", source, 20, 12) is None
+    assert choose(None, "", source, 20, 12) is None
+
+
+def test_a_routine_bed_file_is_found_beside_the_routine(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "rain.ogg").write_bytes(b"x")
+    chosen = choose(None, "rain.ogg", str(tmp_path / "sub" / "r.yaml"), 20, 12)
+    assert chosen.path == tmp_path / "sub" / "rain.ogg"
+    with pytest.raises(BadInput, match="no such bed file"):
+        choose(None, "rain.ogg", str(tmp_path / "r.yaml"), 20, 12)
+
+
+# -- bad beds: exit 2, one line naming the file, nothing written --------------------------
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 44100, channels: int = 1) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def long_mp3(path: Path, seconds: float) -> Path:
+    """An MP3 whose info frame says it lasts ``seconds``, holding 4 s of silence: what a
+    file's own header claims is all that is read to refuse it."""
+    import lameenc
+
+    lame = lameenc.Encoder()
+    lame.set_channels(1)
+    lame.set_in_sample_rate(22050)
+    lame.set_bit_rate(32)
+    data = bytes(lame.encode(bytes(22050 * 4)) + lame.flush())
+    # an MPEG-2 layer III frame at 32 kbps, 22.05 kHz: 104 bytes (plus its padding bit)
+    size = 72 * 32000 // 22050 + ((data[2] >> 1) & 1)
+    info = bytearray(data[:4] + bytes(size - 4))
+    info[13:25] = b"Xing" + struct.pack(">II", 1, int(seconds * 22050 / 576))  # frames
+    path.write_bytes(bytes(info) + data)
+    return path
+
+
+def written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+BAD_BEDS = {
+    "missing": (lambda d: d / "nowhere.ogg", "no such bed file"),
+    "empty": (lambda d: written(d / "empty.mp3", b""), "is empty"),
+    "a folder": (lambda d: folder(d / "beds"), "is a folder"),
+    "not audio": (
+        lambda d: written(d / "notes.txt", b"rain, softly\n" * 50),
+        "not an audio file",
+    ),
+    "corrupt": (
+        lambda d: written(d / "broken.ogg", b"OggS" + bytes(range(256)) * 40),
+        "not an audio file",
+    ),
+    "too long": (lambda d: long_mp3(d / "long.mp3", 3 * 3600 + 60), "longer than"),
+    "too short": (
+        lambda d: write_wav(d / "blip.wav", np.full(2000, 0.1)),
+        "at least 1 s",
+    ),
+}
+
+
+@pytest.mark.parametrize("make, said", list(BAD_BEDS.values()), ids=list(BAD_BEDS))
+def test_a_bad_bed_is_refused_before_anything_is_written(tmp_path, make, said):
+    bed = make(tmp_path)
+    out = tmp_path / "out"
+    run = invoke("build", "--bed", str(bed), "-o", str(out))
+    assert run.code == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert 1 <= len(lines) <= 2 and "Traceback" not in run.stderr
+    assert str(bed) in lines[0] and said in lines[0], lines
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_bed_and_no_bed_together_is_a_usage_error(tmp_path):
+    run = invoke("build", "--bed", "brown", "--no-bed", "-o", str(tmp_path))
+    assert run.code == 2 and "contradict" in run.stderr
+
+
+@pytest.mark.parametrize("flag, value", [("--bed-level", "3"), ("--duck", "-1"), ("--duck", "x")])
+def test_bed_levels_out_of_bounds_are_refused(tmp_path, flag, value):
+    run = invoke("build", "--bed", "brown", flag, value, "-o", str(tmp_path))
+    assert run.code == 2 and flag in run.stderr
+
+
+def test_a_routine_bed_must_be_text(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(VALID + "bed: [brown]\n")
+    run = invoke("validate", str(path))
+    assert run.code == 2 and "r.yaml:7" in run.stderr and "'bed'" in run.stderr
+
+
+# -- real builds, decoded and measured -------------------------------------------------------
+
+
+def odd_ogg(folder: Path) -> Path:
+    """A 7.3-second OGG (a soft chord over noise, stereo, 44.1 kHz): it loops about a
+    hundred times under a session, mid-hold and mid-word."""
+    rate = 44100
+    t = np.arange(int(7.3 * rate)) / rate
+    noise = np.random.default_rng(3).standard_normal(len(t))
+    x = 0.2 * np.sin(2 * np.pi * 196 * t) + 0.1 * np.sin(2 * np.pi * 294 * t) + 0.05 * noise
+    wav = write_wav(folder / "chord.wav", np.stack([x, np.roll(x, 99)], 1).ravel() * 0.8, rate, 2)
+    ogg = folder / "chord.ogg"
+    subprocess.run(
+        ffmpeg.base_command() + ["-y", "-i", str(wav), "-c:a", "libvorbis", "-q:a", "3", str(ogg)],
+        check=True,
+    )
+    return ogg
+
+
+def mid_hold_levels(samples: np.ndarray, sheet: dict) -> list[float]:
+    """RMS (dBFS) of a second in each hold, at least a second from any sound."""
+    rate = sheet["sample_rate"]
+    sounds = [e for e in sheet["events"] if e["kind"] in ("speech", "tone")]
+    found = []
+    for hold in (e for e in sheet["events"] if e["kind"] == "hold"):
+        for t in np.arange(hold["start"] + 1, hold["end"] - 2, 0.25):
+            if all(t + 2 < s["start"] or t - 1 > s["end"] for s in sounds):
+                part = samples[int(t * rate) : int((t + 1) * rate)]
+                found.append(10 * np.log10(np.mean(part**2)))
+                break
+    return found
+
+
+def before_words(samples: np.ndarray, sheet: dict) -> list[float]:
+    """RMS (dBFS) of the 100 ms before each spoken word that the bed leads into (after
+    the fade in; not those that follow another sound straight on)."""
+    rate = sheet["sample_rate"]
+    found, last_end = [], 0.0
+    for e in (e for e in sheet["events"] if e["kind"] in ("speech", "tone")):
+        if e["kind"] == "speech" and e["start"] > 5 and e["start"] - 0.1 >= last_end:
+            part = samples[int((e["start"] - 0.1) * rate) : int(e["start"] * rate)]
+            found.append(10 * np.log10(np.mean(part**2)))
+        last_end = e["end"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A short routine, built without a bed and with each bed."""
+    folder = tmp_path_factory.mktemp("bed-small")
+    routine = folder / "short.yaml"
+    routine.write_text(VALID.replace("hold: 20", "hold: 12") + "defaults: {rest: 4, switch: 4}\n")
+    beds = {"none": [], "brown": ["--bed", "brown"], "drone": ["--bed", "drone"],
+            "ogg": ["--bed", str(odd_ogg(folder))]}  # fmt: skip
+    for name, args in beds.items():
+        run = invoke("build", str(routine), "-o", str(folder / name), *args)
+        assert run.code == 0, run.stderr
+    return folder
+
+
+def assert_heard_under_the_voice(plain: Path, bedded: Path, stem: str) -> None:
+    """What a bed must be, measured in the decoded file: no event moved, speech where the
+    timeline says, the bed audible mid-hold and ducked before each word, the loudness."""
+    alone, sheet = load_sheet(plain, stem), load_sheet(bedded, stem)
+    assert sheet["events"][0]["kind"] == "bed"
+    assert sheet["events"][0]["start"] == 0 and sheet["events"][0]["end"] == sheet["duration"]
+    assert sheet["events"][1:] == alone["events"]
+    assert sheet["duration"] == alone["duration"]
+    assert sheet["settings"]["bed_level"] == 20 and sheet["settings"]["duck"] == 12
+    audio = bedded / f"{stem}.mp3"
+    report = audio_check.check(audio, sheet)
+    assert report, report.problems
+    assert max(abs(e) for e in report.onset_errors) <= audio_check.ONSET_TOLERANCE
+    samples = audio_check.decode(audio, sheet["sample_rate"])
+    mid = mid_hold_levels(samples, sheet)
+    assert mid and all(-45 <= level <= -28 for level in mid), mid
+    before = before_words(samples, sheet)
+    assert len(before) >= 8 and max(before) <= np.median(mid) - 6, (before, mid)
+    lufs, peak = audio_check.loudness(audio)
+    assert abs(lufs - -16) <= 1 and peak <= -1.0
+
+
+@pytest.mark.parametrize("bed", ["brown", "drone", "ogg"])
+def test_a_bed_changes_no_event_and_sits_under_the_voice(small, bed):
+    assert_heard_under_the_voice(small / "none", small / bed, "short")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bed", ["brown", "drone", "ogg"])
+def test_the_built_in_session_with_a_bed(small, tmp_path, bed):
+    """The built-in session (13 minutes, the OGG looping about a hundred times)."""
+    source = {"brown": "brown", "drone": "drone", "ogg": str(small / "chord.ogg")}[bed]
+    for folder, args in ((tmp_path / "none", []), (tmp_path / bed, ["--bed", source])):
+        run = invoke("build", "-o", str(folder), *args)
+        assert run.code == 0, run.stderr
+    assert_heard_under_the_voice(tmp_path / "none", tmp_path / bed, "hamstring-relief")
+
+
+def test_a_file_bed_is_recorded_by_name_and_content(small):
+    sheet = load_sheet(small / "ogg", "short")
+    ogg = small / "chord.ogg"
+    import hashlib
+
+    assert sheet["settings"]["bed"] == "chord.ogg"
+    assert sheet["settings"]["bed_sha256"] == hashlib.sha256(ogg.read_bytes()).hexdigest()
+    assert sheet["events"][0]["name"] == "chord.ogg"
+
+
+def test_the_voice_is_as_loud_with_a_bed_as_without(small):
+    """The bed sits under the voice: the words themselves measure the same."""
+    plain = load_sheet(small / "none", "short")
+    rate = plain["sample_rate"]
+    words = [e for e in plain["events"] if e["kind"] == "speech"]
+    alone = audio_check.events_loudness(
+        audio_check.decode(small / "none" / "short.mp3", rate), rate, words
+    )
+    under = audio_check.events_loudness(
+        audio_check.decode(small / "brown" / "short.mp3", rate), rate, words
+    )
+    assert abs(under - alone) <= 0.5
+
+
+def test_the_check_tells_speech_from_the_bed(small):
+    """The decode check under a bed can fail: speech the timeline puts 200 ms early,
+    and speech it leaves out, are both caught."""
+    sheet = load_sheet(small / "brown", "short")
+    late = json.loads(json.dumps(sheet))
+    word = next(e for e in late["events"] if e["kind"] == "speech" and e["start"] > 10)
+    word["start"] -= 0.2
+    report = audio_check.check(small / "brown" / "short.mp3", late)
+    assert any("starts at" in p for p in report.problems), report.problems
+    missing = json.loads(json.dumps(sheet))
+    missing["events"].remove(next(e for e in missing["events"] if e["kind"] == "speech"))
+    report = audio_check.check(small / "brown" / "short.mp3", missing)
+    assert any("outside every event" in p for p in report.problems), report.problems
+
+
+def test_a_routine_bed_is_used_and_no_bed_drops_it(tmp_path):
+    routine = tmp_path / "r.yaml"
+    routine.write_text(VALID.replace("hold: 20", "hold: 5") + "bed: drone\n")
+    assert invoke("build", str(routine), "-o", str(tmp_path / "a")).code == 0
+    assert load_sheet(tmp_path / "a", "r")["settings"]["bed"] == "drone"
+    assert invoke("build", str(routine), "--no-bed", "-o", str(tmp_path / "b")).code == 0
+    sheet = load_sheet(tmp_path / "b", "r")
+    assert "bed" not in sheet["settings"] and sheet["events"][0]["kind"] != "bed"
+
+
+def test_a_silent_bed_is_accepted_with_a_warning(tmp_path):
+    silent = write_wav(tmp_path / "hush.wav", np.zeros(3 * 44100))
+    routine = tmp_path / "r.yaml"
+    routine.write_text(VALID.replace("hold: 20", "hold: 5"))
+    run = invoke("build", str(routine), "--bed", str(silent), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    assert "silent" in run.stderr and "hush.wav" in run.stderr
+    sheet = load_sheet(tmp_path / "out", "r")
+    assert audio_check.check(tmp_path / "out" / "r.mp3", sheet), "nothing but the voice"

@@ -1,0 +1,91 @@
+"""The bed's gain over the session: its level, ducked ahead of every sound, faded in
+and out. Pure arithmetic on sample positions: the same curve for the audio, the
+loudness measurement and the picture in the notes.
+
+The voice's every word and tone is known to the sample before anything is rendered,
+so the bed starts to drop :data:`ATTACK_SECONDS` *before* each sound (and is fully
+down a little before it begins) and comes back over :data:`RELEASE_SECONDS` after it ends. Sounds
+closer together than :data:`MERGE_SECONDS` share one duck, so the bed never pumps
+between the words of one instruction. Each ramp is a raised cosine in decibels: no
+corner to hear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+ATTACK_SECONDS = 0.3
+"""How long before a sound the bed starts to drop."""
+DOWN_BEFORE_SECONDS = 0.08
+"""How long before the sound the bed is fully down: the first consonant, often soft,
+falls on a bed already quiet."""
+RELEASE_SECONDS = 0.6
+MERGE_SECONDS = 2.0
+"""Sounds this close share one duck (at least the attack and release together, so
+that ramps never overlap)."""
+FADE_IN_SECONDS = 4.0
+FADE_OUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The bed's linear gain at any sample of a session of :attr:`length` samples."""
+
+    level: float
+    """The bed's gain where nothing sounds (linear)."""
+    duck_db: float
+    ducks: tuple[tuple[int, int], ...]
+    """(start, end) samples of each run of sounds the bed ducks under, merged."""
+    rate: int
+    length: int
+
+    def at(self, positions: np.ndarray) -> np.ndarray:
+        """The gain at each of ``positions`` (samples, ascending)."""
+        depth = self.depth(positions)
+        gain = self.level * 10 ** (-self.duck_db * depth / 20)
+        return gain * self.fade(positions)
+
+    def depth(self, positions: np.ndarray) -> np.ndarray:
+        """How far down each position is ducked, 0 (not) to 1 (fully)."""
+        attack, release = ATTACK_SECONDS * self.rate, RELEASE_SECONDS * self.rate
+        lead = DOWN_BEFORE_SECONDS * self.rate
+        out = np.zeros(len(positions))
+        if not self.ducks:
+            return out
+        starts = np.array([s for s, _ in self.ducks], dtype=np.float64)
+        ends = np.array([e for _, e in self.ducks], dtype=np.float64)
+        index = np.searchsorted(starts - attack, positions, side="right") - 1
+        near = index >= 0
+        where = positions[near].astype(np.float64)
+        s, e = starts[index[near]], ends[index[near]]
+        rising = _raised((where - (s - attack)) / (attack - lead))
+        falling = _raised(1 - (where - e) / release)
+        out[near] = np.where(where < s, rising, np.where(where <= e, 1.0, falling))
+        return out
+
+    def fade(self, positions: np.ndarray) -> np.ndarray:
+        """The fade in over the first seconds and out over the last, 0 to 1."""
+        up = _raised(positions / (FADE_IN_SECONDS * self.rate))
+        down = _raised((self.length - positions) / (FADE_OUT_SECONDS * self.rate))
+        return up * down
+
+
+def _raised(x: np.ndarray) -> np.ndarray:
+    """A raised cosine from 0 (x ≤ 0) to 1 (x ≥ 1)."""
+    return (1 - np.cos(np.pi * np.clip(x, 0.0, 1.0))) / 2
+
+
+def ducks(sounds: Sequence[tuple[int, int]], rate: int) -> tuple[tuple[int, int], ...]:
+    """The (start, end) spans of ``sounds`` (in order) merged where they are closer than
+    :data:`MERGE_SECONDS`."""
+    merged: list[tuple[int, int]] = []
+    gap = MERGE_SECONDS * rate
+    for start, end in sounds:
+        if merged and start - merged[-1][1] < gap:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)

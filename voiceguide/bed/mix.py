@@ -1,0 +1,84 @@
+"""The bed made ready for a session and laid under its PCM, a chunk at a time.
+
+:func:`prepare` makes the bed's :class:`~voiceguide.bed.sources.Loop` (generated, or
+read from its file) and measures it once; :mod:`voiceguide.levels` sets its level from
+that measurement; :func:`laid_under` adds it, ducked and faded by its
+:class:`~voiceguide.bed.curve.Curve`, to the voice's chunks as they stream to the
+encoder, so a bed costs no memory that grows with the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide import loudness
+from voiceguide.bed import BedChoice
+from voiceguide.bed.curve import Curve
+from voiceguide.bed.sources import Loop, from_file, generated
+from voiceguide.speech.base import SAMPLE_WIDTH
+
+POINTS_PER_STEP = 10
+"""Where the bed's gain is read in each 100 ms step of the loudness meter (it changes
+over 0.3 s at the fastest, so ten points give its mean square closely)."""
+
+
+@dataclass(frozen=True)
+class Bed:
+    """A bed ready to lay: its choice, its loop and how loud the loop is."""
+
+    choice: BedChoice
+    loop: Loop
+    lufs: float
+    """Integrated loudness of one pass of the loop, as it is (dual mono)."""
+    power: float
+    """Its mean K-weighted energy a sample: what a step of it adds to the meter."""
+
+    @property
+    def silent(self) -> bool:
+        return self.loop.silent or self.lufs <= loudness.SILENT_LUFS
+
+    def warning(self) -> tuple[str, ...]:
+        if not self.silent:
+            return ()
+        return (f"the bed '{self.choice.name}' is silent: the session has no bed to hear",)
+
+
+def prepare(choice: BedChoice, rate: int) -> Bed:
+    """The bed ``choice`` made (or read and decoded) at ``rate`` and measured."""
+    loop = from_file(choice.path, rate) if choice.path else generated(choice.name, rate)
+    energy = loudness.weighted_energy(loop.body, rate)
+    step = loudness.step_of(rate)
+    steps = energy.between(np.arange(0, len(loop.body) + 1, step))
+    lufs = loudness.integrated(steps, step)
+    power = float(energy.at(np.array([len(loop.body)]))[0]) / max(1, len(loop.body))
+    return Bed(choice, loop, lufs, power)
+
+
+def step_energies(bed: Bed, curve: Curve, steps: int, step: int) -> np.ndarray:
+    """The bed's K-weighted energy in each of the session's first ``steps`` meter steps,
+    laid with ``curve``: its mean energy a sample times the mean square of its gain
+    there (the bed's own ups and downs within a loop are left out: its loudness is set
+    from the loop as a whole)."""
+    offsets = (np.arange(POINTS_PER_STEP) + 0.5) * step / POINTS_PER_STEP
+    where = (np.arange(steps)[:, None] * step + offsets[None, :]).ravel()
+    squares = np.square(curve.at(where)).reshape(steps, POINTS_PER_STEP).mean(axis=1)
+    return bed.power * step * squares
+
+
+def laid_under(chunks: Iterable[bytes], start: int, bed: Bed, curve: Curve) -> Iterator[bytes]:
+    """``chunks`` (16-bit mono PCM from sample ``start`` on) with the bed added under
+    them, sample for sample."""
+    now = start
+    for chunk in chunks:
+        count = len(chunk) // SAMPLE_WIDTH
+        if not count:
+            continue
+        where = np.arange(now, now + count)
+        under = bed.loop.at(now, count) * curve.at(where) * 32768
+        voice = np.frombuffer(chunk, dtype="<i2")
+        mixed = np.rint(voice + under)
+        yield np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+        now += count

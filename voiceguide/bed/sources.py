@@ -1,0 +1,207 @@
+"""The bed's sound, as one loop at the session's rate: generated, or read from a file.
+
+Generated beds are made in the frequency domain over exactly :data:`LOOP_SECONDS`, so
+every component repeats a whole number of times in the loop and the loop has no seam
+at all. A file is decoded by ffmpeg (mono, its own rate), converted to the session's
+rate by pydub once, and looped with an equal-power crossfade of its end into its start
+(:class:`Loop`), so the loop point has no click and no gap.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide import ffmpeg
+from voiceguide.bed import GENERATED
+from voiceguide.errors import BadInput
+from voiceguide.limits import LIMITS
+from voiceguide.speech.base import SAMPLE_WIDTH
+from voiceguide.speech.clips import convert
+
+LOOP_SECONDS = 60
+"""Length of a generated bed's loop; each of its frequencies is a whole number of
+cycles in it."""
+CROSSFADE_SECONDS = 2.0
+"""How long a file's end fades into its start where it loops (at most a quarter of it)."""
+MIN_FILE_SECONDS = 1.0
+"""Shortest bed file: anything shorter would loop into a buzz."""
+KEPT_SECONDS = 20 * 60
+"""How much of a bed file is kept: a longer one plays its first 20 minutes and then
+loops them, so that a bed's memory is bounded (about 53 MB at 22.05 kHz)."""
+SILENT_PEAK = 1e-4
+"""A bed whose samples never reach this (-80 dBFS) is silent."""
+PEAK = 0.5
+"""A generated bed's peak before it is levelled."""
+SEED = 20261127
+"""Generated beds are the same in every build (their phases come from this seed)."""
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A bed as samples to repeat: ``head`` plays first, then ``body`` over and over.
+
+    For a file, ``head`` is its start and ``body`` the file with its last
+    :data:`CROSSFADE_SECONDS` faded into its first ones: the first pass is the file as it
+    is, each later pass begins in the crossfade. Generated beds have no head."""
+
+    body: np.ndarray
+    """float32 samples in [-1, 1]."""
+    head: np.ndarray
+    silent: bool = False
+
+    def at(self, start: int, count: int) -> np.ndarray:
+        """Samples ``start`` to ``start + count`` of the bed repeated without end."""
+        where = np.arange(start, start + count)
+        out = self.body.take(where % len(self.body))
+        early = where < len(self.head)
+        if early.any():
+            out[early] = self.head[where[early]]
+        return out
+
+    @property
+    def peak(self) -> float:
+        return float(max(np.abs(self.body).max(initial=0), np.abs(self.head).max(initial=0)))
+
+
+def generated(name: str, rate: int) -> Loop:
+    """The generated bed ``name`` (one of :data:`~voiceguide.bed.GENERATED`) at ``rate``."""
+    makers = {"brown": _brown, "drone": _drone}
+    assert set(makers) == set(GENERATED)
+    samples = makers[name](LOOP_SECONDS * rate, rate)
+    return Loop((samples * (PEAK / np.abs(samples).max())).astype(np.float32), _empty())
+
+
+def _brown(n: int, rate: int) -> np.ndarray:
+    """Brown noise: energy falling 6 dB an octave from 60 Hz up, rolled off below 40 Hz
+    (rumble no speaker plays) and gently above 4 kHz (soft, never hissing)."""
+    freqs = np.fft.rfftfreq(n, 1 / rate)
+    with np.errstate(divide="ignore"):
+        amplitude = 1 / np.maximum(freqs, 60.0)
+    amplitude *= 1 / (1 + (40.0 / np.maximum(freqs, 1e-9)) ** 4)  # high-pass, 24 dB/oct
+    amplitude *= 1 / np.sqrt(1 + (freqs / 4000.0) ** 2)
+    amplitude[0] = 0.0
+    phases = np.random.default_rng(SEED).uniform(0, 2 * np.pi, len(freqs))
+    return np.fft.irfft(amplitude * np.exp(1j * phases), n)
+
+
+DRONE_VOICES = ((110.0, 60), (165.0, 30), (220.0, 20), (330.0, 15))
+"""The drone's notes (A2, E3, A3, E4: open fifths, neither major nor minor), each with
+the seconds its slow swell takes; every one a whole number of cycles in the loop."""
+DETUNE_HZ = 0.1
+"""Each note is doubled this far above itself: a beat every 10 seconds, the slow shimmer
+of a pad."""
+HARMONICS = (1.0, 0.3, 0.1)
+"""Strength of each note's first three harmonics: round, not buzzy."""
+
+
+def _drone(n: int, rate: int) -> np.ndarray:
+    """A soft pad: each note a few harmonics, doubled a little sharp, swelling on its
+    own slow cycle, so that the chord breathes without any step."""
+    seconds = n / rate
+    t = np.arange(n) / rate
+    out = np.zeros(n)
+    phases = np.random.default_rng(SEED).uniform(0, 2 * np.pi, (len(DRONE_VOICES), 2))
+    for index, (note, swell) in enumerate(DRONE_VOICES):
+        spectrum = np.zeros(n // 2 + 1, dtype=complex)
+        for number, strength in enumerate(HARMONICS, start=1):
+            for shift, phase in ((0.0, phases[index, 0]), (DETUNE_HZ, phases[index, 1])):
+                spectrum[round((note * number + shift) * seconds)] += strength * np.exp(1j * phase)
+        voice = np.fft.irfft(spectrum, n) / (1 + index * 0.5)  # higher notes softer
+        out += voice * (0.8 + 0.2 * np.cos(2 * np.pi * t / swell + phases[index, 0]))
+    return out
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, dtype=np.float32)
+
+
+def from_file(path: Path, rate: int) -> Loop:
+    """The bed in the audio file ``path`` at ``rate``, looped (see :class:`Loop`), or
+    :class:`BadInput` naming the file if it holds no audio ffmpeg reads, lasts under
+    :data:`MIN_FILE_SECONDS` or more than the longest session."""
+    own_rate, seconds = probe(path)
+    refuse_long(path, seconds)
+    pcm = _decoded(path, own_rate)
+    if len(pcm) < MIN_FILE_SECONDS * own_rate * SAMPLE_WIDTH:
+        raise BadInput(
+            f"the bed lasts {len(pcm) / SAMPLE_WIDTH / own_rate:.2f} s; "
+            f"a bed needs at least {MIN_FILE_SECONDS:g} s to loop",
+            path=str(path),
+        )
+    clip = convert(pcm, rate=own_rate, channels=1, width=SAMPLE_WIDTH, to_rate=rate)
+    del pcm
+    samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / np.float32(32768)
+    return looped(samples, rate)
+
+
+def refuse_long(path: Path, seconds: float | None) -> None:
+    """Refuse a bed of ``seconds`` longer than the longest session."""
+    if seconds is not None and seconds > LIMITS.max_session_seconds:
+        raise BadInput(
+            f"the bed lasts {seconds / 3600:.1f} hours, longer than the longest session "
+            f"({LIMITS.max_session_seconds / 3600:g} hours); cut it shorter",
+            path=str(path),
+        )
+
+
+def looped(samples: np.ndarray, rate: int) -> Loop:
+    """``samples`` as a :class:`Loop` whose end crossfades (equal power) into its start."""
+    fade = min(int(CROSSFADE_SECONDS * rate), len(samples) // 4)
+    body = samples[: len(samples) - fade].copy()
+    if fade:
+        x = (np.arange(fade) + 0.5) / fade
+        body[:fade] = samples[:fade] * np.sin(x * np.pi / 2) + samples[-fade:] * np.cos(
+            x * np.pi / 2
+        )
+    silent = float(np.abs(samples).max(initial=0)) < SILENT_PEAK
+    return Loop(body, samples[:fade].copy(), silent)
+
+
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_AUDIO = re.compile(r"Stream #\S+.*?: Audio: .*?(\d+) Hz")
+
+
+def probe(path: Path) -> tuple[int, float | None]:
+    """The sample rate of the file's first audio stream and its length in seconds (None
+    when the file does not say), as ffmpeg reads its header."""
+    said = subprocess.run(
+        [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+    ).stderr.decode(errors="replace")
+    audio = _AUDIO.search(said)
+    if audio is None:
+        lines = [line.strip() for line in said.strip().splitlines() if line.strip()]
+        why = "it holds no audio" if "Stream #" in said else _reason(lines)
+        raise BadInput(f"not an audio file ffmpeg can read as a bed ({why})", path=str(path))
+    length = _DURATION.search(said)
+    seconds = None
+    if length:
+        hours, minutes, secs = length.groups()
+        seconds = int(hours) * 3600 + int(minutes) * 60 + float(secs)
+    return int(audio.group(1)), seconds
+
+
+def _reason(lines: list[str]) -> str:
+    """ffmpeg's complaint about a file, without its path."""
+    last = next((line for line in reversed(lines) if "At least one output" not in line), "")
+    return last.rsplit(": ", 1)[-1] if last else "unknown format"
+
+
+def _decoded(path: Path, rate: int) -> bytes:
+    """The first :data:`KEPT_SECONDS` of ``path`` as 16-bit mono PCM at ``rate``."""
+    done = subprocess.run(
+        ffmpeg.base_command()
+        + ["-nostdin", "-i", str(path), "-t", str(KEPT_SECONDS), "-vn", "-f", "s16le",
+           "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(rate), "pipe:1"],
+        capture_output=True,
+    )  # fmt: skip
+    if done.returncode != 0 or not done.stdout:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        why = _reason(lines) if lines else "it decodes to nothing"
+        raise BadInput(f"the bed file could not be decoded ({why})", path=str(path))
+    return done.stdout
