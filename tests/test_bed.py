@@ -25,7 +25,7 @@ from voiceguide.bed.curve import (
     Curve,
     ducks,
 )
-from voiceguide.bed.sources import LOOP_SECONDS, generated, looped
+from voiceguide.bed.sources import GRAIN, LOOP_SECONDS, generated, looped
 from voiceguide.errors import BadInput
 
 RATE = 22050
@@ -106,7 +106,7 @@ def jump_at_seam(samples: np.ndarray) -> float:
 @pytest.mark.parametrize("name", ["brown", "drone"])
 def test_a_generated_bed_loops_without_a_seam(name):
     loop = generated(name, RATE)
-    assert len(loop.body) == LOOP_SECONDS * RATE
+    assert len(loop.body) % GRAIN == 0 and abs(len(loop.body) / RATE - LOOP_SECONDS) < 0.1
     assert jump_at_seam(loop.body) <= 1.0
     assert 0.2 < loop.peak <= 0.5
 
@@ -121,11 +121,13 @@ def test_a_file_loops_with_a_crossfade_not_a_click():
     t = np.arange(int(3.37 * RATE)) / RATE
     sine = (0.5 * np.sin(2 * np.pi * 220.3 * t)).astype(np.float32)
     assert jump_at_seam(sine) > 3  # repeated as it is, it would click
-    loop = looped(sine, RATE)
+    loop = looped(sine.copy(), RATE)
     assert jump_at_seam(loop.body) <= 1.0
+    assert len(loop.body) % GRAIN == 0  # whole MP3 frames: encoded once where it is alone
     # the first pass is the file as it is; later passes run through the crossfade
-    first = loop.at(0, len(sine))
+    first = loop.at(0, len(loop.body))
     assert np.array_equal(first[: len(loop.head)], sine[: len(loop.head)])
+    assert np.array_equal(first[len(loop.head) :], sine[len(loop.head) : len(loop.body)])
     again = loop.at(len(loop.body), 100)
     assert np.array_equal(again, loop.body[:100])
     assert np.abs(np.diff(loop.at(len(loop.body) - 50, 100))).max() < 0.05
@@ -397,3 +399,33 @@ def test_a_silent_bed_is_accepted_with_a_warning(tmp_path):
     assert "silent" in run.stderr and "hush.wav" in run.stderr
     sheet = load_sheet(tmp_path / "out", "r")
     assert audio_check.check(tmp_path / "out" / "r.mp3", sheet), "nothing but the voice"
+
+
+def test_the_curve_read_in_stretches_is_the_curve():
+    """``over`` (what the mix uses: a number where the gain holds still, straight lines
+    between points elsewhere) gives the curve itself, to a ten-thousandth."""
+    c = curve([(5 * RATE, 6 * RATE), (20 * RATE, 20 * RATE + 500)], length=30 * RATE)
+    for start in range(0, 30 * RATE, RATE // 3):
+        count = min(RATE, 30 * RATE - start)
+        exact = c.at(np.arange(start, start + count))
+        read = c.over(start, count)
+        assert np.abs(np.broadcast_to(read, exact.shape) - exact).max() < 1e-4
+    assert isinstance(c.over(12 * RATE, RATE), float)  # mid-hold: one number
+
+
+def test_the_loop_read_across_its_end_wraps_round():
+    loop = looped(np.arange(10_000, dtype=np.float32) / 10_000, RATE)
+    size = len(loop.body)
+    assert np.array_equal(loop.at(size - 5, 10), np.concatenate([loop.body[-5:], loop.body[:5]]))
+    assert np.array_equal(loop.at(3 * size + 7, 2 * size)[:3], loop.body[7:10])
+    assert len(loop.at(0, 5 * size + 3)) == 5 * size + 3
+
+
+def test_validate_checks_that_a_routine_bed_is_there(tmp_path):
+    routine = tmp_path / "r.yaml"
+    routine.write_text(VALID + "bed: rain.ogg\n")
+    run = invoke("validate", str(routine))
+    assert run.code == 2 and str(tmp_path / "rain.ogg") in run.stderr
+    (tmp_path / "rain.ogg").write_bytes(b"OggS")
+    run = invoke("validate", str(routine))
+    assert run.code == 0 and "over rain.ogg" in run.stdout

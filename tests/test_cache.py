@@ -642,7 +642,7 @@ def test_the_cache_command_shows_use_against_the_cap(tmp_path):
     run = invoke("cache", "trim", env={**env, MAX_ENV: str(3 * ENTRY)})
     assert run.code == 0, run.stderr
     assert run.stdout.splitlines() == [
-        "dropped 5 phrases used least recently",
+        "dropped 5 entries used least recently",
         f"{size_text(3 * ENTRY)} of {size_text(3 * ENTRY)}, 3 phrases, in {cache.folder}",
     ]
     assert kept(cache, NAMES) == NAMES[:3]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -548,10 +549,10 @@ def test_cache_command_shows_and_empties_the_cache(tmp_path):
     assert invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1", env=env).code == 0
     info = invoke("cache", env=env)
     assert info.code == 0 and str(tmp_path / "cache") in info.stdout
-    count = int(info.stdout.split(" phrases, in ")[0].rsplit(" ", 1)[1])
-    assert count > 20 and " of 500 MB, " in info.stdout
+    held = re.search(r" of 500 MB, (\d+) phrases, (\d+) encoded parts, in ", info.stdout)
+    assert held and int(held[1]) > 20 and int(held[2]) > 0
     cleared = invoke("cache", "clear", env=env)
-    assert f"removed {count} phrases" in cleared.stdout
+    assert f"removed {held[1]} phrases, {held[2]} encoded parts from" in cleared.stdout
     assert invoke("cache", env=env).stdout.startswith("0 bytes of 500 MB, 0 phrases, in ")
 
 

@@ -1,6 +1,6 @@
-"""The in-process MP3 encoder: a session cut into parts where it is silent, each part
-encoded by its own LAME, joined, and decoded back exactly, by two different decoders
-(ffmpeg's and libmpg123's, the one most Linux players use)."""
+"""The in-process MP3 encoder: the sounding parts of a session each encoded by a LAME of
+its own, silent frames laid down between them, joined, and decoded back exactly, by two
+different decoders (ffmpeg's and libmpg123's, the one most Linux players use)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ import lameenc
 import numpy as np
 import pytest
 import soundfile
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from mutagen.mp3 import MP3, BitrateMode
 
-from voiceguide import ffmpeg, mp3
+from voiceguide import ffmpeg, mp3, mp3frames, mp3lame
 from voiceguide.errors import ExportError
 
 
@@ -65,13 +63,19 @@ def snr(reference: np.ndarray, other: np.ndarray) -> float:
     return 10 * np.log10((reference**2).sum() / ((reference - other) ** 2).sum())
 
 
+def frames_of(path) -> list[bytes]:
+    """The audio frames of a file we wrote (the info frame first, then the rest)."""
+    data = path.read_bytes()
+    rate = mp3frames.rate_of(int.from_bytes(data[:4], "big"))
+    lengths = mp3frames.frame_lengths(data, rate)
+    starts = np.cumsum([0, *lengths])
+    return [data[a:b] for a, b in zip(starts[:-1], starts[1:])]
+
+
 @pytest.mark.parametrize("rate", [16000, 22050, 44100])
-@pytest.mark.parametrize("parts", [1, 2, 3])
-def test_every_part_decodes_exactly_where_it_belongs(tmp_path, rate, parts):
+def test_every_sound_decodes_exactly_where_it_belongs(tmp_path, rate):
     signal, quiet = session(rate, 100)
-    plan = mp3.plan_parts(len(signal), quiet, rate, parts)
-    assert len(plan) == parts
-    encode(tmp_path / "s.mp3", signal, quiet, rate, parts)
+    encode(tmp_path / "s.mp3", signal, quiet, rate, 2)
     heard = decoded(tmp_path / "s.mp3", rate)
     assert len(heard) == len(signal)  # not a sample more or less
     assert snr(signal.astype(float), heard) > 25
@@ -81,31 +85,117 @@ def test_every_part_decodes_exactly_where_it_belongs(tmp_path, rate, parts):
         at = end - rate // 2
         errors = [((heard[at + lag : end + lag] - burst) ** 2).sum() for lag in (-1, 0, 1)]
         assert errors[1] < min(errors[0], errors[2])
-    # and the silence around every join is silence
-    for part in plan[:-1]:
-        after = part.start + part.frames * mp3.samples_per_frame(rate)
-        assert np.abs(heard[part.end - 2000 : after + 2000]).max() < 20
+    # and away from the bursts (by more than LAME's and the decoder's overlap), zeros
+    assert not heard[~near_sound(signal, 2 * mp3.samples_per_frame(rate))].any()
+
+
+def near_sound(signal: np.ndarray, reach: int) -> np.ndarray:
+    """Where ``signal`` has a non-zero sample within ``reach`` samples."""
+    counts = np.concatenate([[0], np.cumsum(signal != 0)])
+    at = np.arange(len(signal))
+    return counts[np.minimum(at + reach + 1, len(signal))] > counts[np.maximum(at - reach, 0)]
+
+
+@pytest.mark.parametrize("rate, kbps", [(16000, None), (22050, None), (44100, None), (22050, 64)])
+def test_silence_laid_down_decodes_as_one_lame_over_the_whole_session(tmp_path, rate, kbps):
+    """Parts begin in enough silence that each sound is encoded as a LAME running through
+    the whole session encodes it: both decoders give the same samples, to the last bit."""
+    signal, quiet = session(rate, 100, every=4.3)
+    encode(tmp_path / "spliced.mp3", signal, quiet, rate, 2, kbps=kbps)
+    encode(tmp_path / "whole.mp3", signal, [], rate, 2, kbps=kbps)  # no silence: one LAME
+    assert len(mp3.plan(len(signal), quiet, rate).parts) > 10
+    assert len(mp3.plan(len(signal), [], rate).parts) == 1
+    for decode in (decoded, mpg123):
+        spliced, whole = (
+            decode(tmp_path / "spliced.mp3", rate),
+            decode(tmp_path / "whole.mp3", rate),
+        )
+        assert len(spliced) == len(signal) and np.array_equal(spliced, whole)
+
+
+def mpg123(path, rate) -> np.ndarray:
+    heard, found_rate = soundfile.read(str(path), dtype="int16")
+    assert found_rate == rate
+    return heard.astype(float)
 
 
 def test_libmpg123_decodes_the_joined_stream_to_the_same_samples(tmp_path):
     rate = 22050
     signal, quiet = session(rate, 100)
     encode(tmp_path / "s.mp3", signal, quiet, rate, 3)
-    heard, found_rate = soundfile.read(str(tmp_path / "s.mp3"), dtype="int16")
-    assert found_rate == rate and len(heard) == len(signal)
-    assert snr(decoded(tmp_path / "s.mp3", rate), heard.astype(float)) > 60
+    heard = mpg123(tmp_path / "s.mp3", rate)
+    assert len(heard) == len(signal)
+    assert snr(decoded(tmp_path / "s.mp3", rate), heard) > 60  # the two round differently
+    assert not heard[~near_sound(signal, 2 * mp3.samples_per_frame(rate))].any()
 
 
-def test_parts_sound_like_one_encoding(tmp_path):
+@pytest.mark.parametrize("rate", [8000, 16000, 22050, 32000, 44100, 48000])
+def test_the_silent_frame_holds_nothing_and_borrows_nothing(rate):
+    silent = mp3lame.silent_frame(mp3lame.Lame(rate))
+    assert mp3frames.side_info(silent.plain, rate) == (0, (0, 0) if rate >= 32000 else (0,))
+    header = int.from_bytes(silent.plain[:4], "big")
+    assert mp3frames.frame_bytes(header, rate) == len(silent.plain)
+    padded = int.from_bytes(silent.padded[:4], "big")
+    assert mp3frames.frame_bytes(padded, rate) == len(silent.padded) == len(silent.plain) + 1
+
+
+def test_silence_is_laid_down_not_encoded(tmp_path, monkeypatch):
+    """LAME is given only the sounding parts (with their margins); every other frame of
+    the stream is the silent frame."""
     rate = 22050
-    signal, quiet = session(rate, 100)
-    encode(tmp_path / "one.mp3", signal, quiet, rate, 1)
-    encode(tmp_path / "three.mp3", signal, quiet, rate, 3)
-    # cut where it is silent, the parts decode to the very samples one encoding gives
-    assert (
-        np.abs(decoded(tmp_path / "one.mp3", rate) - decoded(tmp_path / "three.mp3", rate)).max()
-        <= 1
-    )
+    signal, quiet = session(rate, 300, every=20)
+    given = []
+    real = mp3lame.Lame.encoder
+
+    def counted(lame):
+        encoder = real(lame)
+        given.append(0)
+        return CountingEncoder(encoder, given)
+
+    mp3lame.silent_frame(mp3lame.Lame(rate))  # made before LAME is counted
+    monkeypatch.setattr(mp3lame.Lame, "encoder", counted)
+    encode(tmp_path / "s.mp3", signal, quiet, rate, 2)
+    stream = mp3.plan(len(signal), quiet, rate)
+    assert sum(given) == sum(p.end - p.start for p in stream.parts) < len(signal) / 4
+    frames = frames_of(tmp_path / "s.mp3")[1:]
+    silent = mp3lame.silent_frame(mp3lame.Lame(rate)).plain
+    laid = set(range(stream.frames)) - {
+        f for p in stream.parts for f in range(p.first, p.first + p.frames)
+    }
+    assert len(frames) == stream.frames and len(laid) > 0.7 * stream.frames
+    assert all(frames[f] == silent for f in laid)
+    assert np.array_equal(decoded(tmp_path / "s.mp3", rate), signal_heard(tmp_path, signal, rate))
+
+
+class CountingEncoder:
+    """A LAME that counts the samples it is given (the silent frame's probe included)."""
+
+    def __init__(self, encoder, given):
+        self.encoder, self.given = encoder, given
+
+    def encode(self, pcm):
+        self.given[-1] += len(pcm) // 2
+        return self.encoder.encode(pcm)
+
+    def flush(self):
+        return self.encoder.flush()
+
+
+def signal_heard(tmp_path, signal, rate) -> np.ndarray:
+    """The session as one LAME over all of it decodes it."""
+    encode(tmp_path / "whole.mp3", signal, [], rate, 1)
+    return decoded(tmp_path / "whole.mp3", rate)
+
+
+def test_an_all_silent_session_is_all_silent_frames(tmp_path):
+    rate = 22050
+    signal = np.zeros(rate * 20, dtype=np.int16)
+    encode(tmp_path / "s.mp3", signal, [(0, len(signal))], rate, 2)
+    frames = frames_of(tmp_path / "s.mp3")[1:]
+    assert set(frames) == {mp3lame.silent_frame(mp3lame.Lame(rate)).plain}
+    assert len(frames) == mp3.frames_for(len(signal), rate)
+    heard = decoded(tmp_path / "s.mp3", rate)
+    assert len(heard) == len(signal) and not heard.any()
 
 
 def test_the_info_frame_reads_as_lame_vbr_of_the_right_length(tmp_path):
@@ -136,6 +226,11 @@ def test_a_constant_bit_rate_is_marked_info_and_keeps_its_rate(tmp_path):
     info = MP3(tmp_path / "s.mp3").info
     assert info.bitrate_mode == BitrateMode.CBR and info.bitrate == 64000
     assert len(decoded(tmp_path / "s.mp3", rate)) == len(signal)
+    # silent frames padded as LAME pads: the audio keeps to 64 kbps to within a byte
+    frames = frames_of(tmp_path / "s.mp3")[1:]
+    exact = len(frames) * 72_000 * 64 / rate
+    assert abs(sum(len(f) for f in frames) - exact) < 2
+    assert {len(f) for f in frames} == {208, 209}
 
 
 @pytest.mark.parametrize(
@@ -218,27 +313,36 @@ def test_a_damaged_frame_header_is_an_export_error():
         mp3.frame_bytes(0x12345678, 22050)
 
 
-def test_stopping_one_part_stops_them_all(tmp_path):
+def test_a_part_that_fails_stops_the_others_and_no_more_start(tmp_path, monkeypatch):
     rate = 22050
-    signal, quiet = session(rate, 300)
-    rendered = {0: 0, 1: 0}
-    first_started = threading.Event()
-    second: list[threading.Thread] = []  # the thread of the part that fails
-    second_failed = threading.Event()
+    signal = np.zeros(rate * 200, dtype=np.int16)
+    starts = range(10 * rate, len(signal) - 20 * rate, 30 * rate)  # ten-second sounds
+    for start in starts:
+        signal[start : start + 10 * rate] = 3000
+    quiet = list(zip([0, *[s + 10 * rate for s in starts]], [*starts, len(signal)]))
+    parts = [p.start for p in mp3.plan(len(signal), quiet, rate).parts]
+    assert len(parts) == len(starts)
+    events: list[threading.Event] = []
+
+    class Recorded(threading.Event):
+        def __init__(self):
+            super().__init__()
+            events.append(self)
+
+    monkeypatch.setattr(mp3, "Event", Recorded)
+    rendered = dict.fromkeys(parts, 0)
+    first_started, second_failed = threading.Event(), threading.Event()
     guard = 30  # seconds: a hang guard, not a timing
 
     def render(start, end):
-        part = 0 if start == 0 else 1
         for at in range(start, end, rate):
-            rendered[part] += 1
-            if part == 0 and rendered[part] == 2:  # the first chunk went to the encoder
+            rendered[start] += 1
+            if start == parts[0] and rendered[start] == 2:  # the first chunk went to LAME
                 first_started.set()
                 assert second_failed.wait(guard), "the second part never failed"
-                second[0].join(guard)  # its failure handed over: every part told to stop
-                assert not second[0].is_alive(), "the second part's thread never ended"
-            elif part == 1 and rendered[part] == 5:
+                assert events[0].wait(guard), "the parts were never told to stop"
+            elif start == parts[1] and rendered[start] == 5:
                 assert first_started.wait(guard), "the first part never got going"
-                second.append(threading.current_thread())
                 second_failed.set()
                 raise KeyboardInterrupt  # as the build's stop event does
             yield signal[at : min(end, at + rate)].tobytes()
@@ -247,8 +351,9 @@ def test_stopping_one_part_stops_them_all(tmp_path):
         mp3.encode(
             render, samples=len(signal), quiet=quiet, rate=rate, out=out, label="s.mp3", parts=2
         )
-    # the first part, under way when the second failed, took no chunk after that
-    assert rendered[0] == 2 and rendered[1] == 5
+    # the first part, under way when the second failed, took no chunk after that; the
+    # parts waiting their turn never started
+    assert list(rendered.values()) == [2, 5] + [0] * (len(parts) - 2)
 
 
 def test_a_sample_rate_mp3_lacks_is_refused(tmp_path):
@@ -262,51 +367,3 @@ def test_a_sample_rate_mp3_lacks_is_refused(tmp_path):
             label="s.mp3",
             parts=1,
         )
-
-
-# -- where the parts are cut ----------------------------------------------------------------
-
-RATE = 22050
-SPF = mp3.samples_per_frame(RATE)
-
-
-@st.composite
-def sessions(draw):
-    """A session length and sorted, disjoint quiet spans inside it."""
-    samples = draw(st.integers(1, 3 * 3600 * RATE))
-    cuts = sorted(draw(st.lists(st.integers(0, samples), max_size=40)))
-    spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2]) if b > a]
-    return samples, spans
-
-
-@settings(max_examples=300, deadline=None)
-@given(sessions(), st.integers(1, 8))
-def test_parts_cover_the_session_and_join_only_in_silence(session_, parts):
-    samples, quiet = session_
-    plan = mp3.plan_parts(samples, quiet, RATE, parts)
-    assert 1 <= len(plan) <= parts
-    assert plan[0].start == 0 and plan[-1].end == samples
-    margin = mp3.MARGIN_FRAMES * SPF
-    for part, following in zip(plan, plan[1:]):
-        assert following.start == part.start + part.frames * SPF
-        assert part.end - part.start >= mp3.MIN_PART_SECONDS * RATE
-        # everything the join touches lies in one quiet span
-        assert any(
-            begin <= part.end - margin and following.start + margin <= end for begin, end in quiet
-        )
-    for part in plan:
-        assert part.frames == mp3.frames_for(part.end - part.start, RATE)
-    assert plan[-1].end - plan[-1].start >= (mp3.MIN_PART_SECONDS * RATE if len(plan) > 1 else 0)
-
-
-def test_parts_come_near_equal_when_the_silence_allows():
-    minute = 60 * RATE
-    quiet = [(k * minute // 2, k * minute // 2 + 10 * RATE) for k in range(40)]  # 20 minutes
-    plan = mp3.plan_parts(20 * minute, quiet, RATE, 4)
-    lengths = [p.end - p.start for p in plan]
-    assert len(plan) == 4 and max(lengths) - min(lengths) < 0.05 * 20 * minute / 4
-
-
-def test_no_silence_long_enough_means_one_part():
-    plan = mp3.plan_parts(600 * RATE, [(k * RATE, k * RATE + 2000) for k in range(600)], RATE, 4)
-    assert [(p.start, p.end) for p in plan] == [(0, 600 * RATE)]

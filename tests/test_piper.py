@@ -135,3 +135,17 @@ def test_a_routine_in_another_language_needs_a_piper_voice_of_that_language():
     assert "speaks en_US, but the routine is in Spanish (es)" in caught.value.message
     with open_engine("piper", language="en") as speaker:  # English: the packaged voice
         assert speaker.voice.startswith("en_US")
+
+
+def test_phrases_are_said_a_core_each_from_one_model():
+    texts = ["Rest.", "Three.", "Lie on your back with both legs flat.", "Switch sides."]
+    handed = []
+    engine = PiperEngine(workers=2)
+    clips = engine.synthesize(texts, on_clip=lambda text, clip: handed.append(text))
+    assert list(clips) == texts and sorted(handed) == sorted(texts)
+    assert all(clip.rate == 22050 and clip.samples > 2205 for clip in clips.values())
+    options = engine._piper.session.get_session_options()
+    assert options.intra_op_num_threads == 1 and not options.enable_mem_pattern
+    alone = PiperEngine(workers=1)
+    alone.synthesize(["Rest."])
+    assert alone._piper.session.get_session_options().intra_op_num_threads == 0  # every core

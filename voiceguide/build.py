@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voiceguide import __version__
-from voiceguide.bed import BedChoice, bed_settings, of_routine
+from voiceguide.bed import bed_settings, of_routine, read_soon
 from voiceguide.errors import BadInput, SynthesisError
 from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
 from voiceguide.limits import LIMITS
@@ -112,7 +112,8 @@ def build(
     routine = printable(routine)
     _load_in_background(LEVELLING)
     script = plan(routine, options)
-    chosen = bed_of(routine, options)  # a missing or unreadable bed file: now
+    chosen = of_routine(routine, options or Options())  # a missing bed file: now
+    reading = read_soon(chosen)  # a file that is not audio: now; decoded as the voice speaks
     own_engine = engine is None
     engine = engine or open_engine(
         voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model,
@@ -139,13 +140,14 @@ def build(
     if chosen is not None:
         from voiceguide.bed.mix import prepare
 
-        bed = prepare(chosen, timeline.rate)
+        bed = prepare(chosen, timeline.rate, reading.result() if reading else None)
+        del reading  # the decoded file, now taken into the bed
         timeline = with_bed(timeline, chosen.name)
         settings.update(bed_settings(chosen))
     mastered = master(timeline, spoken.clips, chimes, spoken.energies, bed)  # takes the clips
     under = (bed, mastered.bed) if bed is not None and mastered.bed is not None else None
     files = _write(timeline, mastered.sounds, settings, folder / stem, container, output, stop,
-                   under)  # fmt: skip
+                   under, cache)  # fmt: skip
     warnings = timeline.warnings + bitrate_note(container, output.bitrate, timeline.rate)
     warnings += bed.warning() if bed is not None else ()
     return BuildResult(files[0], files[1], timeline, warnings, files, voiced, cached)
@@ -160,6 +162,7 @@ def _write(
     output: Output,
     stop: threading.Event | None,
     bed: tuple[Bed, Curve] | None = None,
+    cache: ClipCache | None = None,
 ) -> tuple[Path, ...]:
     """Encode and tag the audio, write the timeline (and subtitles), all or nothing;
     the files written, the audio first. A ``bed`` is laid under the sounds (and then
@@ -174,15 +177,22 @@ def _write(
             chunks = laid_under(chunks, start, *bed)
         return _until(stop, chunks)
 
+    loop = None
+    if bed is not None:  # between the ducks the bed sounds alone: its loop, encoded once
+        from voiceguide.bed.mix import repeating
+
+        loop = repeating(*bed, lambda chunks: _until(stop, chunks))
+
     audio = stem.with_name(f"{stem.name}.{container.name}")
     subtitles = stem.with_name(f"{stem.name}.vtt")
     # the subtitles of an earlier build would not describe this one: removed with it
     with StagedOutputs(stem.parent, retired=[subtitles]) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
-        session = Pcm(timeline.rate, timeline.duration, () if bed else tuple(quiet(timeline)), pcm)
+        silent = () if bed else tuple(quiet(timeline))
+        session = Pcm(timeline.rate, timeline.duration, silent, pcm, bed is not None, loop)
         encode(session, path=staged_audio, label=str(audio), fmt=container, bitrate=output.bitrate,
-               tags=tags)  # fmt: skip
+               tags=tags, cache=cache)  # fmt: skip
         tag_file(staged_audio, container.name, tags)
         sheet = stem.with_name(f"{stem.name}.timeline.json")
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
@@ -291,18 +301,6 @@ def _load_in_background(module: str) -> None:
     threading.Thread(
         target=importlib.import_module, args=(module,), daemon=True, name=f"import {module}"
     ).start()
-
-
-def bed_of(routine: Routine, options: Options | None) -> BedChoice | None:
-    """The bed a build of ``routine`` lays under its voice, if any: the option's, else
-    the routine's (see :func:`voiceguide.bed.choose`); its file checked to exist and
-    to hold audio ffmpeg reads (it is decoded once the session's rate is known)."""
-    chosen = of_routine(routine, options or Options())
-    if chosen is not None and chosen.path is not None:
-        from voiceguide.bed.sources import probe, refuse_long
-
-        refuse_long(chosen.path, probe(chosen.path)[1])
-    return chosen
 
 
 def _settings(script: Script, engine: Engine) -> dict[str, Any]:

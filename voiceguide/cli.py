@@ -9,7 +9,7 @@ declarations (:mod:`voiceguide.cli_options`); the work is the library's.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +27,9 @@ from voiceguide.cli_serve import feed_command, serve_command
 from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.model import DEFAULT_ROUTINE
 from voiceguide.settings import ENGINES, clock
+
+if TYPE_CHECKING:
+    from voiceguide.speech.cache import CacheInfo
 
 # The library's building, voicing and audio modules are imported inside the commands
 # that use them: --help, list and validate load no audio code and start quickly.
@@ -227,11 +230,12 @@ def cache_command(action: str) -> None:
     """Show (info), empty (clear) or trim (trim) the cache of voiced phrases.
 
     Builds keep every voiced phrase here, keyed by everything that shapes it (engine,
-    voice, rate, text, versions), so a rebuild with other timings voices nothing.
+    voice, rate, text, versions), so a rebuild with other timings voices nothing; and
+    each part of an MP3 they encode, keyed by its samples, so it is encoded once.
     The folder is the user's cache folder, or $VOICEGUIDE_CACHE_DIR. It holds at most
     500 MB, or $VOICEGUIDE_CACHE_MAX (bytes, or with a unit: 200M, 1G, 2GiB; 0 keeps
-    nothing): after each build that voiced something, the phrases used least recently
-    are dropped until it fits. 'trim' does that now (after lowering the cap).
+    nothing): after each build that added to it, the entries used least recently are
+    dropped until it fits. 'trim' does that now (after lowering the cap).
 
     \b
     Examples:
@@ -244,12 +248,15 @@ def cache_command(action: str) -> None:
 
     store = ClipCache(default_dir())
     if action == "clear":
-        click.echo(f"removed {store.clear()} phrases from {store.folder}")
+        held = store.info()
+        store.clear()
+        click.echo(f"removed {_held(held)} from {store.folder}")
         return
     if action == "trim":
-        click.echo(f"dropped {_phrases(store.trim())} used least recently")
+        dropped = store.trim()
+        click.echo(f"dropped {dropped:,} entr{'y' if dropped == 1 else 'ies'} used least recently")
     info = store.info()
-    phrases = _phrases(info.entries)
+    phrases = _held(info)
     if info.max_bytes == 0:
         click.echo(f"{size_text(info.bytes)}, {phrases}, in {info.folder}; "
                    "caching is off ($VOICEGUIDE_CACHE_MAX is 0)")  # fmt: skip
@@ -259,8 +266,12 @@ def cache_command(action: str) -> None:
     )
 
 
-def _phrases(count: int) -> str:
-    return f"{count:,} phrase{'' if count == 1 else 's'}"
+def _held(info: CacheInfo) -> str:
+    """ "33 phrases", and ", 61 encoded parts" if it holds any."""
+    phrases = f"{info.entries:,} phrase{'' if info.entries == 1 else 's'}"
+    if not info.parts:
+        return phrases
+    return f"{phrases}, {info.parts:,} encoded part{'' if info.parts == 1 else 's'}"
 
 
 for command in (handout, schema_command, new, import_command, serve_command, feed_command):

@@ -168,7 +168,9 @@ def built(result: BuildResult | ProgrammeResult) -> None:
 
 def checked(path: str) -> str:
     """What a valid routine or programme file holds, in a few words."""
+    from voiceguide.bed import of_routine
     from voiceguide.build import estimated_seconds
+    from voiceguide.options import Options
     from voiceguide.outputs import safe_name
     from voiceguide.programme import is_programme, load_programme
     from voiceguide.routine import load_file
@@ -182,8 +184,9 @@ def checked(path: str) -> str:
         )
     routine = load_file(path)
     safe_name(routine.name)  # a name too long for the file system fails here, not at build
+    bed = of_routine(routine, Options())  # a bed file that is not there fails here too
     count = len(routine.exercises)
     return (
         f"{routine.title}, {count} exercise{'s' if count > 1 else ''}, "
-        f"about {clock(estimated_seconds(routine))}"
+        f"about {clock(estimated_seconds(routine))}" + (f", over {bed.name}" if bed else "")
     )

@@ -17,6 +17,8 @@ from voiceguide import ffmpeg
 from voiceguide.errors import ExportError, OptionError
 
 if TYPE_CHECKING:
+    from voiceguide.mp3loop import Loop
+    from voiceguide.speech.cache import ClipCache
     from voiceguide.tags import Tags
 
 MP3_QUALITY = 2
@@ -67,6 +69,12 @@ class Pcm:
     """Spans (start, end samples) of digital silence, where it may be cut."""
     render: Callable[[int, int], Iterable[bytes]]
     """Samples ``start`` to ``end``, in chunks."""
+    pieces: bool = False
+    """Whether long sounding stretches are encoded in pieces joined where they agree,
+    not in silence (:mod:`voiceguide.mp3splice`): a session under a bed has none."""
+    loop: Loop | None = None
+    """Where the session is a loop sounding alone (a bed between the words), which an
+    MP3 encodes once (:mod:`voiceguide.mp3loop`)."""
 
 
 def encode(
@@ -77,11 +85,13 @@ def encode(
     fmt: Format,
     bitrate: str | None = None,
     tags: Tags | None = None,
+    cache: ClipCache | None = None,
 ) -> None:
     """Encode ``pcm`` into ``path`` in ``fmt``; ``label`` names the file in messages. MP3
-    is made in-process (:mod:`voiceguide.mp3`) and gets its tags afterwards from
-    :func:`tag_mp3` (mutagen); the other formats go through ffmpeg, which writes
-    ``tags``, chapters included where the container has them."""
+    is made in-process (:mod:`voiceguide.mp3`, each part once: through ``cache``, across
+    builds too) and gets its tags afterwards from :func:`tag_mp3` (mutagen); the other
+    formats go through ffmpeg, which writes ``tags``, chapters included where the
+    container has them."""
     from voiceguide import mp3  # the LAME encoder: loaded by a build, not on every start
 
     if fmt.name == "mp3" and pcm.rate in mp3.RATES:
@@ -96,6 +106,9 @@ def encode(
                     label=label,
                     vbr_quality=MP3_QUALITY,
                     kbps=int(bitrate[:-1]) if bitrate else None,
+                    cache=cache,
+                    pieces=pcm.pieces,
+                    loop=pcm.loop,
                 )
         except OSError as exc:
             raise ExportError(f"could not write {label}: {exc.strerror}") from exc

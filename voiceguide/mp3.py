@@ -1,17 +1,21 @@
-"""MP3 made in-process: LAME encodes the session in parts at once, and the parts are
-joined into one stream that decodes to exactly the samples rendered.
+"""MP3 made in-process: the sounding parts of a session encoded by LAME on every core,
+silent frames laid down between them, all under one info frame, decoding to exactly
+the samples rendered.
 
-Encoding is the one cost of a build that cannot be avoided, and one LAME uses one core.
-A session is mostly silence, so it can be cut where it is silent and each part given to
-its own LAME (from ``lameenc``, which lets other threads run while it works), one part a
-core. Joining them is exact because of how LAME frames its input:
+Encoding is the one cost of a build that cannot be avoided, and most of a session is
+silence. So only what sounds is encoded (:mod:`voiceguide.mp3plan` says where): each
+sounding part by a fresh LAME (from ``lameenc``, which lets other threads run while it
+works) started on the stream's frame grid, the parts taken by a pool of workers, one a
+core; the silence between them is copies of one silent frame that borrows nothing and
+lends nothing (:mod:`voiceguide.mp3lame`); a part whose samples were encoded before,
+in this stream or an earlier one, is not encoded again (:mod:`voiceguide.mp3reuse`).
+Joining is exact because of how LAME frames its input:
 
 - LAME puts :data:`DELAY` samples before a part's audio and pads its end, so ``n``
   samples become :func:`frames_for` ``(n)`` frames of :func:`samples_per_frame` samples.
-- Decoded back to back, a part's audio is followed by its padding and then the next
-  part's delay: silence, because the cut is in silence. So each part after the first
-  starts at the sample on which the frames before it end, and the silence it leaves out
-  is exactly what that padding and delay put back (see :func:`plan_parts`).
+- A part that starts on sample ``F × spf`` therefore decodes in place as the stream's
+  frames from ``F`` on; its delay and padding are silence, as are the frames around it,
+  because it begins and ends in silence.
 - An info frame at the front (Xing and LAME tags) gives decoders the frame count, a
   seek table, the delay to drop at the start and the padding to drop at the end. ffmpeg
   and mpg123 both read it, so the stream decodes to exactly the session's samples.
@@ -19,88 +23,58 @@ core. Joining them is exact because of how LAME frames its input:
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
-import tempfile
-import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import BinaryIO
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from threading import Event
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import fastcrc
-import lameenc
 
 from voiceguide import interrupts
 from voiceguide.errors import ExportError
 from voiceguide.mp3frames import (
-    ALGORITHM_QUALITY,
     DELAY,
-    FLUSH,
     RATES,
-    VBR_METHOD,
     allowed_kbps,
     frame_bytes,
     frames_for,
     info_frame,
     samples_per_frame,
 )
+from voiceguide.mp3lame import Cancelled, Lame, silent_frame
+from voiceguide.mp3loop import Loop, Repeats
+from voiceguide.mp3plan import Part, Stream, plan, repeating
+from voiceguide.mp3reuse import Reuse
+from voiceguide.mp3splice import Frames, join_at, repacked
 
-MARGIN_FRAMES = 4
-"""Frames of silence kept on both sides of a join, beyond what the join itself skips:
-LAME looks ahead of and overlaps its frames by less than that."""
-MIN_PART_SECONDS = 30
-"""Shortest part worth its own encoder."""
-MAX_PARTS = 8
-COPY_BLOCK = 1 << 20
+if TYPE_CHECKING:
+    from voiceguide.speech.cache import ClipCache
 
+__all__ = ["RATES", "allowed_kbps", "default_parts", "encode", "frame_bytes", "frames_for"]
+__all__ += ["plan", "samples_per_frame"]
 
-@dataclass(frozen=True)
-class Part:
-    """Samples ``start`` to ``end`` of the session, which LAME makes ``frames`` frames."""
+MAX_WORKERS = 8
+AHEAD = 4
+"""Parts under way or done but not yet written, per worker: what bounds the memory."""
+SILENCE_BLOCK = 4096
+"""Silent frames written at once."""
 
-    start: int
-    end: int
-    frames: int
-
-
-def plan_parts(samples: int, quiet: Sequence[tuple[int, int]], rate: int, parts: int) -> list[Part]:
-    """Up to ``parts`` parts of a session of ``samples`` samples, cut inside the
-    ``quiet`` spans (``(start, end)`` samples of digital silence), as near as they allow
-    to equal lengths. Each part after the first starts where the frames of the ones
-    before it end; what lies between a part's end and the next one's start is silence,
-    and decoding puts it back as the first part's padding and the next one's delay."""
-    spf = samples_per_frame(rate)
-    margin = MARGIN_FRAMES * spf
-    skipped = FLUSH + spf  # the most a join leaves out: a whole frame more than FLUSH
-    shortest = MIN_PART_SECONDS * rate
-    plan: list[Part] = []
-    start = 0
-    for k in range(1, parts):
-        target = samples * k // parts
-        best = None
-        for begin, end in quiet:
-            low = max(begin + margin, start + shortest)
-            high = min(end - margin - skipped, samples - shortest - skipped)
-            if low <= high:
-                cut = min(max(target, low), high)
-                if best is None or abs(cut - target) < abs(best - target):
-                    best = cut
-        if best is None:
-            break
-        frames = frames_for(best - start, rate)
-        plan.append(Part(start, best, frames))
-        start += frames * spf
-    plan.append(Part(start, samples, frames_for(samples - start, rate)))
-    return plan
+Render = Callable[[int, int], Iterable[bytes]]
+T = TypeVar("T")
 
 
 def default_parts() -> int:
-    """One part a core the build may use, at most :data:`MAX_PARTS`."""
+    """One worker a core the build may use, at most :data:`MAX_WORKERS`."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(usable or 1, MAX_PARTS))
+    return max(1, min(usable or 1, MAX_WORKERS))
 
 
 def encode(
-    render: Callable[[int, int], Iterable[bytes]],
+    render: Render,
     *,
     samples: int,
     quiet: Sequence[tuple[int, int]],
@@ -110,214 +84,214 @@ def encode(
     vbr_quality: int = 2,
     kbps: int | None = None,
     parts: int | None = None,
-) -> None:
+    cache: ClipCache | None = None,
+    pieces: bool = False,
+    loop: Loop | None = None,
+) -> Reuse:
     """Encode a session of ``samples`` 16-bit mono samples at ``rate`` into ``out`` (a
     new, empty, seekable file), as VBR of ``vbr_quality`` or, given ``kbps``, a constant
     bit rate. ``render(start, end)`` gives the session's PCM from sample ``start`` to
-    ``end``; ``quiet`` lists its spans of digital silence, where it may be cut into
-    ``parts`` (default: one a core). ``label`` names the file in messages."""
+    ``end`` (called from several threads at once); ``quiet`` lists its spans of digital
+    silence, which are laid down as silent frames. ``parts`` workers encode the rest
+    (default: one a core), each part once: a part encoded before, in this stream or,
+    through ``cache``, in an earlier one, takes the frames made then. ``label`` names
+    the file in messages. With ``pieces``, long sounding stretches are encoded in pieces
+    (see :mod:`voiceguide.mp3plan`), for a session with little or no silence (under a
+    bed): joined where they agree, not in silence, they decode to within LAME's noise of
+    one LAME's encoding rather than to the same samples; and where the session is a
+    ``loop`` sounding alone, its frames are those of the loop's one time round, encoded
+    once (:mod:`voiceguide.mp3loop`). Returns how many parts were encoded and how many
+    reused."""
     if rate not in RATES:
         raise ExportError(f"MP3 has no {rate} Hz sample rate")
-    kbps = allowed_kbps(kbps, rate) if kbps else None
-    plan = plan_parts(samples, quiet, rate, parts or default_parts())
-    encodings = _encodings(plan, rate, vbr_quality, kbps)
-    info_size = len(
-        info_frame(
-            rate=rate,
-            vbr_quality=vbr_quality,
-            kbps=kbps,
-            frames=0,
-            size=0,
-            toc=bytes(100),
-            padding=0,
-            music_crc=0,
-        )
-    )
+    lame = Lame(rate, vbr_quality, allowed_kbps(kbps, rate) if kbps else None)
+    pieces = pieces and not kbps
+    runs = repeating(loop.spans, loop.since, rate) if loop is not None and pieces else ()
+    stream = plan(samples, quiet, rate, pieces=pieces, repeats=runs)
+    reuse = Reuse(lame, cache)
+    join = _Join(lame, stream.frames, out)
+    header = len(_info(lame, join, samples))  # the same length whatever it says
     try:
-        out.write(bytes(info_size))
-        _run(encodings, render, out)
-        crc = encodings[0].crc
-        assert crc is not None  # the first part goes straight into ``out``, never spilled
-        for encoding in encodings[1:]:
-            crc = encoding.append_to(out, crc)
-        for encoding in encodings:
-            if encoding.frames != encoding.part.frames:
-                raise ExportError(
-                    f"the MP3 encoder made {encoding.frames} frames of a part "
-                    f"that should have {encoding.part.frames}"
-                )
-        frames = sum(part.frames for part in plan)
+        out.write(bytes(header))
+        # closed however the loop ends, so that no part goes on encoding after it
+        workers = parts or default_parts()
+        with contextlib.closing(_encoded(stream, render, reuse, loop, workers)) as done:
+            for part, frames in done:
+                join.silence(part.first)
+                join.part(part, frames)
+        join.silence(stream.frames)
         out.seek(0)
-        out.write(
-            info_frame(
-                rate=rate,
-                vbr_quality=vbr_quality,
-                kbps=kbps,
-                frames=frames,
-                size=info_size + sum(e.written for e in encodings),
-                toc=_seek_table(encodings),
-                music_crc=crc,
-                padding=frames * samples_per_frame(rate) - DELAY - samples,
-            )
-        )
+        out.write(_info(lame, join, samples, header))
         out.flush()
     except OSError as exc:
         raise ExportError(f"could not write {label}: {exc.strerror or exc}") from exc
-    finally:
-        for encoding in encodings:
-            encoding.close()
+    reuse.trim_cache()
+    return reuse
 
 
-def _encodings(plan: list[Part], rate: int, vbr_quality: int, kbps: int | None) -> list[_Encoding]:
-    """An encoding for each part, told which of its frames begin a hundredth of the
-    whole stream (the seek table's entries)."""
-    total = sum(part.frames for part in plan)
-    marks = [total * k // 100 for k in range(100)]
-    encodings, first = [], 0
-    for part in plan:
-        wanted: dict[int, list[int]] = {}
-        for k, mark in enumerate(marks):
-            if first <= mark < first + part.frames:
-                wanted.setdefault(mark - first, []).append(k)
-        encodings.append(_Encoding(part, rate, vbr_quality, kbps, wanted))
-        first += part.frames
-    return encodings
+def _info(lame: Lame, join: _Join, samples: int, header: int = 0) -> bytes:
+    """The info frame of the stream ``join`` wrote after ``header`` bytes (the info
+    frame's own)."""
+    return info_frame(
+        rate=lame.rate,
+        vbr_quality=lame.vbr_quality,
+        kbps=lame.kbps,
+        frames=join.frames,
+        size=header + join.written,
+        toc=join.seek_table(),
+        music_crc=join.crc,
+        padding=max(0, join.frames * samples_per_frame(lame.rate) - DELAY - samples),
+    )
 
 
-def _seek_table(encodings: list[_Encoding]) -> bytes:
-    """Where each hundredth of the audio begins, in 256ths of the audio's bytes."""
-    audio = sum(e.written for e in encodings)
-    toc = bytearray(100)
-    before = 0
-    for encoding in encodings:
-        for k, offset in encoding.marks.items():
-            toc[k] = min(255, (before + offset) * 256 // audio)
-        before += encoding.written
-    return bytes(toc)
-
-
-def _run(
-    encodings: list[_Encoding], render: Callable[[int, int], Iterable[bytes]], out: BinaryIO
-) -> None:
-    """Every part encoded at once: the first in this thread (so Ctrl-C lands here), into
-    ``out``; each other in a thread of its own, into a temporary file. Any failure stops
-    them all, and the first is raised."""
-    cancel = threading.Event()
+def _encoded(
+    stream: Stream, render: Render, reuse: Reuse, loop: Loop | None, workers: int
+) -> Generator[tuple[Part, bytes], None, None]:
+    """Each part of ``stream`` with its frames, in order, encoded by ``workers`` threads
+    at once, at most :data:`AHEAD` a worker ahead of the one handed out; the ``loop``'s
+    time round, if any part repeats it, first of all. A failure in any stops them all
+    (the parts under way stop at their next chunk; no other starts), and the first is
+    raised here, as is a Ctrl-C that arrives while this waits; so does closing this
+    before its end."""
+    cancel = Event()
     failures: list[BaseException] = []
 
-    def work(encoding: _Encoding) -> None:
+    def guarded(work: Callable[[], T]) -> T:
         try:
-            encoding.run(render, encoding.spill(out), cancel)
-        except BaseException as exc:  # handed to the first thread, which raises it
-            failures.append(exc)
+            if cancel.is_set():
+                raise Cancelled
+            return work()
+        except BaseException as exc:
+            if not isinstance(exc, Cancelled):
+                failures.append(exc)
             cancel.set()
+            raise
 
-    threads = [
-        threading.Thread(target=work, args=(e,), name=f"mp3 part {n}", daemon=True)
-        for n, e in enumerate(encodings[1:], 1)
-    ]
+    def task(part: Part) -> bytes:
+        if part.repeat:
+            loop_frames = made
+            assert loop_frames is not None  # submitted first whenever a part repeats
+            return guarded(lambda: loop_frames.result().run(part))
+        return guarded(lambda: reuse.frames(part, render, cancel))
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mp3 part")
+    pending: deque[tuple[Part, Future[bytes]]] = deque()
+    waiting = iter(stream.parts)
+    made: Future[Repeats] | None = None
     try:
-        with interrupts.held():  # a Ctrl-C inside start() would leave a thread unjoinable
-            for thread in threads:
-                thread.start()
-        encodings[0].run(render, out, cancel)
-        for thread in threads:
-            thread.join()
+        if loop is not None and any(part.repeat for part in stream.parts):
+            with interrupts.held():
+                made = pool.submit(guarded, lambda: Repeats(loop, reuse, reuse.lame.rate, cancel))
+        while True:
+            while len(pending) < AHEAD * workers and (part := next(waiting, None)) is not None:
+                with interrupts.held():  # a Ctrl-C as a worker starts would leave it unjoined
+                    pending.append((part, pool.submit(task, part)))
+            if not pending:
+                break
+            part, future = pending.popleft()
+            yield part, future.result()
     except BaseException:
         cancel.set()
-        for thread in threads:
-            thread.join()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if failures:
+            raise failures[0] from None
         raise
-    if failures:
-        raise failures[0]
+    pool.shutdown(wait=True)
 
 
-class _Encoding:
-    """One part going through its own LAME: counts the frames it writes, notes where the
-    ones the seek table needs begin, and keeps the CRC-16 of the bytes it writes straight
-    into the file (a part that spills has its CRC taken as it is appended)."""
+class _Join:
+    """The audio frames written after the info frame, in order: parts as encoded, and
+    silent frames up to each. Keeps what the info frame needs: how many frames and
+    bytes, the CRC-16 of them all, and where each hundredth of the frames begins."""
 
-    def __init__(
-        self,
-        part: Part,
-        rate: int,
-        vbr_quality: int,
-        kbps: int | None,
-        wanted: dict[int, list[int]],
-    ):
-        self.part = part
-        self.rate = rate
-        self.vbr_quality = vbr_quality
-        self.kbps = kbps
-        self.wanted = wanted
-        """The seek-table entries (0-99) each frame of this part begins, by frame."""
-        self.marks: dict[int, int] = {}
-        """Byte offset in this part of each seek-table entry's frame."""
+    def __init__(self, lame: Lame, total: int, out: BinaryIO):
+        self.out = out
+        self.rate = lame.rate
+        self.silent = silent_frame(lame)
         self.frames = 0
         self.written = 0
-        self.crc: int | None = 0
-        self._next_frame = 0
-        self._unread = bytearray()  # bytes from where the next frame header may be
-        self._spill: BinaryIO | None = None
+        self.crc = 0
+        self.marks = [total * k // 100 for k in range(100)]
+        """The frame each seek-table entry points at."""
+        self.offsets: list[int] = []
+        """Where each of those frames begins, once written."""
+        self.cbr = (144_000 if self.rate >= 32000 else 72_000) * lame.kbps if lame.kbps else 0
+        """A constant bit rate's bytes a frame, times the rate: the padding keeps to it."""
+        self.held: tuple[int, Frames] | None = None
+        """The frames of a piece from its ``held_from`` on, by the stream's frame of its
+        first: waiting for the next piece to join them."""
 
-    def spill(self, out: BinaryIO) -> BinaryIO:
-        """A temporary file beside ``out`` for this part's frames until they are joined
-        (never visible: it has no name)."""
-        folder = os.path.dirname(os.path.abspath(out.name)) if isinstance(out.name, str) else None
-        self._spill = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by join
-        self.crc = None
-        return self._spill
+    def silence(self, until: int) -> None:
+        """Silent frames up to frame ``until``."""
+        while self.frames < until:
+            self._write(*self._silent_run(min(until - self.frames, SILENCE_BLOCK)))
 
-    def run(
-        self, render: Callable[[int, int], Iterable[bytes]], sink: BinaryIO, cancel: threading.Event
-    ) -> None:
-        lame = lameenc.Encoder()
-        lame.set_channels(1)
-        lame.set_in_sample_rate(self.rate)
-        lame.set_out_sample_rate(self.rate)
-        if self.kbps:
-            lame.set_bit_rate(self.kbps)
-        else:
-            lame.set_vbr(VBR_METHOD)
-            lame.set_vbr_quality(self.vbr_quality)
-        lame.set_quality(ALGORITHM_QUALITY)
-        lame.silence()
-        for chunk in render(self.part.start, self.part.end):
-            if cancel.is_set():
-                return
-            self._emit(lame.encode(chunk), sink)
-        self._emit(lame.flush(), sink)
+    def _silent_run(self, count: int) -> tuple[bytes, list[int]]:
+        plain, padded = self.silent.plain, self.silent.padded
+        if not self.cbr:
+            return plain * count, [len(plain)] * count
+        run, written = [], self.written
+        for frame in range(self.frames + 1, self.frames + count + 1):
+            # padded whenever the stream would otherwise fall behind its bit rate
+            data = plain if (written + len(plain)) * self.rate >= frame * self.cbr else padded
+            run.append(data)
+            written += len(data)
+        return b"".join(run), [len(data) for data in run]
 
-    def _emit(self, data: bytes, sink: BinaryIO) -> None:
-        if not data:
-            return
-        sink.write(data)
-        if self.crc is not None:
-            self.crc = fastcrc.crc16.arc(data, initial=self.crc)
-        unread = self._unread
-        unread += data
-        base = self.written - (len(unread) - len(data))  # offset of unread[0] in the part
+    def part(self, part: Part, frames: bytes) -> None:
+        """A part's frames, checked to be as many as its place in the stream holds; a
+        piece joined to the one before from the frame they agree on, and the frames a
+        next piece joins held back for it."""
+        found = Frames.of(frames, self.rate)
+        if len(found) != part.frames or (self.frames != part.first and not part.joined):
+            raise ExportError(
+                f"the MP3 encoder made {len(found)} frames of a part that should have {part.frames}"
+            )
+        skip = 0
+        if part.joined:
+            skip = self._join(part, found)
+        until = part.frames if part.held_from is None else part.held_from - part.first
+        self._frames(found, skip, until)
+        self.held = (part.first, found) if part.held_from is not None else None
+
+    def _join(self, part: Part, found: Frames) -> int:
+        """Write the held frames of the piece before ``part`` up to where the stream goes
+        over to ``part``, and ``part``'s frame there, repacked; the frames of ``part``
+        already in the stream."""
+        if self.held is None:
+            raise ExportError("an MP3 piece came with no piece before it to join")
+        base, before = self.held
+        j = join_at(before, found, part.first - base)
+        if j is None:
+            raise ExportError("found no frame at which to join two pieces of the MP3")
+        self._frames(before, self.frames - base, part.first + j - base)
+        first = repacked(found, j)
+        assert first is not None  # join_at chose a frame that repacks
+        self._write(first, [len(first)])
+        return j + 1
+
+    def _frames(self, frames: Frames, begin: int, end: int) -> None:
+        """Frames ``begin`` to ``end`` of ``frames``, written."""
+        if end > begin:
+            starts = frames.starts
+            lengths = [starts[k + 1] - starts[k] for k in range(begin, end)]
+            self._write(frames.data[starts[begin] : starts[end]], lengths)
+
+    def _write(self, data: bytes, lengths: list[int]) -> None:
+        """``data``, frames of ``lengths`` bytes, noting where the seek table's begin."""
+        end = self.frames + len(lengths)
+        found = len(self.offsets)
+        if found < len(self.marks) and self.marks[found] < end:
+            starts = list(itertools.accumulate(lengths, initial=self.written))
+            while found < len(self.marks) and self.marks[found] < end:
+                self.offsets.append(starts[self.marks[found] - self.frames])
+                found += 1
+        self.out.write(data)
+        self.frames = end
         self.written += len(data)
-        at = self._next_frame - base
-        while at + 4 <= len(unread):
-            for k in self.wanted.get(self.frames, ()):
-                self.marks[k] = base + at
-            at += frame_bytes(int.from_bytes(unread[at : at + 4], "big"), self.rate)
-            self.frames += 1
-        self._next_frame = base + at
-        del unread[: min(at, len(unread))]
+        self.crc = fastcrc.crc16.arc(data, initial=self.crc)
 
-    def append_to(self, out: BinaryIO, crc: int) -> int:
-        """Copy this part's frames from its temporary file to the end of ``out``; the
-        CRC-16 of everything before them, ``crc``, carried on over them."""
-        spill = self._spill
-        assert spill is not None  # only parts that spilled are appended
-        spill.seek(0)
-        while block := spill.read(COPY_BLOCK):
-            out.write(block)
-            crc = fastcrc.crc16.arc(block, initial=crc)
-        return crc
-
-    def close(self) -> None:
-        if self._spill is not None:
-            self._spill.close()
+    def seek_table(self) -> bytes:
+        """Where each hundredth of the audio begins, in 256ths of the audio's bytes."""
+        offsets = self.offsets + [self.written] * (100 - len(self.offsets))
+        return bytes(min(255, offset * 256 // max(self.written, 1)) for offset in offsets)

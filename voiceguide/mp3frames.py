@@ -126,3 +126,38 @@ def info_frame(
     frame[at : at + 34] = lame[:34]
     frame[at + 34 : at + 36] = fastcrc.crc16.arc(bytes(frame[: at + 34])).to_bytes(2, "big")
     return bytes(frame)
+
+
+def side_info(frame: bytes, rate: int) -> tuple[int, tuple[int, ...]]:
+    """``(main_data_begin, part2_3_length of each granule)`` of a mono layer III frame:
+    how many bytes of its main data lie in the frames before it (the bit reservoir), and
+    how many bits of main data each granule has. A frame with both 0 borrows nothing
+    and holds no sound."""
+    mpeg1 = _RATE_BITS[rate][0] == 3
+    at = 4 if frame[1] & 1 else 6  # the protection bit clear: a CRC-16 follows the header
+    size = 17 if mpeg1 else 9
+    bits = int.from_bytes(frame[at : at + size], "big")
+    width = size * 8
+    main_data_begin = bits >> (width - (9 if mpeg1 else 8))
+    first = 9 + 5 + 4 if mpeg1 else 8 + 1  # main_data_begin, private bits, scfsi
+    granule = 59 if mpeg1 else 63
+    lengths = tuple(
+        (bits >> (width - first - g * granule - 12)) & 0xFFF for g in range(2 if mpeg1 else 1)
+    )
+    return main_data_begin, lengths
+
+
+def frame_lengths(data: bytes, rate: int) -> list[int]:
+    """The length of each frame in ``data``, whole layer III frames at ``rate`` back to
+    back (as LAME writes them); a damaged or cut frame is an :class:`ExportError`."""
+    lengths = []
+    at = 0
+    while at < len(data):
+        if at + 4 > len(data):
+            raise ExportError("the MP3 encoder wrote a cut frame")
+        length = frame_bytes(int.from_bytes(data[at : at + 4], "big"), rate)
+        lengths.append(length)
+        at += length
+    if at != len(data):
+        raise ExportError("the MP3 encoder wrote a cut frame")
+    return lengths

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from voiceguide.errors import BadInput
 
 if TYPE_CHECKING:
+    from voiceguide.bed.sources import Decoded
     from voiceguide.model import Routine
     from voiceguide.options import Options
 
@@ -116,3 +119,25 @@ def digest(path: Path) -> str:
 
 def _plain(number: float) -> int | float:
     return int(number) if float(number).is_integer() else number
+
+
+def read_soon(chosen: BedChoice | None) -> Future[Decoded] | None:
+    """For a bed file, its audio decoded (at its own rate) on a thread of its own, so
+    that it is read while the voice speaks; but first checked, here, to be audio
+    ffmpeg reads and no longer than a session (:class:`BadInput` naming it)."""
+    if chosen is None or chosen.path is None:
+        return None
+    from voiceguide.bed.sources import probe, read, refuse_long
+
+    path = chosen.path
+    refuse_long(path, probe(path)[1])
+    future: Future[Decoded] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(read(path))
+        except BaseException as exc:  # handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True, name="bed file").start()
+    return future

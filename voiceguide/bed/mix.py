@@ -9,7 +9,7 @@ encoder, so a bed costs no memory that grows with the session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from voiceguide import loudness
 from voiceguide.bed import BedChoice
 from voiceguide.bed.curve import Curve
-from voiceguide.bed.sources import Loop, from_file, generated
+from voiceguide.bed.sources import Decoded, Loop, from_file, generated, read
 from voiceguide.speech.base import SAMPLE_WIDTH
 
 POINTS_PER_STEP = 10
@@ -46,9 +46,13 @@ class Bed:
         return (f"the bed '{self.choice.name}' is silent: the session has no bed to hear",)
 
 
-def prepare(choice: BedChoice, rate: int) -> Bed:
-    """The bed ``choice`` made (or read and decoded) at ``rate`` and measured."""
-    loop = from_file(choice.path, rate) if choice.path else generated(choice.name, rate)
+def prepare(choice: BedChoice, rate: int, decoded: Decoded | None = None) -> Bed:
+    """The bed ``choice`` made (or, for a file, read and decoded, unless ``decoded``
+    already) at ``rate``, and measured."""
+    if choice.path is not None:
+        loop = from_file(decoded or read(choice.path), rate)
+    else:
+        loop = generated(choice.name, rate)
     energy = loudness.weighted_energy(loop.body, rate)
     step = loudness.step_of(rate)
     steps = energy.between(np.arange(0, len(loop.body) + 1, step))
@@ -74,11 +78,51 @@ def laid_under(chunks: Iterable[bytes], start: int, bed: Bed, curve: Curve) -> I
     now = start
     for chunk in chunks:
         count = len(chunk) // SAMPLE_WIDTH
-        if not count:
-            continue
-        where = np.arange(now, now + count)
-        under = bed.loop.at(now, count) * curve.at(where) * 32768
-        voice = np.frombuffer(chunk, dtype="<i2")
-        mixed = np.rint(voice + under)
-        yield np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
-        now += count
+        if count:
+            yield _mixed(bed.loop.at(now, count), curve.over(now, count), chunk)
+            now += count
+
+
+def alone(bed: Bed, curve: Curve) -> Callable[[int, int], Iterator[bytes]]:
+    """The bed as it sounds where it sounds alone, at its level (see
+    :meth:`~voiceguide.bed.curve.Curve.flat`), anywhere: samples ``start`` to ``end``
+    in chunks, the same there as :func:`laid_under` makes them."""
+    second = curve.rate
+
+    def render(start: int, end: int) -> Iterator[bytes]:
+        for at in range(start, end, second):
+            count = min(second, end - at)
+            yield _mixed(bed.loop.at(at, count), curve.level, bytes(count * SAMPLE_WIDTH))
+
+    return render
+
+
+def _mixed(under: np.ndarray, gain: np.ndarray | float, voice: bytes) -> bytes:
+    """The bed's samples ``under`` (float32, changed here) at ``gain``, with the 16-bit
+    ``voice`` over them, as 16-bit PCM."""
+    under *= gain * np.float32(32768)
+    under += np.frombuffer(voice, dtype="<i2")
+    return np.clip(np.rint(under), -32768, 32767).astype("<i2").tobytes()
+
+
+@dataclass(frozen=True)
+class Alone:
+    """Where the session is the bed alone, and the bed alone anywhere (what
+    :class:`voiceguide.mp3loop.Loop` asks for)."""
+
+    period: int
+    since: int
+    spans: tuple[tuple[int, int], ...]
+    sound: Callable[[int, int], Iterator[bytes]]
+    guard: Callable[[Iterator[bytes]], Iterator[bytes]]
+
+    def render(self, start: int, end: int) -> Iterator[bytes]:
+        return self.guard(self.sound(start, end))
+
+
+def repeating(bed: Bed, curve: Curve, guard: Callable[[Iterator[bytes]], Iterator[bytes]]) -> Alone:
+    """Where the session is the bed alone (:meth:`~voiceguide.bed.curve.Curve.flat`),
+    the bed's loop (whole MP3 frames long) sounding there, for the MP3 to encode once
+    (:mod:`voiceguide.mp3loop`); its samples rendered through ``guard``."""
+    return Alone(len(bed.loop.body), len(bed.loop.head), tuple(curve.flat()),
+                 alone(bed, curve), guard)  # fmt: skip

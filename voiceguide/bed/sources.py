@@ -39,6 +39,10 @@ PEAK = 0.5
 """A generated bed's peak before it is levelled."""
 SEED = 20261127
 """Generated beds are the same in every build (their phases come from this seed)."""
+GRAIN = 1152
+"""A loop's length is a whole number of these samples: of MP3 frames, at any rate
+(576 or 1152 samples each), so that where the bed sounds alone the same frames come
+round again, and can be encoded once (:mod:`voiceguide.mp3plan`)."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +60,17 @@ class Loop:
 
     def at(self, start: int, count: int) -> np.ndarray:
         """Samples ``start`` to ``start + count`` of the bed repeated without end."""
-        where = np.arange(start, start + count)
-        out = self.body.take(where % len(self.body))
-        early = where < len(self.head)
-        if early.any():
-            out[early] = self.head[where[early]]
+        size = len(self.body)
+        pieces, at, left = [], start % size, count
+        while left > 0:  # the body from where the loop is, wrapping round as often as needed
+            piece = self.body[at : at + left]
+            pieces.append(piece)
+            left -= len(piece)
+            at = 0
+        out = np.concatenate(pieces) if len(pieces) > 1 else pieces[0].copy()
+        if start < len(self.head):  # the first pass: the file as it is
+            first = min(count, len(self.head) - start)
+            out[:first] = self.head[start : start + first]
         return out
 
     @property
@@ -72,7 +82,7 @@ def generated(name: str, rate: int) -> Loop:
     """The generated bed ``name`` (one of :data:`~voiceguide.bed.GENERATED`) at ``rate``."""
     makers = {"brown": _brown, "drone": _drone}
     assert set(makers) == set(GENERATED)
-    samples = makers[name](LOOP_SECONDS * rate, rate)
+    samples = makers[name](max(1, round(LOOP_SECONDS * rate / GRAIN)) * GRAIN, rate)
     return Loop((samples * (PEAK / np.abs(samples).max())).astype(np.float32), _empty())
 
 
@@ -101,29 +111,43 @@ HARMONICS = (1.0, 0.3, 0.1)
 
 def _drone(n: int, rate: int) -> np.ndarray:
     """A soft pad: each note a few harmonics, doubled a little sharp, swelling on its
-    own slow cycle, so that the chord breathes without any step."""
+    own slow cycle, so that the chord breathes without any step. Made as one spectrum:
+    a swell (a slow cosine times the note) is the note and two faint copies of it a
+    swell's frequency either side."""
     seconds = n / rate
-    t = np.arange(n) / rate
-    out = np.zeros(n)
+    spectrum = np.zeros(n // 2 + 1, dtype=complex)
     phases = np.random.default_rng(SEED).uniform(0, 2 * np.pi, (len(DRONE_VOICES), 2))
     for index, (note, swell) in enumerate(DRONE_VOICES):
-        spectrum = np.zeros(n // 2 + 1, dtype=complex)
+        away = max(1, round(seconds / swell))  # the swell's frequency, in bins
+        turn = np.exp(1j * phases[index, 0])  # where the swell starts
         for number, strength in enumerate(HARMONICS, start=1):
             for shift, phase in ((0.0, phases[index, 0]), (DETUNE_HZ, phases[index, 1])):
-                spectrum[round((note * number + shift) * seconds)] += strength * np.exp(1j * phase)
-        voice = np.fft.irfft(spectrum, n) / (1 + index * 0.5)  # higher notes softer
-        out += voice * (0.8 + 0.2 * np.cos(2 * np.pi * t / swell + phases[index, 0]))
-    return out
+                at = round((note * number + shift) * seconds)
+                tone = strength * np.exp(1j * phase) / (1 + index * 0.5)  # higher: softer
+                spectrum[at] += 0.8 * tone
+                spectrum[at + away] += 0.1 * tone * turn
+                spectrum[at - away] += 0.1 * tone / turn
+    return np.fft.irfft(spectrum, n)
 
 
 def _empty() -> np.ndarray:
     return np.zeros(0, dtype=np.float32)
 
 
-def from_file(path: Path, rate: int) -> Loop:
-    """The bed in the audio file ``path`` at ``rate``, looped (see :class:`Loop`), or
-    :class:`BadInput` naming the file if it holds no audio ffmpeg reads, lasts under
-    :data:`MIN_FILE_SECONDS` or more than the longest session."""
+@dataclass
+class Decoded:
+    """A bed file decoded: 16-bit mono PCM at its own rate (taken by :func:`from_file`,
+    which leaves it empty, so that the bed is held once)."""
+
+    path: Path
+    pcm: bytes
+    rate: int
+
+
+def read(path: Path) -> Decoded:
+    """The audio of the file ``path`` (its first :data:`KEPT_SECONDS`), decoded at its
+    own rate, or :class:`BadInput` naming the file if it holds no audio ffmpeg reads,
+    lasts under :data:`MIN_FILE_SECONDS` or more than the longest session."""
     own_rate, seconds = probe(path)
     refuse_long(path, seconds)
     pcm = _decoded(path, own_rate)
@@ -133,9 +157,18 @@ def from_file(path: Path, rate: int) -> Loop:
             f"a bed needs at least {MIN_FILE_SECONDS:g} s to loop",
             path=str(path),
         )
-    clip = convert(pcm, rate=own_rate, channels=1, width=SAMPLE_WIDTH, to_rate=rate)
+    return Decoded(path, pcm, own_rate)
+
+
+def from_file(decoded: Decoded, rate: int) -> Loop:
+    """A decoded bed file at ``rate`` (converted once, by pydub), looped (see
+    :class:`Loop`)."""
+    pcm, decoded.pcm = decoded.pcm, b""
+    clip = convert(pcm, rate=decoded.rate, channels=1, width=SAMPLE_WIDTH, to_rate=rate)
     del pcm
-    samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / np.float32(32768)
+    samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32)
+    del clip
+    samples /= np.float32(32768)
     return looped(samples, rate)
 
 
@@ -150,16 +183,20 @@ def refuse_long(path: Path, seconds: float | None) -> None:
 
 
 def looped(samples: np.ndarray, rate: int) -> Loop:
-    """``samples`` as a :class:`Loop` whose end crossfades (equal power) into its start."""
+    """``samples`` (float32, changed here) as a :class:`Loop` whose end crossfades
+    (equal power) into its start
+    (over :data:`CROSSFADE_SECONDS`, lengthened a little so that the loop is whole
+    :data:`GRAIN` s long, when the sound is long enough)."""
     fade = min(int(CROSSFADE_SECONDS * rate), len(samples) // 4)
-    body = samples[: len(samples) - fade].copy()
+    if len(samples) - fade >= 4 * GRAIN:
+        fade += (len(samples) - fade) % GRAIN
+    silent = float(np.abs(samples).max(initial=0)) < SILENT_PEAK
+    head = samples[:fade].copy()
+    body = samples[: len(samples) - fade]  # in place: the bed is held once
     if fade:
         x = (np.arange(fade) + 0.5) / fade
-        body[:fade] = samples[:fade] * np.sin(x * np.pi / 2) + samples[-fade:] * np.cos(
-            x * np.pi / 2
-        )
-    silent = float(np.abs(samples).max(initial=0)) < SILENT_PEAK
-    return Loop(body, samples[:fade].copy(), silent)
+        body[:fade] = head * np.sin(x * np.pi / 2) + samples[-fade:] * np.cos(x * np.pi / 2)
+    return Loop(body, head, silent)
 
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")

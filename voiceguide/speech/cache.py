@@ -14,6 +14,19 @@ looked up, only left behind. Each entry is one small self-checking file::
         20    32  sha256 of the PCM
         52     -  the PCM: mono signed 16-bit little-endian, sample count * 2 bytes
 
+Beside the clips, under the same cap, it keeps encoded audio: the frames LAME made of a
+part of an MP3, keyed by the part's samples and the encoder's settings, so that a part
+is encoded once (:mod:`voiceguide.mp3reuse`)::
+
+    <folder>/<key[:2]>/<key>.frames
+
+    offset  size  field
+         0     6  FRAMES_MAGIC (b"VGMP3F")
+         6     2  format version, unsigned, little-endian
+         8     8  byte count, unsigned, little-endian
+        16    32  sha256 of the frames
+        48     -  the frames
+
 A damaged entry (short, wrong magic or version, wrong length, checksum mismatch,
 unreadable, larger than :data:`~voiceguide.speech.entries.MAX_ENTRY_BYTES`, not a
 regular file: a symlink, a pipe, a device) is deleted and reported as missing, so it is
@@ -25,12 +38,13 @@ folder, full disk) only costs speed.
 
 The cache is bounded: it keeps at most ``$VOICEGUIDE_CACHE_MAX`` bytes (500 MB unless
 set: :func:`max_bytes_from_env`; ``0`` keeps nothing). An entry's modification time is
-when it was last used, as a read touches it; after a build that voiced something,
-:meth:`ClipCache.trim` drops the least recently used entries until the cache fits, with
-one scan of the folder. Trims are taken in turn (an ``flock`` on the cache folder), and
-an entry is dropped only if it is still the file the scan saw, unused since. Entries
-are never changed in place, only replaced or unlinked, so a build that opened one reads
-it whole, and one that finds it gone voices the phrase again, as for any missing entry.
+when it was last used, as a read touches it; after a build that added to it,
+:meth:`ClipCache.trim` drops the least recently used entries (encoded parts before any
+phrase) until the cache fits, with one scan of the folder. Trims are taken in turn (an
+``flock`` on the cache folder), and an entry is dropped only if it is still the file the
+scan saw, unused since. Entries are never changed in place, only replaced or unlinked,
+so a build that opened one reads it whole, and one that finds it gone voices the phrase
+(or encodes the part) again, as for any missing entry.
 """
 
 from __future__ import annotations
@@ -39,26 +53,23 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import stat
 import struct
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.errors import SynthesisError
-from voiceguide.speech.base import SAMPLE_WIDTH, Clip, Engine, OnClip, VoiceInfo
+from voiceguide.speech.base import SAMPLE_WIDTH, Clip
 from voiceguide.speech.entries import (
-    CREATE,
+    TEMP_SUFFIX,
     Entry,
     TrimLock,
     drop,
     identity,
-    open_shard,
-    read_entry,
+    load,
     remove,
-    remove_in,
+    store,
 )
 from voiceguide.speech.sizes import DEFAULT_MAX_BYTES, max_bytes_from_env
 
@@ -74,14 +85,18 @@ MAGIC = b"VGCLIP"
 HEADER = struct.Struct("<6sHIQ32s")
 """Magic, format version, rate, sample count, sha256 of the PCM."""
 ENTRY_SUFFIX = ".clip"
-TEMP_SUFFIX = ".tmp"
+FRAMES_SUFFIX = ".frames"
+"""An entry of encoded audio: the frames of a part of an MP3 (:mod:`voiceguide.mp3reuse`)."""
+FRAMES_MAGIC = b"VGMP3F"
+FRAMES_HEADER = struct.Struct("<6sHQ32s")
+"""Magic, format version, byte count, sha256 of the frames."""
 STALE_TEMP_SECONDS = 3600.0
 """A temporary file this much older than a trim is a killed build's: the trim removes it
 (a write takes milliseconds)."""
 
 _KEY = re.compile(r"[0-9a-f]{64}")
 _SHARD = re.compile(r"[0-9a-f]{2}")
-_ENTRY_NAME = re.compile(r"[0-9a-f]{64}" + re.escape(ENTRY_SUFFIX))
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}(?:\.clip|\.frames)")
 _TEMP_NAME = re.compile(r"\.[0-9a-f]{64}\..*" + re.escape(TEMP_SUFFIX))
 _OWN_NAME = re.compile(f"{_ENTRY_NAME.pattern}|{_TEMP_NAME.pattern}")
 
@@ -102,8 +117,11 @@ class CacheInfo:
 
     folder: Path
     entries: int
+    """Voiced phrases."""
     bytes: int
     max_bytes: int = DEFAULT_MAX_BYTES
+    parts: int = 0
+    """Encoded parts of MP3s."""
 
 
 class ClipCache:
@@ -148,20 +166,7 @@ class ClipCache:
         self.path(key)  # checks the key
         if self.max_bytes == 0:
             return None  # the cache keeps nothing
-        try:
-            shard = open_shard(self.folder / key[:2])
-        except OSError:
-            return None  # missing, or not a folder of ours: nothing to read or remove
-        try:
-            data = read_entry(shard, key + ENTRY_SUFFIX, touch=True)
-            clip = None if data is None else _decode(data)
-            if clip is None:
-                remove_in(shard, key + ENTRY_SUFFIX)
-            return clip
-        except FileNotFoundError:
-            return None
-        finally:
-            os.close(shard)
+        return load(self.folder / key[:2], key + ENTRY_SUFFIX, _decode)
 
     def put(self, key: str, clip: Clip) -> bool:
         """Store ``clip`` under ``key`` atomically; ``False`` if it could not be written
@@ -169,44 +174,41 @@ class ClipCache:
         self.path(key)
         if self.max_bytes == 0:
             return False
-        header = _header(clip)
-        temp: str | None = None
-        shard: int | None = None
-        try:
-            (self.folder / key[:2]).mkdir(parents=True, exist_ok=True)
-            shard = open_shard(self.folder / key[:2])
-            for _ in range(100):
-                temp = f".{key}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
-                try:
-                    handle = os.open(temp, CREATE, 0o600, dir_fd=shard)
-                    break
-                except FileExistsError:
-                    temp = None
-            if temp is None:
-                return False
-            with os.fdopen(handle, "wb") as f:  # the header, then the clip: no copy of it
-                f.write(header)
-                f.write(clip.pcm)
-            os.replace(temp, key + ENTRY_SUFFIX, src_dir_fd=shard, dst_dir_fd=shard)
-        except OSError:
-            if temp is not None and shard is not None:
-                remove_in(shard, temp)
+        return store(self.folder / key[:2], key, key + ENTRY_SUFFIX, [_header(clip), clip.pcm])
+
+    def get_frames(self, key: str) -> bytes | None:
+        """The encoded audio kept under ``key`` (:meth:`put_frames`), as :meth:`get`."""
+        self.path(key)
+        if self.max_bytes == 0:
+            return None
+        return load(self.folder / key[:2], key + FRAMES_SUFFIX, _decode_frames)
+
+    def put_frames(self, key: str, frames: bytes) -> bool:
+        """Keep encoded audio (an MP3 part's frames) under ``key``, as :meth:`put`."""
+        self.path(key)
+        if self.max_bytes == 0:
             return False
-        finally:
-            if shard is not None:
-                os.close(shard)
-        return True
+        header = FRAMES_HEADER.pack(
+            FRAMES_MAGIC, FORMAT_VERSION, len(frames), hashlib.sha256(frames).digest()
+        )
+        return store(self.folder / key[:2], key, key + FRAMES_SUFFIX, [header, frames])
 
     # -- the whole cache --------------------------------------------------------------
 
     def info(self) -> CacheInfo:
-        """How many entries the cache holds, their total size in bytes, and its cap."""
+        """How many phrases and encoded parts the cache holds, their total size in
+        bytes, and its cap."""
         found = self._entries()
-        return CacheInfo(self.folder, len(found), sum(e.size for e in found), self.max_bytes)
+        parts = sum(e.path.endswith(FRAMES_SUFFIX) for e in found)
+        size = sum(e.size for e in found)
+        return CacheInfo(self.folder, len(found) - parts, size, self.max_bytes, parts)
 
     def trim(self) -> int:
         """Drop the least recently used entries until the cache holds at most
         ``max_bytes``, and killed builds' temporary files; the number of entries dropped.
+        Encoded parts go before any phrase: a phrase costs more to make again, and is
+        what every rebuild needs, where a part is reused only where the same sound falls
+        on the same place in an MP3's frames.
 
         One scan of the folder; one trim at a time (others wait on the lock, then scan
         what is left). An entry read or rewritten since the scan is kept. Never raises
@@ -214,7 +216,7 @@ class ClipCache:
         try:
             with self._trimming():
                 stale: list[str] = []
-                found = sorted(self._entries(stale), key=lambda e: (e.used, e.path))
+                found = sorted(self._entries(stale), key=_trim_order)
                 total = sum(e.size for e in found)
                 dropped = 0
                 for entry in found:
@@ -246,7 +248,7 @@ class ClipCache:
                 continue
             if not stat.S_ISREG(info.st_mode):
                 continue
-            if child.name.endswith(ENTRY_SUFFIX):
+            if child.name.endswith((ENTRY_SUFFIX, FRAMES_SUFFIX)):
                 found.append(Entry(info.st_mtime_ns, info.st_size, child.path, identity(info)))
             elif stale is not None and info.st_mtime_ns < before:
                 stale.append(child.path)
@@ -298,80 +300,6 @@ class ClipCache:
             yield from found
 
 
-class CachedEngine:
-    """Any :class:`~voiceguide.speech.base.Engine`, with its clips kept in a cache.
-
-    ``engine_id`` names everything that shapes a clip (engine, requested voice, rate,
-    versions); it is built by the caller, not read from the engine, because an engine
-    may only know its voice once it has started. The inner engine is asked only for
-    missing texts, all in one call, and not at all when everything is cached.
-    """
-
-    def __init__(self, engine: Engine, cache: ClipCache, engine_id: Mapping[str, str]):
-        self.engine = engine
-        self.cache = cache
-        self.engine_id = dict(engine_id)
-        self.hits = 0
-        """Distinct texts taken from the cache, over all calls."""
-        self.misses = 0
-        """Distinct texts the inner engine had to synthesise, over all calls."""
-
-    @property
-    def name(self) -> str:
-        return self.engine.name
-
-    @property
-    def rate(self) -> int:
-        return self.engine.rate
-
-    @property
-    def voice(self) -> str:
-        return self.engine.voice
-
-    def synthesize(self, texts: Iterable[str], on_clip: OnClip | None = None) -> dict[str, Clip]:
-        """One clip per distinct text, in first-seen order, from the cache if possible;
-        each handed to ``on_clip`` as it is found or voiced."""
-        keys = {text: self.cache.key(self.engine_id, text) for text in dict.fromkeys(texts)}
-        clips: dict[str, Clip] = {}
-        missing: list[str] = []
-        for text, key in keys.items():
-            clip = self.cache.get(key)
-            if clip is None:
-                missing.append(text)
-            else:
-                clips[text] = clip
-                if on_clip is not None:
-                    on_clip(text, clip)
-        self.hits += len(clips)
-        self.misses += len(missing)
-        if missing:
-            # each phrase kept as soon as it is voiced: an interrupted build keeps them
-            def keep(text: str, clip: Clip) -> None:
-                self.cache.put(keys[text], clip)
-                if on_clip is not None:
-                    on_clip(text, clip)
-
-            made = self.engine.synthesize(missing, on_clip=keep)
-            for text in missing:
-                if text not in made:
-                    raise SynthesisError(f"the voice engine returned no clip for {text!r}")
-                clips[text] = made[text]
-            self.cache.trim()  # once a call, after its writes: the cap holds after a build
-        return {text: clips[text] for text in keys}
-
-    def voices(self) -> list[VoiceInfo]:
-        return self.engine.voices()
-
-    def close(self) -> None:
-        self.engine.close()
-
-    def __enter__(self) -> CachedEngine:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
 def _header(clip: Clip) -> bytes:
     """An entry file's header: the clip's PCM follows it."""
     return HEADER.pack(
@@ -390,3 +318,24 @@ def _decode(data: bytes) -> Clip | None:
     if len(pcm) != samples * SAMPLE_WIDTH or hashlib.sha256(pcm).digest() != digest:
         return None
     return Clip(pcm, rate)
+
+
+def _trim_order(entry: Entry) -> tuple[bool, int, str]:
+    """Encoded parts first, then phrases; each least recently used first."""
+    return not entry.path.endswith(FRAMES_SUFFIX), entry.used, entry.path
+
+
+def _decode_frames(data: bytes) -> bytes | None:
+    """The frames in a frames entry's bytes, or ``None`` if anything does not check out."""
+    if len(data) < FRAMES_HEADER.size:
+        return None
+    magic, version, size, digest = FRAMES_HEADER.unpack_from(data)
+    frames = data[FRAMES_HEADER.size :]
+    if magic != FRAMES_MAGIC or version != FORMAT_VERSION or len(frames) != size:
+        return None
+    return frames if hashlib.sha256(frames).digest() == digest else None
+
+
+from voiceguide.speech.cached import CachedEngine  # noqa: E402 - where builds find it
+
+__all__ = ["CACHE_DIR_ENV", "HEADER", "CacheInfo", "CachedEngine", "ClipCache", "default_dir"]

@@ -5,9 +5,12 @@ only if unchanged since a trim's scan (:mod:`voiceguide.speech.cache` is the cac
 from __future__ import annotations
 
 import os
+import secrets
 import stat
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from voiceguide.limits import LIMITS
 
@@ -18,6 +21,8 @@ except ImportError:  # Windows: trims are not taken in turn, which is safe, only
 
 MAX_ENTRY_BYTES = LIMITS.max_cache_entry_bytes
 """Largest entry read; a larger one is damaged."""
+TEMP_SUFFIX = ".tmp"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,58 @@ READ = os.O_RDONLY | NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
 def open_shard(path: Path) -> int:
     """A handle on a shard folder, refused (OSError) if it is a symlink or no folder."""
     return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | NOFOLLOW)
+
+
+def load(shard_path: Path, name: str, decode: Callable[[bytes], T | None]) -> T | None:
+    """What ``decode`` makes of the entry ``name`` in the shard folder ``shard_path``
+    (marked used), or ``None`` if it is missing or damaged: a damaged entry (not a
+    regular file, too large, or one ``decode`` refuses) is deleted."""
+    try:
+        shard = open_shard(shard_path)
+    except OSError:
+        return None  # missing, or not a folder of ours: nothing to read or remove
+    try:
+        data = read_entry(shard, name, touch=True)
+        found = None if data is None else decode(data)
+        if found is None:
+            remove_in(shard, name)
+        return found
+    except FileNotFoundError:
+        return None
+    finally:
+        os.close(shard)
+
+
+def store(shard_path: Path, key: str, name: str, pieces: Sequence[bytes]) -> bool:
+    """Write ``pieces`` as the entry ``name`` in the shard folder ``shard_path``
+    atomically (a temporary file named after ``key``, then renamed); ``False`` if it
+    could not be written (a shard folder that is a symlink is not written through)."""
+    temp: str | None = None
+    shard: int | None = None
+    try:
+        shard_path.mkdir(parents=True, exist_ok=True)
+        shard = open_shard(shard_path)
+        for _ in range(100):
+            temp = f".{key}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+            try:
+                handle = os.open(temp, CREATE, 0o600, dir_fd=shard)
+                break
+            except FileExistsError:
+                temp = None
+        if temp is None:
+            return False
+        with os.fdopen(handle, "wb") as f:  # piece by piece: no copy of a clip
+            for piece in pieces:
+                f.write(piece)
+        os.replace(temp, name, src_dir_fd=shard, dst_dir_fd=shard)
+    except OSError:
+        if temp is not None and shard is not None:
+            remove_in(shard, temp)
+        return False
+    finally:
+        if shard is not None:
+            os.close(shard)
+    return True
 
 
 def read_entry(shard: int, name: str, *, touch: bool = False) -> bytes | None:

@@ -10,6 +10,11 @@ phrase (each takes a fraction of a second on a laptop). The model loads once, on
 first :meth:`PiperEngine.synthesize`. Piper's duration noise makes a phrase's length
 vary by a few per cent from one synthesis to the next; the speech cache keeps a build's
 clips as they were.
+
+Phrases are said on every core at once (:mod:`.piper_voicing`): one model, shared by a
+thread a core, each running its phrase on one core of its own, which takes less time
+(and less processor) than one phrase at a time spread over every core, whose threads
+mostly wait on each other.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from voiceguide.errors import OptionError, SynthesisError
 from voiceguide.speech.base import Clip, OnClip, VoiceInfo
+from voiceguide.speech.piper_voicing import default_workers, load_voice, voice_all
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -57,6 +63,7 @@ class PiperEngine:
         voice: str | None = None,
         model: str | None = None,
         language: str | None = None,
+        workers: int | None = None,
     ):
         if importlib.util.find_spec("piper") is None:  # learn early that it is missing
             raise OptionError(INSTALL_HINT)
@@ -73,16 +80,19 @@ class PiperEngine:
             _check_language(self.model, language, user_model=model is not None)
         self._piper: PiperVoice | None = None
         self._sha256: str | None = None
+        self._workers = workers if workers is not None else default_workers()
 
     # -- the protocol -------------------------------------------------------------
 
     def synthesize(self, texts: Iterable[str], on_clip: OnClip | None = None) -> dict[str, Clip]:
-        clips = {}
-        for text in dict.fromkeys(texts):
-            clips[text] = self._say(text)
-            if on_clip is not None:
-                on_clip(text, clips[text])
-        return clips
+        """Each distinct phrase voiced once, several at a time (one a core), each handed
+        to ``on_clip`` (in this thread) as it is done."""
+        texts = list(dict.fromkeys(texts))
+        if not texts:
+            return {}
+        self._load()
+        clips = voice_all(texts, self._say, self._workers, on_clip)
+        return {text: clips[text] for text in texts}
 
     def voices(self) -> list[VoiceInfo]:
         models = [self.model]
@@ -143,10 +153,8 @@ class PiperEngine:
 
     def _load(self) -> PiperVoice:
         if self._piper is None:
-            from piper import PiperVoice
-
             try:
-                self._piper = PiperVoice.load(self.model)
+                self._piper = load_voice(self.model, self._workers)
             except Exception as exc:
                 error = OptionError if self._user_model else SynthesisError
                 raise error(
