@@ -286,8 +286,8 @@ def bed_row(minutes: float, runs: int) -> BedRow | None:
         work = Path(scratch)
         env["VOICEGUIDE_CACHE_DIR"] = str(work / "cache")
         for run in range(runs + 1):  # the first of each fills the cache
-            hold = int(options.get("hold")) + 1 + run  # a hold no earlier build had
-            longer = ["--hold", str(hold), "--reps", str(options.get("reps"))]
+            hold = float(str(options.get("hold"))) + 1 + run  # a hold no build had before
+            longer = ["--hold", f"{hold:g}", "--reps", str(options.get("reps"))]
             for args, key in ((cli_args(options), "warm"), (longer, "other")):
                 command = [sys.executable, "-m", "voiceguide", "build", "-o", str(work / "out")]
                 seconds, _, status = timed([*command, *args, "--bed", "brown"], env)
