@@ -30,9 +30,9 @@ CROSSFADE_SECONDS = 2.0
 """How long a file's end fades into its start where it loops (at most a quarter of it)."""
 MIN_FILE_SECONDS = 1.0
 """Shortest bed file: anything shorter would loop into a buzz."""
-KEPT_SECONDS = 20 * 60
-"""How much of a bed file is kept: a longer one plays its first 20 minutes and then
-loops them, so that a bed's memory is bounded (about 53 MB at 22.05 kHz)."""
+KEPT_SECONDS = 10 * 60
+"""How much of a bed file is kept: a longer one plays its first 10 minutes and then
+loops them, so that a bed's memory is bounded (about 53 MB of float32 at 22.05 kHz)."""
 SILENT_PEAK = 1e-4
 """A bed whose samples never reach this (-80 dBFS) is silent."""
 PEAK = 0.5
