@@ -60,6 +60,9 @@ __all__ += ["plan", "samples_per_frame"]
 MAX_WORKERS = 8
 AHEAD = 4
 """Parts under way or done but not yet written, per worker: what bounds the memory."""
+WORTH_A_LOOP = 1.5
+"""How many times round a loop the runs where it sounds alone must add up to before
+they are taken from one time round encoded once."""
 SILENCE_BLOCK = 4096
 """Silent frames written at once."""
 
@@ -106,7 +109,10 @@ def encode(
         raise ExportError(f"MP3 has no {rate} Hz sample rate")
     lame = Lame(rate, vbr_quality, allowed_kbps(kbps, rate) if kbps else None)
     pieces = pieces and not kbps
-    runs = repeating(loop.spans, loop.since, rate) if loop is not None and pieces else ()
+    runs = repeating(loop.spans, loop.since, rate) if loop is not None and pieces else []
+    rounds = WORTH_A_LOOP * loop.period / samples_per_frame(rate) if loop is not None else 0
+    if sum(b - a for a, b in runs) < rounds:
+        runs = []  # encoding one time round would cost more than it saves
     stream = plan(samples, quiet, rate, pieces=pieces, repeats=runs)
     reuse = Reuse(lame, cache)
     join = _Join(lame, stream.frames, out)
