@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voiceguide import __version__
-from voiceguide.bed import bed_settings, of_routine, read_soon
+from voiceguide.bed import bed_settings, of_routine, ready_soon
 from voiceguide.errors import BadInput, SynthesisError
 from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
 from voiceguide.limits import LIMITS
@@ -113,7 +113,7 @@ def build(
     _load_in_background(LEVELLING)
     script = plan(routine, options)
     chosen = of_routine(routine, options or Options())  # a missing bed file: now
-    reading = read_soon(chosen)  # a file that is not audio: now; decoded as the voice speaks
+    making = ready_soon(chosen, PREVIEW_RATE)  # a file that is not audio: now
     own_engine = engine is None
     engine = engine or open_engine(
         voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model,
@@ -140,8 +140,10 @@ def build(
     if chosen is not None:
         from voiceguide.bed.mix import prepare
 
-        bed = prepare(chosen, timeline.rate, reading.result() if reading else None)
-        del reading  # the decoded file, now taken into the bed
+        assert making is not None  # started whenever a bed is chosen
+        bed = making.result()
+        if bed.rate != timeline.rate:  # a voice at another rate than espeak's
+            bed = prepare(chosen, timeline.rate)
         timeline = with_bed(timeline, chosen.name)
         settings.update(bed_settings(chosen))
     mastered = master(timeline, spoken.clips, chimes, spoken.energies, bed)  # takes the clips

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from voiceguide.errors import BadInput
 
 if TYPE_CHECKING:
-    from voiceguide.bed.sources import Decoded
+    from voiceguide.bed.mix import Bed
     from voiceguide.model import Routine
     from voiceguide.options import Options
 
@@ -121,23 +121,27 @@ def _plain(number: float) -> int | float:
     return int(number) if float(number).is_integer() else number
 
 
-def read_soon(chosen: BedChoice | None) -> Future[Decoded] | None:
-    """For a bed file, its audio decoded (at its own rate) on a thread of its own, so
-    that it is read while the voice speaks; but first checked, here, to be audio
-    ffmpeg reads and no longer than a session (:class:`BadInput` naming it)."""
-    if chosen is None or chosen.path is None:
+def ready_soon(chosen: BedChoice | None, rate: int) -> Future[Bed] | None:
+    """The bed ``chosen`` made (or read and decoded) and measured at ``rate`` on a thread
+    of its own, so that it is ready when the voice has spoken (at the voice's rate, as
+    a rule: if not, it is made again at the right one). A file is first checked here to
+    hold audio ffmpeg reads and to be no longer than a session (:class:`BadInput`
+    naming it): before anything is voiced."""
+    if chosen is None:
         return None
-    from voiceguide.bed.sources import probe, read, refuse_long
+    if chosen.path is not None:
+        from voiceguide.bed.sources import probe, refuse_long
 
-    path = chosen.path
-    refuse_long(path, probe(path)[1])
-    future: Future[Decoded] = Future()
+        refuse_long(chosen.path, probe(chosen.path)[1])
+    future: Future[Bed] = Future()
 
     def run() -> None:
         try:
-            future.set_result(read(path))
+            from voiceguide.bed.mix import prepare
+
+            future.set_result(prepare(chosen, rate))
         except BaseException as exc:  # handed to whoever asks for the result
             future.set_exception(exc)
 
-    threading.Thread(target=run, daemon=True, name="bed file").start()
+    threading.Thread(target=run, daemon=True, name="bed").start()
     return future

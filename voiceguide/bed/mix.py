@@ -17,7 +17,7 @@ import numpy as np
 from voiceguide import loudness
 from voiceguide.bed import BedChoice
 from voiceguide.bed.curve import Curve
-from voiceguide.bed.sources import Decoded, Loop, from_file, generated, read
+from voiceguide.bed.sources import Loop, from_file, generated, read
 from voiceguide.speech.base import SAMPLE_WIDTH
 
 POINTS_PER_STEP = 10
@@ -31,6 +31,7 @@ class Bed:
 
     choice: BedChoice
     loop: Loop
+    rate: int
     lufs: float
     """Integrated loudness of one pass of the loop, as it is (dual mono)."""
     power: float
@@ -46,11 +47,11 @@ class Bed:
         return (f"the bed '{self.choice.name}' is silent: the session has no bed to hear",)
 
 
-def prepare(choice: BedChoice, rate: int, decoded: Decoded | None = None) -> Bed:
-    """The bed ``choice`` made (or, for a file, read and decoded, unless ``decoded``
-    already) at ``rate``, and measured."""
+def prepare(choice: BedChoice, rate: int) -> Bed:
+    """The bed ``choice`` made (or, for a file, read and decoded) at ``rate``, and
+    measured."""
     if choice.path is not None:
-        loop = from_file(decoded or read(choice.path), rate)
+        loop = from_file(read(choice.path), rate)
     else:
         loop = generated(choice.name, rate)
     energy = loudness.weighted_energy(loop.body, rate)
@@ -58,7 +59,7 @@ def prepare(choice: BedChoice, rate: int, decoded: Decoded | None = None) -> Bed
     steps = energy.between(np.arange(0, len(loop.body) + 1, step))
     lufs = loudness.integrated(steps, step)
     power = float(energy.at(np.array([len(loop.body)]))[0]) / max(1, len(loop.body))
-    return Bed(choice, loop, lufs, power)
+    return Bed(choice, loop, rate, lufs, power)
 
 
 def step_energies(bed: Bed, curve: Curve, steps: int, step: int) -> np.ndarray:
