@@ -429,3 +429,54 @@ def test_validate_checks_that_a_routine_bed_is_there(tmp_path):
     (tmp_path / "rain.ogg").write_bytes(b"OggS")
     run = invoke("validate", str(routine))
     assert run.code == 0 and "over rain.ogg" in run.stdout
+
+
+class SixteenKilohertz:
+    """A voice at another rate than espeak's: each text a half-second hum at 16 kHz."""
+
+    name = "hum"
+    rate = 150
+    voice = "hum/en"
+
+    def synthesize(self, texts, on_clip=None):
+        from voiceguide.speech.base import Clip
+
+        t = np.arange(8000) / 16000
+        hum = (np.sin(2 * np.pi * 220 * t) * np.hanning(len(t)) * 12000).astype("<i2")
+        clips = {text: Clip(hum.tobytes(), 16000) for text in dict.fromkeys(texts)}
+        for text, clip in clips.items():
+            if on_clip is not None:
+                on_clip(text, clip)
+        return clips
+
+    def identity(self):
+        return {"engine": "hum"}
+
+    def close(self):
+        pass
+
+
+def test_a_bed_follows_a_voice_at_another_rate(tmp_path):
+    """The bed is made while the voice speaks at espeak's rate, and made again when the
+    voice turns out to have another: the session is all at the voice's 16 kHz."""
+    from voiceguide.build import Output, build
+    from voiceguide.options import Options
+    from voiceguide.routine import load_file
+
+    routine = tmp_path / "r.yaml"
+    routine.write_text(VALID.replace("hold: 20", "hold: 12"))
+    done = build(load_file(str(routine)), Options.of(bed="drone"), Output(tmp_path / "out"),
+                 engine=SixteenKilohertz())  # fmt: skip
+    sheet = load_sheet(tmp_path / "out", "r")
+    assert done.timeline.rate == sheet["sample_rate"] == 16000
+    assert sheet["settings"]["bed"] == "drone"
+    report = audio_check.check(tmp_path / "out" / "r.mp3", sheet)
+    assert report and -45 <= report.bed_db <= -28, (report.problems, report.bed_db)
+    # the drone's lowest note is still A2: a bed made for 22.05 kHz would sound at 80 Hz
+    samples = audio_check.decode(tmp_path / "out" / "r.mp3", 16000)
+    hold = next(e for e in sheet["events"] if e["kind"] == "hold")
+    part = samples[int((hold["start"] + 2) * 16000) : int((hold["start"] + 6) * 16000)]
+    spectrum = np.abs(np.fft.rfft(part * np.hanning(len(part))))
+    freqs = np.fft.rfftfreq(len(part), 1 / 16000)
+    low = (freqs > 50) & (freqs < 150)
+    assert abs(freqs[low][spectrum[low].argmax()] - 110) < 2
