@@ -3,6 +3,7 @@ real voice and encoder, decoded and measured (issue "A bed of sound under the vo
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import subprocess
@@ -193,6 +194,9 @@ def folder(path: Path) -> Path:
     return path
 
 
+ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+"""A valid picture of one pixel: ffmpeg opens it, and finds no sound in it."""
+
 BAD_BEDS = {
     "missing": (lambda d: d / "nowhere.ogg", "no such bed file"),
     "empty": (lambda d: written(d / "empty.mp3", b""), "is empty"),
@@ -200,6 +204,10 @@ BAD_BEDS = {
     "not audio": (
         lambda d: written(d / "notes.txt", b"rain, softly\n" * 50),
         "not an audio file",
+    ),
+    "a picture": (
+        lambda d: written(d / "cover.png", base64.b64decode(ONE_PIXEL_PNG)),
+        "it holds no audio",
     ),
     "corrupt": (
         lambda d: written(d / "broken.ogg", b"OggS" + bytes(range(256)) * 40),
