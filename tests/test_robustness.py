@@ -21,6 +21,11 @@ from voiceguide import interrupts, outputs
 
 TINY = ["--hold", "1", "--reps", "1"]
 
+LONG = ["--hold", "600", "--bed", "brown", "--bitrate", "64k"]
+"""A build that takes a while however fast the machine: under a bed at a constant bit rate
+nothing is silent and nothing is in pieces, so one LAME encodes it all (without a bed
+the silence is laid down, not encoded, and even an hour's session takes a second)."""
+
 
 def digests(folder: Path) -> dict[str, str]:
     return {
@@ -217,7 +222,7 @@ def test_an_inherited_ignore_stays_ignored(handlers):
 def test_a_build_under_nohup_survives_sighup(tmp_path):
     out = tmp_path / "out"
     process = subprocess.Popen(
-        ["nohup", sys.executable, "-m", "voiceguide", "build", "-o", str(out), "--hold", "600"],
+        ["nohup", sys.executable, "-m", "voiceguide", "build", "-o", str(out), *LONG],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -249,10 +254,22 @@ def test_interrupting_several_routines_names_the_ones_written(tmp_path, signum):
     folder.mkdir()
     (folder / "a.yaml").write_text(VALID)
     (folder / "b.yaml").write_text(VALID)
-    (folder / "c.yaml").write_text(VALID.replace("hold: 20", "hold: 600"))
+    (folder / "c.yaml").write_text(VALID.replace("hold: 20", "hold: 600") + "bed: brown\n")
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "build", str(folder), "-o", str(out), "-j", "1"],
+        [
+            sys.executable,
+            "-m",
+            "voiceguide",
+            "build",
+            str(folder),
+            "-o",
+            str(out),
+            "-j",
+            "1",
+            "--bitrate",
+            "64k",
+        ],  # fmt: skip
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
