@@ -42,6 +42,13 @@ exercises:
 """One valid routine for every routine test: line 3 is the exercise, line 6 its hold."""
 
 
+LONG = ["--hold", "600", "--reps", "2", "--bed", "brown", "--bitrate", "64k"]
+"""Options for a build that takes a while however fast the machine (about 2 hours of
+session, some 20 s here), long enough to interrupt: under a bed at a constant bit rate
+nothing is silent and nothing is in pieces, so one LAME encodes it all (without a bed the
+silence is laid down, not encoded, and the build takes a second)."""
+
+
 QUICK = False
 """Whether this is the quick loop (``-m "not slow"``): property tests try fewer examples."""
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import voiceguide
+from conftest import LONG, voiceguide
 
 from voiceguide import audio_check
 from voiceguide.speech.pyttsx3_engine import PARALLEL_FROM, WORKERS
@@ -23,11 +23,6 @@ pytestmark = pytest.mark.slow  # signals, killed encoders, full disks and races:
 
 STEM = "hamstring-relief"
 SHORT = ["--hold", "2", "--reps", "1"]
-LONG = ["--hold", "600", "--reps", "2", "--bed", "brown", "--bitrate", "64k"]
-"""About 2 hours, under a bed at a constant bit rate: nothing is silent and nothing is in
-pieces, so one LAME encodes it all (some 20 s here), long enough to interrupt however
-soon the signal comes (without a bed the silence is laid down, not encoded, and the
-build takes a second)."""
 
 
 def digests(folder: Path) -> dict[str, str]:

@@ -15,16 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import VALID, invoke
+from conftest import LONG, VALID, invoke
 
 from voiceguide import interrupts, outputs
 
 TINY = ["--hold", "1", "--reps", "1"]
-
-LONG = ["--hold", "600", "--bed", "brown", "--bitrate", "64k"]
-"""A build that takes a while however fast the machine: under a bed at a constant bit rate
-nothing is silent and nothing is in pieces, so one LAME encodes it all (without a bed
-the silence is laid down, not encoded, and even an hour's session takes a second)."""
 
 
 def digests(folder: Path) -> dict[str, str]:
