@@ -437,6 +437,7 @@ def test_validate_checks_that_a_routine_bed_is_there(tmp_path):
     routine.write_text(VALID + "bed: rain.ogg\n")
     run = invoke("validate", str(routine))
     assert run.code == 2 and str(tmp_path / "rain.ogg") in run.stderr
+    assert f"{routine}:7: 'bed' names" in run.stderr  # the routine's file and line
     (tmp_path / "rain.ogg").write_bytes(b"OggS")
     run = invoke("validate", str(routine))
     assert run.code == 0 and "over rain.ogg" in run.stdout

@@ -71,6 +71,8 @@ class Routine:
     bed: str = ""
     """The ``bed:`` key as written: a generated bed's name or a file relative to
     :attr:`source`'s folder; empty for none."""
+    bed_line: int | None = None
+    """The line of the ``bed:`` key, for a message about the file it names."""
     defaults: Timing = field(default_factory=Timing)
     source: str = ""
     """Where it came from: a file path, or ``built-in:NAME``."""

@@ -56,16 +56,23 @@ def of_routine(routine: Routine, options: Options) -> BedChoice | None:
         routine.source,
         float(level),  # type: ignore[arg-type]
         float(duck),  # type: ignore[arg-type]
+        routine.bed_line,
     )
 
 
 def choose(
-    given: str | None, routine_bed: str, routine_source: str, level: float, duck: float
+    given: str | None,
+    routine_bed: str,
+    routine_source: str,
+    level: float,
+    duck: float,
+    line: int | None = None,
 ) -> BedChoice | None:
     """The bed of a build: ``given`` (the option) wins over ``routine_bed`` (the key of
-    the routine read from ``routine_source``); :data:`NONE` or nothing means no bed.
-    A file must exist and be a non-empty file: :class:`BadInput` naming it otherwise
-    (whether it holds audio is found when it is read)."""
+    the routine read from ``routine_source``, at ``line``); :data:`NONE` or nothing
+    means no bed. A file must exist and be a non-empty file: :class:`BadInput` naming
+    it otherwise, and for the routine's key the routine's file and line (whether it
+    holds audio is found when it is read)."""
     if given is not None:
         source, base = given.strip(), Path.cwd()
     elif routine_bed:
@@ -79,7 +86,12 @@ def choose(
         return BedChoice(source.casefold(), None, level, duck)
     path = Path(os.path.expanduser(source))
     path = path if path.is_absolute() else base / path
-    check_file(path)
+    try:
+        check_file(path)
+    except BadInput as err:
+        if given is not None:
+            raise
+        raise BadInput(f"'bed' names {err}", path=routine_source, line=line) from None
     return BedChoice(path.name, path, level, duck)
 
 

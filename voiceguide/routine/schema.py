@@ -61,6 +61,7 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
     defaults = _defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING
     language = _language(items["language"][1]) if "language" in items else DEFAULT_LANGUAGE
     exercises = _exercises(exercises_node)
+    bed_line = line_of(items["bed"][1]) if "bed" in items else None
     return Routine(
         name=name,
         title=title,
@@ -68,6 +69,7 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
         defaults=defaults,
         language=language,
         source=source,
+        bed_line=bed_line,
         **texts,
     )
 
