@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 import pytest
 
@@ -63,3 +64,41 @@ def test_ctrl_c_as_the_mp3_parts_start_still_unwinds_as_ctrl_c(handlers, tmp_pat
         mp3.encode(
             render, samples=seconds * rate, quiet=quiet, rate=rate, out=out, label="s.mp3", parts=2
         )
+
+
+class Woken(Exception):
+    pass
+
+
+def test_a_signal_another_thread_receives_still_reaches_a_waiting_main_thread():
+    """The system may hand a signal to any thread; the main one acts on it only when it
+    runs. Waiting through :func:`interrupts.result` it runs every tenth of a second, so
+    the signal arrives although the awaited work never ends (a plain ``result()`` waits
+    on, here until the hang guard ends the work 30 s later)."""
+    import concurrent.futures
+
+    release = threading.Event()
+    started = threading.Event()
+
+    def work() -> str:
+        started.set()
+        release.wait(30)  # the hang guard: never reached when the signal gets through
+        return "finished"
+
+    def woken(signum, frame):
+        raise Woken
+
+    old = signal.signal(signal.SIGUSR1, woken)
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
+        future = pool.submit(work)
+        assert started.wait(30)
+        worker = next(t for t in threading.enumerate() if t.name.startswith("ThreadPool"))
+        signal.pthread_kill(worker.ident, signal.SIGUSR1)  # to the worker, not to main
+        with pytest.raises(Woken):
+            interrupts.result(future)
+        assert not future.done()  # woken while the work still ran, not by its end
+    finally:
+        release.set()
+        pool.shutdown()
+        signal.signal(signal.SIGUSR1, old)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from voiceguide import interrupts
 from voiceguide.build import BuildResult, Output, VoiceSettings, build
 from voiceguide.errors import BadInput, OptionError, VoiceguideError
 from voiceguide.options import Options
@@ -129,7 +130,7 @@ def build_all(
                 build_one, ref, options, output, voice=voice, cache=cache, stop=stop
             )
             futures[future] = ref
-        for future in as_completed(futures):
+        for future in interrupts.completed(futures):
             ref = futures[future]
             try:
                 outcomes[ref] = future.result()

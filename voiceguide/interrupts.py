@@ -13,7 +13,17 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import TypeVar
+
+T = TypeVar("T")
+
+WAKE_SECONDS = 0.1
+"""How often a thread waiting on others wakes to let a signal in. A signal the system
+hands to another thread (one in LAME, say) only sets a flag; the main thread acts on it
+when it next runs, and a wait without end never would: a Ctrl-C in a batch once let the
+build under way run to its end, seven seconds on."""
 
 
 class Stopped(BaseException):
@@ -77,3 +87,19 @@ def waiting() -> bool:
     """Whether a stopping signal arrived inside :func:`held` and waits for its end, to be
     raised in this thread (only the main thread is ever stopped: off it, never)."""
     return bool(_pending) and threading.current_thread() is threading.main_thread()
+
+
+def result(future: Future[T]) -> T:
+    """``future``'s result, waited for :data:`WAKE_SECONDS` at a time."""
+    while True:
+        done, _ = wait((future,), timeout=WAKE_SECONDS)
+        if done:
+            return future.result()
+
+
+def completed(futures: Iterable[Future[T]]) -> Iterator[Future[T]]:
+    """``futures`` as each is done, waited for :data:`WAKE_SECONDS` at a time."""
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
+        yield from done

@@ -195,7 +195,7 @@ def _encoded(
             if not pending:
                 break
             part, future = pending.popleft()
-            yield part, future.result()
+            yield part, interrupts.result(future)
     except BaseException:
         cancel.set()
         pool.shutdown(wait=True, cancel_futures=True)
