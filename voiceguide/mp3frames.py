@@ -133,18 +133,46 @@ def side_info(frame: bytes, rate: int) -> tuple[int, tuple[int, ...]]:
     how many bytes of its main data lie in the frames before it (the bit reservoir), and
     how many bits of main data each granule has. A frame with both 0 borrows nothing
     and holds no sound."""
-    mpeg1 = _RATE_BITS[rate][0] == 3
-    at = 4 if frame[1] & 1 else 6  # the protection bit clear: a CRC-16 follows the header
-    size = 17 if mpeg1 else 9
-    bits = int.from_bytes(frame[at : at + size], "big")
-    width = size * 8
-    main_data_begin = bits >> (width - (9 if mpeg1 else 8))
-    first = 9 + 5 + 4 if mpeg1 else 8 + 1  # main_data_begin, private bits, scfsi
-    granule = 59 if mpeg1 else 63
-    lengths = tuple(
-        (bits >> (width - first - g * granule - 12)) & 0xFFF for g in range(2 if mpeg1 else 1)
-    )
-    return main_data_begin, lengths
+    side = _Side(frame, rate)
+    return side.field(0, 9 if side.mpeg1 else 8), side.granules(0, 12)
+
+
+def long_blocks(frame: bytes, rate: int) -> tuple[bool, bool]:
+    """Whether the first and the last granule of a mono layer III frame use the long
+    window (no window switching), so that a neighbour's long window overlaps them
+    cleanly."""
+    side = _Side(frame, rate)
+    before = 12 + 9 + 8 + (4 if side.mpeg1 else 9)  # part2_3_length ... scalefac_compress
+    switching = side.granules(before, 1)
+    return switching[0] == 0, switching[-1] == 0
+
+
+def side_bytes(frame: bytes, rate: int) -> int:
+    """Bytes of header, CRC and side information before a mono frame's main data."""
+    return _Side(frame, rate).end
+
+
+class _Side:
+    """The side information of a mono layer III frame, read as one number."""
+
+    def __init__(self, frame: bytes, rate: int):
+        self.mpeg1 = _RATE_BITS[rate][0] == 3
+        at = 4 if frame[1] & 1 else 6  # the protection bit clear: a CRC-16 follows the header
+        size = 17 if self.mpeg1 else 9
+        self.end = at + size
+        self.bits = int.from_bytes(frame[at : self.end], "big")
+        self.width = size * 8
+
+    def field(self, offset: int, width: int) -> int:
+        """The ``width`` bits from bit ``offset`` on."""
+        return (self.bits >> (self.width - offset - width)) & ((1 << width) - 1)
+
+    def granules(self, offset: int, width: int) -> tuple[int, ...]:
+        """A field of each granule, ``offset`` bits into it."""
+        first = 9 + 5 + 4 if self.mpeg1 else 8 + 1  # main_data_begin, private bits, scfsi
+        granule = 59 if self.mpeg1 else 63
+        count = 2 if self.mpeg1 else 1
+        return tuple(self.field(first + g * granule + offset, width) for g in range(count))
 
 
 def frame_lengths(data: bytes, rate: int) -> list[int]:

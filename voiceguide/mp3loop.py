@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from voiceguide.errors import ExportError
-from voiceguide.mp3frames import frames_for, samples_per_frame
+from voiceguide.mp3frames import frames_for, long_blocks, samples_per_frame
 from voiceguide.mp3plan import Part
 from voiceguide.mp3reuse import Reuse
-from voiceguide.mp3splice import SEARCH_FRAMES, WARM_FRAMES, Frames, long_blocks, repacked
+from voiceguide.mp3splice import SEARCH_FRAMES, WARM_FRAMES, Frames, repacked
 
 Render = Callable[[int, int], Iterable[bytes]]
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voiceguide.mp3frames import frame_bytes, frame_lengths, side_info
+from voiceguide.mp3frames import frame_bytes, frame_lengths, long_blocks, side_bytes, side_info
 
 WARM_FRAMES = 8
 """Frames the second encoding runs before it may be joined to."""
@@ -86,7 +86,7 @@ def repacked(frames: Frames, index: int) -> bytes | None:
     borrowed, lengths = side_info(frame, frames.rate)
     if borrowed == 0:
         return frame
-    side = _side_size(frame, frames.rate)
+    side = side_bytes(frame, frames.rate)
     payload = frame[side:]
     before = _payload_tail(frames, index, borrowed)
     if before is None:
@@ -111,14 +111,8 @@ def _payload_tail(frames: Frames, index: int, count: int) -> bytes | None:
     while len(found) < count and index > 0:
         index -= 1
         frame = frames.frame(index)
-        found = frame[_side_size(frame, frames.rate) :] + found
+        found = frame[side_bytes(frame, frames.rate) :] + found
     return found[len(found) - count :] if len(found) >= count else None
-
-
-def _side_size(frame: bytes, rate: int) -> int:
-    """Bytes of header, CRC and side information before a mono frame's main data."""
-    crc = 0 if frame[1] & 1 else 2
-    return 4 + crc + (17 if rate >= 32000 else 9)
 
 
 def _borrowing_nothing(side: bytes) -> bytes:
@@ -132,19 +126,3 @@ def _borrowing_nothing(side: bytes) -> bytes:
     if len(side) - at == 17:  # MPEG-1: the ninth bit is the next byte's first
         info[at + 1] &= 0x7F
     return bytes(info)
-
-
-def long_blocks(frame: bytes, rate: int) -> tuple[bool, bool]:
-    """Whether the first and the last granule of a mono frame use the long window (no
-    window switching), so that a neighbour's long window overlaps them cleanly."""
-    mpeg1 = rate >= 32000
-    at = 4 if frame[1] & 1 else 6
-    size = 17 if mpeg1 else 9
-    bits = int.from_bytes(frame[at : at + size], "big")
-    width = size * 8
-    first = 9 + 5 + 4 if mpeg1 else 8 + 1
-    granule = 59 if mpeg1 else 63
-    switching = 12 + 9 + 8 + (4 if mpeg1 else 9)  # bits before window_switching_flag
-    granules = range(2 if mpeg1 else 1)
-    flags = [(bits >> (width - first - g * granule - switching - 1)) & 1 for g in granules]
-    return flags[0] == 0, flags[-1] == 0
