@@ -53,12 +53,15 @@ def base_command() -> list[str]:
     return [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error"]
 
 
-def decode_to_pcm(path: str, rate: int) -> bytes:
-    """Decode any audio file to 16-bit mono PCM at ``rate`` (little-endian)."""
+def decode_to_pcm(path: str, rate: int, seconds: float | None = None) -> bytes:
+    """Decode any audio file (its first ``seconds``, if given) to 16-bit mono PCM at
+    ``rate`` (little-endian); :class:`ExportError` saying why ffmpeg could not."""
+    limit = ["-t", f"{seconds:g}", "-vn"] if seconds is not None else []
     cmd = base_command() + [
         "-nostdin",
         "-i",
         path,
+        *limit,
         "-f",
         "s16le",
         "-acodec",
@@ -70,7 +73,7 @@ def decode_to_pcm(path: str, rate: int) -> bytes:
         "pipe:1",
     ]
     done = subprocess.run(cmd, capture_output=True)
-    if done.returncode != 0:
+    if done.returncode != 0 or not done.stdout:
         tail = done.stderr[-SAID_BYTES:].decode(errors="replace")
         detail = tail.strip().splitlines()[-1:] or ["unknown error"]
         raise ExportError(f"ffmpeg could not decode {path}: {detail[0]}")

@@ -18,7 +18,7 @@ import numpy as np
 
 from voiceguide import ffmpeg
 from voiceguide.bed import GENERATED
-from voiceguide.errors import BadInput
+from voiceguide.errors import BadInput, ExportError
 from voiceguide.limits import LIMITS
 from voiceguide.speech.base import SAMPLE_WIDTH
 from voiceguide.speech.clips import convert
@@ -231,14 +231,8 @@ def _reason(lines: list[str]) -> str:
 
 def _decoded(path: Path, rate: int) -> bytes:
     """The first :data:`KEPT_SECONDS` of ``path`` as 16-bit mono PCM at ``rate``."""
-    done = subprocess.run(
-        ffmpeg.base_command()
-        + ["-nostdin", "-i", str(path), "-t", str(KEPT_SECONDS), "-vn", "-f", "s16le",
-           "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(rate), "pipe:1"],
-        capture_output=True,
-    )  # fmt: skip
-    if done.returncode != 0 or not done.stdout:
-        lines = done.stderr.decode(errors="replace").strip().splitlines()
-        why = _reason(lines) if lines else "it decodes to nothing"
-        raise BadInput(f"the bed file could not be decoded ({why})", path=str(path))
-    return done.stdout
+    try:
+        return ffmpeg.decode_to_pcm(str(path), rate, KEPT_SECONDS)
+    except ExportError as err:  # the file, not the build, is at fault
+        why = err.message.rsplit(": ", 1)[-1]
+        raise BadInput(f"the bed file could not be decoded ({why})", path=str(path)) from None
