@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
+import time
 
 import pytest
 
@@ -74,14 +76,30 @@ def test_a_signal_another_thread_receives_still_reaches_a_waiting_main_thread():
     """The system may hand a signal to any thread; the main one acts on it only when it
     runs. Waiting through :func:`interrupts.result` it runs every tenth of a second, so
     the signal arrives although the awaited work never ends (a plain ``result()`` waits
-    on, here until the hang guard ends the work 30 s later)."""
+    on, here until the hang guard ends the work 30 s later).
+
+    The worker sends the signal to itself only once the main thread is blocked inside
+    ``interrupts.result``: sent earlier, main would act on it before it began to wait,
+    and the test would prove nothing."""
     import concurrent.futures
 
     release = threading.Event()
-    started = threading.Event()
+    main = threading.main_thread().ident
+    waiting_code = interrupts.result.__code__
+
+    def main_is_waiting() -> bool:
+        frame = sys._current_frames().get(main)
+        innermost = frame.f_code.co_name if frame else ""
+        while frame is not None and frame.f_code is not waiting_code:
+            frame = frame.f_back
+        return frame is not None and innermost == "wait"
 
     def work() -> str:
-        started.set()
+        for _ in range(3000):  # bounded: 30 s at most
+            if main_is_waiting():
+                signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)  # not to main
+                break
+            time.sleep(0.01)
         release.wait(30)  # the hang guard: never reached when the signal gets through
         return "finished"
 
@@ -92,9 +110,6 @@ def test_a_signal_another_thread_receives_still_reaches_a_waiting_main_thread():
     pool = concurrent.futures.ThreadPoolExecutor(1)
     try:
         future = pool.submit(work)
-        assert started.wait(30)
-        worker = next(t for t in threading.enumerate() if t.name.startswith("ThreadPool"))
-        signal.pthread_kill(worker.ident, signal.SIGUSR1)  # to the worker, not to main
         with pytest.raises(Woken):
             interrupts.result(future)
         assert not future.done()  # woken while the work still ran, not by its end
