@@ -169,10 +169,12 @@ def _write(
     """Encode and tag the audio, write the timeline (and subtitles), all or nothing;
     the files written, the audio first. A ``bed`` is laid under the sounds (and then
     nothing is silent, so the encoder has nowhere to cut)."""
-    from voiceguide.render import quiet, render
+    from voiceguide.render import Placed, quiet
+
+    placed = Placed(timeline, sounds)
 
     def pcm(start: int, end: int) -> Iterator[bytes]:
-        chunks = render(timeline, sounds, start, end)
+        chunks = placed.pcm(start, end)
         if bed is not None:
             from voiceguide.bed.mix import laid_under
 

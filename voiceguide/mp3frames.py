@@ -177,13 +177,18 @@ class _Side:
 
 def frame_lengths(data: bytes, rate: int) -> list[int]:
     """The length of each frame in ``data``, whole layer III frames at ``rate`` back to
-    back (as LAME writes them); a damaged or cut frame is an :class:`ExportError`."""
+    back (as LAME writes them); a damaged or cut frame is an :class:`ExportError`.
+    An encoder writes few distinct headers: each is read once."""
     lengths = []
+    known: dict[bytes, int] = {}
     at = 0
     while at < len(data):
-        if at + 4 > len(data):
-            raise ExportError("the MP3 encoder wrote a cut frame")
-        length = frame_bytes(int.from_bytes(data[at : at + 4], "big"), rate)
+        header = data[at : at + 4]
+        length = known.get(header)
+        if length is None:
+            if len(header) < 4:
+                raise ExportError("the MP3 encoder wrote a cut frame")
+            length = known[header] = frame_bytes(int.from_bytes(header, "big"), rate)
         lengths.append(length)
         at += length
     if at != len(data):

@@ -7,6 +7,7 @@ encoder, so assembly is linear.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Mapping
 
 from voiceguide.speech.base import SAMPLE_WIDTH
@@ -22,22 +23,39 @@ def render(
     """The session, or its samples ``start`` to ``end``, as 16-bit mono PCM chunks at
     ``timeline.rate``: every sound starting exactly at its sample, silence (at most a
     chunk at a time) between."""
-    end = timeline.duration if end is None else end
-    silence = bytes(timeline.rate * CHUNK_SECONDS * SAMPLE_WIDTH)
-    now = start
-    for at, pcm in _placed(timeline, sounds):
-        stop = at + len(pcm) // SAMPLE_WIDTH
-        if stop <= now:
-            continue
-        if at >= end:
-            break
-        yield from _silence(at - now, silence)
-        piece = len(silence)  # a long sound a chunk at a time, as silence is
-        first, last = max(now - at, 0) * SAMPLE_WIDTH, (min(stop, end) - at) * SAMPLE_WIDTH
-        for begin in range(first, last, piece):
-            yield pcm[begin : min(begin + piece, last)]
-        now = min(stop, end)
-    yield from _silence(end - now, silence)
+    return Placed(timeline, sounds).pcm(start, end)
+
+
+class Placed:
+    """A session's sounds, each at the sample it starts on, checked once (each fits its
+    slot, none overlaps the one before); any stretch of the session is then rendered
+    from the first sound that reaches into it, not from the session's start: an MP3
+    renders a long session as hundreds of parts."""
+
+    def __init__(self, timeline: Timeline, sounds: Mapping[Key, bytes]):
+        self.rate = timeline.rate
+        self.duration = timeline.duration
+        self.sounds = list(_placed(timeline, sounds))
+        self.ends = [at + len(pcm) // SAMPLE_WIDTH for at, pcm in self.sounds]
+        """Where each sound stops: in order, as the sounds never overlap."""
+
+    def pcm(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Samples ``start`` to ``end`` (the session's end if None), as :func:`render`."""
+        end = self.duration if end is None else end
+        silence = bytes(self.rate * CHUNK_SECONDS * SAMPLE_WIDTH)
+        now = start
+        for index in range(bisect.bisect_right(self.ends, start), len(self.sounds)):
+            at, pcm = self.sounds[index]
+            if at >= end:
+                break
+            yield from _silence(at - now, silence)
+            stop = self.ends[index]
+            piece = len(silence)  # a long sound a chunk at a time, as silence is
+            first, last = max(now - at, 0) * SAMPLE_WIDTH, (min(stop, end) - at) * SAMPLE_WIDTH
+            for begin in range(first, last, piece):
+                yield pcm[begin : min(begin + piece, last)]
+            now = min(stop, end)
+        yield from _silence(end - now, silence)
 
 
 def quiet(timeline: Timeline) -> list[tuple[int, int]]:
