@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voiceguide import __version__
+from voiceguide import __version__, interrupts
 from voiceguide.bed import bed_settings, of_routine, ready_soon
 from voiceguide.errors import BadInput, SynthesisError
 from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from voiceguide.bed.curve import Curve
     from voiceguide.bed.mix import Bed
     from voiceguide.levels import Voice
+    from voiceguide.loudness import Energy
     from voiceguide.speech.cache import ClipCache
 
 DEFAULT_OUTPUT_DIR = "output"
@@ -217,8 +219,9 @@ def voice_script(script: Script, engine: Speaker) -> Voice:
     """Every phrase of the script, voiced once, at one rate, trimmed of silence. Voicing
     stops (:class:`BadInput`) as soon as the phrases alone outlast
     :attr:`~voiceguide.limits.Limits.max_speech_seconds`, which bounds the memory the
-    clips take."""
+    clips take. Each clip is measured as it comes (:class:`_Measuring`)."""
     voiced = [0.0]
+    measuring = _Measuring()
 
     def tally(text: str, clip: Clip) -> None:
         voiced[0] += clip.seconds
@@ -227,19 +230,62 @@ def voice_script(script: Script, engine: Speaker) -> Voice:
                 f"the spoken phrases alone last more than {clock(LIMITS.max_speech_seconds)}, "
                 "the most speech one session may hold; shorten the texts"
             )
+        measuring.add(text, clip)
 
-    raw = engine.synthesize(script.texts(), on_clip=tally)
-    give_back()  # what the voice's threads read the clips through
-    from voiceguide.levels import trimmed_voice
+    with measuring:
+        raw = engine.synthesize(script.texts(), on_clip=tally)
+        give_back()  # what the voice's threads read the clips through
+        from voiceguide.levels import trimmed_voice
 
-    rate = _rate(raw)
-    for text, clip in raw.items():  # in place: the speech is held once
-        raw[text] = resample(clip, rate)
-    voice = trimmed_voice(raw)
+        rate = _rate(raw)
+        for text, clip in raw.items():  # in place: the speech is held once
+            raw[text] = resample(clip, rate)
+        voice = trimmed_voice(raw, measuring.energies(raw))
     silent = [text for text, clip in voice.clips.items() if clip.samples == 0]
     if silent:
         raise SynthesisError(f"the voice engine gave no sound for {silent[0]!r}")
     return voice
+
+
+class _Measuring:
+    """Voiced clips K-weighted as they come, on threads of their own: the voice (espeak
+    speaks in another process) leaves this one's cores idle while it speaks, so the
+    measuring :func:`~voiceguide.levels.trimmed_voice` needs is done by the time the
+    last phrase is. Adding a clip never waits (the levelling code may still be loading);
+    leaving the block stops what has not begun."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(MEASURING_THREADS, thread_name_prefix="measure")
+        self._started: dict[str, tuple[Clip, Future[Energy]]] = {}
+
+    def add(self, text: str, clip: Clip) -> None:
+        self._started[text] = (clip, self._pool.submit(_measure, clip))
+
+    def energies(self, clips: Mapping[str, Clip]) -> dict[str, Energy]:
+        """The energy of each of ``clips`` measured as it came, where it is that very
+        clip (not one resampled since)."""
+        return {
+            text: interrupts.result(future)
+            for text, (clip, future) in self._started.items()
+            if clips.get(text) is clip
+        }
+
+    def __enter__(self) -> _Measuring:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+MEASURING_THREADS = 2
+"""Threads measuring clips as they are voiced: one keeps up with espeak; two with clips
+read from the cache."""
+
+
+def _measure(clip: Clip) -> Energy:
+    from voiceguide.levels import measured_clip  # loading since the build began
+
+    return measured_clip(clip)
 
 
 def timeline_for(

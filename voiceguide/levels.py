@@ -65,7 +65,9 @@ class Voice:
     energies: dict[str, loudness.Energy]
 
 
-def trimmed_voice(clips: MutableMapping[str, Clip]) -> Voice:
+def trimmed_voice(
+    clips: MutableMapping[str, Clip], known: Mapping[str, loudness.Energy] | None = None
+) -> Voice:
     """``clips`` (all at one rate) trimmed where they become audible (:data:`AUDIBLE_DBFS`)
     at the gain the session will get, estimated from the clips alone (the silences
     between them are gated out of the measurement anyway; the tones and the limiter
@@ -75,13 +77,15 @@ def trimmed_voice(clips: MutableMapping[str, Clip]) -> Voice:
 
     ``clips`` is emptied as it is trimmed, and each clip is measured on its own and
     kept only as its :class:`~voiceguide.loudness.Energy`: the session's speech is held
-    once, as 16-bit samples, however long it is."""
+    once, as 16-bit samples, however long it is. ``known`` gives the energies of
+    clips already measured (as :func:`measured_clip` does, while the voice spoke)."""
     if not clips:
         return Voice({}, {})
     rate = next(iter(clips.values())).rate
-    measured = dict(
-        zip(clips, loudness.on_cores(lambda c: _measured(c.pcm, rate), list(clips.values())))
-    )
+    given = known or {}
+    rest = [text for text in clips if text not in given]
+    new = dict(zip(rest, loudness.on_cores(lambda t: measured_clip(clips[t]), rest)))
+    measured = {text: given[text] if text in given else new[text] for text in clips}
     voice = loudness.of_energies(list(measured.values()), rate)
     gain = TARGET_LUFS - voice if voice > loudness.SILENT_LUFS else 0.0
     floor = AUDIBLE_DBFS - gain
@@ -95,6 +99,12 @@ def trimmed_voice(clips: MutableMapping[str, Clip]) -> Voice:
         releaser.freeing(len(clip.pcm))
     give_back()
     return Voice(trimmed, energies)
+
+
+def measured_clip(clip: Clip) -> loudness.Energy:
+    """The :class:`~voiceguide.loudness.Energy` of a voiced ``clip``, as
+    :func:`trimmed_voice` needs it."""
+    return _measured(clip.pcm, clip.rate)
 
 
 def _measured(pcm: bytes, rate: int) -> loudness.Energy:
