@@ -3,6 +3,7 @@ messages) or in a subprocess (as a user runs it: exit statuses, signals)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -100,6 +101,15 @@ def voiceguide(
         env={**os.environ, **(env or {})},
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """The sha256 of each file in ``folder`` (a folder in it stands as "folder"): what a
+    failed build must leave exactly as it was."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+        for p in folder.iterdir()
+    }
 
 
 def load_sheet(folder: Path, stem: str) -> dict:

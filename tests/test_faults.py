@@ -3,7 +3,6 @@ or the new good files, never part of one, and the user gets one clear sentence."
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -14,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LONG, voiceguide
+from conftest import LONG, digests, voiceguide
 
 from voiceguide import audio_check
 from voiceguide.speech.pyttsx3_engine import PARALLEL_FROM, WORKERS
@@ -23,10 +22,6 @@ pytestmark = pytest.mark.slow  # signals, killed encoders, full disks and races:
 
 STEM = "hamstring-relief"
 SHORT = ["--hold", "2", "--reps", "1"]
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ encoder), of a routine small enough to build in a fraction of a second."""
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import signal
 import subprocess
@@ -15,18 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LONG, VALID, invoke
+from conftest import LONG, VALID, digests, invoke
 
 from voiceguide import interrupts, outputs
 
 TINY = ["--hold", "1", "--reps", "1"]
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
-        for p in folder.iterdir()
-    }
 
 
 @pytest.fixture
