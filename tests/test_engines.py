@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -37,3 +40,28 @@ def test_identity_names_what_shapes_a_clip_and_nothing_else(engine):
         assert same.identity() == identity
         assert faster.identity() != identity
         assert {k for k, v in faster.identity().items() if v != identity[k]} == {"rate"}
+
+
+BESIDE_PYTTSX3 = """
+from voiceguide.speech import open_engine
+from voiceguide.speech.pyttsx3_worker import prepare_espeak
+
+prepare_espeak()  # the pyttsx3 worker's libespeak-ng, loaded for the whole process
+with open("/proc/self/maps") as maps:
+    assert "libespeak-ng" in maps.read(), "espeak-ng was not loaded"
+with open_engine("piper") as speaker:
+    print(speaker.synthesize(["Three."])["Three."].samples)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="loaded so on Linux only")
+def test_piper_speaks_in_a_process_that_loaded_the_pyttsx3_espeak():
+    """Piper has an espeak-ng of its own built in. With pyttsx3's loaded for the whole
+    process first (its worker loads it so; a test once did in pytest's own process), the
+    first phrase Piper said killed the process. In a fresh process, so that only the
+    libraries loaded here count, and a crash fails this test alone."""
+    done = subprocess.run(
+        [sys.executable, "-c", BESIDE_PYTTSX3], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout) > 22050 * 0.2

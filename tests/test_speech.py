@@ -202,6 +202,8 @@ def test_espeak_crashing_on_a_text_is_named_and_the_worker_lives_on(tmp_path, mo
 
     from voiceguide.speech.pyttsx3_worker import EspeakSpeaker
 
+    # the speaker sets ESPEAK_DATA_PATH for this process: put back as it was after the test
+    monkeypatch.delenv("ESPEAK_DATA_PATH", raising=False)
     speaker = EspeakSpeaker(150, None)
     said = speaker._synth
 

@@ -25,6 +25,7 @@ import json
 import os
 import queue
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -55,6 +56,7 @@ def load_voice(model: Path, workers: int) -> PiperVoice:
     from piper import PiperVoice
     from piper.config import PiperConfig
 
+    load_own_espeak()
     config = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
     options = onnxruntime.SessionOptions()
     options.enable_mem_pattern = False
@@ -65,6 +67,26 @@ def load_voice(model: Path, workers: int) -> PiperVoice:
         str(model), sess_options=options, providers=["CPUExecutionProvider"]
     )
     return PiperVoice(config=PiperConfig.from_dict(config), session=session)
+
+
+def load_own_espeak() -> None:
+    """Load Piper's espeak-ng (``piper.espeakbridge``, which has a copy of the library
+    built in) bound to that copy, before its first phrase. Its calls into espeak-ng's
+    API go through the dynamic linker, which looks in the libraries loaded for the
+    whole process first: after a libespeak-ng was loaded so (``RTLD_GLOBAL``, as
+    :func:`voiceguide.speech.pyttsx3_worker.prepare_espeak` loads pyttsx3's), those
+    calls reached that library while the rest of the module used its own copy, and the
+    process died at the first phrase (SIGSEGV). ``RTLD_DEEPBIND`` makes the module look
+    in itself first. Once loaded it stays bound, whatever is loaded later; where there
+    is no ``RTLD_DEEPBIND`` (outside glibc) it loads as usual."""
+    if "piper.espeakbridge" in sys.modules or not hasattr(os, "RTLD_DEEPBIND"):
+        return
+    flags = sys.getdlopenflags()
+    sys.setdlopenflags(flags | os.RTLD_DEEPBIND)
+    try:
+        import piper.espeakbridge  # noqa: F401 - loaded now, with the flag
+    finally:
+        sys.setdlopenflags(flags)
 
 
 def weight(text: str) -> int:
