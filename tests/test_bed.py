@@ -424,6 +424,32 @@ def test_the_curve_read_in_stretches_is_the_curve():
     assert isinstance(c.over(12 * RATE, RATE), float)  # mid-hold: one number
 
 
+def test_the_bed_under_a_3_hour_session_is_metered_in_bounded_memory():
+    """Its energy in each 100 ms meter step, read from the gain curve at ten points a step:
+    a few blocks at a time (all of a 3-hour session's points at once took 80 MB, the
+    peak of such a build), and the same values as reading them all at once."""
+    import tracemalloc
+    from types import SimpleNamespace
+
+    from voiceguide.bed.mix import POINTS_PER_STEP, step_energies
+
+    length, step = 3 * 3600 * RATE, RATE // 10
+    c = curve([(s, s + RATE) for s in range(20 * RATE, length - 20 * RATE, 10 * RATE)], length)
+    steps = length // step
+    tracemalloc.start()
+    try:
+        energies = step_energies(SimpleNamespace(power=2.0), c, steps, step)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 12 * energies.nbytes, f"{peak / 2**20:.0f} MB"
+    points = (np.arange(POINTS_PER_STEP) + 0.5) * step / POINTS_PER_STEP
+    for k in (0, 1234, steps // 2, steps - 1):  # each step: its ten points' mean square
+        expected = 2.0 * step * np.mean(np.square(c.at(k * step + points)))
+        assert energies[k] == pytest.approx(expected, rel=1e-12)
+    assert energies.min() < energies.max()  # ducked and faded somewhere, up elsewhere
+
+
 def test_the_loop_read_across_its_end_wraps_round():
     loop = looped(np.arange(10_000, dtype=np.float32) / 10_000, RATE)
     size = len(loop.body)

@@ -23,6 +23,8 @@ from voiceguide.speech.base import SAMPLE_WIDTH
 POINTS_PER_STEP = 10
 """Where the bed's gain is read in each 100 ms step of the loudness meter (it changes
 over 0.3 s at the fastest, so ten points give its mean square closely)."""
+STEPS_AT_ONCE = 6000
+"""Meter steps whose points are read at once (10 minutes): what bounds the memory."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,12 @@ def step_energies(bed: Bed, curve: Curve, steps: int, step: int) -> np.ndarray:
     there (the bed's own ups and downs within a loop are left out: its loudness is set
     from the loop as a whole)."""
     offsets = (np.arange(POINTS_PER_STEP) + 0.5) * step / POINTS_PER_STEP
-    where = (np.arange(steps)[:, None] * step + offsets[None, :]).ravel()
-    squares = np.square(curve.at(where)).reshape(steps, POINTS_PER_STEP).mean(axis=1)
+    squares = np.empty(steps)
+    for first in range(0, steps, STEPS_AT_ONCE):  # a 3-hour session's points at once took 80 MB
+        last = min(first + STEPS_AT_ONCE, steps)
+        where = (np.arange(first, last)[:, None] * step + offsets[None, :]).ravel()
+        gains = curve.at(where).reshape(last - first, POINTS_PER_STEP)
+        squares[first:last] = np.square(gains).mean(axis=1)
     return bed.power * step * squares
 
 
