@@ -1,8 +1,9 @@
 """The library's front door: ``build(routine, options, output)`` runs the whole flow.
 
 routine → plan → voice → trim → schedule → render → encode, writing ``STEM.mp3`` and
-``STEM.timeline.json`` into the output folder together, or neither. Also the timeline
-alone: estimated (:func:`preview`) or exact (:func:`exact_timeline`), with no audio.
+``STEM.timeline.json`` into the output folder together, or neither. Also the exact
+timeline alone (:func:`exact_timeline`), voiced but with no audio rendered; the
+estimated one is :mod:`voiceguide.preview`'s.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from voiceguide.outputs import (
     write_text,
 )
 from voiceguide.phrases import phrasebook
-from voiceguide.plan import check_length, estimate_speech, plan
+from voiceguide.plan import check_length, plan
+from voiceguide.preview import PREVIEW_RATE
 from voiceguide.script import Script
 from voiceguide.settings import SETTINGS, Value, clock
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
@@ -49,8 +51,6 @@ if TYPE_CHECKING:
     from voiceguide.speech.cache import ClipCache
 
 DEFAULT_OUTPUT_DIR = "output"
-PREVIEW_RATE = 22050
-"""Sample rate of a preview timeline (espeak's own)."""
 
 
 @dataclass(frozen=True)
@@ -313,15 +313,6 @@ def _rate(clips: dict[str, Clip]) -> int:
     return next(iter(clips.values())).rate if clips else PREVIEW_RATE
 
 
-def preview(script: Script, *, rate: int = 150) -> Timeline:
-    """The script laid out with estimated speech lengths: nothing is voiced."""
-    speech = {t: round(estimate_speech(t, rate) * PREVIEW_RATE) for t in script.texts()}
-    from voiceguide.tones import samples  # the tones' lengths alone: no numpy
-
-    tones = {name: samples(name, PREVIEW_RATE) for name in script.tones()}
-    return schedule(script, speech, tones, PREVIEW_RATE)
-
-
 def exact_timeline(
     routine: Routine, options: Options | None = None, voice: VoiceSettings = VoiceSettings()
 ) -> Timeline:
@@ -331,12 +322,6 @@ def exact_timeline(
     with open_engine(voice.engine, rate=voice.rate, voice=voice.voice, model=voice.model,
                      language=routine.language) as s:  # fmt: skip
         return timeline_for(script, voice_script(script, s).clips)
-
-
-def estimated_seconds(routine: Routine, options: Options | None = None, rate: int = 150) -> float:
-    """The session's length with speech lengths estimated: nothing is voiced."""
-    timeline = preview(plan(routine, options), rate=rate)
-    return timeline.duration / timeline.rate
 
 
 def tones_for(script: Script, rate: int) -> dict[str, bytes]:

@@ -115,7 +115,7 @@ def list_command() -> None:
     Example:
       voiceguide list
     """
-    from voiceguide.build import estimated_seconds
+    from voiceguide.preview import estimated_seconds
     from voiceguide.routine import builtin_languages, builtin_names, resolve
 
     for name in builtin_names():
@@ -145,9 +145,10 @@ def show(routine: str, exact: bool, **params: Any) -> None:
       voiceguide show --exact --rate 130
     """
     from voiceguide.bed import of_routine
-    from voiceguide.build import exact_timeline, preview
+    from voiceguide.build import exact_timeline
     from voiceguide.plan import plan
     from voiceguide.prescribe import describe_programme
+    from voiceguide.preview import preview
     from voiceguide.programme import Programme, load_any
     from voiceguide.timeline import describe, with_bed
 

@@ -169,9 +169,9 @@ def built(result: BuildResult | ProgrammeResult) -> None:
 def checked(path: str) -> str:
     """What a valid routine or programme file holds, in a few words."""
     from voiceguide.bed import of_routine
-    from voiceguide.build import estimated_seconds
     from voiceguide.options import Options
     from voiceguide.outputs import safe_name
+    from voiceguide.preview import estimated_seconds
     from voiceguide.programme import is_programme, load_programme
     from voiceguide.routine import load_file
 

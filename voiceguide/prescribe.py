@@ -14,12 +14,13 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from voiceguide.build import BuildResult, Output, VoiceSettings, build, estimated_seconds
+from voiceguide.build import BuildResult, Output, VoiceSettings, build
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import Routine
 from voiceguide.options import Options, exercise_timings
 from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
+from voiceguide.preview import estimated_seconds
 from voiceguide.programme import DAYS, Programme, Stage
 from voiceguide.reminders import Reminder, calendar
 from voiceguide.settings import clock
