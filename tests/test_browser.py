@@ -159,28 +159,51 @@ HEARD = """
   if (!window.probe) {  // the element's sound, measured as it is played
     const context = new AudioContext();
     const analyser = context.createAnalyser();
-    analyser.fftSize = 256;
+    analyser.fftSize = 32768;  // the last 0.7 s: what was heard since the last look
     context.createMediaElementSource(audio).connect(analyser);
     analyser.connect(context.destination);
     window.probe = analyser;
   }
-  const samples = new Float32Array(window.probe.fftSize);
+  const analyser = window.probe, context = analyser.context;
+  const size = analyser.fftSize, rate = context.sampleRate, WINDOW = 128;
+  const samples = new Float32Array(size);
   const seek = document.getElementById('seek');
   seek.value = String(at);
   seek.dispatchEvent(new Event('change'));
   const began = performance.now();
-  let quiet = 0;
+  let quiet = 0;  // quiet samples since the last loud ones
+  let last = context.currentTime;
   (function listen() {
-    window.probe.getFloatTimeDomainData(samples);
-    let peak = 0;
-    for (const v of samples) { peak = Math.max(peak, Math.abs(v)); }
-    if (peak < 0.003) { quiet += 1; }
-    else if (quiet >= 5 && peak > 0.03) { resolve(window.voiceguide.position()); return; }
+    const now = context.currentTime;
+    analyser.getFloatTimeDomainData(samples);
+    const position = window.voiceguide.position();
+    const fresh = Math.round((now - last) * rate);  // samples played since the last look
+    last = now;
+    if (fresh > size) { resolve('missed'); return; }  // a look came too late to tell
+    for (let start = size - fresh; start < size; start += WINDOW) {  // 3 ms at a time
+      let peak = 0, loud = -1;
+      for (let i = start; i < Math.min(start + WINDOW, size); i++) {
+        const level = Math.abs(samples[i]);
+        peak = Math.max(peak, level);
+        if (loud < 0 && level > 0.03) { loud = i; }
+      }
+      if (peak < 0.003) { quiet += WINDOW; }
+      else if (loud >= 0 && quiet >= 0.08 * rate) {
+        // heard (size - loud) samples before the look: where the session was then
+        resolve(position - (size - loud) / rate);
+        return;
+      } else if (loud >= 0) { quiet = 0; }  // sound before the jump took effect
+    }
     if (performance.now() - began > 5000) { resolve(null); return; }
     requestAnimationFrame(listen);
   })();
 })
 """
+"""Jumps to ``at`` and resolves to the session's time when sound is first heard loud
+(over 0.03) after at least 80 ms of quiet (windows of 128 samples under 0.003): read
+from the samples played since each look, not from when the look came (a busy machine
+delays the looks by hundreds of milliseconds); 'missed' if a look came more than the
+analyser holds after the one before."""
 
 
 @pytest.mark.slow
@@ -193,8 +216,11 @@ def test_after_a_jump_each_chapter_is_heard_within_100_ms_of_its_time(page, serv
     until(page, "window.voiceguide.position() > 0.2")
     errors = []
     for chapter in timeline["chapters"][1:4]:
-        heard = page.evaluate(HEARD, chapter["start"] - 0.6)
-        assert heard is not None, chapter
+        for _ in range(5):  # a jump whose looks came too late is made again
+            heard = page.evaluate(HEARD, chapter["start"] - 0.6)
+            if heard != "missed":
+                break
+        assert heard is not None and heard != "missed", chapter
         errors.append(heard - chapter["start"])
     print("heard after the chapter start (ms):", [round(e * 1000, 1) for e in errors])
     assert all(-0.1 < e < 0.1 for e in errors), errors
