@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from voiceguide import loudness
-from voiceguide.build import timeline_for, tones_for
+from voiceguide.build import timeline_for, tones_for, voice_script
 from voiceguide.levels import master, trimmed_voice
 from voiceguide.options import Options
 from voiceguide.plan import plan
@@ -74,6 +74,32 @@ def test_trimming_holds_the_speech_once(session):
     assert extra < 0.5 * size, f"{extra / size:.2f} times the speech"
     trimmed = sum(len(c.pcm) for c in voice.clips.values())
     assert trimmed < size - len(voice.clips) * 0.3 * RATE * 2  # the silences were cut
+
+
+class _Handing:
+    """A voice that hands out clips made before, each let go by the caller as it is
+    handed (so that only the build holds it)."""
+
+    def __init__(self, clips: dict[str, Clip]):
+        self.clips = clips
+
+    def synthesize(self, texts, on_clip=None):
+        said = {}
+        for text in dict.fromkeys(texts):
+            said[text] = self.clips.pop(text)
+            if on_clip is not None:
+                on_clip(text, said[text])
+        return said
+
+
+def test_voicing_and_trimming_hold_the_speech_once(session):
+    """Clips measured as they come are let go before they are trimmed: each original
+    goes as its trimmed copy is made, as when trimming alone."""
+    script, clips = session
+    size = sum(len(c.pcm) for c in clips.values())
+    voice, extra = _extra_peak(lambda: voice_script(script, _Handing(clips)))
+    assert not clips and len(voice.clips) == len(script.texts())
+    assert extra < 0.5 * size, f"{extra / size:.2f} times the speech"
 
 
 def test_levelling_holds_the_speech_once(session):

@@ -264,12 +264,14 @@ class _Measuring:
     def energies(self, clips: Mapping[str, Clip]) -> dict[str, Energy]:
         """The energy of each of ``clips`` measured as it came, where it is that very
         clip (not one resampled since). Those not yet begun are left to be measured on
-        every core (clips read from the cache come faster than one thread measures)."""
-        for _, future in self._started.values():
+        every core (clips read from the cache come faster than one thread measures).
+        The clips are let go here, so that trimming frees each as it goes."""
+        started, self._started = self._started, {}
+        for _, future in started.values():
             future.cancel()
         return {
             text: interrupts.result(future)
-            for text, (clip, future) in self._started.items()
+            for text, (clip, future) in started.items()
             if clips.get(text) is clip and not future.cancelled()
         }
 
