@@ -112,6 +112,18 @@ def digests(folder: Path) -> dict[str, str]:
     }
 
 
+def started(*args: str, **popen) -> subprocess.Popen:
+    """``python -m voiceguide ARGS`` started in a fresh process, its output read as text
+    through pipes (``popen`` adds to how it is started: an environment, a session)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
 def load_sheet(folder: Path, stem: str) -> dict:
     return json.loads((folder / f"{stem}.timeline.json").read_text())
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LONG, digests, voiceguide
+from conftest import LONG, digests, started, voiceguide
 
 from voiceguide import audio_check
 from voiceguide.speech.pyttsx3_engine import PARALLEL_FROM, WORKERS
@@ -34,12 +34,7 @@ def previous(tmp_path) -> tuple[Path, dict[str, str]]:
 
 def start_long_build(out: Path, *extra: str) -> subprocess.Popen:
     """A long build, returned once it is writing its output (a .part file exists)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "build", "-o", str(out), *LONG, *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = started("build", "-o", str(out), *LONG, *extra)
     deadline = time.monotonic() + 120  # a hang guard, not a timing
     while not any(p.suffix == ".part" for p in out.iterdir()):
         assert process.poll() is None, process.communicate()
@@ -180,13 +175,7 @@ def test_a_hung_voice_fails_the_build_after_its_timeout(tmp_path):
         "VOICEGUIDE_TTS_TIMEOUT": "3",
         "TMPDIR": str(temp),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voiceguide", "build", str(routine), "-o", str(out), *SHORT],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    process = started("build", str(routine), "-o", str(out), *SHORT, env=env)
     # Freeze the workers mid-phrase (a real hang), and only once each is past its
     # start-up, which may take START_TIMEOUT: a worker is asked for a phrase.wav in its
     # own folder only after it has answered that it started. The file lives from the
@@ -225,23 +214,7 @@ def test_ctrl_c_stops_every_build_under_way_when_several_run_at_once(tmp_path):
         (folder / f"{name}.yaml").write_text((builtin / f"{STEM}.yaml").read_text())
     out = tmp_path / "out"
     out.mkdir()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voiceguide",
-            "build",
-            str(folder),
-            "-o",
-            str(out),
-            "-j",
-            "2",
-            *LONG,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = started("build", str(folder), "-o", str(out), "-j", "2", *LONG)
     deadline = time.monotonic() + 120  # a hang guard, not a timing
     while len({p.name.split(".")[1] for p in out.glob(".*.mp3.*.part")}) < 2:
         assert process.poll() is None, process.communicate()

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LONG, VALID, digests, invoke
+from conftest import LONG, VALID, digests, invoke, started
 
 from voiceguide import interrupts, outputs
 
@@ -243,25 +243,10 @@ def test_interrupting_several_routines_names_the_ones_written(tmp_path, signum):
     (folder / "b.yaml").write_text(VALID)
     (folder / "c.yaml").write_text(VALID.replace("hold: 20", "hold: 600") + "bed: brown\n")
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voiceguide",
-            "build",
-            str(folder),
-            "-o",
-            str(out),
-            "-j",
-            "1",
-            "--bitrate",
-            "64k",
-        ],  # fmt: skip
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = started(
+        "build", str(folder), "-o", str(out), "-j", "1", "--bitrate", "64k",
         start_new_session=True,  # a group of its own, as a terminal's foreground job
-    )
+    )  # fmt: skip
     deadline = time.monotonic() + 120  # a hang guard, not a timing
     while not (out.exists() and list(out.glob(".c.mp3.*.part"))):
         assert process.poll() is None, process.communicate()
