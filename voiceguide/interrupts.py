@@ -91,10 +91,7 @@ def waiting() -> bool:
 
 def result(future: Future[T]) -> T:
     """``future``'s result, waited for :data:`WAKE_SECONDS` at a time."""
-    while True:
-        done, _ = wait((future,), timeout=WAKE_SECONDS)
-        if done:
-            return future.result()
+    return next(completed((future,))).result()
 
 
 def completed(futures: Iterable[Future[T]]) -> Iterator[Future[T]]:
