@@ -96,7 +96,9 @@ STALE_TEMP_SECONDS = 3600.0
 
 _KEY = re.compile(r"[0-9a-f]{64}")
 _SHARD = re.compile(r"[0-9a-f]{2}")
-_ENTRY_NAME = re.compile(r"[0-9a-f]{64}(?:\.clip|\.frames)")
+_ENTRY_NAME = re.compile(
+    r"[0-9a-f]{64}" + f"(?:{re.escape(ENTRY_SUFFIX)}|{re.escape(FRAMES_SUFFIX)})"
+)
 _TEMP_NAME = re.compile(r"\.[0-9a-f]{64}\..*" + re.escape(TEMP_SUFFIX))
 _OWN_NAME = re.compile(f"{_ENTRY_NAME.pattern}|{_TEMP_NAME.pattern}")
 
