@@ -3,6 +3,9 @@ original let go as its copy is made (issue: all or nothing, bounded always)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -123,3 +126,34 @@ def test_levelling_holds_the_speech_once(session):
         }
     )
     assert measured == pytest.approx(-16.0, abs=0.1)
+
+
+THREADS_AFTER = """
+import os, sys
+if sys.argv[1] == "voiceguide":
+    import voiceguide.levels  # as a build loads numpy
+import numpy
+numpy.ones((64, 64), dtype=numpy.float32) @ numpy.ones((64, 64), dtype=numpy.float32)
+print(len(os.listdir("/proc/self/task")))
+"""
+
+
+def threads_after(first: str, **env: str) -> int:
+    """Threads in a fresh process that loaded numpy (through voiceguide or ``first``
+    not) and multiplied two matrices."""
+    clean = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", THREADS_AFTER, first], env={**clean, **env},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(done.stdout)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_numpy_does_its_matrix_products_on_one_thread_in_a_build():
+    """OpenBLAS's threads spin between products, taking the cores LAME and espeak-ng
+    need; voiceguide keeps it to the one thread, unless the user chose otherwise."""
+    if len(os.sched_getaffinity(0)) < 2 or threads_after("numpy") < 2:
+        pytest.skip("OpenBLAS starts no threads of its own on one core")
+    assert threads_after("voiceguide") == 1
+    assert threads_after("voiceguide", OPENBLAS_NUM_THREADS="2") == 2
