@@ -51,6 +51,22 @@ def test_list_names_the_builtin_with_its_length():
     assert re.search(r"^hamstring-relief\s+about \d+:\d\d\s+Hamstring stretches", run.stdout, re.M)
 
 
+def test_list_lines_up_its_columns_and_wraps_each_description(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    run = invoke("list")
+    assert run.code == 0
+    lines = run.stdout.splitlines()
+    heads = [line for line in lines if line.startswith("hamstring-")]
+    assert len(heads) >= 4
+    assert len({line.index("about") for line in heads}) == 1  # one column, whatever the length
+    assert len({line.index("  ", line.index("about") + 7) for line in heads}) == 1
+    assert all(len(line) <= 80 for line in lines)
+    assert "In: en, de, es, fr, it, pt-BR, ru." in run.stdout  # the languages each speaks
+    # the whole description, not its first sentence: what the session is, too
+    text = " ".join(line.strip() for line in lines)
+    assert "Tight hamstrings pull" in text and "Meant to be done at least twice a day." in text
+
+
 def test_show_prints_the_session_and_renders_nothing(tmp_path):
     run = invoke("show", "--hold", "20", cwd=tmp_path)
     assert run.code == 0, run.stderr
@@ -85,6 +101,25 @@ def test_validate_reports_each_file(tmp_path):
     assert f"ok: {good}: Quick, 1 exercise, about 0:" in run.stdout
     assert f"{bad}:6:" in run.stderr and "'reps'" in run.stderr
     assert invoke("validate", str(good)).code == 0
+
+
+def test_validate_checks_every_routine_in_a_folder_as_build_builds_them(tmp_path):
+    folder, empty = tmp_path / "routines", tmp_path / "empty"
+    folder.mkdir()
+    empty.mkdir()
+    (folder / "good.yaml").write_text(GOOD)
+    (folder / "bad.yaml").write_text(GOOD + "    reps: 0\n")
+    (folder / "notes.txt").write_text("not a routine")
+    run = invoke("validate", str(folder), str(empty))
+    assert run.code == 2
+    said = run.stdout.splitlines()  # notes.txt is no routine: not read
+    assert len(said) == 1 and said[0].startswith(f"ok: {folder / 'good.yaml'}: Quick, 1 exercise")
+    errors = run.stderr.splitlines()
+    assert errors[0].startswith(f"Error: {folder / 'bad.yaml'}:6:") and "'reps'" in errors[0]
+    assert errors[1] == f"Error: {empty}: no routine files (*.yaml) in this folder"
+    assert len(errors) == 2 and list(empty.iterdir()) == []
+    (folder / "bad.yaml").unlink()
+    assert invoke("validate", str(folder)).code == 0
 
 
 @pytest.mark.parametrize(
@@ -377,3 +412,29 @@ def test_a_reader_that_stops_early_is_no_failure():
         process.stdout.close()
         assert process.wait(timeout=60) == 0
         assert process.stderr.read() == b""
+
+
+def test_counts_are_said_in_the_singular_for_one():
+    from voiceguide.settings import counted
+
+    assert (counted(1, "phrase"), counted(0, "phrase"), counted(40, "phrase")) == (
+        "1 phrase", "0 phrases", "40 phrases",
+    )  # fmt: skip
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    import click
+
+    from voiceguide.cli import cli
+
+    def bare(group: click.Group, prefix: str = "") -> list[str]:
+        found = []
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                found += bare(command, f"{prefix}{name} ")
+                continue
+            found += [f"{prefix}{name} {'/'.join(p.opts)}" for p in command.params
+                      if isinstance(p, click.Option) and not p.hidden and not p.help]  # fmt: skip
+        return found
+
+    assert bare(cli) == []

@@ -486,7 +486,7 @@ def _seconds(stamp: str) -> float:
 def _counts(stdout: str) -> tuple[int, int]:
     import re
 
-    voiced, cached = re.search(r"(\d+) phrases voiced, (\d+) from the cache", stdout).groups()
+    voiced, cached = re.search(r"(\d+) phrases? voiced, (\d+) from the cache", stdout).groups()
     return int(voiced), int(cached)
 
 
@@ -592,6 +592,8 @@ def test_every_format_decodes_to_the_timeline_with_its_tags(tmp_path, fmt, chapt
         # regression: these rendered the whole session, then ffmpeg wrote nothing (exit 1)
         (["--format", "ogg", "--bitrate", "96k"], "--bitrate for ogg takes 16k to 80k"),
         (["--format", "opus", "--bitrate", "320k"], "--bitrate for opus takes 6k to 256k"),
+        # regression: clamped to 160k with a warning, a file four times the size
+        (["--bitrate", "999k"], "--bitrate for mp3 takes 8k to 320k (up to 160k at 22.05 kHz)"),
     ],
 )
 def test_bitrate_mistakes_are_bad_input(tmp_path, args, says):

@@ -253,7 +253,7 @@ TOP = {
         'at: ["08:00", "18:00"]',
         'at: ["08:00"]',
         4,
-        "'at' has 1 times for 2 sessions",
+        "'at' has 1 time for 2 sessions",
     ),
     "times_a_day of 0": (
         "times_a_day: 2",

@@ -340,12 +340,13 @@ def fake_ffmpeg(tmp_path, monkeypatch):
     ffmpeg.ffmpeg_exe.cache_clear()
 
 
+@pytest.mark.parametrize("fmt", ["ogg", "mp3"])  # an MP3 needs no ffmpeg, but it was set
 def test_an_ffmpeg_in_the_environment_that_cannot_run_is_bad_input_before_voicing(
-    tmp_path, fake_ffmpeg
+    tmp_path, fake_ffmpeg, fmt
 ):
     fake_ffmpeg("").chmod(0o644)
     out, cache = tmp_path / "out", tmp_path / "cache"
-    run = invoke("build", "-o", str(out), *TINY, "--format", "ogg",
+    run = invoke("build", "-o", str(out), *TINY, "--format", fmt,
                  env={"VOICEGUIDE_CACHE_DIR": str(cache)})  # fmt: skip
     assert run.code == 2
     assert "the environment variable VOICEGUIDE_FFMPEG" in run.stderr

@@ -20,7 +20,7 @@ from voiceguide.options import Options
 from voiceguide.outputs import safe_name
 from voiceguide.prescribe import ProgrammeResult, build_programme
 from voiceguide.programme import is_programme, load_programme
-from voiceguide.routine import resolve
+from voiceguide.routine import resolve, routine_files
 from voiceguide.speech.cache import ClipCache, default_dir
 
 MAX_JOBS = 32
@@ -46,28 +46,12 @@ class BatchInterrupted(Exception):
 def expand(refs: Iterable[str]) -> list[str]:
     """Routine references with each folder replaced by the routine files in it (sorted);
     refuses an empty folder and two routines that would write files of one name."""
-    found: list[str] = []
-    for ref in refs:
-        folder = Path(ref)
-        if ref and _is_folder(folder):  # Path("") is the current folder
-            inside = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
-            if not inside:
-                raise BadInput("no routine files (*.yaml) in this folder", path=ref)
-            found += [str(p) for p in inside]
-        else:
-            found.append(ref)
+    found = routine_files(refs)
     stems = [_stem(ref) for ref in found]
     twice = sorted({stem for stem in stems if stem and stems.count(stem) > 1})
     if twice:
         raise BadInput(f"two routines would both write {twice[0]}.*; rename one of them")
     return found
-
-
-def _is_folder(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:  # a name too long to look up: its build says so
-        return False
 
 
 def _stem(ref: str) -> str | None:

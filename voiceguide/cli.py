@@ -9,6 +9,7 @@ declarations (:mod:`voiceguide.cli_options`); the work is the library's.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 from typing import TYPE_CHECKING, Any
@@ -109,7 +110,7 @@ def build_command(routines: tuple[str, ...], jobs: int, cache: bool, **params: A
 
 @cli.command("list")
 def list_command() -> None:
-    """List the built-in routines: length, title, languages, and a line about each.
+    """List the built-in routines: length, title, what each is, and its languages.
 
     \b
     Example:
@@ -118,12 +119,17 @@ def list_command() -> None:
     from voiceguide.preview import estimated_seconds
     from voiceguide.routine import builtin_languages, builtin_names, resolve
 
-    for name in builtin_names():
+    names = builtin_names()
+    column = max(len(name) for name in names) + 2
+    width = max(60, min(shutil.get_terminal_size().columns, 100))
+    for name in names:
         routine = resolve(name)
         languages = ", ".join(builtin_languages(name))
-        about = routine.description.split(". ")[0].rstrip(".") + "."
-        click.echo(f"{name:<24} about {clock(estimated_seconds(routine))}  {routine.title}"
-                   f" ({languages})\n{'':<24} {about}")  # fmt: skip
+        length = clock(estimated_seconds(routine))
+        click.echo(f"{name:<{column}}about {length:>5}  {routine.title}")
+        indent = " " * column
+        click.echo(click.wrap_text(routine.description, width, indent, indent))
+        click.echo(click.wrap_text(f"In: {languages}.", width, indent, indent))
 
 
 @cli.command()
@@ -179,19 +185,28 @@ def show(routine: str, exact: bool, **params: Any) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 def validate(files: tuple[str, ...]) -> None:
-    """Check routine FILES without rendering anything.
+    """Check routine or programme FILES (or every one in a folder) without rendering
+    anything.
 
     Prints one line per file; exits 2 if any file is invalid.
 
     \b
-    Example:
+    Examples:
       voiceguide validate my-routine.yaml other.yaml
+      voiceguide validate routines/
     """
+    from voiceguide.routine import routine_files
+
     bad = 0
-    for path in files:
+    for given in files:
         try:
-            click.echo(f"ok: {path}: {checked(path)}")
-        except BadInput as exc:
+            for path in routine_files([given]):
+                try:
+                    click.echo(f"ok: {path}: {checked(path)}")
+                except BadInput as exc:
+                    click.echo(f"Error: {exc}", err=True)
+                    bad += 1
+        except BadInput as exc:  # a folder with no routine in it
             click.echo(f"Error: {exc}", err=True)
             bad += 1
     if bad:
@@ -199,7 +214,13 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=ENGINES[0],
+    show_default=True,
+    help="The engine whose voices to list.",
+)
 @click.option("--model", metavar="PATH", help="A Piper .onnx voice to list too (--engine piper).")
 @click.option("--language", "-l", help="Only voices whose language starts with this (e.g. en).")
 def voices(engine: str, model: str | None, language: str | None) -> None:

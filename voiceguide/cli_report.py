@@ -14,7 +14,7 @@ import click
 from voiceguide import interrupts
 from voiceguide.cli_options import flag_of
 from voiceguide.errors import OptionError, VoiceguideError
-from voiceguide.settings import BY_NAME, clock
+from voiceguide.settings import BY_NAME, clock, counted
 
 if TYPE_CHECKING:  # what a build made: imported where it is reported, not on every start
     from voiceguide.batch import BatchInterrupted, Outcome
@@ -159,7 +159,7 @@ def built(result: BuildResult | ProgrammeResult) -> None:
         others = ", ".join(p.name for p in session.files[1:])
         click.echo(
             f"{session.audio} ({length(session)}, {megabytes(session)}), {others}; "
-            f"{session.voiced} phrases voiced, {session.cached} from the cache"
+            f"{counted(session.voiced, 'phrase')} voiced, {session.cached} from the cache"
         )
     if isinstance(result, ProgrammeResult):
         sheets = [p for p in result.files if p.suffix in (".m3u8", ".html", ".ics")]
@@ -177,16 +177,13 @@ def checked(path: str) -> str:
 
     if path and is_programme(path):
         programme = load_programme(path)
-        count = len(programme.stages)
-        return (
-            f"{programme.title}, {count} stage{'s' if count > 1 else ''} over "
-            f"{programme.weeks} weeks of {programme.routine.name}"
-        )
+        stages = counted(len(programme.stages), "stage")
+        weeks = f"{counted(programme.weeks, 'week')} of {programme.routine.name}"
+        return f"{programme.title}, {stages} over {weeks}"
     routine = load_file(path)
     safe_name(routine.name)  # a name too long for the file system fails here, not at build
     bed = of_routine(routine, Options())  # a bed file that is not there fails here too
-    count = len(routine.exercises)
-    return (
-        f"{routine.title}, {count} exercise{'s' if count > 1 else ''}, "
-        f"about {clock(estimated_seconds(routine))}" + (f", over {bed.name}" if bed else "")
+    exercises = counted(len(routine.exercises), "exercise")
+    return f"{routine.title}, {exercises}, about {clock(estimated_seconds(routine))}" + (
+        f", over {bed.name}" if bed else ""
     )

@@ -6,6 +6,7 @@ exactly the samples rendered.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable
@@ -197,19 +198,20 @@ def check_format(fmt: str, bitrate: str | None) -> Format:
         )
     if bitrate and fmt in KBPS and not KBPS[fmt][0] <= int(bitrate[:-1]) <= KBPS[fmt][1]:
         low, high = KBPS[fmt]
-        raise OptionError(
-            f"for {fmt} takes {low}k to {high}k (a mono voice at 22.05 kHz), got {bitrate}",
-            setting="bitrate",
-        )
-    if fmt != "mp3":
-        ffmpeg.ffmpeg_exe()  # its encoder is there (and $VOICEGUIDE_FFMPEG good): before voicing
+        where = "up to 160k at 22.05 kHz" if fmt == "mp3" else "a mono voice at 22.05 kHz"
+        raise OptionError(f"for {fmt} takes {low}k to {high}k ({where}), got {bitrate}",
+                          setting="bitrate")  # fmt: skip
+    if fmt != "mp3" or os.environ.get(ffmpeg.ENV_VAR):
+        # its encoder is there, and a $VOICEGUIDE_FFMPEG set is good: before voicing
+        ffmpeg.ffmpeg_exe()
     return container
 
 
-KBPS = {"ogg": (16, 80), "opus": (6, 256), "m4a": (16, 160)}
+KBPS = {"mp3": (8, 320), "ogg": (16, 80), "opus": (6, 256), "m4a": (16, 160)}
 """Bit rates each encoder takes for a mono voice at 22.05 kHz (measured with the packaged
 ffmpeg: libvorbis refuses 8k and 96k and over, libopus over 256k; AAC gives the same file
-over 160k). MP3's are rounded to the nearest it has, with a warning."""
+over 160k). MP3's range is all MP3 has at any sample rate (the voice's is known only once
+it speaks): one it lacks at the voice's rate becomes the nearest it has, with a warning."""
 
 
 def bitrate_note(container: Format, bitrate: str | None, rate: int) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ from voiceguide.routine.scalars import (
     type_error,
 )
 from voiceguide.routine.yamlguard import compose
-from voiceguide.settings import BY_NAME, EXERCISE_SETTINGS, SettingError, of_scope
+from voiceguide.settings import BY_NAME, EXERCISE_SETTINGS, SettingError, counted, of_scope
 
 PROGRAMME_KEYS = (
     "programme",
@@ -217,7 +217,7 @@ def _times(node: Node, times_a_day: int) -> tuple[str, ...]:
         found.append(value)
     if len(found) != times_a_day:
         raise RoutineError(
-            f"'at' has {len(found)} times for {times_a_day} sessions a day "
+            f"'at' has {counted(len(found), 'time')} for {counted(times_a_day, 'session')} a day "
             "('times_a_day'); give one time for each",
             line=line_of(node),
         )

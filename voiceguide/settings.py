@@ -328,3 +328,8 @@ def clock(seconds: float) -> str:
     whole = int(round(seconds))
     hours, rest = divmod(whole, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def counted(count: int, noun: str) -> str:
+    """``count`` of ``noun`` in English: ``1, "phrase"`` → "1 phrase"; ``2`` → "2 phrases"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

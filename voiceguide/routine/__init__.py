@@ -10,11 +10,12 @@ steps, each a module: :mod:`.reading` (the file's text, safely), :mod:`.yamlguar
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceguide.errors import OptionError, RoutineError
+from voiceguide.errors import BadInput, OptionError, RoutineError
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
@@ -104,6 +105,29 @@ def resolve(ref: str, language: str | None = None) -> Routine:
     if ref in builtin_names():
         return load_builtin(ref, language)
     raise RoutineError(f"no routine file or built-in routine named '{ref}' ({_builtins_hint()})")
+
+
+def routine_files(refs: Iterable[str]) -> list[str]:
+    """Routine references with each folder replaced by the routine files in it (sorted);
+    refuses an empty folder."""
+    found: list[str] = []
+    for ref in refs:
+        folder = Path(ref)
+        if ref and _is_folder(folder):  # Path("") is the current folder
+            inside = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+            if not inside:
+                raise BadInput("no routine files (*.yaml) in this folder", path=ref)
+            found += [str(p) for p in inside]
+        else:
+            found.append(ref)
+    return found
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long to look up: its reading says so
+        return False
 
 
 def _language(tag: str) -> str:
