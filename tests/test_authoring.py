@@ -161,3 +161,43 @@ def test_a_copy_of_a_built_in_is_the_same_session(tmp_path, language):
     original = load_builtin("hamstring-relief", language)
     assert plan(copy).steps == plan(original).steps
     assert copy.language == original.language
+
+
+def test_a_new_routine_says_how_to_build_itself(tmp_path):
+    run = invoke("new", "my-stretches", "-o", str(tmp_path))
+    assert run.code == 0, run.stderr
+    text = (tmp_path / "my-stretches.yaml").read_text()
+    assert "# A routine for voiceguide. Build it with: voiceguide build my-stretches.yaml\n" in text
+    assert "NAME" not in text
+    assert invoke("new", "evening stretch", "-o", str(tmp_path)).code == 0
+    said = (tmp_path / "evening stretch.yaml").read_text()
+    assert "Build it with: voiceguide build 'evening stretch.yaml'\n" in said  # as typed
+
+
+def test_an_existing_routine_is_kept_unless_forced(tmp_path):
+    (tmp_path / "mine.yaml").write_text("title: Mine\n")
+    run = invoke("new", "mine", "-o", str(tmp_path))
+    assert run.code == 2
+    assert run.stderr == (
+        f"Error: {tmp_path / 'mine.yaml'} exists already; choose another name, or --force "
+        "to replace it\n"
+    )
+    assert (tmp_path / "mine.yaml").read_text() == "title: Mine\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.yaml"]  # no schema either
+    assert invoke("new", "mine", "-o", str(tmp_path), "--force").code == 0
+    assert load_file(tmp_path / "mine.yaml").title == "My stretches"
+
+
+def test_a_language_the_blank_routine_is_not_in_is_refused(tmp_path):
+    run = invoke("new", "tarde", "--language", "es", "-o", str(tmp_path))
+    assert run.code == 2
+    assert run.stderr == (
+        "Error: --language es picks a built-in's translation, and the blank routine is in "
+        "en: add --from BUILTIN for a built-in in es (hamstring-desk, hamstring-quick, "
+        "hamstring-relief, hamstring-wall), or leave --language out, then set "
+        "'language: es' in tarde.yaml and write its words in es\n"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing written
+    same = invoke("new", "evening", "--language", "en-GB", "-o", str(tmp_path))
+    assert same.code == 0, same.stderr  # the blank routine's own language
+    assert load_file(tmp_path / "evening.yaml").language == "en"

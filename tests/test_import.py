@@ -123,3 +123,69 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
     source.write_bytes(b"a; 1\n" * 300_000)
     run = invoke("import", str(source))
     assert run.code == 2 and "too large" in run.stderr
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["-o", "default"])
+def test_an_existing_routine_is_never_replaced_without_force(tmp_path, given):
+    source = tmp_path / "phrases.txt"
+    source.write_text(APG)
+    out = tmp_path / ("mine.yaml" if given else "phrases.yaml")
+    out.write_text("title: My edited routine\n")
+    args = ["import", str(source), *(["-o", str(out)] if given else [])]
+    run = invoke(*args)
+    assert run.code == 2, run.stderr
+    assert run.stderr == (
+        f"Error: {out} exists already; choose another name with -o, or --force to replace it\n"
+    )
+    assert run.stdout == ""
+    assert out.read_text() == "title: My edited routine\n"  # untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["phrases.txt", out.name])
+    forced = invoke(*args, "--force")
+    assert forced.code == 0, forced.stderr
+    assert len(load_file(out).exercises) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["phrases.txt", out.name])
+
+
+def test_a_bad_file_is_named_before_an_existing_routine(tmp_path):
+    source = tmp_path / "phrases.txt"
+    source.write_text("")
+    (tmp_path / "phrases.yaml").write_text("title: Mine\n")
+    run = invoke("import", str(source))
+    assert run.code == 2 and "the file is empty" in run.stderr, run.stderr
+    assert (tmp_path / "phrases.yaml").read_text() == "title: Mine\n"
+
+
+def test_the_help_says_where_the_routine_goes_by_default(tmp_path):
+    help_text = " ".join(invoke("import", "--help").stdout.split())
+    assert "w2.yaml gives w2.voiceguide.yaml" in help_text
+    assert "phrases.txt gives phrases.yaml" in help_text
+    assert "--force Replace the routine file if it exists." in help_text
+    (tmp_path / "w2.yaml").write_text(W2A)
+    (tmp_path / "phrases.txt").write_text(APG)
+    for name, written in [("w2.yaml", "w2.voiceguide.yaml"), ("phrases.txt", "phrases.yaml")]:
+        run = invoke("import", str(tmp_path / name))
+        assert run.code == 0 and run.stdout.startswith(f"{tmp_path / written}:"), run.stderr
+        assert (tmp_path / written).exists()
+    assert (tmp_path / "w2.yaml").read_text() == W2A
+
+
+@pytest.mark.parametrize(
+    "name, text, notes",
+    [
+        ("phrases.txt", APG, [
+            "the plain silences (each becomes a hold, and voiceguide says 'Hold.' with a "
+            "tone before it)"]),
+        ("calm.txt", PAUSES, [
+            "the plain pauses (each becomes a hold, and voiceguide says 'Hold.' with a tone "
+            "before it and counts down its end)"]),
+    ],
+)  # fmt: skip
+def test_the_notes_say_only_what_was_in_the_file_in_plain_words(tmp_path, name, text, notes):
+    """An apg phrase file cannot hold a background sound (apg takes it on its command
+    line), so no note says one was left out."""
+    (tmp_path / name).write_text(text)
+    out = tmp_path / "r.yaml"
+    run = invoke("import", str(tmp_path / name), "-o", str(out))
+    assert run.code == 0, run.stderr
+    assert run.stderr.splitlines() == [f"Note: not carried over: {note}" for note in notes]
+    assert "background" not in out.read_text()

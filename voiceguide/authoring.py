@@ -4,16 +4,31 @@ a built-in), with the JSON Schema beside it for the editor."""
 from __future__ import annotations
 
 import json
+import shlex
 from importlib import resources
 from pathlib import Path
 
+import yaml
+
 from voiceguide.errors import OptionError
 from voiceguide.outputs import StagedOutputs, safe_name
-from voiceguide.routine import builtin_path
+from voiceguide.phrases import canonical
+from voiceguide.routine import builtin_languages, builtin_names, builtin_path
 from voiceguide.schema import FILE_NAMES, schema
 
 MODELINE = "# yaml-language-server: $schema={schema}\n"
 """The first line yaml-language-server reads to find a file's schema."""
+
+BUILD_HINT = "voiceguide build NAME.yaml"
+"""The blank routine's comment on how to build it, with the file's name put in."""
+
+
+def refuse_to_replace(target: Path, force: bool, *, instead: str = "choose another name") -> None:
+    """Raise :class:`OptionError` when ``target`` exists and not ``force``: a routine the
+    user may have edited is never replaced by surprise. ``instead`` says how to name
+    another file."""
+    if target.exists() and not force:
+        raise OptionError(f"{target} exists already; {instead}, or --force to replace it")
 
 
 def new_routine(
@@ -25,15 +40,15 @@ def new_routine(
     force: bool = False,
 ) -> tuple[Path, Path]:
     """Write ``folder/NAME.yaml`` (a commented routine to fill in, or a copy of the
-    built-in ``copy_of``) and the routine schema beside it; both paths. An existing
-    routine file is kept unless ``force``."""
+    built-in ``copy_of``, in ``language``) and the routine schema beside it; both paths.
+    An existing routine file is kept unless ``force``. The blank routine is in one
+    language only: another ``language`` without ``copy_of`` is refused."""
     target = folder / f"{safe_name(name)}.yaml"
-    if target.exists() and not force:
-        raise OptionError(f"{target} exists already; choose another name, or --force to replace it")
     if copy_of is None:
-        text = (resources.files("voiceguide") / "templates" / "routine.yaml").read_text("utf-8")
+        text = _blank(target, language)
     else:
         text = builtin_path(copy_of, language).read_text(encoding="utf-8")
+    refuse_to_replace(target, force)
     schema_file = folder / FILE_NAMES["routine"]
     folder.mkdir(parents=True, exist_ok=True)
     with StagedOutputs(folder) as staged:
@@ -44,3 +59,21 @@ def new_routine(
             json.dumps(schema("routine"), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
     return target, schema_file
+
+
+def _blank(target: Path, language: str | None) -> str:
+    """The blank routine's text, its comment naming ``target``; refused in a
+    ``language`` it is not written in (its words would be read in the wrong one)."""
+    text = (resources.files("voiceguide") / "templates" / "routine.yaml").read_text("utf-8")
+    own = str(yaml.safe_load(text)["language"])
+    wanted = (canonical(language) or language) if language else own
+    if wanted != own:
+        have = ", ".join(name for name in builtin_names() if wanted in builtin_languages(name))
+        copy = f"add --from BUILTIN for a built-in in {wanted} ({have}), or " if have else ""
+        raise OptionError(
+            f"{wanted} picks a built-in's translation, and the blank routine is in {own}: "
+            f"{copy}leave --language out, then set 'language: {wanted}' in {target.name} "
+            f"and write its words in {wanted}",
+            setting="language",
+        )
+    return text.replace(BUILD_HINT, f"voiceguide build {shlex.quote(target.name)}")

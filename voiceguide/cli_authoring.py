@@ -20,6 +20,12 @@ _LANGUAGE = click.option(
 )
 
 
+def _force(what: str):
+    """The ``--force`` option of a command that writes ``what``: without it, an existing
+    file is never replaced."""
+    return click.option("--force", is_flag=True, help=f"Replace {what} if it exists.")
+
+
 @click.command()
 @click.argument("subject", metavar="[ROUTINE|PROGRAMME]", required=False, default=DEFAULT_ROUTINE)
 @click.option(
@@ -80,7 +86,7 @@ def schema_command(kind: str) -> None:
     show_default=True,
     help="Folder for NAME.yaml and the schema.",
 )
-@click.option("--force", is_flag=True, help="Replace NAME.yaml if it exists.")
+@_force("NAME.yaml")
 def new(
     name: str, copy_of: str | None, language: str | None, output_dir: Path, force: bool
 ) -> None:
@@ -108,13 +114,15 @@ def new(
     "--output",
     "out",
     type=click.Path(path_type=Path),
-    help="The routine file to write [default: FILE's name, .yaml, beside it].",
+    help="The routine file to write [default: beside FILE, named after it: phrases.txt "
+    "gives phrases.yaml, and w2.yaml gives w2.voiceguide.yaml].",
 )
-def import_command(file: Path, out: Path | None) -> None:
+@_force("the routine file")
+def import_command(file: Path, out: Path | None, force: bool) -> None:
     """Turn another tool's file into a routine: a w2a workout (YAML), an
     audio-program-generator script (lines of 'phrase; seconds'), or a script with
     [PAUSE:X] markers. Says what it could not carry over; the routine it writes
-    validates and builds.
+    validates and builds. An existing routine file is kept unless --force.
 
     \b
     Examples:
@@ -127,7 +135,7 @@ def import_command(file: Path, out: Path | None) -> None:
     target = out or file.with_name(
         f"{file.stem}.yaml" if file.suffix != ".yaml" else f"{file.stem}.voiceguide.yaml"
     )
-    imported = import_file(file, target)
+    imported = import_file(file, target, force=force)
     for item in imported.left_out:
         click.echo(f"Note: not carried over: {item}", err=True)
     click.echo(

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from voiceguide.authoring import refuse_to_replace
 from voiceguide.errors import RoutineError
 from voiceguide.limits import LIMITS
 from voiceguide.outputs import StagedOutputs
@@ -35,9 +36,10 @@ class Imported:
     left_out: list[str] = field(default_factory=list)
 
 
-def import_file(path: Path, out: Path) -> Imported:
+def import_file(path: Path, out: Path, *, force: bool = False) -> Imported:
     """Read ``path`` (any of the three formats), check the routine it gives as a
-    routine file would be checked, and write it to ``out``."""
+    routine file would be checked, and write it to ``out``: never over an existing
+    file unless ``force`` (refused before anything is written)."""
     source = str(path)
     try:
         text = read_text(path)
@@ -45,6 +47,7 @@ def import_file(path: Path, out: Path) -> Imported:
         err.path = source
         raise
     imported = read_any(text, source)
+    refuse_to_replace(out, force, instead="choose another name with -o")
     written = yaml.safe_dump(imported.routine, sort_keys=False, allow_unicode=True, width=88)
     header = f"# Imported by voiceguide from {path.name} ({imported.kind}).\n"
     header += "".join(f"# Not carried over: {item}\n" for item in imported.left_out)
@@ -128,7 +131,10 @@ def _pauses(text: str, source: str) -> Imported:
     }
     if tail:
         routine["outro"] = tail
-    left = ["voiceguide says 'Hold.' with a tone before each pause and counts down its end"]
+    left = [
+        "the plain pauses (each becomes a hold, and voiceguide says 'Hold.' with a tone "
+        "before it and counts down its end)"
+    ]
     return Imported("a [PAUSE:X] script", routine, left)
 
 
@@ -145,9 +151,10 @@ def _apg(text: str, source: str) -> Imported:
         "defaults": {"setup": 0.5, "ready": 0},
         "exercises": _exercises_of(steps, source, text),
     }
+    # apg takes a background sound on its command line, never in this file: nothing to say
     left = [
-        "the silences become holds: voiceguide says 'Hold.' with a tone before each",
-        "a background sound (apg mix): not imported",
+        "the plain silences (each becomes a hold, and voiceguide says 'Hold.' with a tone "
+        "before it)"
     ]
     return Imported("an audio-program-generator script", routine, left)
 
