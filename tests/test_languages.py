@@ -10,12 +10,17 @@ from conftest import invoke, load_sheet
 
 from voiceguide import audio_check
 from voiceguide.phrases import languages, phrasebook
+from voiceguide.routine import load_builtin
 
 ENGLISH = re.compile(r"\b(Hold|release|Switch|Halfway|Three|Two|One|Next|Last|Rest)\b", re.I)
 
 
 def stem(language: str) -> str:
     return "hamstring-relief" if language == "en" else f"hamstring-relief.{language}"
+
+
+def exercise_names(language: str) -> list[str]:
+    return [e.name for e in load_builtin("hamstring-relief", language).exercises]
 
 
 @pytest.mark.parametrize(
@@ -41,7 +46,13 @@ def test_every_language_builds_and_sounds_where_its_timeline_says(tmp_path, lang
         assert not [t for t in said if ENGLISH.search(t)]
     from mutagen.id3 import ID3
 
-    assert str(ID3(audio)["TLAN"]) == book.iso639_2
+    tags = ID3(audio)
+    assert str(tags["TLAN"]) == book.iso639_2
+    titles = [book.chapters["introduction"], *exercise_names(language), book.chapters["closing"]]
+    assert [c["title"] for c in sheet["chapters"]] == titles
+    chapters = [str(tags[f"CHAP:{child}"].sub_frames["TIT2"])
+                for child in tags["CTOC:toc"].child_element_ids]  # fmt: skip
+    assert chapters == titles
 
 
 def test_announced_times_are_said_in_the_language(tmp_path):
@@ -85,6 +96,11 @@ def test_a_spanish_routine_file_builds_under_its_own_name(tmp_path):
     said = [e["text"] for e in sheet["events"] if e["kind"] == "speech"]
     assert "Pierna derecha. " + phrasebook("es").say("hold") in said
     assert not [t for t in said if ENGLISH.search(t)]
+    words = phrasebook("es").chapters  # the chapters a player lists, in Spanish too
+    titles = [words["introduction"], "Estiramiento de pantorrilla", words["closing"]]
+    assert [c["title"] for c in sheet["chapters"]] == titles
+    found = audio_check.chapters(tmp_path / "out" / "estiramiento-pequeño-ñandú.mp3")
+    assert [title for title, _, _ in found] == titles
 
 
 def test_language_on_a_file_in_another_language_is_refused(tmp_path):
@@ -115,8 +131,10 @@ def test_an_unsupported_language_lists_the_supported_ones(tmp_path, tag):
 def test_list_shows_each_built_in_with_its_languages():
     run = invoke("list")
     assert run.code == 0
-    line = next(line for line in run.stdout.splitlines() if line.startswith("hamstring-relief"))
-    assert all(lang in line for lang in languages())
+    lines = run.stdout.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("hamstring-relief"))
+    said = next(line for line in lines[start:] if line.strip().startswith("In: "))
+    assert said.strip() == "In: " + ", ".join(languages()) + "."
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,8 @@ def test_every_phrase_is_there_with_the_same_placeholders(language):
     assert set(book.handout) == set(english.handout)
     for key, words in english.handout.items():
         assert placeholders(book.handout[key]) == placeholders(words), (language, key)
+    assert set(book.chapters) == set(english.chapters) == {"introduction", "closing"}
+    assert not [t for t in book.chapters.values() if placeholders(t)], language
     assert "{side}" in book.side_label and book.voices["pyttsx3"]
     assert len(book.iso639_2) == 3 and book.iso639_2.isalpha()
 
@@ -72,6 +74,27 @@ def test_no_english_word_is_added_to_another_language(language):
             words = re.sub(r"\{\w+\}", "", template)  # the placeholders are not said
             assert not english_in(words), (language, key, template)
     assert not [n for n in book.numbers if english_in(n)]
+    english = phrasebook("en").chapters
+    for key, title in book.chapters.items():  # shown on the player and in the MP3's tags
+        assert title != english[key] and not english_in(title), (language, key, title)
+
+
+def test_the_english_chapter_titles_stay_as_they_were():
+    assert dict(phrasebook("en").chapters) == {"introduction": "Introduction",
+                                               "closing": "Closing"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", languages())
+def test_chapter_titles_are_short_labels_never_said(language):
+    """The player shows them as buttons; the voice never says them."""
+    book = phrasebook(language)
+    for title in book.chapters.values():
+        assert title.strip() == title and 0 < len(title) <= 16, (language, title)
+        assert not title.endswith((".", ":")), (language, title)
+    routine = load_builtin("hamstring-relief", language)
+    for options in (Options(), Options.of(announce_times=True, chimes=True)):
+        said = " ".join(plan(routine, options).texts())
+        assert not [t for t in book.chapters.values() if t in said], language
 
 
 def test_russian_counts_seconds_as_russian_does():

@@ -10,6 +10,7 @@ from conftest import EXERCISES, LYING, SEATED, WALL, options_id
 
 from voiceguide.errors import BadInput, OptionError
 from voiceguide.model import LIMITS
+from voiceguide.phrases import phrasebook
 from voiceguide.plan import (
     Chapter,
     Hold,
@@ -90,6 +91,32 @@ def test_builtin_chapters_are_introduction_exercises_closing(script):
     titles = [s.title for s in script.steps if isinstance(s, Chapter)]
     assert titles == ["Introduction", *EXERCISES, "Closing"]
     assert isinstance(script.steps[0], Chapter)
+
+
+@pytest.mark.parametrize("language", ["es", "pt-BR", "ru"])
+def test_the_opening_and_closing_chapters_are_titled_in_the_sessions_language(language):
+    """The two chapters voiceguide adds take their titles from the phrasebook (the
+    exercise chapters carry the routine's own names); titles only: never voiced."""
+    english = plan(load_builtin("hamstring-relief"))
+    session = plan(load_builtin("hamstring-relief", language))
+    titles = [s.title for s in session.steps if isinstance(s, Chapter)]
+    assert titles[0] != "Introduction" and titles[-1] != "Closing"
+    book = phrasebook(language)
+    assert (titles[0], titles[-1]) == (book.chapters["introduction"], book.chapters["closing"])
+    exercises = load_builtin("hamstring-relief", language).exercises
+    assert titles[1:-1] == [e.name for e in exercises]
+    assert not set(book.chapters.values()) & set(session.texts())
+    assert len(session.texts()) == len(english.texts())
+    in_english = [s.title for s in english.steps if isinstance(s, Chapter)]
+    assert in_english == ["Introduction", *EXERCISES, "Closing"]
+
+
+def test_a_routine_file_in_another_language_titles_its_chapters_in_it():
+    routine = load_text(NO_SIDES.replace("title: Neck", "title: Pescoço\nlanguage: pt-BR"),
+                        source="pt.yaml", name="pt")  # fmt: skip
+    titles = [s.title for s in plan(routine).steps if isinstance(s, Chapter)]
+    words = phrasebook("pt-BR").chapters
+    assert titles == [words["introduction"], "Chin tuck", words["closing"]]
 
 
 def test_each_exercise_chapter_holds_only_its_own_holds(script):

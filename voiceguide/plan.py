@@ -65,7 +65,7 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
         halfway=bool(options.get("halfway")),
         announce=bool(options.get("announce_times")),
     )
-    steps: list[Step] = [Chapter("Introduction"), Wait(LEAD_IN, "pause")]
+    steps: list[Step] = [Chapter(session.book.chapters["introduction"]), Wait(LEAD_IN, "pause")]
     if routine.intro:
         steps += [Say(routine.intro, "intro"), Wait(BETWEEN_EXERCISES, "pause")]
     for index, exercise in enumerate(routine.exercises):
@@ -75,7 +75,7 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
                                  count=len(routine.exercises))  # fmt: skip
         if index < len(routine.exercises) - 1:
             steps.append(Wait(BETWEEN_EXERCISES, "pause"))
-    steps.append(Chapter("Closing"))
+    steps.append(Chapter(session.book.chapters["closing"]))
     if routine.outro:
         steps += [Wait(BETWEEN_EXERCISES, "pause"), Say(routine.outro, "outro")]
     if session.chimes:

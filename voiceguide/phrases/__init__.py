@@ -43,6 +43,10 @@ class Phrasebook:
     numbers: tuple[str, ...]
     """The words for 0, 1, 2, ... (the countdown's)."""
     phrases: Mapping[str, Forms]
+    """What the voice says."""
+    chapters: Mapping[str, str]
+    """The titles of the chapters voiceguide adds around the exercises (``introduction``,
+    ``closing``): in the MP3's chapter tags, the timeline and the player; never said."""
     handout: Mapping[str, str]
     """The printed sheet's own words (headings, labels)."""
 
@@ -120,7 +124,7 @@ def phrasebook(language: str = DEFAULT_LANGUAGE) -> Phrasebook:
     text = (_folder() / f"{language}.yaml").read_text(encoding="utf-8")
     data = yaml.load(text, Loader=_LOADER)  # a safe loader: CSafeLoader or SafeLoader
     texts = [*data["numbers"], data["side_label"], *data["phrases"].values(),
-             *data["handout"].values()]  # fmt: skip
+             *data["chapters"].values(), *data["handout"].values()]  # fmt: skip
     for text in texts:  # YAML reads a bare Null or No as something else: quote those
         for form in [text] if not isinstance(text, dict) else text.values():
             if not isinstance(form, str):
@@ -133,5 +137,6 @@ def phrasebook(language: str = DEFAULT_LANGUAGE) -> Phrasebook:
         side_label=data["side_label"],
         numbers=tuple(data["numbers"]),
         phrases=data["phrases"],
+        chapters=data["chapters"],
         handout=data["handout"],
     )
