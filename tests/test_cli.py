@@ -438,3 +438,11 @@ def test_every_option_of_every_command_says_what_it_does():
         return found
 
     assert bare(cli) == []
+
+
+@pytest.mark.parametrize("language, about", [("en", "about"), ("es", "aprox.")])
+def test_a_handout_written_alone_says_its_session_length_is_an_estimate(tmp_path, language, about):
+    run = invoke("handout", "hamstring-desk", "--language", language, "-o", str(tmp_path))
+    assert run.code == 0, run.stderr
+    (sheet,) = tmp_path.iterdir()
+    assert re.search(rf"hamstring-desk(\.{language})?\.mp3 \({about} \d+:\d\d\)", sheet.read_text())

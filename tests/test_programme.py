@@ -17,6 +17,7 @@ from conftest import EXERCISES, invoke
 
 from voiceguide import audio_check
 from voiceguide.routine import load_builtin
+from voiceguide.settings import clock
 
 EXAMPLE = """\
 programme: Hamstring relief, four weeks
@@ -89,6 +90,10 @@ def test_the_playlist_lists_the_sessions_in_order(example):
     assert files == ["relief.week-1.mp3", "relief.week-2.mp3", "relief.week-4.mp3"]
     lengths = [int(re.match(r"#EXTINF:(\d+),", line)[1]) for line in lines if "EXTINF" in line]
     assert lengths == [round(sheet(out, f[:-4])["duration"]) for f in files]
+    # the sheet built with them gives the sessions' own lengths, not estimates
+    html = (out / "relief.html").read_text(encoding="utf-8")
+    for file in files:
+        assert f"{file} ({clock(sheet(out, file[:-4])['duration'])})" in html
 
 
 @pytest.mark.slow
@@ -304,3 +309,5 @@ def test_show_prints_the_stages_and_handout_writes_the_sheet_alone(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["relief.html"]
     html = (tmp_path / "out" / "relief.html").read_text()
     assert "relief.week-4.mp3" in html and "<script" not in html and "http" not in html
+    # nothing built: its lengths are estimates, and say so
+    assert re.search(r"relief\.week-4\.mp3 \(about \d+:\d\d\)", html)

@@ -38,8 +38,11 @@ def schedule_row(
     how_often: str,
     file: str,
     seconds: float,
+    *,
+    estimated: bool = False,
 ) -> Row:
-    """A row: holds and reps as ranges where exercises differ ("20–30 s")."""
+    """A row: holds and reps as ranges where exercises differ ("20–30 s"); the session's
+    length marked "about" where it is ``estimated`` (no session was built)."""
     book = phrasebook(routine.language).handout
 
     def span(values: list, unit: str) -> str:
@@ -47,7 +50,8 @@ def schedule_row(
         shown = f"{low:g}" if low == high else f"{low:g}–{high:g}"
         return book["seconds"].format(n=shown) if unit == "s" else shown
 
-    return Row(weeks, span(holds, "s"), span(reps, ""), how_often, file, clock(seconds))
+    length = book["about"].format(length=clock(seconds)) if estimated else clock(seconds)
+    return Row(weeks, span(holds, "s"), span(reps, ""), how_often, file, length)
 
 
 def render(

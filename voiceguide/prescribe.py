@@ -164,10 +164,13 @@ def _weeks(programme: Programme, stage: Stage) -> str:
     return words["week_span"].format(first=stage.first_week, last=stage.last_week)
 
 
-def handout_of(programme: Programme, files: list[str], seconds: list[float]) -> str:
-    """The printed sheet: the schedule, then every exercise."""
+def handout_of(
+    programme: Programme, files: list[str], seconds: list[float], *, estimated: bool = False
+) -> str:
+    """The printed sheet: the schedule (the sessions' lengths ``estimated``, or as
+    built), then every exercise."""
     rows = [
-        _row(programme, stage, file, length)
+        _row(programme, stage, file, length, estimated)
         for stage, file, length in zip(programme.stages, files, seconds)
     ]
     return render(
@@ -179,7 +182,7 @@ def handout_of(programme: Programme, files: list[str], seconds: list[float]) -> 
     )
 
 
-def _row(programme: Programme, stage: Stage, file: str, length: float) -> Row:
+def _row(programme: Programme, stage: Stage, file: str, length: float, estimated: bool) -> Row:
     words = phrasebook(programme.routine.language).handout
     routine = replace(
         programme.routine,
@@ -196,6 +199,7 @@ def _row(programme: Programme, stage: Stage, file: str, length: float) -> Row:
         f"{often}, {days}",
         file,
         length,
+        estimated=estimated,
     )
 
 
@@ -234,7 +238,7 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
             routine = subject.session_routine(stage, week_sentence(subject, stage))
             files.append(f"{routine.name}.mp3")
             seconds.append(estimated_seconds(routine, stage_options(stage, Options())))
-        return f"{subject.name}.html", handout_of(subject, files, seconds)
+        return f"{subject.name}.html", handout_of(subject, files, seconds, estimated=True)
     timings = exercise_timings(subject, Options()).values()
     row = schedule_row(
         subject,
@@ -244,6 +248,7 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
         "–",
         f"{subject.name}.mp3",
         estimated_seconds(subject),
+        estimated=True,
     )
     return f"{subject.name}.html", render(subject, title=subject.title, rows=[row])
 
