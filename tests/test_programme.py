@@ -174,6 +174,27 @@ def test_a_small_programme_builds_all_its_files_in_the_quick_loop(tmp_path):
     assert "BYDAY=MO,TH" in ics and "DTSTART:20270104T080000" in ics
 
 
+def test_two_patients_reminders_are_two_sets_of_events_and_a_rebuild_updates_its_own(tmp_path):
+    """Two programmes of one name in two folders (two patients) keep apart in one
+    calendar: every event's UID is its own; built again into its folder, the same."""
+    import icalendar
+
+    (tmp_path / "calf.yaml").write_text(SMALL_ROUTINE)
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Calves\nroutine: calf.yaml\nstages:\n  - {weeks: 1, hold: 4, reps: 1}\n"
+    )
+
+    def uids(folder: str) -> set[str]:
+        run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / folder))
+        assert run.code == 0, run.stderr
+        calendar = icalendar.Calendar.from_ical((tmp_path / folder / "plan.ics").read_bytes())
+        return {str(event["UID"]) for event in calendar.walk("VEVENT")}
+
+    smith, jones = uids("smith"), uids("jones")
+    assert len(smith) == len(jones) == 1 and not smith & jones
+    assert uids("smith") == smith
+
+
 def test_a_stage_that_fails_leaves_nothing(tmp_path):
     """All or nothing: the second stage would last 20 hours; the first, already built,
     is not written either, and no temporary folder stays."""

@@ -7,6 +7,7 @@ never disagree, and they appear together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import shutil
 import tempfile
@@ -146,7 +147,15 @@ def _write_sheets(
     (work / f"{name}.m3u8").write_text(playlist(programme, files, seconds), encoding="utf-8")
     html = handout_of(programme, files, seconds)
     (work / f"{name}.html").write_text(html, encoding="utf-8")
-    (work / f"{name}.ics").write_bytes(reminders_of(programme, files, seconds, start))
+    place = _place(output.folder)
+    (work / f"{name}.ics").write_bytes(reminders_of(programme, files, seconds, start, place))
+
+
+def _place(folder: Path) -> str:
+    """A short mark of the folder a programme is written to, for its reminders' UIDs: two
+    patients' programmes of one name, each in its own folder, are two sets of events in
+    one calendar, where a rebuild into the same folder updates its own."""
+    return hashlib.sha256(str(folder.resolve()).encode("utf-8")).hexdigest()[:12]
 
 
 def playlist(programme: Programme, files: list[str], seconds: list[float]) -> str:
@@ -204,9 +213,10 @@ def _row(programme: Programme, stage: Stage, file: str, length: float, estimated
 
 
 def reminders_of(
-    programme: Programme, files: list[str], seconds: list[float], start: dt.date
+    programme: Programme, files: list[str], seconds: list[float], start: dt.date, place: str
 ) -> bytes:
-    """The calendar: each stage's sessions, every chosen day, at each time."""
+    """The calendar: each stage's sessions, every chosen day, at each time; ``place``
+    (:func:`_place`) makes their UIDs the programme's own."""
     items = []
     for stage, file, length in zip(programme.stages, files, seconds):
         first = start + dt.timedelta(weeks=stage.first_week - 1)
@@ -218,7 +228,7 @@ def reminders_of(
             )
             items.append(
                 Reminder(
-                    f"{programme.name}-week-{stage.first_week}-{index + 1}@voiceguide",
+                    f"{programme.name}-week-{stage.first_week}-{index + 1}-{place}@voiceguide",
                     summary,
                     about,
                     first,
