@@ -152,7 +152,7 @@ def _info(lame: Lame, join: _Join, samples: int, header: int = 0) -> bytes:
 
 def _encoded(
     stream: Stream, render: Render, reuse: Reuse, loop: Loop | None, workers: int
-) -> Generator[tuple[Part, bytes], None, None]:
+) -> Generator[tuple[Part, Frames], None, None]:
     """Each part of ``stream`` with its frames, in order, encoded by ``workers`` threads
     at once, at most :data:`AHEAD` a worker ahead of the one handed out; the ``loop``'s
     time round, if any part repeats it, first of all. A failure in any stops them all
@@ -173,7 +173,7 @@ def _encoded(
             cancel.set()
             raise
 
-    def task(part: Part) -> bytes:
+    def task(part: Part) -> Frames:
         if part.repeat:
             loop_frames = made
             assert loop_frames is not None  # submitted first whenever a part repeats
@@ -181,7 +181,7 @@ def _encoded(
         return guarded(lambda: reuse.frames(part, render, cancel))
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mp3 part")
-    pending: deque[tuple[Part, Future[bytes]]] = deque()
+    pending: deque[tuple[Part, Future[Frames]]] = deque()
     waiting = iter(stream.parts)
     made: Future[Repeats] | None = None
     try:
@@ -244,11 +244,10 @@ class _Join:
             written += len(data)
         return b"".join(run), [len(data) for data in run]
 
-    def part(self, part: Part, frames: bytes) -> None:
+    def part(self, part: Part, found: Frames) -> None:
         """A part's frames, checked to be as many as its place in the stream holds; a
         piece joined to the one before from the frame they agree on, and the frames a
         next piece joins held back for it."""
-        found = Frames.of(frames, self.rate)
         if len(found) != part.frames or (self.frames != part.first and not part.joined):
             raise ExportError(
                 f"the MP3 encoder made {len(found)} frames of a part that should have {part.frames}"

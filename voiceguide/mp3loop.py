@@ -59,7 +59,7 @@ class Repeats:
         count = WARM_FRAMES + self.period + SEARCH_FRAMES + 2
         start, end = self.start * spf, (self.start + count) * spf
         part = Part(start, end, self.start, frames_for(end - start, rate))
-        self.frames = Frames.of(reuse.frames(part, loop.render, cancel), rate)
+        self.frames = reuse.frames(part, loop.render, cancel)
         self.wrap = self._wrap()
         """The frame (of :attr:`frames`) one time round starts on: the frame before it
         and the last one of the time round both end in long blocks, and it repacks."""
@@ -79,11 +79,12 @@ class Repeats:
                 return k
         raise ExportError("found no frame at which a bed's loop goes round cleanly")
 
-    def run(self, part: Part) -> bytes:
+    def run(self, part: Part) -> Frames:
         """The frames of ``part``, a run of the stream's frames where the loop sounds
         alone: each the frame of the same place in the loop's time round."""
-        out = bytearray()
+        out, starts = bytearray(), [0]
         for g in range(part.first, part.first + part.frames):
             k = self.wrap + (g - self.start - self.wrap) % self.period
             out += self.first_round if k == self.wrap else self.frames.frame(k)
-        return bytes(out)
+            starts.append(len(out))
+        return Frames(bytes(out), tuple(starts), self.frames.rate)

@@ -22,9 +22,9 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from voiceguide.errors import ExportError
-from voiceguide.mp3frames import frame_lengths
 from voiceguide.mp3lame import Cancelled, Lame, encode
 from voiceguide.mp3plan import Part
+from voiceguide.mp3splice import Frames
 
 if TYPE_CHECKING:
     from voiceguide.speech.cache import ClipCache
@@ -46,7 +46,7 @@ class Reuse:
         self.cache = cache if cache is not None and cache.max_bytes > 0 else None
         self._identity = lame.identity() if self.cache is not None else {}
         self._lock = threading.Lock()
-        self._made: dict[bytes, Future[bytes]] = {}
+        self._made: dict[bytes, Future[Frames]] = {}
         self._kept = 0
         self.encoded = 0
         """Parts LAME encoded."""
@@ -59,8 +59,8 @@ class Reuse:
 
     def frames(
         self, part: Part, render: Callable[[int, int], Iterable[bytes]], cancel: threading.Event
-    ) -> bytes:
-        """The frames of ``part``, whose samples ``render`` gives; stops with
+    ) -> Frames:
+        """The frames of ``part``, whose samples ``render`` gives, read once; stops with
         :class:`~voiceguide.mp3lame.Cancelled` once ``cancel`` is set."""
         chunks = iter(render(part.start, part.end))
         held, digest = _held(chunks, cancel)
@@ -69,7 +69,7 @@ class Reuse:
         with self._lock:
             earlier = self._made.get(digest)
             if earlier is None:
-                mine: Future[bytes] = Future()
+                mine: Future[Frames] = Future()
                 self._made[digest] = mine
             else:
                 self.reused += 1
@@ -86,11 +86,11 @@ class Reuse:
                 del self._made[digest]  # a later part with these samples tries again
             raise
         mine.set_result(frames)
-        self._keep(digest, len(frames))
+        self._keep(digest, len(frames.data))
         return frames
 
-    def _encode(self, chunks: Iterator[bytes], cancel: threading.Event) -> bytes:
-        frames = encode(self.lame, chunks, cancel)
+    def _encode(self, chunks: Iterator[bytes], cancel: threading.Event) -> Frames:
+        frames = Frames.of(encode(self.lame, chunks, cancel), self.lame.rate)
         with self._lock:
             self.encoded += 1
         return frames
@@ -99,25 +99,26 @@ class Reuse:
         assert self.cache is not None
         return self.cache.key(self._identity, f"mp3 part {digest.hex()}")
 
-    def _cached(self, digest: bytes, part: Part) -> bytes | None:
+    def _cached(self, digest: bytes, part: Part) -> Frames | None:
         """The part's frames from the cache, if they are there, whole and as many as the
         part has."""
         if self.cache is None:
             return None
-        frames = self.cache.get_frames(self._key(digest))
-        if frames is None:
+        data = self.cache.get_frames(self._key(digest))
+        if data is None:
             return None
         try:
-            if len(frame_lengths(frames, self.lame.rate)) != part.frames:
-                return None
+            frames = Frames.of(data, self.lame.rate)
         except ExportError:
+            return None
+        if len(frames) != part.frames:
             return None
         with self._lock:
             self.cached += 1
         return frames
 
-    def _store(self, digest: bytes, frames: bytes) -> None:
-        if self.cache is not None and self.cache.put_frames(self._key(digest), frames):
+    def _store(self, digest: bytes, frames: Frames) -> None:
+        if self.cache is not None and self.cache.put_frames(self._key(digest), frames.data):
             with self._lock:
                 self.stored += 1
 
