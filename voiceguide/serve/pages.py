@@ -44,11 +44,17 @@ def asset(name: str) -> bytes | None:
 
 @functools.cache
 def _template(name: str) -> Any:
+    """The page template ``name``: each page extends ``page.html``, the head they share
+    (its ``root`` is where the folder's own paths begin, from the page)."""
     import jinja2
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    text = (resources.files("voiceguide") / "serve" / "assets" / name).read_text("utf-8")
-    return env.from_string(text)
+    def text(name: str) -> str:
+        return (resources.files("voiceguide") / "serve" / "assets" / name).read_text("utf-8")
+
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(text), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    return env.get_template(name)
 
 
 def index_page(sessions: list[Session], feed_url: str) -> str:
@@ -64,7 +70,9 @@ def index_page(sessions: list[Session], feed_url: str) -> str:
         }
         for s in sessions
     ]
-    return _template("index.html").render(sessions=rows, feed_url=feed_url, version=__version__)
+    return _template("index.html").render(
+        sessions=rows, feed_url=feed_url, version=__version__, root=""
+    )
 
 
 def player_page(session: Session, frames: FrameIndex | None = None) -> str:
@@ -93,6 +101,7 @@ def player_page(session: Session, frames: FrameIndex | None = None) -> str:
         # nothing in the JSON can end or change the script element it sits in
         data=data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"),
         version=__version__,
+        root="../",
     )
 
 
