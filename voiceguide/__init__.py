@@ -12,7 +12,7 @@ warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=Runti
 
 # numpy's OpenBLAS starts a thread a core, and after each matrix product (the true-peak
 # estimate's, voiceguide.peaks) they spin while they wait for the next: on two cores, a
-# fifth of a cold build's processor went to that spinning, beside the LAME and espeak-ng
+# tenth of a cold build's processor went to that spinning, beside the LAME and espeak-ng
 # work the build waits on. The products are small: one thread does them as fast. Read
 # when numpy loads (after this, in a build); a value set by the user is kept.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
