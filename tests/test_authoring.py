@@ -174,6 +174,16 @@ def test_a_new_routine_says_how_to_build_itself(tmp_path):
     assert "Build it with: voiceguide build 'evening stretch.yaml'\n" in said  # as typed
 
 
+def test_the_command_printed_to_build_a_new_routine_works_when_pasted(tmp_path):
+    import shlex
+
+    run = invoke("new", "Mrs Smith calves", "-o", str(tmp_path / "my routines"))
+    assert run.code == 0, run.stderr
+    command = shlex.split(run.stdout.split(": ", 1)[1])
+    assert command == ["voiceguide", "build", str(tmp_path / "my routines" / "Mrs Smith calves.yaml")]
+    assert invoke(*command[1:], "-o", str(tmp_path / "out"), "--hold", "2", "--reps", "1").code == 0
+
+
 def test_an_existing_routine_is_kept_unless_forced(tmp_path):
     (tmp_path / "mine.yaml").write_text("title: Mine\n")
     run = invoke("new", "mine", "-o", str(tmp_path))

@@ -76,4 +76,9 @@ def _blank(target: Path, language: str | None) -> str:
             f"and write its words in {wanted}",
             setting="language",
         )
-    return text.replace(BUILD_HINT, f"voiceguide build {shlex.quote(target.name)}")
+    return text.replace(BUILD_HINT, build_hint(target.name))
+
+
+def build_hint(routine: Path | str) -> str:
+    """The command that builds ``routine``, quoted for a shell where its path needs it."""
+    return f"voiceguide build {shlex.quote(str(routine))}"

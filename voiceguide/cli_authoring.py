@@ -11,7 +11,7 @@ import click
 
 from voiceguide.cli_options import OutputFolder, SettingValue
 from voiceguide.model import DEFAULT_ROUTINE
-from voiceguide.settings import BY_NAME
+from voiceguide.settings import BY_NAME, counted
 
 # What each command calls is imported inside it: the handout's brings the build with it.
 
@@ -99,12 +99,12 @@ def new(
       voiceguide new evening --from hamstring-relief
       voiceguide new tarde --from hamstring-relief --language es
     """
-    from voiceguide.authoring import new_routine
+    from voiceguide.authoring import build_hint, new_routine
 
     routine, schema_file = new_routine(
         name, output_dir, copy_of=copy_of, language=language, force=force
     )
-    click.echo(f"{routine} (and {schema_file.name} beside it): voiceguide build {routine}")
+    click.echo(f"{routine} (and {schema_file.name} beside it): {build_hint(routine)}")
 
 
 @click.command("import")
@@ -130,6 +130,7 @@ def import_command(file: Path, out: Path | None, force: bool) -> None:
       voiceguide import phrases.txt
       voiceguide import meditation.txt -o evening.yaml
     """
+    from voiceguide.authoring import build_hint
     from voiceguide.importers import import_file
 
     target = out or file.with_name(
@@ -139,6 +140,6 @@ def import_command(file: Path, out: Path | None, force: bool) -> None:
     for item in imported.left_out:
         click.echo(f"Note: not carried over: {item}", err=True)
     click.echo(
-        f"{target}: {len(imported.routine['exercises'])} exercises from "
-        f"{imported.kind}; voiceguide build {target}"
+        f"{target}: {counted(len(imported.routine['exercises']), 'exercise')} from "
+        f"{imported.kind}; {build_hint(target)}"
     )
