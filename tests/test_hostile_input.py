@@ -608,6 +608,10 @@ def test_pure_python_yaml_gives_the_same_answers(monkeypatch, tmp_path):
         VALID.replace("Test routine", "@Test"): (1, "text starting with @ needs quotes"),
         VALID.replace("Test routine", "Test\x85routine"): (1, "(U+0085)"),
         "%TAG ! tag:yaml.org,2002:\n---\n" + VALID: (1, "YAML tags like '%TAG !"),
+        VALID.replace("hold: 20", "hold:\u00a020"): (6, "a non-breaking space"),
+        "title: é😀\n" + VALID[20:] + "\u00a0   reps: 3\n": (7, "in the indentation"),
+        "title: é😀 x #2\n" + VALID[20:]: (1, "'title' stops at '#'"),
+        VALID + 'outro: "é\n  \u00a0x"\n' + "\u00a0 reps: 1\n": (9, "in the indentation"),
     }
     for text, (line, phrase) in cases.items():
         with pytest.raises(RoutineError) as info:
@@ -623,3 +627,237 @@ def test_load_text_refuses_raw_surrogates():
     with pytest.raises(RoutineError, match="unpaired surrogate") as info:
         routine.load_text(VALID + "outro: a\udc80b\n", source="s", name="s")
     assert info.value.line == 7
+
+
+# --- a '#' that cuts a text short, and spaces pasted from a document ----------------------
+
+CUT = "stops at '#': YAML reads '#2 times' as a comment; put the whole text in quotes to keep it"
+
+# name: (routine, line, phrase). Each '#' here starts a YAML comment (a space before it):
+# the text the voice would say, or the sheet print, would stop there.
+CUT_SHORT = {
+    "an instruction in a list": (
+        VALID.replace(
+            "instructions: Lift your {side} leg.",
+            "instructions:\n      - Lift your {side} leg.\n      - Breathe out slowly #2 times",
+        ),
+        7,
+        "instruction 2 of 'instructions' in exercise 'Lying stretch' "
+        + CUT
+        + ': "Breathe out slowly #2 times" (a note of your own goes on a line by itself)',
+    ),
+    "the only instruction": (
+        VALID.replace("Lift your {side} leg.", "Lift your {side} leg #2 times"),
+        5,
+        "'instructions' in exercise 'Lying stretch' " + CUT,
+    ),
+    "a cue, after two spaces": (
+        VALID + "    cues:\n      - Keep breathing  #2 times\n",
+        8,
+        "cue 1 of 'cues' in exercise 'Lying stretch' " + CUT,
+    ),
+    "switch instructions": (
+        VALID + "    switch_instructions: Swap legs #2 times\n",
+        7,
+        "'switch_instructions' in exercise 'Lying stretch' " + CUT,
+    ),
+    "progression": (VALID + "    progression: Reach further #2 times\n", 7, "'progression'"),
+    "side label": (VALID + "    side_label: your {side} leg #2 times\n", 7, "'side_label'"),
+    "the exercise's name": (with_name("Lying stretch #2 times"), 3, "'name' in exercise 1 " + CUT),
+    "the title": (VALID.replace("Test routine", "Test routine #2 times"), 1, "'title' " + CUT),
+    "the description": (VALID + "description: Easy #2 times\n", 7, "'description' " + CUT),
+    "the outro, a tab before '#'": (VALID + "outro: Well done\t#2 times\n", 7, "'outro' " + CUT),
+    "the intro's second line": (
+        VALID + "intro: About {minutes} minutes,\n  breathing slowly #2 times\n",
+        8,
+        "'intro' " + CUT,
+    ),
+}
+
+
+@pytest.mark.parametrize("text, line, phrase", CUT_SHORT.values(), ids=CUT_SHORT.keys())
+def test_a_comment_cutting_a_text_short_is_refused(tmp_path, text, line, phrase):
+    path = make(tmp_path, text)
+    out = tmp_path / "out"
+    checked = invoke("validate", str(path))
+    built = invoke("build", str(path), "-o", str(out), "--hold", "2", "--reps", "1")
+    assert_refused(checked, path, line, phrase)
+    assert_refused(built, path, line, phrase)
+    assert checked.stdout == "" and not out.exists()
+
+
+COMMENTS_FINE = {
+    "on a line of their own": "# a note\n"
+    + VALID.replace("    hold", "    # hold less?\n    hold"),
+    "after a number": with_hold("20  # seconds"),
+    "after a number, one space": with_hold("20 # seconds"),
+    "after the language": VALID + "language: en  # English\n",
+    "after a bed's name": VALID + "bed: brown  # quiet\n",
+    "after a flow list of sides": VALID.replace("[right, left]", "[right, left]  # both"),
+    "after the key of a list": VALID.replace(
+        "instructions: Lift your {side} leg.", "instructions:  # said first\n      - Lift."
+    ),
+    "after a quoted text": VALID.replace("Lift your {side} leg.", '"Lift #2 times"  # a note'),
+    "after a folded text": VALID + "intro: >-  # a note\n  About {minutes} minutes.\n",
+    "'#' with no space before it": VALID.replace("Lift your {side} leg.", "Lift leg#2 twice."),
+}
+
+
+@pytest.mark.parametrize("text", COMMENTS_FINE.values(), ids=COMMENTS_FINE.keys())
+def test_comments_that_cut_no_text_short_are_fine(tmp_path, text):
+    path = make(tmp_path, text)
+    run = invoke("validate", str(path))
+    assert run.code == 0, run.stderr
+    assert run.stdout.startswith(f"ok: {path}: ")
+
+
+def test_a_quoted_text_keeps_its_hash():
+    from voiceguide import routine
+
+    text = VALID.replace("Lift your {side} leg.", '"Lift #2 times"  # a note')
+    assert routine.load_text(text, source="s", name="s").exercises[0].instructions == (
+        "Lift #2 times",
+    )
+
+
+def test_the_blank_routine_and_every_built_in_still_validate():
+    """The template has comments after values (none after a text); built-ins none."""
+    from conftest import ROOT
+
+    files = sorted((ROOT / "voiceguide" / "routines").glob("*.yaml"))
+    run = invoke("validate", str(ROOT / "voiceguide/templates/routine.yaml"), *map(str, files))
+    assert run.code == 0, run.stderr
+    assert len(run.stdout.splitlines()) == len(files) + 1
+
+
+ORDINARY = "type an ordinary space in its place"
+FROM_COPYING = "(from copying text out of a document?)"
+
+# name: (routine, line, message). Spaces YAML reads as letters, where the structure is.
+ODD_SPACES = {
+    "non-breaking space after 'hold:'": (
+        with_hold("\u00a020").replace("hold: ", "hold:"),
+        6,
+        f"a non-breaking space {FROM_COPYING} after 'hold:'; {ORDINARY}",
+    ),
+    "non-breaking space after 'hold: '": (
+        with_hold("\u00a020"),
+        6,
+        f"a non-breaking space {FROM_COPYING} after 'hold:'; {ORDINARY}",
+    ),
+    "non-breaking space before the colon": (
+        VALID.replace("hold: 20", "hold\u00a0: 20"),
+        6,
+        f"a non-breaking space {FROM_COPYING} between 'hold' and its colon; {ORDINARY}",
+    ),
+    "non-breaking space as indentation": (
+        VALID + "\u00a0   reps: 3\n",
+        7,
+        f"a non-breaking space {FROM_COPYING} in the indentation at the start of the line;"
+        f" {ORDINARY}",
+    ),
+    "non-breaking space after the indentation": (
+        VALID.replace("    hold: 20", "   \u00a0hold: 20"),
+        6,
+        "in the indentation at the start of the line",
+    ),
+    "non-breaking space after '-'": (
+        VALID.replace("  - name:", "  -\u00a0name:"),
+        3,
+        f"a non-breaking space {FROM_COPYING} after '-'; {ORDINARY}",
+    ),
+    "non-breaking space between '- ' and a key": (
+        VALID.replace("  - name:", "  - \u00a0name:"),
+        3,
+        f"a non-breaking space {FROM_COPYING} before 'name'; {ORDINARY}",
+    ),
+    "narrow non-breaking space after 'title:'": (
+        VALID.replace("title: ", "title:\u202f"),
+        1,
+        f"a narrow non-breaking space {FROM_COPYING} after 'title:'",
+    ),
+    "figure space after 'reps:'": (VALID + "    reps:\u20073\n", 7, "a figure space"),
+    "thin space after 'sides:'": (VALID.replace("sides: ", "sides:\u2009"), 4, "a thin space"),
+    "ideographic space as indentation": (
+        VALID.replace("    hold", "\u3000   hold"),
+        6,
+        "an unusual space (U+3000) " + FROM_COPYING,
+    ),
+    "zero-width space as indentation": (
+        VALID.replace("    hold", "\u200b    hold"),
+        6,
+        f"a zero-width space {FROM_COPYING} in the indentation at the start of the line; delete it",
+    ),
+    "zero-width space after 'hold:'": (
+        VALID.replace("hold: 20", "hold:\u200b20"),
+        6,
+        f"a zero-width space {FROM_COPYING} after 'hold:'; {ORDINARY}",
+    ),
+    "byte order mark mid-file": (
+        VALID.replace("    hold", "\ufeff    hold"),
+        6,
+        "an invisible zero-width space (U+FEFF) " + FROM_COPYING,
+    ),
+    "non-breaking space on a blank line": (
+        VALID.replace("    hold", "\u00a0\n    hold"),
+        6,
+        "in the indentation at the start of the line",
+    ),
+    "non-breaking space in a defaults key": (
+        "defaults:\n  hold\u00a0: 30\n" + VALID,
+        2,
+        "between 'hold' and its colon",
+    ),
+    "CRLF line ends": (
+        (VALID + "\u00a0   reps: 3\n").replace("\n", "\r\n"),
+        7,
+        "in the indentation at the start of the line",
+    ),
+}
+
+
+@pytest.mark.parametrize("text, line, phrase", ODD_SPACES.values(), ids=ODD_SPACES.keys())
+def test_a_space_yaml_reads_as_a_letter_is_refused_where_it_is(tmp_path, text, line, phrase):
+    path = make(tmp_path, text)
+    out = tmp_path / "out"
+    checked = invoke("validate", str(path))
+    built = invoke("build", str(path), "-o", str(out), "--hold", "2", "--reps", "1")
+    assert_refused(checked, path, line, phrase)
+    assert_refused(built, path, line, phrase)
+    assert "\\xa0" not in checked.stderr and "\\u" not in checked.stderr
+    assert checked.stdout == "" and not out.exists()
+
+
+FRENCH = """\
+title: Étirements des ischio-jambiers\u00a0!
+language: fr
+description: "Deux étirements\u202f! Doucement\u00a0?"
+intro: >-
+  Respirez lentement\u00a0!
+  \u00a0Environ {minutes} minutes.
+outro: "Fin de la séance\u00a0! Merci
+  \u00a0: à demain."
+exercises:
+  - name: Étirement\u202f1
+    sides: [droite, gauche]
+    instructions:
+      - Levez la jambe {side}\u202f!
+      - "Conseil\u00a0: respirez."
+      - \u00a0Tenez la position\u00a0?
+    cues: [Respirez\u00a0!]
+    progression: \u00a0«\u00a0Plus loin\u00a0»
+    hold: 20
+"""
+
+
+def test_spaces_french_puts_in_texts_are_fine(tmp_path):
+    """French typography puts U+00A0 or U+202F before ':', '!' and '?', in every kind of
+    text: plain, quoted, folded, even at the start of a line of a long text, and one
+    before a text (not a number) after a key is tidied away with the text's spaces."""
+    path = make(tmp_path, FRENCH)
+    run = invoke("validate", str(path))
+    assert run.code == 0, run.stderr
+    loaded = load_file(path)
+    assert loaded.exercises[0].instructions[0] == "Levez la jambe {side} !"
+    assert loaded.intro.startswith("Respirez lentement !")
+    assert loaded.exercises[0].progression == "« Plus loin »"

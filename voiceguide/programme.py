@@ -152,7 +152,7 @@ def load_programme(path: str | os.PathLike[str]) -> Programme:
     try:
         text = read_text(Path(source))
         check_characters(text)
-        return _programme(compose(text), Path(source))
+        return _programme(compose(text, PROGRAMME_KEYS + STAGE_KEYS), Path(source))
     except RoutineError as err:
         err.path = err.path if err.path and err.path != source and err.line else source
         raise
@@ -164,7 +164,9 @@ def _programme(root: Node | None, path: Path) -> Programme:
     items = items_of(root, "")
     check_keys(items, PROGRAMME_KEYS, "")
     title = text_of(require(items, "programme", root, "the programme"), "'programme'", "")
-    language = text_of(items["language"][1], "'language'", "") if "language" in items else None
+    language = (
+        text_of(items["language"][1], "'language'", "", said=False) if "language" in items else None
+    )
     routine = _routine(require(items, "routine", root, "the programme"), path, language)
     times_a_day = _whole(items, "times_a_day", 1, MAX_TIMES_A_DAY, 1)
     at = _times(items["at"][1], times_a_day) if "at" in items else ()
@@ -179,7 +181,7 @@ def _programme(root: Node | None, path: Path) -> Programme:
 
 def _routine(node: Node, path: Path, language: str | None) -> Routine:
     """The routine named: a built-in, or a file relative to the programme."""
-    ref = text_of(node, "'routine'", "")
+    ref = text_of(node, "'routine'", "", said=False)
     beside = path.parent / ref
     try:
         return resolve(str(beside) if ref.endswith((".yaml", ".yml")) else ref, language)
@@ -313,7 +315,7 @@ def _stage_setting(node: Node, key: str, where: str, routine: Routine) -> list[G
 
 def _leave_out(node: Node, where: str, routine: Routine) -> tuple[str, ...]:
     names = [
-        text_of(item, "an exercise", where)
+        text_of(item, "an exercise", where, said=False)
         for item in list_of(node, "leave_out", where, 50, "a list of exercises")
     ]
     out = tuple(_exercise(n, item, routine, "leave_out") for n, item in zip(names, node.value))

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 from voiceguide.model import Routine
 from voiceguide.phrases import DEFAULT_LANGUAGE
 from voiceguide.routine.reading import check_characters, is_blank, read_text
-from voiceguide.routine.schema import routine_of
+from voiceguide.routine.schema import EXERCISE_KEYS, ROUTINE_KEYS, routine_of
 from voiceguide.routine.yamlguard import compose
 from voiceguide.settings import BY_NAME, SettingError
 
@@ -48,7 +48,7 @@ def load_text(text: str, *, source: str, name: str) -> Routine:
         check_characters(text)
         if is_blank(text):
             raise RoutineError("the file is empty; a routine needs a 'title' and 'exercises'")
-        return routine_of(compose(text), name=name, source=source)
+        return routine_of(compose(text, ROUTINE_KEYS + EXERCISE_KEYS), name=name, source=source)
     except RoutineError as err:
         err.path = source
         raise

@@ -53,6 +53,20 @@ refused, since the number read is not always the number meant."""
 _CLOCK = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-9_]+)+(?:\.[0-9_]*)?")
 _SHOWN_CHARS = 40
 """Longest piece of the file quoted back in a message."""
+_CUT_BY = "voiceguide_cut_by"
+"""The attribute :func:`note_cut` gives a node."""
+
+
+def note_cut(node: Node, comment: str) -> None:
+    """Note that the plain (unquoted) value ``node``'s line goes on with ``comment``:
+    ``- Breathe out slowly #2 times`` is the text "Breathe out slowly" to YAML. Noted by
+    :func:`voiceguide.routine.yamlguard.compose`, read by :func:`text_of`."""
+    setattr(node, _CUT_BY, comment)
+
+
+def cut_by(node: Node) -> str | None:
+    """The comment after the plain value ``node`` on its line, if :func:`note_cut` saw one."""
+    return getattr(node, _CUT_BY, None)
 
 
 def shown(value: str, limit: int = _SHOWN_CHARS) -> str:
@@ -162,14 +176,21 @@ def require(items: dict, key: str, owner: Node, what: str) -> Node:
     return items[key][1]
 
 
-def text_of(node: Node, what: str, where: str, placeholders: tuple[str, ...] = ()) -> str:
+def text_of(
+    node: Node, what: str, where: str, placeholders: tuple[str, ...] = (), *, said: bool = True
+) -> str:
     """A text value: stripped, whitespace collapsed, bounded, placeholders checked,
-    something to say in it, nothing invisible. ``what`` names it: :func:`subject`."""
+    something to say in it, nothing invisible. ``what`` names it: :func:`subject`.
+    ``said``: a text the voice says or the sheet prints, which a comment after it on its
+    line would cut short (a language or a file name may have a comment after it)."""
     if kind_of(node) != "text":
         error = type_error(node, what, where, "text")
         if kind_of(node) in ("a number", "true/false"):
             error.message += f"; put it in quotes: '{shown(node.value)}'"
         raise error
+    comment = cut_by(node) if said else None
+    if comment is not None:
+        raise _cut_by_comment(node, comment, what, where)
     if _CONTROL.search(node.value):
         raise RoutineError(
             f"{what}{where} contains an invisible control character, which is not allowed",
@@ -228,6 +249,21 @@ def text_of(node: Node, what: str, where: str, placeholders: tuple[str, ...] = (
             f"{what}{where} has no letters or digits, so nothing to say", line=line_of(node)
         )
     return text
+
+
+def _cut_by_comment(node: Node, comment: str, what: str, where: str) -> RoutineError:
+    """``- Breathe out slowly #2 times``: YAML ends the text at ' #'. Refused, not
+    warned about: the voice would say half a sentence and the sheet print it."""
+    whole = f"{node.value} {comment}"
+    one_line = node.start_mark.line == node.end_mark.line
+    short = one_line and len(whole) <= 60 and not set(whole) & set('"\\') and whole.isprintable()
+    example = f': "{whole}"' if short else ""
+    return RoutineError(
+        f"{what}{where} stops at '#': YAML reads '{shown(comment, 30)}' as a comment;"
+        f" put the whole text in quotes to keep it{example}"
+        " (a note of your own goes on a line by itself)",
+        line=node.end_mark.line + 1,  # the line the '#' is on
+    )
 
 
 def number(node: Node, key: str, where: str, expected: str, example: str) -> int | float:

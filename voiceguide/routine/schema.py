@@ -56,7 +56,7 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
     for key in ("description", "intro", "outro", "bed"):
         if key in items:
             allowed = (MINUTES_PLACEHOLDER,) if key == "intro" else ()
-            texts[key] = text_of(items[key][1], f"'{key}'", "", allowed)
+            texts[key] = text_of(items[key][1], f"'{key}'", "", allowed, said=key != "bed")
 
     defaults = _defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING
     language = _language(items["language"][1]) if "language" in items else DEFAULT_LANGUAGE
@@ -76,7 +76,7 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
 
 def _language(node: Node) -> str:
     """The routine's language: a supported BCP 47 tag, in its own spelling."""
-    tag = text_of(node, "'language'", "")
+    tag = text_of(node, "'language'", "", said=False)
     try:
         return str(BY_NAME["language"].check(tag, f"'{shown(tag)}'"))
     except SettingError as err:

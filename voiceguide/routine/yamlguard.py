@@ -3,28 +3,61 @@
 The event stream is checked first for tags (every one, even ``!!str``), aliases, extra
 documents, depth and size; then the tree is composed (never constructed), so duplicate
 keys can be refused and every error can name its line. Syntax errors are reported
-where the mistake is, with a hint.
+where the mistake is, with a hint. Before any of that, spaces YAML does not take for
+spaces (a non-breaking space pasted from a document) are refused where they would
+change the file's structure; after it, plain values a comment cuts short are noted.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable
+
 import yaml
-from yaml.nodes import Node
+from yaml.nodes import CollectionNode, Node, ScalarNode
 
 from voiceguide.errors import RoutineError
 from voiceguide.limits import LIMITS
-from voiceguide.routine.scalars import NO_SPACE_AFTER_COLON, NO_SPACE_AFTER_DASH, TAG, shown
+from voiceguide.routine.scalars import (
+    NO_SPACE_AFTER_COLON,
+    NO_SPACE_AFTER_DASH,
+    TAG,
+    note_cut,
+    shown,
+)
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when PyYAML has it: a 1 MB hostile file parses in under a second
 (the pure-Python one takes twenty)."""
 
 
-def compose(text: str) -> Node | None:
-    """The YAML node tree of ``text`` (None when empty), after the safety checks."""
+_ODD_SPACES = "\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff"
+"""Spaces YAML reads as letters: no-break (U+00A0, U+202F), figure, thin and the other
+typographic spaces, zero-width ones (U+200B, and U+FEFF past the file's start)."""
+_ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
+_SPACE_NAMES = {
+    "\u00a0": "a non-breaking space",
+    "\u202f": "a narrow non-breaking space",
+    "\u2007": "a figure space",
+    "\u2009": "a thin space",
+    "\u200b": "a zero-width space",
+    "\ufeff": "an invisible zero-width space (U+FEFF)",
+}
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+"""Line breaks as YAML counts them (the others are refused before)."""
+
+
+def compose(text: str, keys: Iterable[str] = ()) -> Node | None:
+    """The YAML node tree of ``text`` (None when empty), after the safety checks.
+    ``keys``: the file's keys, to find odd spaces around them."""
     try:
+        _check_spaces(text, tuple(keys))
         _check_events(text)
-        return yaml.compose(text, Loader=_LOADER)
+        root = yaml.compose(text, Loader=_LOADER)
+        if root is not None and "#" in text:
+            _note_comments(root, _LINE_BREAK.split(text))
+        return root
     except yaml.reader.ReaderError as err:
         # libyaml counts the position in UTF-8 bytes, PyYAML in characters.
         before = (
@@ -40,6 +73,106 @@ def compose(text: str) -> Node | None:
         raise _syntax_error(err, text) from None
     except yaml.YAMLError as err:
         raise RoutineError(f"YAML syntax error: {shown(str(err), 80)}") from None
+
+
+def _note_comments(root: Node, lines: list[str]) -> None:
+    """Note (:func:`~voiceguide.routine.scalars.note_cut`) each plain value whose line
+    goes on with a comment."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CollectionNode):
+            for item in node.value:
+                stack.extend(item if isinstance(item, tuple) else (item,))
+        elif isinstance(node, ScalarNode) and not node.style and node.value:  # plain
+            end = node.end_mark
+            rest = lines[end.line][end.column :] if end.line < len(lines) else ""
+            if rest[:1] in (" ", "\t") and rest.lstrip(" \t").startswith("#"):
+                note_cut(node, rest.strip(" \t"))
+
+
+def _check_spaces(text: str, keys: tuple[str, ...]) -> None:
+    """Refuse a space YAML reads as a letter (:data:`_ODD_SPACES`) where it would change
+    the file's structure: in the indentation, after a list's '-', between a key and its
+    colon or its value. In a text it is fine: French puts U+00A0 or U+202F before ':',
+    '?' and '!'."""
+    if not _ODD_SPACE.search(text):
+        return
+    space = f"[ \\t{_ODD_SPACES}]"
+    key = "|".join(sorted(map(re.escape, keys), key=len, reverse=True)) or "(?!)"
+    structure = re.compile(
+        rf"(?P<lead>{space}*)(?P<dashes>(?:-{space}+)*)"
+        rf"(?:(?P<key>{key})(?P<before>{space}*):(?P<after>{space}*))?"
+    )
+    lines = _LINE_BREAK.split(text)
+    found = []
+    for number, line in enumerate(lines):
+        if number == 0:
+            line = line.removeprefix("\ufeff")  # a byte order mark: YAML allows it here
+        if _ODD_SPACE.search(line):
+            match = structure.match(line)
+            assert match is not None  # every part of the pattern may be empty
+            odd = _odd_space(match)
+            if odd:
+                column = odd[0] + len(lines[number]) - len(line)
+                found.append((number, column, odd[1]))
+    if not found:
+        return
+    inside = _inside_texts(text, found[-1][0])
+    for number, column, where in found:
+        if column >= inside.get(number, 0):
+            char = lines[number][column]
+            name = _SPACE_NAMES.get(char, f"an unusual space (U+{ord(char):04X})")
+            advice = "type an ordinary space in its place"
+            if char in "\u200b\ufeff" and lines[number][column - 1 : column] not in (":", "-"):
+                advice = "delete it"
+            raise RoutineError(
+                f"{name} (from copying text out of a document?) {where}; {advice}",
+                line=number + 1,
+            )
+
+
+def _odd_space(match: re.Match[str]) -> tuple[int, str] | None:
+    """(column, where) of the first odd space in the structure of a line, if any."""
+    lead, dashes, key = match["lead"], match["dashes"], match["key"]
+    for column, char in enumerate(lead):
+        if _ODD_SPACE.match(char):
+            return column, "in the indentation at the start of the line"
+    for offset, char in enumerate(dashes):
+        if _ODD_SPACE.match(char) and (dashes[offset - 1] == "-" or key):
+            where = "after '-'" if dashes[offset - 1] == "-" else f"before '{key}'"
+            return match.start("dashes") + offset, where
+    if not key:
+        return None
+    for offset, char in enumerate(match["before"]):
+        if _ODD_SPACE.match(char):
+            return match.start("before") + offset, f"between '{key}' and its colon"
+    after, value = match["after"], match.string[match.end() :]
+    # Before a text it does no harm (a text's spaces are tidied), unless it is the only
+    # space after the colon; before a number, a list or nothing it makes the value text.
+    harmful = _ODD_SPACE.match(after[:1]) or re.match(r"[-+.0-9\[{#]|$", value)
+    for offset, char in enumerate(after):
+        if _ODD_SPACE.match(char) and harmful:
+            return match.start("after") + offset, f"after '{key}:'"
+    return None
+
+
+def _inside_texts(text: str, last_line: int) -> dict[int, float]:
+    """``{line: column}``: each line (numbered from 0) that goes on a quoted or block
+    text begun on an earlier line, up to the column where that text ends there; only
+    texts begun by ``last_line``, and as far as the file scans."""
+    inside: dict[int, float] = {}
+    try:
+        for token in yaml.scan(text, Loader=_LOADER):
+            start, end = token.start_mark, token.end_mark
+            if start.line > last_line:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style and end.line > start.line:
+                inside.update(dict.fromkeys(range(start.line + 1, end.line), math.inf))
+                inside[end.line] = end.column
+    except yaml.YAMLError:
+        pass  # a syntax error after the odd space, most likely because of it
+    return inside
 
 
 def _syntax_error(err: yaml.MarkedYAMLError, text: str) -> RoutineError:
