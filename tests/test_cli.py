@@ -445,4 +445,19 @@ def test_a_handout_written_alone_says_its_session_length_is_an_estimate(tmp_path
     run = invoke("handout", "hamstring-desk", "--language", language, "-o", str(tmp_path))
     assert run.code == 0, run.stderr
     (sheet,) = tmp_path.iterdir()
-    assert re.search(rf"hamstring-desk(\.{language})?\.mp3 \({about} \d+:\d\d\)", sheet.read_text())
+    text = re.sub(r"<[^>]+>", "", sheet.read_text())
+    assert re.search(rf"hamstring-desk(\.{language})?\.mp3 \({about} \d+:\d\d\)", text)
+
+
+def test_every_routine_and_programme_the_readme_shows_is_valid(tmp_path):
+    """A reader copies the README's examples: each YAML block that is a routine or a
+    programme validates as it stands."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, re.S)
+    shown = [b for b in blocks if re.search(r"^(exercises|programme):", b, re.M)]
+    assert len(shown) >= 2
+    for n, block in enumerate(shown):
+        path = tmp_path / f"example-{n}.yaml"
+        path.write_text(block)
+        run = invoke("validate", str(path))
+        assert run.code == 0, (block[:80], run.stderr)

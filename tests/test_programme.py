@@ -91,7 +91,7 @@ def test_the_playlist_lists_the_sessions_in_order(example):
     lengths = [int(re.match(r"#EXTINF:(\d+),", line)[1]) for line in lines if "EXTINF" in line]
     assert lengths == [round(sheet(out, f[:-4])["duration"]) for f in files]
     # the sheet built with them gives the sessions' own lengths, not estimates
-    html = (out / "relief.html").read_text(encoding="utf-8")
+    html = re.sub(r"<[^>]+>", "", (out / "relief.html").read_text(encoding="utf-8"))
     for file in files:
         assert f"{file} ({clock(sheet(out, file[:-4])['duration'])})" in html
 
@@ -174,6 +174,42 @@ def test_a_small_programme_builds_all_its_files_in_the_quick_loop(tmp_path):
     assert "BYDAY=MO,TH" in ics and "DTSTART:20270104T080000" in ics
 
 
+def test_each_stage_is_titled_with_its_weeks_and_the_sheet_keeps_to_the_schedule(tmp_path):
+    """On a phone, in a podcast app and in the calendar, the stages are told apart by the
+    same title; the reminders are stamped when built; the sheet leaves out the routine's
+    description, which tells of other holds than the schedule's."""
+    import icalendar
+    import mutagen
+
+    (tmp_path / "calf.yaml").write_text(
+        SMALL_ROUTINE.replace("title: Calf\n", "title: Calf\ndescription: Hold it a minute.\n")
+    )
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Calves\nroutine: calf.yaml\nstart: 2027-01-04\n"
+        "stages:\n  - {weeks: 1, hold: 4, reps: 1}\n  - {weeks: 2, hold: 6, reps: 1}\n"
+    )
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    out = tmp_path / "out"
+    titles = ["Calves: week 1", "Calves: weeks 2–3"]
+    for stem, title in zip(("plan.week-1", "plan.week-2"), titles):
+        assert sheet(out, stem)["title"] == title
+        assert str(mutagen.File(out / f"{stem}.mp3")["TIT2"]) == title
+    playlist = (out / "plan.m3u8").read_text(encoding="utf-8")
+    assert [line.split(",", 1)[1] for line in playlist.splitlines() if "EXTINF" in line] == titles
+    calendar = icalendar.Calendar.from_ical((out / "plan.ics").read_bytes())
+    events = list(calendar.walk("VEVENT"))
+    assert [str(e["SUMMARY"]) for e in events] == titles
+    after = dt.datetime.now(dt.timezone.utc)
+    assert all(before <= e["DTSTAMP"].dt <= after for e in events)
+    sheet_text = (out / "plan.html").read_text(encoding="utf-8")
+    assert "Hold it a minute." not in sheet_text and "weeks 2–3" in sheet_text
+    alone = invoke("handout", "calf.yaml", "-o", str(tmp_path / "sheet"), cwd=tmp_path)
+    assert alone.code == 0, alone.stderr  # a routine's own sheet keeps its description
+    assert "Hold it a minute." in (tmp_path / "sheet" / "calf.html").read_text(encoding="utf-8")
+
+
 def test_two_patients_reminders_are_two_sets_of_events_and_a_rebuild_updates_its_own(tmp_path):
     """Two programmes of one name in two folders (two patients) keep apart in one
     calendar: every event's UID is its own; built again into its folder, the same."""
@@ -247,6 +283,17 @@ BROKEN = {
         "'hold' 'knee': 'knee' matches no exercise",
     ),
     "an unknown stage key": ("  - {weeks: 1, hodl: 5}\n", 12, "did you mean 'hold'?"),
+    "a stage indented with a non-breaking space": (
+        "\u00a0 - {weeks: 1}\n",
+        12,
+        "a non-breaking space (from copying text out of a document?) in the indentation",
+    ),
+    "a non-breaking space after a stage's key": (
+        "  - weeks:\u00a01\n",
+        12,
+        "a non-breaking space (from copying text out of a document?) after 'weeks:';"
+        " type an ordinary space in its place",
+    ),
 }
 
 
@@ -296,6 +343,26 @@ TOP = {
     ),
     "a start on no day": ("start: 2026-12-01", "start: 2026-02-30", 6, "got 2026-02-30"),
     "a day that is not one": ("days: [mon, tue", "days: [mon, tus", 5, "got tus"),
+    "notes cut short by a comment": (
+        "pain spreads below the knee.",
+        "pain spreads #2 below the knee.",
+        7,
+        "'notes' stops at '#': YAML reads '#2 below the knee.' as a comment; put the whole"
+        " text in quotes to keep it",
+    ),
+    "a title cut short by a comment": (
+        "programme: Hamstring relief, four weeks",
+        "programme: Hamstring relief #2",
+        1,
+        "'programme' stops at '#'",
+    ),
+    "a non-breaking space before a key's colon": (
+        "times_a_day: 2",
+        "times_a_day\u00a0: 2",
+        3,
+        "a non-breaking space (from copying text out of a document?) between 'times_a_day'"
+        " and its colon",
+    ),
 }
 
 
@@ -331,4 +398,4 @@ def test_show_prints_the_stages_and_handout_writes_the_sheet_alone(tmp_path):
     html = (tmp_path / "out" / "relief.html").read_text()
     assert "relief.week-4.mp3" in html and "<script" not in html and "http" not in html
     # nothing built: its lengths are estimates, and say so
-    assert re.search(r"relief\.week-4\.mp3 \(about \d+:\d\d\)", html)
+    assert re.search(r"relief\.week-4\.mp3 \(about \d+:\d\d\)", re.sub(r"<[^>]+>", "", html))

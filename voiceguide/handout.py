@@ -55,9 +55,17 @@ def schedule_row(
 
 
 def render(
-    routine: Routine, *, title: str, rows: list[Row], notes: str = "", subtitle: str = ""
+    routine: Routine,
+    *,
+    title: str,
+    rows: list[Row],
+    notes: str = "",
+    subtitle: str = "",
+    described: bool = True,
 ) -> str:
-    """The handout for ``routine`` with its schedule ``rows``, as HTML text."""
+    """The handout for ``routine`` with its schedule ``rows``, as HTML text; its
+    description printed if ``described`` (a programme's sheet leaves it out: it tells
+    of the routine's own holds, where the schedule gives the programme's)."""
     import jinja2
 
     book = phrasebook(routine.language)
@@ -79,7 +87,7 @@ def render(
         version=__version__,
         title=title,
         subtitle=subtitle,
-        description=routine.description,
+        description=routine.description if described else "",
         notes=notes,
         schedule=rows,
         words=book.handout,

@@ -24,7 +24,7 @@ from voiceguide.phrases import phrasebook
 from voiceguide.preview import estimated_seconds
 from voiceguide.programme import DAYS, Programme, Stage
 from voiceguide.reminders import Reminder, calendar
-from voiceguide.settings import clock
+from voiceguide.settings import clock, counted
 from voiceguide.speech import open_engine
 from voiceguide.speech.cache import ClipCache
 
@@ -107,7 +107,7 @@ def _sessions(
     )
     with engine:
         for stage in programme.stages:
-            routine = programme.session_routine(stage, week_sentence(programme, stage))
+            routine = stage_routine(programme, stage)
             settings = stage_options(stage, options)
             results.append(
                 build(
@@ -120,6 +120,19 @@ def _sessions(
                 )
             )
     return results
+
+
+def stage_routine(programme: Programme, stage: Stage) -> Routine:
+    """The routine of ``stage``'s session: its exercises, its intro saying which week it
+    is, and its title naming the stage as the reminders do ("Hamstring relief, four
+    weeks: weeks 2–3"), so that a player or a podcast app tells the sessions apart."""
+    routine = programme.session_routine(stage, week_sentence(programme, stage))
+    return replace(routine, title=stage_title(programme, stage))
+
+
+def stage_title(programme: Programme, stage: Stage) -> str:
+    """The programme's title and the stage's weeks, in the routine's language."""
+    return f"{programme.title}: {_weeks(programme, stage)}"
 
 
 def stage_options(stage: Stage, options: Options) -> Options:
@@ -162,7 +175,7 @@ def playlist(programme: Programme, files: list[str], seconds: list[float]) -> st
     """The sessions in order, with titles and lengths (extended M3U, UTF-8)."""
     lines = ["#EXTM3U", f"#PLAYLIST:{programme.title}"]
     for stage, file, length in zip(programme.stages, files, seconds):
-        lines += [f"#EXTINF:{round(length)},{programme.title}: {_weeks(programme, stage)}", file]
+        lines += [f"#EXTINF:{round(length)},{stage_title(programme, stage)}", file]
     return "\n".join(lines) + "\n"
 
 
@@ -188,6 +201,7 @@ def handout_of(
         rows=rows,
         notes=programme.notes,
         subtitle=programme.routine.title,
+        described=False,
     )
 
 
@@ -221,8 +235,8 @@ def reminders_of(
     for stage, file, length in zip(programme.stages, files, seconds):
         first = start + dt.timedelta(weeks=stage.first_week - 1)
         last = first + dt.timedelta(weeks=stage.weeks, days=-1)
+        summary = stage_title(programme, stage)
         for index, time in enumerate(programme.times()):
-            summary = f"{programme.title}: {_weeks(programme, stage)}"
             about = f"{file} ({clock(length)})" + (
                 f"\n{programme.notes}" if programme.notes else ""
             )
@@ -237,7 +251,7 @@ def reminders_of(
                     math.ceil(length / 60),
                 )
             )
-    return calendar(programme.title, items, programme.days)
+    return calendar(programme.title, items, programme.days, dt.datetime.now(dt.timezone.utc))
 
 
 def handout_only(subject: Programme | Routine) -> tuple[str, str]:
@@ -245,7 +259,7 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
     if isinstance(subject, Programme):
         files, seconds = [], []
         for stage in subject.stages:
-            routine = subject.session_routine(stage, week_sentence(subject, stage))
+            routine = stage_routine(subject, stage)
             files.append(f"{routine.name}.mp3")
             seconds.append(estimated_seconds(routine, stage_options(stage, Options())))
         return f"{subject.name}.html", handout_of(subject, files, seconds, estimated=True)
@@ -277,7 +291,7 @@ def describe_programme(programme: Programme) -> list[str]:
     and its estimated length."""
     lines = [f"{'weeks':<8} {'hold':>9} {'reps':>5}  {'length':>6}  session"]
     for stage in programme.stages:
-        routine = programme.session_routine(stage, week_sentence(programme, stage))
+        routine = stage_routine(programme, stage)
         timings = exercise_timings(routine, stage_options(stage, Options())).values()
         holds, reps = sorted({t.hold for t in timings}), sorted({t.reps for t in timings})
         weeks = (
@@ -293,7 +307,7 @@ def describe_programme(programme: Programme) -> list[str]:
     times = ", ".join(programme.times())
     days = "every day" if programme.days == DAYS else ", ".join(programme.days)
     lines.append(
-        f"{programme.times_a_day} a day at {times}, {days}; {programme.weeks} weeks from "
-        f"{programme.start or 'the day it is built'}"
+        f"{programme.times_a_day} a day at {times}, {days}; "
+        f"{counted(programme.weeks, 'week')} from {programme.start or 'the day it is built'}"
     )
     return lines

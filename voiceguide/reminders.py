@@ -38,8 +38,12 @@ class Reminder:
     """How long the session lasts."""
 
 
-def calendar(name: str, reminders: Sequence[Reminder], days: Sequence[str]) -> bytes:
-    """The calendar file: one weekly recurring event with an alarm per reminder."""
+def calendar(
+    name: str, reminders: Sequence[Reminder], days: Sequence[str], made: dt.datetime
+) -> bytes:
+    """The calendar file: one weekly recurring event with an alarm per reminder, each
+    stamped as ``made`` (when the programme was built: a calendar that reads the file
+    again takes the newer one)."""
     from icalendar import Alarm, Calendar, Event
 
     cal = Calendar()
@@ -52,7 +56,7 @@ def calendar(name: str, reminders: Sequence[Reminder], days: Sequence[str]) -> b
         start = _first_on(reminder.first_day, days)
         event = Event()
         event.add("uid", reminder.uid)
-        event.add("dtstamp", dt.datetime.combine(reminder.first_day, dt.time(), dt.timezone.utc))
+        event.add("dtstamp", made.astimezone(dt.timezone.utc).replace(microsecond=0))
         event.add("dtstart", dt.datetime.combine(start, dt.time(hours, minutes)))
         event.add("duration", dt.timedelta(minutes=reminder.minutes))
         until = dt.datetime.combine(reminder.last_day, dt.time(23, 59, 59))
