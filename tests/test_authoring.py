@@ -180,7 +180,8 @@ def test_the_command_printed_to_build_a_new_routine_works_when_pasted(tmp_path):
     run = invoke("new", "Mrs Smith calves", "-o", str(tmp_path / "my routines"))
     assert run.code == 0, run.stderr
     command = shlex.split(run.stdout.split(": ", 1)[1])
-    assert command == ["voiceguide", "build", str(tmp_path / "my routines" / "Mrs Smith calves.yaml")]
+    written = tmp_path / "my routines" / "Mrs Smith calves.yaml"
+    assert command == ["voiceguide", "build", str(written)]
     assert invoke(*command[1:], "-o", str(tmp_path / "out"), "--hold", "2", "--reps", "1").code == 0
 
 
