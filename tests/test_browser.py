@@ -226,6 +226,13 @@ def test_after_a_jump_each_chapter_is_heard_within_100_ms_of_its_time(page, serv
     assert all(-0.1 < e < 0.1 for e in errors), errors
 
 
+NOW_MAIN = (
+    "document.getElementById('now-main').innerText.replace(/\\u00a0/g, ' ').replace(/\\n/g, ' · ')"
+)
+"""The "now" line as one line of text (the seconds left are shown on a line of their
+own, and no line starts with the "·" before them)."""
+
+
 def expected_now(event: dict, at: float, text: str) -> str:
     return f"{text} · {math.ceil(event['end'] - at - 1e-6)} s"
 
@@ -243,7 +250,7 @@ def test_the_step_shown_is_the_one_at_that_time(page, server, timeline):
     ]:
         slide_to(page, at)  # far from a whole second's edge: the count is the same nearby
         shown = expected_now(event, at, text)
-        until(page, f"document.getElementById('now-main').textContent === {shown!r}")
+        until(page, f"{NOW_MAIN} === {shown!r}")
         assert abs(position(page) - at) < 0.1
     assert page.inner_text("#now-detail") == hold["exercise"]
     assert page.inner_text("#now-next") == "Next: Lying hamstring stretch"
@@ -259,3 +266,129 @@ def test_back_and_forward_move_15_seconds(page, server):
     page.click("#forward")
     assert abs(position(page) - (start + 15)) < 0.1
     assert page.get_attribute("#play", "data-state") == "paused"  # a jump does not play
+
+
+SAMPLE = """() => {
+  const audio = document.getElementById('audio');
+  return {
+    wall: performance.now() / 1000,
+    position: window.voiceguide.position(),
+    current: audio.currentTime,
+    length: audio.duration,
+    ended: audio.ended,
+    elapsed: document.getElementById('elapsed').textContent,
+    total: document.getElementById('total').textContent,
+  };
+}"""
+
+
+def seconds_of(clock: str) -> int:
+    parts = [int(p) for p in clock.split(":")]
+    return sum(p * 60 ** (len(parts) - 1 - i) for i, p in enumerate(parts))
+
+
+def quiet_before_sound(mp3: Path) -> float:
+    """A time in the session's last 8 s where the stream of a jump starts with a silent
+    frame (8 kbps) and then has sound: from such a start, a guess at the stream's length
+    from its first frame is seconds off."""
+    from voiceguide.mp3frames import frame_bytes
+    from voiceguide.serve.mp3index import index
+
+    data = mp3.read_bytes()
+    with mp3.open("rb") as f:
+        frames = index(f.fileno(), len(data))
+    assert frames is not None
+    count, last = len(frames.offsets), frames.end
+    for j in range(max(0, count - int(8 * frames.rate / frames.samples)), count):
+        at = frames.offsets[j]
+        kbps = frame_bytes(int.from_bytes(data[at : at + 4], "big"), frames.rate) * 8 * frames.rate
+        kbps /= frames.samples * 1000
+        real = (count - j) * frames.samples / frames.rate
+        if kbps < 9 and (last - at) * 8 / (kbps * 1000) > real + 2:
+            return frames.start_of(j + 1) + 0.01  # the player starts the stream at frame j
+    raise AssertionError("no quiet frame before sound near the end")
+
+
+def test_after_a_jump_the_time_follows_the_sound_to_the_end(page, server, folder, timeline):
+    # The stream after a jump had no info frame: Chromium took its length and times
+    # from its first (silent, 8 kbps) frame, and at its end the page showed a time
+    # seconds past the session's end (14:17 of 12:54).
+    open_player(page, server)
+    duration = timeline["duration"]
+    page.click("#play")
+    until(page, "window.voiceguide.position() > 0.2")
+    slide_to(page, quiet_before_sound(folder / f"{STEM}.mp3"))
+    until(page, "document.getElementById('audio').currentTime > 0.3")
+    first = page.evaluate(SAMPLE)
+    samples = [first]
+    deadline = time.monotonic() + 20  # a hang guard: the session has under 5 s left
+    while not samples[-1]["ended"] and time.monotonic() < deadline:
+        time.sleep(0.15)
+        samples.append(page.evaluate(SAMPLE))
+    last = samples[-1]
+    assert last["ended"], "the session never ended"
+    stream = first["position"] - first["current"]  # where the jump's stream starts
+    for sample in samples:  # the stream's length is known from its start, not guessed
+        assert abs(sample["length"] - (duration - stream)) < 0.2, (sample, duration - stream)
+    for sample in samples[1:-1]:  # both clocks go at the pace of real time
+        passed = sample["wall"] - first["wall"]
+        assert abs(sample["current"] - first["current"] - passed) < 0.3, sample
+        assert abs(sample["position"] - first["position"] - passed) < 0.3, sample
+    for sample in samples:
+        assert sample["position"] <= duration
+        assert seconds_of(sample["elapsed"]) <= seconds_of(sample["total"]), sample
+    assert last["position"] == pytest.approx(duration)
+    assert last["elapsed"] == last["total"]
+    assert abs(last["current"] - (duration - stream)) < 0.2  # it ended where the sound did
+    assert page.get_attribute("body", "data-finished") == "true"
+    assert "finished" in page.inner_text("#status").lower()
+    page.click("#play")  # again: from the start, not from where the jump's stream began
+    until(page, "!document.getElementById('audio').paused")
+    assert position(page) < 2
+    assert page.get_attribute("body", "data-finished") == "false"
+
+
+@pytest.fixture(scope="module")
+def spanish(tmp_path_factory) -> Path:
+    return build_session(tmp_path_factory.mktemp("browser-es") / "out", "--language", "es")
+
+
+PLAY_BOX = """() => {
+  const r = document.getElementById('play').getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom, innerWidth, innerHeight,
+          document.getElementById('now-main').innerText];
+}"""
+
+
+@pytest.mark.parametrize("size", [(320, 568), (390, 844), (844, 390)], ids="{0[0]}x{0[1]}".format)
+def test_the_controls_stay_put_and_on_screen(browser, folder, spanish, size):
+    # The "now" text's height changed with what was said, and pushed the buttons down
+    # (off a small screen during the introduction; none on screen in landscape): a
+    # hand reaching for pause must find it where it was.
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    boxes = []
+    try:
+        for where, stem in ((folder, STEM), (spanish, f"{STEM}.es")):
+            timeline = json.loads((where / f"{stem}.timeline.json").read_text())
+            hold = next(e for e in timeline["events"] if e["kind"] == "hold")
+            moments = [0.5, timeline["chapters"][1]["start"] + 1, hold["start"] + 0.3]
+            moments.append(timeline["chapters"][-1]["start"] + 1)
+            with running(where) as server:
+                page.goto(f"{server.local}play/{stem}")
+                page.wait_for_selector("#play")
+                for at in moments:
+                    slide_to(page, at)
+                    until(page, f"Math.abs(window.voiceguide.position() - {at}) < 0.05")
+                    page.wait_for_timeout(50)  # a frame: the layout of the new text
+                    boxes.append((at, page.evaluate(PLAY_BOX)))
+    finally:
+        context.close()
+    shown = {box[6] for _, box in boxes}
+    assert len(shown) >= 6, shown  # the texts did change
+    for at, (left, top, right, bottom, w, h, text) in boxes:
+        assert left >= 0 and right <= w and top >= 0 and bottom <= h, (at, text, top, bottom)
+        assert bottom - top >= 56  # still a big target
+    tops = {(round(box[0]), round(box[1])) for _, box in boxes}
+    assert len(tops) == 1, boxes

@@ -419,11 +419,136 @@ def test_the_mp3_from_a_frame_is_the_file_s_frames_from_there_on(server, folder)
     assert frames.delay == 576 + 529  # LAME's, from its tag, and the decoder's
     for frame in (0, 1000, len(frames.offsets) - 1):
         status, headers, body = fetch(f"{server.local}{MP3}?frame={frame}")
-        assert status == 200 and body == whole[frames.offsets[frame] : frames.end]
+        head = frames.head(frame)  # its own info frame, then the file's frames
+        assert status == 200 and body == head + whole[frames.offsets[frame] : frames.end]
         assert body[:2] == b"\xff\xf3"  # an MPEG-2 layer III frame, no tags before it
-        status, _, part = fetch(f"{server.local}{MP3}?frame={frame}", {"Range": "bytes=10-19"})
-        assert status == 206 and part == body[10:20]
+        assert int(headers["Content-Length"]) == len(body)
+        for asked in ("10-19", f"{len(head) - 5}-{len(head) + 4}", f"{len(head) + 7}-"):
+            status, _, part = fetch(
+                f"{server.local}{MP3}?frame={frame}", {"Range": f"bytes={asked}"}
+            )
+            first, _, last = asked.partition("-")
+            assert status == 206 and part == body[int(first) : int(last) + 1 if last else None]
     assert frames.start_of(1000) == (1000 * 576 - 1105) / 22050
     for bad, status in (("-1", 400), ("x", 400), ("9" * 30, 400), (str(10**8), 416)):
         assert raw(server.port, f"/{MP3}?frame={bad}")[0] == status, bad
     assert raw(server.port, f"/{STEM}.timeline.json?frame=3")[0] == 200  # only audio has frames
+
+
+def test_the_mp3_from_a_frame_says_how_long_it_is(server, folder):
+    # Without an info frame of its own, a browser took the stream's length and times
+    # from its first frame's bit rate (a silent frame's 8 kbps): Chromium read a stream
+    # of 24 s as 235 s, and the player showed times past the session's end.
+    import io
+
+    from mutagen.mp3 import MP3 as Mp3
+
+    from voiceguide.serve.mp3index import index
+
+    whole = (folder / MP3).read_bytes()
+    with open(folder / MP3, "rb") as f:
+        frames = index(f.fileno(), len(whole))
+    assert frames is not None
+    count = len(frames.offsets)
+    for frame in (0, 1000, count - 400, count - 1):
+        _, _, body = fetch(f"{server.local}{MP3}?frame={frame}")
+        head = body[: len(frames.head(frame))]
+        xing = head.find(b"Xing")
+        assert xing > 0 and int.from_bytes(head[xing + 4 : xing + 8], "big") & 7 == 7
+        assert int.from_bytes(head[xing + 8 : xing + 12], "big") == count - frame
+        assert int.from_bytes(head[xing + 12 : xing + 16], "big") == len(body)
+        toc = head[xing + 16 : xing + 116]
+        assert toc[0] == 0 and list(toc) == sorted(toc)
+        # no LAME tag: nothing is dropped from the start, the player's time stays right
+        assert b"LAME" not in head and not any(head[xing + 120 :])
+        info = Mp3(io.BytesIO(body)).info
+        assert info.length == pytest.approx((count - frame) * frames.samples / frames.rate)
+
+
+# -- a programme: its sessions side by side, its sheets ------------------------------------
+
+PROGRAMME = """\
+programme: Hamstring relief, four weeks
+routine: hamstring-relief
+times_a_day: 2
+at: ["08:00", "18:00"]
+start: 2026-12-01
+stages:
+  - {weeks: 1, hold: 2, reps: 1}
+  - {weeks: 2, hold: 3, reps: 1}
+  - {weeks: 1, hold: 4, reps: 1}
+"""
+
+
+@pytest.fixture(scope="module")
+def programme(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("programme")
+    (root / "four-weeks.yaml").write_text(PROGRAMME)
+    run = invoke("build", str(root / "four-weeks.yaml"), "-o", str(root / "out"))
+    assert run.code == 0, run.stderr
+    return root / "out"
+
+
+def test_a_programme_s_sessions_are_listed_in_week_order_with_its_sheets(programme):
+    # written at once, they were listed newest first (week 4 first), with one title
+    for week in (1, 2, 4):  # week 4 written last, as a build does
+        for suffix in (".mp3", ".timeline.json"):
+            os.utime(programme / f"four-weeks.week-{week}{suffix}", (1e9 + week, 1e9 + week))
+    with running(programme) as server:
+        page = fetch(server.local)[2].decode()
+        hrefs = re.findall(r'class="session" href="play/([^"]+)"', page)
+        assert hrefs == [f"four-weeks.week-{week}" for week in (1, 2, 4)]
+        assert [f"from week {week}" in page for week in (1, 2, 4)] == [True] * 3
+        links = dict(re.findall(r'class="sheet" href="([^"]+)">([^<]+)<', page))
+        assert links == {
+            "four-weeks.html": "The sheet",
+            "four-weeks.ics": "Reminders for your calendar",
+        }
+        for name in links:
+            status, headers, body = fetch(server.local + name)
+            assert status == 200 and body == (programme / name).read_bytes()
+        (programme / "four-weeks.ics").unlink()  # gone: no longer linked
+        page = fetch(server.local)[2].decode()
+        assert "four-weeks.ics" not in page and 'href="four-weeks.html"' in page
+
+
+def test_a_lone_session_has_no_sheets_and_no_stage(server):
+    page = fetch(server.local)[2].decode()
+    assert 'class="sheet"' not in page and "from week" not in page
+
+
+def test_the_list_puts_a_programme_s_weeks_in_order_and_each_build_by_its_newest():
+    from dataclasses import replace
+
+    from voiceguide.serve.folder import first_week, grouped, session_of
+
+    def made(stem: str, modified: float):
+        document = {
+            "format": "voiceguide-timeline/1",
+            "title": "The same title",
+            "audio": f"{stem}.mp3",
+            "duration": 60,
+        }
+        found = session_of(stem, document, b"{}")
+        assert found is not None
+        return replace(found, modified=modified)
+
+    sessions = [
+        made("plan.week-10", 50),
+        made("plan.week-2", 50),
+        made("plan.week-1", 40),
+        made("alone", 45),
+        made("plan.week-3.es", 10),
+        made("older", 5),
+    ]
+    groups = grouped(sessions)
+    assert [[s.stem for s in g.sessions] for g in groups] == [
+        ["plan.week-1", "plan.week-2", "plan.week-10"],
+        ["alone"],
+        ["plan.week-3.es"],
+        ["older"],
+    ]
+    assert groups[0].name == "plan" and groups[0].weeks == (1, 2, 10)
+    assert groups[1].weeks == (None,)
+    assert first_week("plan.week-3.es") == ("plan", ".es", 3)
+    assert first_week("week-3") is None and first_week("plan.week-x") is None

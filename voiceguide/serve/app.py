@@ -30,7 +30,7 @@ from voiceguide import interrupts
 from voiceguide.errors import BadInput
 from voiceguide.serve.feed import FEED_NAME, chapters_json, feed_title, feed_xml
 from voiceguide.serve.files import send_open_file
-from voiceguide.serve.folder import CHAPTERS_SUFFIX, SessionFolder
+from voiceguide.serve.folder import CHAPTERS_SUFFIX, SessionFolder, grouped
 from voiceguide.serve.mp3index import FrameIndex, index
 from voiceguide.serve.pages import ASSET_TYPES, PAGE_POLICY, asset, index_page, player_page
 
@@ -149,8 +149,10 @@ async def _to_index(request: web.Request) -> web.StreamResponse:
 
 
 async def _index(request: web.Request) -> web.StreamResponse:
-    sessions = _folder(request).sessions()
-    return _html(index_page(sessions, _base(request) + FEED_NAME))
+    folder = _folder(request)
+    groups = grouped(folder.sessions())
+    sheets = {group.name: folder.sheets(group.name) for group in groups}
+    return _html(index_page(groups, _base(request) + FEED_NAME, sheets))
 
 
 async def _player(request: web.Request) -> web.StreamResponse:
@@ -199,25 +201,29 @@ async def _file(request: web.Request) -> web.StreamResponse:
     fd, info = opened
     policy = SHEET_POLICY if kind.startswith("text/html") else None
     try:
-        window = None
+        window, head = None, b""
         if "frame" in request.query and session is not None and name == session.audio:
-            window = await _frames_from(request, fd, info, request.query["frame"])
-        return await send_open_file(request, fd, info, kind, policy=policy, window=window)
+            window, head = await _frames_from(request, fd, info, request.query["frame"])
+        return await send_open_file(
+            request, fd, info, kind, policy=policy, window=window, head=head
+        )
     finally:
         os.close(fd)
 
 
 async def _frames_from(
     request: web.Request, fd: int, info: os.stat_result, asked: str
-) -> tuple[int, int]:
-    """The bytes of an MP3 from frame ``asked`` to its last (see :mod:`.mp3index`)."""
+) -> tuple[tuple[int, int], bytes]:
+    """The bytes of an MP3 from frame ``asked`` to its last, and the info frame that
+    goes before them (see :mod:`.mp3index`)."""
     frames = await _frame_index(request.app, fd, info)
     if frames is None or not asked.isdigit() or len(asked) > 9:
         raise web.HTTPBadRequest(text="frame= needs an MP3 and a frame number.\n")
     frame = int(asked)
     if frame >= len(frames.offsets):
         raise web.HTTPRequestRangeNotSatisfiable(text="No such frame.\n")
-    return frames.offsets[frame], frames.end - frames.offsets[frame]
+    window = (frames.offsets[frame], frames.end - frames.offsets[frame])
+    return window, frames.head(frame)
 
 
 async def _frame_index(app: web.Application, fd: int, info: os.stat_result) -> FrameIndex | None:

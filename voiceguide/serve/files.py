@@ -32,12 +32,18 @@ async def send_open_file(
     *,
     policy: str | None = None,
     window: tuple[int, int] | None = None,
+    head: bytes = b"",
 ) -> web.StreamResponse:
     """Answer ``request`` with the file open as ``fd`` (whose status is ``info``), or
-    with the ``window`` (first byte, bytes) of it as if it were the whole file; with
-    ``policy`` as its Content-Security-Policy if given. The caller closes ``fd``."""
+    with the ``window`` (first byte, bytes) of it as if it were the whole file, after
+    ``head`` (bytes made for it: the answer is ``head`` then the window, ranges counted
+    over both); with ``policy`` as its Content-Security-Policy if given. The caller
+    closes ``fd``."""
     first, size = window if window is not None else (0, info.st_size)
     etag = etag_of(info) + (f"-{first:x}" if window is not None else "")
+    if head:
+        etag += f"-h{len(head):x}"
+        size += len(head)
     modified = formatdate(info.st_mtime, usegmt=True)
     response = web.StreamResponse()
     response.headers[hdrs.ACCEPT_RANGES] = "bytes"
@@ -74,7 +80,12 @@ async def send_open_file(
     response.content_length = count
     await response.prepare(request)
     if request.method != hdrs.METH_HEAD and count:
-        await _send(request, response, fd, first + start, count)
+        if start < len(head):
+            sent = head[start : start + count]
+            await response.write(sent)
+            start, count = len(head), count - len(sent)
+        if count:
+            await _send(request, response, fd, first + start - len(head), count)
     await response.write_eof()
     return response
 

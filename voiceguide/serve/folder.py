@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import threading
 from collections.abc import Mapping
@@ -181,6 +182,21 @@ class SessionFolder:
                     return kind, None
         return None
 
+    def sheets(self, name: str) -> list[str]:
+        """The sheets of programme (or routine) ``name`` in the folder that are served:
+        its handout (``NAME.html``) and its reminders (``NAME.ics``), where they are
+        regular files beside its sessions."""
+        found = []
+        for suffix in (".html", ".ics"):
+            sheet = f"{name}{suffix}"
+            if self.lookup(sheet) is None:
+                continue
+            opened = self.open(sheet)
+            if opened is not None:
+                os.close(opened[0])
+                found.append(sheet)
+        return found
+
     def open(self, name: str) -> tuple[int, os.stat_result] | None:
         """A read-only descriptor of file ``name`` in the folder and its status, or None
         when it is not a regular file there (missing, a link, a folder, a device...).
@@ -279,6 +295,49 @@ def session_of(stem: str, document: object, data: bytes) -> Session | None:
         digest=hashlib.sha256(data).hexdigest()[:16],
         document=document,
     )
+
+
+STAGE = re.compile(r"^(?P<name>.+)\.week-(?P<week>[0-9]{1,4})(?P<tail>\.[^.]+)?$")
+"""A programme's session: ``NAME.week-K`` (K the stage's first week), perhaps with a
+language after it."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Sessions listed together: a programme's, in week order, or one session alone."""
+
+    name: str
+    """The programme's name (``NAME`` of ``NAME.week-K``), or the session's stem: its
+    sheets are ``NAME.html`` and ``NAME.ics``."""
+    sessions: tuple[Session, ...]
+    weeks: tuple[int | None, ...]
+    """The week each session's stage starts in (None for a session of no programme)."""
+
+
+def first_week(stem: str) -> tuple[str, str, int] | None:
+    """``(NAME, what follows the week, K)`` of a programme's session ``NAME.week-K``,
+    else None."""
+    found = STAGE.match(stem)
+    if found is None:
+        return None
+    return found["name"], found["tail"] or "", int(found["week"])
+
+
+def grouped(sessions: list[Session]) -> list[Group]:
+    """``sessions`` as the list shows them: the sessions of one programme (its files
+    ``NAME.week-K``, written together) side by side in week order (week-10 after
+    week-2); the groups newest first (by their newest session), then by name."""
+    parts: dict[tuple[str, str], list[tuple[int | None, Session]]] = {}
+    for session in sessions:
+        stage = first_week(session.stem)
+        key = (stage[0], stage[1]) if stage else (session.stem, "\0")
+        parts.setdefault(key, []).append((stage[2] if stage else None, session))
+    groups = []
+    for (name, _), members in parts.items():
+        members.sort(key=lambda m: (m[0] or 0, m[1].stem))
+        groups.append(Group(name, tuple(s for _, s in members), tuple(week for week, _ in members)))
+    groups.sort(key=lambda g: (-max(s.modified for s in g.sessions), g.name))
+    return groups
 
 
 def _with_audio(session: Session, audio: os.stat_result) -> Session:

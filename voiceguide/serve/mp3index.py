@@ -8,6 +8,17 @@ reports. So the player never seeks in an MP3: it asks for the stream that begins
 frame J (``STEM.mp3?frame=J``, the file's frames from J on, without its tags) and plays
 it from its start, knowing the time that start has: ``(J × samples a frame − delay) /
 rate``, where the delay is LAME's (from its tag) and the decoder's 529 samples.
+
+That stream starts with an info frame of its own (:meth:`FrameIndex.head`): its frame
+count, bytes and seek table. Without one, a browser takes the length and the times of
+the stream from its first frame's bit rate (a silent frame's 8 kbps): Chromium reported
+a stream of 24 s as one of 235 s, and at its end jumped to that guess. The frame has a
+Xing tag and no LAME tag: a LAME tag's delay makes decoders drop that many samples and
+529 more from the start (and its padding from the end), and the smallest, a delay of 0,
+would still move the stream's start by 529 samples in the browsers that read it and not
+in the others; without one, every decoder starts at the first audio frame's first
+sample, as the time above has it. (The stream's last ~0.1 s is LAME's padding, silent:
+the player shows no time past the session's end.)
 """
 
 from __future__ import annotations
@@ -16,7 +27,14 @@ import os
 from dataclasses import dataclass
 
 from voiceguide.errors import ExportError
-from voiceguide.mp3frames import DELAY, frame_bytes, rate_of, samples_per_frame
+from voiceguide.mp3frames import (
+    DELAY,
+    frame_bytes,
+    info_frame,
+    rate_of,
+    samples_per_frame,
+    side_bytes,
+)
 
 DECODER_DELAY = 529
 """Samples every MP3 decoder's synthesis lags its input (the LAME tag counts on it)."""
@@ -37,9 +55,47 @@ class FrameIndex:
     end: int
     """Where the last audio frame ends."""
 
+    constant: bool = False
+    """Whether the file's info frame says its bit rate is constant (``Info``)."""
+
     def start_of(self, frame: int) -> float:
         """The session's time, in seconds, when a stream from ``frame`` starts."""
         return (frame * self.samples - self.delay) / self.rate
+
+    def head(self, frame: int) -> bytes:
+        """The info frame of the stream from ``frame`` on (see the module's description):
+        a Xing tag with its frames, its bytes (this frame's too) and a seek table; its
+        LAME tag blank, so that no decoder drops samples from its start."""
+        first = self.offsets[frame]
+        audio = self.end - first
+        count = len(self.offsets) - frame
+        toc = bytes(
+            min(255, (self.offsets[frame + count * k // 100] - first) * 256 // audio)
+            for k in range(100)
+        )
+
+        def made(size: int) -> bytes:
+            return info_frame(
+                rate=self.rate,
+                vbr_quality=0,
+                kbps=1 if self.constant else None,
+                frames=count,
+                size=size,
+                toc=toc,
+                padding=0,
+                music_crc=0,
+            )
+
+        length = len(made(0))  # its length is the rate's, whatever it says
+        tag = bytearray(made(length + audio))
+        lame = side_bytes(bytes(tag), self.rate) + XING_BYTES
+        tag[lame:] = bytes(len(tag) - lame)
+        return bytes(tag)
+
+
+XING_BYTES = 120
+"""The Xing tag with every field: its mark, flags, frames, bytes, seek table and
+quality; the LAME tag follows."""
 
 
 def index(fd: int, size: int) -> FrameIndex | None:
@@ -53,6 +109,7 @@ def index(fd: int, size: int) -> FrameIndex | None:
     offsets: list[int] = []
     rate = 0
     delay = DELAY + DECODER_DELAY
+    constant = False
     first = True
     while position + 4 <= size and len(offsets) < MAX_FRAMES:
         header = int.from_bytes(os.pread(fd, 4, position), "big")
@@ -70,16 +127,20 @@ def index(fd: int, size: int) -> FrameIndex | None:
             return None
         if first:
             first = False
-            tag = _info_delay(os.pread(fd, min(length, 400), position))
+            info = os.pread(fd, min(length, 400), position)
+            tag = _info_delay(info)
             if tag is not None:  # the info frame: silent, and not counted as audio
                 delay = tag + DECODER_DELAY
+                constant = info.find(b"Info", 4, 64) >= 0
                 position += length
                 continue
         offsets.append(position)
         position += length
     if not offsets or not rate:
         return None
-    return FrameIndex(rate, samples_per_frame(rate), delay, tuple(offsets), position)
+    return FrameIndex(
+        rate, samples_per_frame(rate), delay, tuple(offsets), position, constant=constant
+    )
 
 
 def _info_delay(frame: bytes) -> int | None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
 from voiceguide import __version__
 from voiceguide.phrases import canonical
-from voiceguide.serve.folder import Session
+from voiceguide.serve.folder import Group, Session
 from voiceguide.serve.mp3index import FrameIndex
 from voiceguide.serve.now import player_data
 from voiceguide.settings import clock
@@ -57,22 +58,41 @@ def _template(name: str) -> Any:
     return env.get_template(name)
 
 
-def index_page(sessions: list[Session], feed_url: str) -> str:
-    """The list of sessions, each linking to its player, and the feed's address."""
+def index_page(
+    groups: list[Group], feed_url: str, sheets: Mapping[str, list[str]] | None = None
+) -> str:
+    """The list of sessions, each linking to its player, a programme's side by side in
+    week order with the stage each starts (its sheets linked after them, where
+    ``sheets`` names them: a programme's name to its files), and the feed's address."""
+    sheets = sheets or {}
     rows = [
         {
-            "title": s.title,
-            "href": f"play/{quote(s.stem, safe='')}",
-            "length": clock(s.duration),
-            "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(s.modified)),
-            "language": language_name(s.language),
-            "tag": s.language,
+            "sessions": [
+                {
+                    "title": s.title,
+                    "href": f"play/{quote(s.stem, safe='')}",
+                    "stage": f"from week {week}" if week is not None else "",
+                    "length": clock(s.duration),
+                    "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(s.modified)),
+                    "language": language_name(s.language),
+                    "tag": s.language,
+                }
+                for s, week in zip(group.sessions, group.weeks)
+            ],
+            "sheets": [
+                {"href": quote(name, safe=""), "label": SHEET_LABELS[name.rpartition(".")[2]]}
+                for name in sheets.get(group.name, [])
+            ],
         }
-        for s in sessions
+        for group in groups
     ]
     return _template("index.html").render(
-        sessions=rows, feed_url=feed_url, version=__version__, root=""
+        groups=rows, feed_url=feed_url, version=__version__, root=""
     )
+
+
+SHEET_LABELS = {"html": "The sheet", "ics": "Reminders for your calendar"}
+"""What the list calls a programme's handout and reminders."""
 
 
 def player_page(session: Session, frames: FrameIndex | None = None) -> str:

@@ -27,7 +27,15 @@
   var base = 0;
   var held = null;  // where a jump went, until the audio plays from there
 
-  function position() { return held !== null ? held : base + (audio.currentTime || 0); }
+  var finished = false;  // the session played to its end
+
+  // Never before the start nor past the end, whatever the element says (a stream's
+  // last frames are the encoder's silent padding).
+  function position() {
+    if (finished) { return data.duration; }
+    var t = held !== null ? held : base + (audio.currentTime || 0);
+    return Math.min(Math.max(t, 0), data.duration);
+  }
 
   function clock(seconds) {
     var whole = Math.max(0, Math.round(seconds));
@@ -50,13 +58,13 @@
   function now(t) {
     var i = at(data.steps, t, function (s) { return s.start; });
     var step = data.steps[Math.max(i, 0)];
-    if (!step) { return { main: "", detail: "", next: "" }; }
-    var main = step.main;
+    if (!step) { return { main: "", count: "", detail: "", next: "" }; }
+    var count = "";
     if (step.until !== null) {
       var left = Math.max(1, Math.ceil(step.until - t - 1e-6));
-      main += " · " + data.seconds.replace("{n}", String(left));
+      count = data.seconds.replace("{n}", String(left));
     }
-    return { main: main, detail: step.detail, next: step.next };
+    return { main: step.main, count: count, detail: step.detail, next: step.next };
   }
 
   function captionAt(t) {
@@ -73,11 +81,29 @@
     if (lines[line].textContent !== text) { lines[line].textContent = text; }
   }
 
+  // The "now" line: what to do, never broken before a "·" (a line does not start with
+  // one), and the seconds left on a line of their own ("Hold · right leg" / "18 s").
+  var mainText = document.createElement("span");
+  var mainCount = document.createElement("span");
+  mainText.className = "now-what";
+  mainCount.className = "now-count";
+  function showMain(text, count) {
+    text = text.replace(/ \u00b7 /g, "\u00a0\u00b7 ");
+    if (lines.main.firstChild !== mainText) {
+      lines.main.textContent = "";
+      lines.main.appendChild(mainText);
+      lines.main.appendChild(mainCount);
+    }
+    if (mainText.textContent !== text) { mainText.textContent = text; }
+    if (mainCount.textContent !== count) { mainCount.textContent = count; }
+    mainCount.hidden = !count;
+  }
+
   var sliding = false;
   function render() {
     var t = position();
     var shown = now(t);
-    show("main", shown.main);
+    showMain(shown.main, shown.count);
     show("detail", shown.detail);
     show("next", shown.next);
     show("caption", captionAt(t));
@@ -92,6 +118,7 @@
   var playing = false;  // what the listener asked for, whatever loading is under way
   var reloading = false;  // a jump is loading the stream from its frame
   function jump(t) {
+    if (finished) { setFinished(false); }
     t = Math.min(Math.max(t, 0), Math.max(data.duration - 0.05, 0));
     if (!frames) {
       audio.currentTime = t;
@@ -110,6 +137,9 @@
   }
 
   function play() {
+    if (finished) {  // from the start again, not from where the last jump's stream began
+      jump(0);
+    }
     playing = true;
     var started = audio.play();
     if (started && started.catch) {
@@ -206,11 +236,18 @@
   ["timeupdate", "seeked", "loadedmetadata", "ended"].forEach(function (name) {
     audio.addEventListener(name, render);
   });
+  function setFinished(done) {
+    finished = done;
+    document.body.setAttribute("data-finished", done ? "true" : "false");
+    status.textContent = done ? "Session finished. Tap play to start again." : "";
+  }
   audio.addEventListener("ended", function () {
     playing = false;
     letSleep();
     playButton.setAttribute("data-state", "paused");
     playButton.setAttribute("aria-label", "Play");
+    setFinished(true);
+    render();
   });
   audio.addEventListener("error", function () {
     status.textContent = "The audio could not be loaded: is the server still running?";
