@@ -392,3 +392,30 @@ def test_the_controls_stay_put_and_on_screen(browser, folder, spanish, size):
         assert bottom - top >= 56  # still a big target
     tops = {(round(box[0]), round(box[1])) for _, box in boxes}
     assert len(tops) == 1, boxes
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_handout_fits_a_phone_each_row_a_box_of_labelled_values(browser, tmp_path, width):
+    """A patient opens the sheet on a phone: nothing runs off the side, and each row of
+    the schedule reads as labelled values."""
+    from conftest import invoke
+
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Hamstring relief, four weeks\nroutine: hamstring-relief\ntimes_a_day: 2\n"
+        "stages:\n  - {weeks: 1, hold: 20}\n  - {weeks: 2, hold: 30}\n  - {weeks: 1, hold: 45}\n"
+    )
+    run = invoke("handout", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    try:
+        page.goto((tmp_path / "out" / "plan.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        rows = page.evaluate("""[...document.querySelectorAll('tr:not(.head)')].map(r =>
+            [...r.cells].map(c => [getComputedStyle(c, '::before').content, c.innerText,
+                                   c.getBoundingClientRect().right]))""")
+        assert len(rows) == 3
+        assert [(label, text) for label, text, _ in rows[1][:2]] == [
+            ('"Weeks: "', "weeks 2–3"), ('"Hold: "', "30 s")]  # fmt: skip
+        assert all(right <= width for row in rows for _, _, right in row)
+    finally:
+        page.close()
