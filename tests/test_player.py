@@ -140,3 +140,39 @@ def test_a_timeline_too_large_or_not_json_is_skipped(tmp_path, timeline):
     (tmp_path / "huge.mp3").write_bytes(b"ID3")
     with SessionFolder(Path(tmp_path)) as folder:
         assert folder.sessions() == []
+
+
+ARMS = """\
+title: Arms
+exercises:
+  - name: Arm stretch
+    sides: [right, left]
+    side_label: "{side} arm"
+    instructions: Reach your {side} arm across your chest.
+"""
+
+
+@pytest.mark.parametrize(
+    "args, hold, switch",
+    [
+        (["arms.yaml"], "Hold · right arm", "Switch to your left arm"),
+        (["hamstring-desk", "--language", "ru"], "Удержание · правая нога",
+         "Смена стороны: левая нога"),
+    ],
+)  # fmt: skip
+def test_the_player_names_a_side_as_the_voice_says_it(tmp_path, args, hold, switch):
+    """The routine's own label ("{side} arm"; Russian's "правая нога" for the side
+    written "правую"), recorded in the timeline's settings, not the phrasebook's."""
+    from conftest import invoke
+
+    (tmp_path / "arms.yaml").write_text(ARMS)
+    run = invoke("build", *args, "-o", str(tmp_path / "out"), "--hold", "2", "--reps", "1",
+                 cwd=tmp_path)  # fmt: skip
+    assert run.code == 0, run.stderr
+    (path,) = (tmp_path / "out").glob("*.timeline.json")
+    document = json.loads(path.read_text())
+    spoken = [e["text"] for e in document["events"] if e["kind"] == "speech"]
+    assert any(hold.split(" · ")[1].lower() in text.lower() for text in spoken)  # as said
+    assert document["settings"]["side_labels"]
+    shown = [s.main for s in steps(session(document, path.name[: -len(".timeline.json")]))]
+    assert hold in shown and switch in shown

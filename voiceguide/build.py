@@ -35,7 +35,7 @@ from voiceguide.outputs import (
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import check_length, plan
 from voiceguide.preview import PREVIEW_RATE
-from voiceguide.script import Script
+from voiceguide.script import Hold, Script
 from voiceguide.settings import SETTINGS, Value, clock
 from voiceguide.speech import DEFAULT_ENGINE, Clip, Engine, open_engine
 from voiceguide.speech.base import Speaker
@@ -356,6 +356,12 @@ def _settings(script: Script, engine: Engine) -> dict[str, Any]:
             name: {k: v for k, v in timing.items() if v != script.timing[k]}
             for name, timing in script.exercises.items()
         }
+    sides: dict[str, dict[str, str]] = {}
+    for step in script.steps:  # how each side was said, for the player ("правая нога")
+        if isinstance(step, Hold) and step.side is not None and step.label:
+            sides.setdefault(step.exercise, {})[step.side] = step.label
+    if sides:
+        settings["side_labels"] = sides
     return settings
 
 

@@ -123,7 +123,8 @@ def _hold_steps(
     if session.chimes:
         steps += [Wait(AROUND_TONE, "pause"), Tone("start")]
     overlays = _overlays(exercise, side, timing.hold, session, turn)
-    steps.append(Hold(timing.hold, exercise.name, side, rep, overlays))
+    label = side_label(exercise, side, book)
+    steps.append(Hold(timing.hold, exercise.name, side, rep, overlays, label))
     if session.chimes:
         steps += [Tone("release"), Wait(AROUND_TONE, "pause")]
     if rep < timing.reps:

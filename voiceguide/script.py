@@ -75,6 +75,8 @@ class Hold:
     side: str | None
     rep: int
     overlays: tuple[Overlay, ...] = ()
+    label: str = ""
+    """The side as its start cue says it ("right leg", "правая нога"); "" without sides."""
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,10 @@ def steps(session: Session, words: Labels | None = None) -> list[Step]:
     """The session cut where what is shown changes, from 0 to its end."""
     words = words or labels(session.language)
     events = [e for e in session.document.get("events", []) if isinstance(e, dict)]
+    said = _side_labels(session.document)
     spans = sorted(
-        (e for e in events if e.get("kind") in SPANS and _times(e)), key=lambda e: e["start"]
+        (_labelled(e, said) for e in events if e.get("kind") in SPANS and _times(e)),
+        key=lambda e: e["start"],
     )
     holds = [e for e in spans if e["kind"] == "hold"]
     chapters = sorted(session.chapters, key=lambda c: c.start)
@@ -129,15 +131,43 @@ def _times(event: Mapping[str, Any]) -> bool:
 def _main(span: Mapping[str, Any], holds: Sequence[Mapping[str, Any]], words: Labels) -> str:
     kind = span["kind"]
     if kind == "hold":
-        side = span.get("side")
-        return f"{words.hold} · {fill(words.side, side)}" if side else words.hold
+        return f"{words.hold} · {_side(span, words)}" if span.get("side") else words.hold
     if kind == "rest":
         return words.rest
     if kind == "switch":
         after = next((h for h in holds if h["start"] >= span["end"] and h.get("side")), None)
         if after is not None:
-            return fill(words.switch, fill(words.side, after["side"]))
+            return fill(words.switch, _side(after, words))
     return words.ready
+
+
+def _side_labels(document: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    """``{(exercise, side): label}`` as the timeline's settings record how each side was
+    said (``side_labels``), where they do."""
+    settings = document.get("settings")
+    recorded = settings.get("side_labels") if isinstance(settings, dict) else None
+    if not isinstance(recorded, dict):
+        return {}
+    return {
+        (exercise, side): label
+        for exercise, sides in recorded.items()
+        if isinstance(sides, dict)
+        for side, label in sides.items()
+        if isinstance(label, str) and label
+    }
+
+
+def _labelled(event: Mapping[str, Any], said: Mapping[tuple[str, str], str]) -> Mapping[str, Any]:
+    """A hold ``event`` with its side's label, where the timeline records it."""
+    label = said.get((str(event.get("exercise")), str(event.get("side"))))
+    return {**event, "label": label} if event.get("kind") == "hold" and label else event
+
+
+def _side(hold: Mapping[str, Any], words: Labels) -> str:
+    """A hold's side as its start cue says it (the routine's own label: "правая нога",
+    "right arm"); from a timeline without it, the phrasebook's label filled."""
+    label = hold.get("label")
+    return label if isinstance(label, str) and label else fill(words.side, hold["side"])
 
 
 def _exercise(span: Mapping[str, Any], chapter: Any) -> str:
