@@ -235,6 +235,23 @@ def test_the_environment_variable_names_the_folder(monkeypatch, tmp_path):
     assert default_dir() == tmp_path / "elsewhere"
 
 
+@pytest.mark.parametrize("args", [["cache"], ["cache", "clear"], ["build", "--hold", "1"]])
+def test_a_cache_folder_that_is_a_file_is_bad_input_naming_it(tmp_path, args):
+    """It kept nothing and said so nowhere: a build voiced every phrase every time."""
+    from conftest import invoke
+
+    a_file = tmp_path / "bed.wav"
+    a_file.write_bytes(b"RIFF")
+    out = tmp_path / "out"
+    run = invoke(*args, *(["-o", str(out)] if args[0] == "build" else []),
+                 env={CACHE_DIR_ENV: str(a_file)})  # fmt: skip
+    assert run.code == 2
+    assert run.stderr == (
+        f"Error: the environment variable {CACHE_DIR_ENV} ({a_file}) is not a folder\n"
+    )
+    assert a_file.read_bytes() == b"RIFF" and not out.exists()
+
+
 def test_without_the_variable_the_folder_is_in_the_users_cache(monkeypatch):
     import platformdirs
 

@@ -60,6 +60,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceguide.errors import BadInput
 from voiceguide.speech.base import SAMPLE_WIDTH, Clip
 from voiceguide.speech.entries import (
     TEMP_SUFFIX,
@@ -104,10 +105,17 @@ _OWN_NAME = re.compile(f"{_ENTRY_NAME.pattern}|{_TEMP_NAME.pattern}")
 
 
 def default_dir() -> Path:
-    """``$VOICEGUIDE_CACHE_DIR`` if set, else ``speech`` in the user's cache folder."""
+    """``$VOICEGUIDE_CACHE_DIR`` if set (refused as bad input when it names anything but
+    a folder: a cache there would keep nothing, and say so nowhere), else ``speech`` in
+    the user's cache folder."""
     configured = os.environ.get(CACHE_DIR_ENV)
     if configured:
-        return Path(configured).expanduser()
+        folder = Path(configured).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise BadInput(
+                f"the environment variable {CACHE_DIR_ENV} ({configured}) is not a folder"
+            )
+        return folder
     import platformdirs
 
     return Path(platformdirs.user_cache_dir(APP_NAME)) / SUBFOLDER
