@@ -124,6 +124,25 @@ def test_feed_writes_the_same_feed_as_static_files(server, folder, tmp_path):
     assert (out / "feed.xml").read_bytes() == first  # the same, run again
 
 
+def test_a_session_taken_out_of_the_folder_takes_its_chapters_with_it(folder, tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    doc = json.loads((folder / f"{STEM}.timeline.json").read_text())
+    for stem in ("one", "two"):
+        (out / f"{stem}.mp3").write_bytes((folder / f"{STEM}.mp3").read_bytes())
+        (out / f"{stem}.timeline.json").write_text(json.dumps({**doc, "audio": f"{stem}.mp3"}))
+    (out / "notes.chapters.json").write_text("{}")  # not chapters a feed writes: not ours
+    assert invoke("feed", str(out), "--base-url", "https://example.org/s").code == 0
+    assert (out / "two.chapters.json").exists()
+    (out / "two.mp3").unlink()
+    (out / "two.timeline.json").unlink()
+    run = invoke("feed", str(out), "--base-url", "https://example.org/s")
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "feed.xml", "notes.chapters.json", "one.chapters.json", "one.mp3", "one.timeline.json"
+    ]  # fmt: skip
+
+
 def test_a_static_feed_pointed_at_the_server_serves_every_enclosure(server, folder, tmp_path):
     out = tmp_path / "copy"
     out.mkdir()

@@ -14,6 +14,7 @@ import json
 import os
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -23,7 +24,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from voiceguide import __version__
 from voiceguide.errors import BadInput, ExportError
 from voiceguide.outputs import StagedOutputs
-from voiceguide.serve.folder import Session, SessionFolder
+from voiceguide.serve.folder import CHAPTERS_SUFFIX, TIMELINE_SUFFIX, Session, SessionFolder
 from voiceguide.settings import clock
 
 FEED_NAME = "feed.xml"
@@ -162,7 +163,7 @@ def write_feed(folder: Path, url: str) -> Published:
     }
     chapters = list(files)
     files[folder / FEED_NAME] = feed_xml(sessions, base, title=feed_title(folder))
-    with StagedOutputs(folder) as staged:
+    with StagedOutputs(folder, retired=_orphaned_chapters(folder, files)) as staged:
         for final, data in files.items():
             temp = staged.stage(final)
             try:
@@ -170,3 +171,34 @@ def write_feed(folder: Path, url: str) -> Published:
             except OSError as exc:
                 raise ExportError(f"could not write {final}: {exc.strerror}") from exc
     return Published(folder / FEED_NAME, chapters, len(sessions))
+
+
+def _orphaned_chapters(folder: Path, written: Mapping[Path, bytes]) -> list[Path]:
+    """The ``STEM.chapters.json`` files an earlier feed wrote for sessions no longer in
+    ``folder`` (their timeline gone), which this one does not write again; a file of that
+    name that is not chapters as a feed writes them is someone else's, and stays."""
+    return [
+        path
+        for path in folder.glob(f"*{CHAPTERS_SUFFIX}")
+        if path not in written
+        and not path.with_name(path.name.removesuffix(CHAPTERS_SUFFIX) + TIMELINE_SUFFIX).exists()
+        and _written_by_a_feed(path)
+    ]
+
+
+def _written_by_a_feed(path: Path) -> bool:
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_CHAPTERS_BYTES:
+            return False
+        document = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(document, dict)
+        and document.get("version") == CHAPTERS_VERSION
+        and isinstance(document.get("chapters"), list)
+    )
+
+
+MAX_CHAPTERS_BYTES = 1 << 20
+"""Largest chapters file looked into (a three-hour session's holds a few kB)."""
