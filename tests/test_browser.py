@@ -100,9 +100,17 @@ def slide_to(page, seconds: float) -> None:
 
 
 def open_player(page, server) -> None:
+    """The first session's player, its script running (:func:`ready`)."""
     page.goto(server.local)
     page.click("a.session")
+    ready(page)
+
+
+def ready(page) -> None:
+    """Wait for the player's script to run: ``#play`` is in the page before the script
+    that answers it (on a busy machine a slide came first, and was never heard)."""
     page.wait_for_selector("#play")
+    until(page, "window.voiceguide !== undefined")
 
 
 def test_the_page_lists_the_sessions_and_opens_a_player(page, server, timeline):
@@ -111,7 +119,7 @@ def test_the_page_lists_the_sessions_and_opens_a_player(page, server, timeline):
     assert sessions.count() == 1
     assert timeline["title"] in sessions.inner_text()
     sessions.click()
-    page.wait_for_selector("#play")
+    ready(page)
     assert page.url == f"{server.local}play/{STEM}"
     assert page.locator(".chapter").all_inner_texts()[1].startswith("Seated hamstring stretch")
     assert page.inner_text("#now-main") == "Introduction"
@@ -377,7 +385,7 @@ def test_the_controls_stay_put_and_on_screen(browser, folder, spanish, size):
             moments.append(timeline["chapters"][-1]["start"] + 1)
             with running(where) as server:
                 page.goto(f"{server.local}play/{stem}")
-                page.wait_for_selector("#play")
+                ready(page)
                 for at in moments:
                     slide_to(page, at)
                     until(page, f"Math.abs(window.voiceguide.position() - {at}) < 0.05")
