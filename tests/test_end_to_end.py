@@ -570,6 +570,9 @@ def test_every_format_decodes_to_the_timeline_with_its_tags(tmp_path, fmt, chapt
     assert abs(report.decoded_seconds - sheet["duration"]) <= 0.030
     if fmt != "opus":  # 32 kb/s Opus thins soft onsets (an F can be heard ~30 ms late)
         assert report.problems == []
+    # each encoder's own peaks allowed for: Opus came out at -0.3 dBTP, Vorbis at -0.7
+    lufs, peak = audio_check.loudness(audio)
+    assert peak <= -1.0 and abs(lufs - -16) <= 1, (lufs, peak)
     found = audio_check.chapters(audio)
     if chapters:
         assert [t for t, _, _ in found] == ["Introduction", *EXERCISES, "Closing"]

@@ -134,7 +134,7 @@ def build(
     seconds = timeline.duration / timeline.rate  # exact: checked before any audio is made
     check_length(seconds, routine, exact=True, limit=LIMITS.max_session_seconds)
     folder = make_folder(output.folder)
-    from voiceguide.levels import master  # loaded since the build began
+    from voiceguide.levels import CEILING_DBTP, master  # loaded since the build began
 
     voiced, cached = (speaker.misses, speaker.hits) if speaker else (len(spoken.clips), 0)
     settings = _settings(script, engine)
@@ -148,7 +148,9 @@ def build(
             bed = prepare(chosen, timeline.rate)
         timeline = with_bed(timeline, chosen.name)
         settings.update(bed_settings(chosen))
-    mastered = master(timeline, spoken.clips, chimes, spoken.energies, bed)  # takes the clips
+    ceiling = CEILING_DBTP - container.overshoot_db  # the file's peaks at -1 dBTP or under
+    # master takes the clips
+    mastered = master(timeline, spoken.clips, chimes, spoken.energies, bed, ceiling)
     under = (bed, mastered.bed) if bed is not None and mastered.bed is not None else None
     files = _write(timeline, mastered.sounds, settings, folder / stem, container, output, stop,
                    under, cache)  # fmt: skip

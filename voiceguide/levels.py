@@ -118,9 +118,12 @@ def master(
     tones: Mapping[str, bytes],
     energies: Mapping[str, loudness.Energy] | None = None,
     bed: Bed | None = None,
+    ceiling: float = CEILING_DBTP,
 ) -> Mastered:
     """Every sound of ``timeline`` at its final level (see the module's docstring);
-    ``energies`` gives speech already measured (:attr:`Voice.energies`). ``speech`` is
+    ``energies`` gives speech already measured (:attr:`Voice.energies`); ``ceiling`` is
+    the true peak the sounds are limited to, dBTP (lower for an encoder whose output
+    peaks higher than its input). ``speech`` is
     emptied as its clips are levelled, so the session's speech is held once.
 
     The tones are set against the voice as measured alone; then the whole program is
@@ -147,7 +150,7 @@ def master(
     rest = [k for k in pcm if k not in measured]
     measured.update(zip(rest, loudness.on_cores(lambda k: _measured(pcm[k], rate), rest)))
     shape = _bed_shape(timeline, bed)
-    ceiling = _bed_room(bed, shape)
+    ceiling = _bed_room(bed, shape, ceiling)
     sounds = {k: _Sound(pcm.pop(k), measured.pop(k), rate, ceiling) for k in list(pcm)}
     voice = program.measure({k: s.energy for k, s in sounds.items() if k[0] == "speech"})
     if voice <= loudness.SILENT_LUFS:
@@ -200,15 +203,16 @@ BED_ROOM_MARGIN_DB = 1.0
 under the ceiling for it (the program's gain moves by a fraction of a dB after)."""
 
 
-def _bed_room(bed: Bed | None, shape: Curve | None) -> float:
-    """The true-peak ceiling the sounds are limited to, dBTP: :data:`CEILING_DBTP`, less
-    the bed's loudest sample under a sound (fully ducked there, at its level, with
-    :data:`BED_ROOM_MARGIN_DB` to spare), so that the two added never pass it."""
+def _bed_room(bed: Bed | None, shape: Curve | None, ceiling: float = CEILING_DBTP) -> float:
+    """The true-peak ceiling the sounds are limited to, dBTP: ``ceiling``
+    (:data:`CEILING_DBTP` unless given), less the bed's loudest sample under a sound
+    (fully ducked there, at its level, with :data:`BED_ROOM_MARGIN_DB` to spare), so
+    that the two added never pass it."""
     if bed is None or shape is None:
-        return CEILING_DBTP
+        return ceiling
     level_db = TARGET_LUFS - bed.choice.level - bed.lufs + BED_ROOM_MARGIN_DB
     under = bed.loop.peak * 10 ** ((level_db - bed.choice.duck) / 20)
-    room = 10 ** (CEILING_DBTP / 20) - under
+    room = 10 ** (ceiling / 20) - under
     return 20 * float(np.log10(max(room, 0.5)))
 
 
