@@ -88,11 +88,13 @@ def info_frame(
     toc: bytes,
     padding: int,
     music_crc: int,
+    lame_tag: bool = True,
 ) -> bytes:
     """The silent first frame that describes the stream: a Xing tag (``Info`` for a
     constant bit rate) with the frame count, the stream's bytes (this frame included),
     the seek table and LAME's quality figure, then a LAME tag with the delay and padding
-    to drop, the CRC of the audio frames, and its own CRC."""
+    to drop, the CRC of the audio frames, and its own CRC; without ``lame_tag``, those
+    bytes left blank (decoders then drop nothing from the start or the end)."""
     version, rate_index = _RATE_BITS[rate]
     side_info = 17 if version == 3 else 9  # mono
     header = (0x7FF << 21) | (version << 19) | (1 << 17) | (1 << 16)  # layer III, no CRC
@@ -115,6 +117,8 @@ def info_frame(
         + quality.to_bytes(4, "big")
     )
     frame[at + 4 : at + 4 + len(fields)] = fields
+    if not lame_tag:
+        return bytes(frame)
     at += 120
     lame = bytearray(36)
     lame[0:9] = ENCODER

@@ -33,7 +33,6 @@ from voiceguide.mp3frames import (
     info_frame,
     rate_of,
     samples_per_frame,
-    side_bytes,
 )
 
 DECODER_DELAY = 529
@@ -84,18 +83,11 @@ class FrameIndex:
                 toc=toc,
                 padding=0,
                 music_crc=0,
+                lame_tag=False,
             )
 
         length = len(made(0))  # its length is the rate's, whatever it says
-        tag = bytearray(made(length + audio))
-        lame = side_bytes(bytes(tag), self.rate) + XING_BYTES
-        tag[lame:] = bytes(len(tag) - lame)
-        return bytes(tag)
-
-
-XING_BYTES = 120
-"""The Xing tag with every field: its mark, flags, frames, bytes, seek table and
-quality; the LAME tag follows."""
+        return made(length + audio)
 
 
 def index(fd: int, size: int) -> FrameIndex | None:
