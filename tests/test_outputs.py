@@ -82,3 +82,12 @@ def test_a_signal_waiting_for_the_main_thread_does_not_undo_another_threads_comm
     assert not worker.is_alive(), "the commit did not end within 60 s"
     assert (tmp_path / "a.txt").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_a_commit_removes_the_retired_files_there_are_and_says_which(tmp_path):
+    (tmp_path / "a.mp3").write_text("old")
+    (tmp_path / "b.mp3").write_text("another stem's")
+    with StagedOutputs(tmp_path, retired=[tmp_path / "a.mp3", tmp_path / "a.wav"]) as staged:
+        staged.stage(tmp_path / "a.ogg").write_text("new")
+    assert staged.removed == [tmp_path / "a.mp3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ogg", "b.mp3"]

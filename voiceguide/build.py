@@ -1,7 +1,8 @@
 """The library's front door: ``build(routine, options, output)`` runs the whole flow.
 
 routine → plan → voice → trim → schedule → render → encode, writing ``STEM.mp3`` and
-``STEM.timeline.json`` into the output folder together, or neither. Also the exact
+``STEM.timeline.json`` into the output folder together, or neither (the stem's audio in
+another format, from an earlier build, goes as they are written). Also the exact
 timeline alone (:func:`exact_timeline`), voiced but with no audio rendered; the
 estimated one is :mod:`voiceguide.preview`'s.
 """
@@ -19,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 from voiceguide import __version__, interrupts
 from voiceguide.bed import bed_settings, of_routine, ready_soon
 from voiceguide.errors import BadInput, SynthesisError
-from voiceguide.formats import DEFAULT_FORMAT, Format, Pcm, bitrate_note, check_format, encode
+from voiceguide.formats import (
+    DEFAULT_FORMAT,
+    FORMATS,
+    Format,
+    Pcm,
+    bitrate_note,
+    check_format,
+    encode,
+)
 from voiceguide.limits import LIMITS
 from voiceguide.memory import give_back
 from voiceguide.model import Routine
@@ -77,6 +86,9 @@ class BuildResult:
     voiced: int
     """Phrases the engine had to say (the others came from the cache)."""
     cached: int
+    removed: tuple[Path, ...] = ()
+    """The stem's audio in other formats, from earlier builds: removed with this one's
+    commit, as its timeline no longer describes them."""
 
 
 @dataclass(frozen=True)
@@ -152,11 +164,11 @@ def build(
     # master takes the clips
     mastered = master(timeline, spoken.clips, chimes, spoken.energies, bed, ceiling)
     under = (bed, mastered.bed) if bed is not None and mastered.bed is not None else None
-    files = _write(timeline, mastered.sounds, settings, folder / stem, container, output, stop,
-                   under, cache)  # fmt: skip
+    files, removed = _write(timeline, mastered.sounds, settings, folder / stem, container,
+                            output, stop, under, cache)  # fmt: skip
     warnings = timeline.warnings + bitrate_note(container, output.bitrate, timeline.rate)
     warnings += bed.warning() if bed is not None else ()
-    return BuildResult(files[0], files[1], timeline, warnings, files, voiced, cached)
+    return BuildResult(files[0], files[1], timeline, warnings, files, voiced, cached, removed)
 
 
 def _write(
@@ -169,10 +181,11 @@ def _write(
     stop: threading.Event | None,
     bed: tuple[Bed, Curve] | None = None,
     cache: ClipCache | None = None,
-) -> tuple[Path, ...]:
+) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
     """Encode and tag the audio, write the timeline (and subtitles), all or nothing;
-    the files written, the audio first. A ``bed`` is laid under the sounds (and then
-    nothing is silent, so the encoder has nowhere to cut)."""
+    the files written, the audio first, and the stem's audio in other formats removed
+    with them. A ``bed`` is laid under the sounds (and then nothing is silent, so the
+    encoder has nowhere to cut)."""
     from voiceguide.render import Placed, quiet
 
     placed = Placed(timeline, sounds)
@@ -193,8 +206,9 @@ def _write(
 
     audio = stem.with_name(f"{stem.name}.{container.name}")
     subtitles = stem.with_name(f"{stem.name}.vtt")
-    # the subtitles of an earlier build would not describe this one: removed with it
-    with StagedOutputs(stem.parent, retired=[subtitles]) as staged:
+    # an earlier build's subtitles and other audio would not describe this one: removed with it
+    others = _other_audio(stem, container)
+    with StagedOutputs(stem.parent, retired=[subtitles, *others]) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
         silent = () if bed else tuple(quiet(timeline))
@@ -206,7 +220,14 @@ def _write(
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
         if output.subtitles:
             write_text(to_webvtt(timeline), staged.stage(subtitles))
-    return tuple(staged.staged)
+    return tuple(staged.staged), tuple(p for p in staged.removed if p in others)
+
+
+def _other_audio(stem: Path, container: Format) -> list[Path]:
+    """The stem's audio in every format but ``container`` (a folder of that name is not
+    audio, and is left alone)."""
+    named = (stem.with_name(f"{stem.name}.{name}") for name in FORMATS if name != container.name)
+    return [path for path in named if path.is_symlink() or not path.is_dir()]
 
 
 def _until(stop: threading.Event | None, chunks: Iterator[bytes]) -> Iterator[bytes]:

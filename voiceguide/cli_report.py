@@ -113,7 +113,8 @@ def _usage_message(exc: click.UsageError) -> str:
 
 
 def summary(refs: list[str], outcomes: dict[str, Outcome]) -> None:
-    """Errors and warnings on stderr, then a table of what was built on stdout."""
+    """Errors and warnings on stderr, then a table of what was built on stdout, and a
+    line for each earlier audio file removed."""
     rows = []
     for ref in refs:
         outcome = outcomes[ref]
@@ -127,6 +128,9 @@ def summary(refs: list[str], outcomes: dict[str, Outcome]) -> None:
     click.echo(f"{'file':<{width}}  {'length':>8}  {'size':>8}  result")
     for name, long, size, result in rows:
         click.echo(f"{name:<{width}}  {long:>8}  {size:>8}  {result}")
+    for outcome in (outcomes[ref] for ref in refs):
+        if not isinstance(outcome, VoiceguideError):
+            removals(outcome)
 
 
 def sessions(result: BuildResult | ProgrammeResult) -> tuple[BuildResult, ...]:
@@ -141,6 +145,15 @@ def warn(result: BuildResult | ProgrammeResult) -> None:
             click.echo(f"Warning: {session.audio.stem}: {warning}", err=True)
 
 
+def removals(result: BuildResult | ProgrammeResult) -> None:
+    """A line for each earlier audio file a build removed, and why."""
+    for session in sessions(result):
+        for path in session.removed:
+            click.echo(
+                f"Removed {path}: {session.timeline_file.name} now describes {session.audio.name}."
+            )
+
+
 def length(result: BuildResult) -> str:
     return clock(result.timeline.duration / result.timeline.rate)
 
@@ -151,7 +164,8 @@ def megabytes(result: BuildResult) -> str:
 
 def built(result: BuildResult | ProgrammeResult) -> None:
     """One build's warnings on stderr, then a line of what it wrote on stdout (a line a
-    session, and one for a programme's playlist, handout and reminders)."""
+    session, and one for a programme's playlist, handout and reminders), and a line for
+    each earlier audio file it removed."""
     from voiceguide.prescribe import ProgrammeResult
 
     warn(result)
@@ -164,6 +178,7 @@ def built(result: BuildResult | ProgrammeResult) -> None:
     if isinstance(result, ProgrammeResult):
         sheets = [p for p in result.files if p.suffix in (".m3u8", ".html", ".ics")]
         click.echo(f"{sheets[0].parent}/: " + ", ".join(p.name for p in sheets))
+    removals(result)
 
 
 def checked(path: str) -> str:

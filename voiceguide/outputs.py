@@ -4,10 +4,10 @@ Every output is first written to a temporary file (``.NAME.xxxxxxxx.part``) in t
 folder. When all of them are complete, their data is flushed to disk and the set is
 committed: under a lock on the folder and with stopping signals held, each old file is
 kept as a hard link (``.NAME.xxxxxxxx.old``), then each new one renamed over its name
-and every file of the set this build does not write (a stale ``NAME.vtt``) removed. A
-rename that fails, or a signal that arrives meanwhile, puts every old file back from
-its link: the folder holds the previous set or the new one, never a mix. The folder is
-flushed after the renames, as git and SQLite do.
+and every file of the set this build does not write (a stale ``NAME.vtt``, the stem's
+audio in another format) removed. A rename that fails, or a signal that arrives
+meanwhile, puts every old file back from its link: the folder holds the previous set or
+the new one, never a mix. The folder is flushed after the renames, as git and SQLite do.
 
 A build that was killed leaves its ``.part`` files behind; each is locked (``flock``)
 by the build writing it, so the next commit in the folder removes those no live build
@@ -124,6 +124,8 @@ class StagedOutputs:
         self.folder = folder
         self.retired = [Path(p) for p in retired]
         """Files of the set that this build does not write: removed as it commits."""
+        self.removed: list[Path] = []
+        """The retired files there were, once the commit has removed them."""
         self.staged: dict[Path, Path] = {}
         self._locks: list[int] = []
 
@@ -149,7 +151,8 @@ class StagedOutputs:
                 _sync(temp)
             with interrupts.held(), _locked(self.folder):
                 remove_leftovers(self.folder)
-                _commit(self.folder, self.staged, [p for p in self.retired if p not in self.staged])
+                retired = [p for p in self.retired if p not in self.staged]
+                self.removed = _commit(self.folder, self.staged, retired)
         except OSError as exc:
             self._discard()
             raise ExportError(f"could not write to {self.folder}: {exc.strerror}") from exc
@@ -170,11 +173,12 @@ class StagedOutputs:
         self._locks.clear()
 
 
-def _commit(folder: Path, staged: Mapping[Path, Path], retired: list[Path]) -> None:
+def _commit(folder: Path, staged: Mapping[Path, Path], retired: list[Path]) -> list[Path]:
     """Rename each staged file over its final name and remove each retired one, all or
     nothing: every old file is first kept as a hard link (or, where the file system has
     none, renamed aside), and put back if a step fails or a stopping signal is waiting.
-    The caller holds the signals and the folder's lock."""
+    The retired files that were there and are removed. The caller holds the signals and
+    the folder's lock."""
     finals = [*staged, *retired]
     kept: dict[Path, tuple[Path, bool]] = {}  # final → (its old file's copy, linked)
     done: list[Path] = []
@@ -205,12 +209,13 @@ def _commit(folder: Path, staged: Mapping[Path, Path], retired: list[Path]) -> N
             _unlink(copy)
         _sync_folder(folder, quietly=True)
         if isinstance(exc, _Undo):
-            return  # the signal waiting arrives as the caller's held() block ends
+            return []  # the signal waiting arrives as the caller's held() block ends
         if isinstance(exc, OSError):
             raise ExportError(f"could not write {final}: {exc.strerror}") from exc
         raise
     for copy, _ in kept.values():
         _unlink(copy)
+    return [p for p in retired if p in kept]
 
 
 class _Undo(Exception):
