@@ -36,6 +36,7 @@ CANNOT_TELL = (
     "must give words for each side", "is listed twice", "doubled braces", "without its partner",
     "the file is empty", "more than one YAML document", "is too long", "is empty",
     "has no 'title'", "put it in quotes", "YAML syntax error",
+    "comes before anything is said", "ends with a pause", "two pauses in a row",
 )  # fmt: skip
 
 

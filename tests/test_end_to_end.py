@@ -300,6 +300,17 @@ def test_changing_legs_at_the_door_frame_leaves_time_to_move(default_build):
     assert quiet_after(sheet, switch["start"]) >= 20
 
 
+def test_the_way_down_to_the_floor_is_made_in_quiet_before_the_knee_is_placed(default_build):
+    out, _, sheet = default_build
+    said = speech(sheet)
+    down = next(i for i, e in enumerate(said) if "lie back" in e["text"])
+    assert quiet_after(sheet, said[down]["end"]) == 40.0  # to the millisecond
+    assert said[down + 1]["text"].startswith("Lie on your back")
+    assert "chest" not in said[down]["text"] and "chest" in said[down + 2]["text"]
+    # and quiet it is: nothing sounds between the two (the decoded audio, measured)
+    assert audio_check.check(out / f"{STEM}.mp3", sheet).problems == []
+
+
 def test_the_first_wall_hold_comes_long_after_the_hold_before_it(default_build):
     _, _, sheet = default_build
     order = holds(sheet)
@@ -341,7 +352,7 @@ def test_setup_and_switch_for_one_exercise_do_what_they_say(tmp_path):
     sheet = load_sheet(tmp_path, STEM)
     setups = [e["seconds"] for e in sheet["events"] if e["kind"] == "setup"]
     switches = [e["seconds"] for e in sheet["events"] if e["kind"] == "switch"]
-    assert setups == [15, 45, 45] and switches == [10, 10, 25]  # only the wall's changed
+    assert setups == [10, 15, 45] and switches == [10, 10, 25]  # only the wall's changed
     assert sheet["settings"]["setup"] == 15 and sheet["settings"]["ready"] == 5
     # regression: the per-exercise values were missing from settings and the tag
     assert sheet["settings"]["exercises"][WALL] == {"switch": 25, "setup": 45}

@@ -480,3 +480,32 @@ def test_session_over_three_hours_is_refused(routine):
 def test_session_just_under_three_hours_is_planned(routine):
     script = plan(routine, Options.of(hold=600, reps=2))
     assert 2 * 3600 < estimate_seconds(script) < LIMITS.max_session_seconds
+
+
+@pytest.mark.parametrize("exercise, seconds", [(SEATED, 8), (LYING, 40), (WALL, 20)])
+def test_the_move_to_each_place_is_made_in_quiet_before_the_leg_is_placed(
+    script, exercise, seconds
+):
+    steps = sections(script)[exercise]
+    said = [i for i, s in enumerate(steps) if isinstance(s, Say) and s.role == "instruction"]
+    assert steps[said[0] + 1 : said[1]] == [Wait(seconds, "pause")]  # and nothing else
+    assert "right" not in steps[said[0]].text  # the move; the leg comes after it
+    setup = steps[said[-1] + 1]
+    assert isinstance(setup, Wait) and setup.kind == "setup" and setup.seconds in (10, 15)
+
+
+def test_pauses_among_switch_words_come_after_the_side_switch_cue():
+    text = NO_SIDES.replace(
+        "    instructions: Sit tall and draw your chin straight back.\n",
+        "    sides: [right, left]\n"
+        "    instructions:\n      - Sit tall.\n      - pause: 3\n      - Turn {side}.\n"
+        "    switch_instructions:\n      - Face ahead.\n      - pause: 4.5\n"
+        "      - Turn {side}.\n",
+    )
+    steps = plan(load_text(text, source="t", name="t")).steps
+    said = [i for i, s in enumerate(steps) if isinstance(s, Say) and s.role == "instruction"]
+    assert steps[said[0] + 1] == Wait(3, "pause") and steps[said[1]].text == "Turn right."
+    moves = [i for i, s in enumerate(steps) if isinstance(s, Say) and s.role == "move"]
+    assert steps[moves[0] + 1] == Wait(4.5, "pause") and steps[moves[1]].text == "Turn left."
+    cue = next(i for i, s in enumerate(steps) if isinstance(s, Say) and s.role == "switch")
+    assert cue < moves[0]

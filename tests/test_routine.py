@@ -23,6 +23,19 @@ def write(tmp_path, text: str | bytes, name: str = "routine.yaml"):
     return path
 
 
+PAUSED = """\
+title: T
+exercises:
+  - name: Floor
+    sides: [right, left]
+    instructions:
+      - Lie back.
+      - pause: 30
+      - Lift your {side} knee.
+"""
+"""A routine whose instructions have a pause after the first (line 7)."""
+
+
 def load_error(path) -> RoutineError:
     with pytest.raises(RoutineError) as info:
         routine.load_file(path)
@@ -30,6 +43,18 @@ def load_error(path) -> RoutineError:
 
 
 # --- the built-in routine -------------------------------------------------------
+
+
+def test_a_pause_among_instructions_is_quiet_after_the_one_before(tmp_path):
+    text = PAUSED + "    switch_instructions:\n      - Lower it.\n      - {pause: 2.5}\n" \
+        "      - Lift your {side} knee.\n"  # fmt: skip
+    (exercise,) = routine.load_file(write(tmp_path, text)).exercises
+    assert exercise.instructions == ("Lie back.", "Lift your {side} knee.")
+    assert exercise.pauses == ((0, 30),)
+    assert exercise.switch_instructions == ("Lower it.", "Lift your {side} knee.")
+    assert exercise.switch_pauses == ((0, 2.5),)
+    plain = routine.load_file(write(tmp_path, VALID, "plain.yaml")).exercises[0]
+    assert plain.pauses == () and plain.switch_pauses == ()
 
 
 def test_builtin_names_include_default():
@@ -53,16 +78,23 @@ def test_builtin_routine_loads():
         assert any("{side}" in text for text in exercise.switch_instructions)
     own = {e.name.split()[0]: dict(e.own) for e in loaded.exercises}
     assert own == {  # time to move as a sore back can: see the comment in the file
-        "Seated": {"setup": 15, "switch": 10},
-        "Lying": {"setup": 45, "switch": 10},  # from the chair down to the floor
-        "Wall": {"setup": 30, "switch": 30},  # to the other side of the door frame
+        "Seated": {"setup": 10, "switch": 10},
+        "Lying": {"setup": 15, "switch": 10},
+        "Wall": {"setup": 15, "switch": 30},  # to the other side of the door frame
     }
+    pauses = {e.name.split()[0]: e.pauses for e in loaded.exercises}
+    assert pauses == {  # after the first instruction, the move it asks for
+        "Seated": ((0, 8),),  # sitting down on the edge of the chair
+        "Lying": ((0, 40),),  # from the chair down to the floor
+        "Wall": ((0, 20),),  # shuffling over to the door frame
+    }
+    assert "lie back" in loaded.exercises[1].instructions[0]
     assert loaded.defaults == Timing(hold=30, reps=2, rest=10, switch=10, setup=15, ready=5)
     assert "{minutes}" not in loaded.intro  # so other times voice nothing new
     assert "chair" in loaded.intro and "door frame" in loaded.intro  # what is needed
     assert "\n" not in loaded.description and "  " not in loaded.description
     assert loaded.exercises[2].progression == "Slide your hips a little closer to the wall."
-    assert loaded.exercises[0].line == 29
+    assert loaded.exercises[0].line == 35
 
 
 def test_unknown_builtin_lists_builtins():
@@ -228,6 +260,52 @@ BROKEN = {
         "exercise has fewer than two sides",
     ),
     "switch words empty": (VALID + "    switch_instructions: []\n", 7, "is an empty list"),
+    "a pause before anything is said": (
+        PAUSED.replace("      - Lie back.\n", ""),
+        6,
+        "a pause (item 1 of 'instructions') in exercise 'Floor' comes before anything is said",
+    ),
+    "a pause at the end of the instructions": (
+        PAUSED.replace("      - Lift your {side} knee.\n", ""),
+        7,
+        "'instructions' in exercise 'Floor' ends with a pause; the time after the last of them"
+        " is the exercise's 'setup': write 'setup: 30' instead",
+    ),
+    "a pause at the end of the switch words": (
+        PAUSED + "    switch_instructions: [Lower it., {pause: 4}]\n",
+        9,
+        "write 'switch: 4' instead",
+    ),
+    "two pauses in a row": (
+        PAUSED.replace("      - pause: 30\n", "      - pause: 30\n      - pause: 5\n"),
+        8,
+        "two pauses in a row (item 3 of 'instructions') in exercise 'Floor'; write one of 30"
+        " seconds or more",
+    ),
+    "a pause with another key": (
+        PAUSED.replace("pause: 30", "{pause: 30, say: Slowly.}"),
+        7,
+        "a pause (item 2 of 'instructions') in exercise 'Floor' has other keys beside 'pause'",
+    ),
+    "a pause among the cues": (
+        PAUSED + "    cues: [Breathe., {pause: 5}]\n",
+        9,
+        "a pause (item 2 of 'cues') in exercise 'Floor': 'cues' are laid over the hold, which"
+        " no pause can lengthen",
+    ),
+    "a pause in words": (
+        PAUSED.replace("pause: 30", "pause: a while"),
+        7,
+        "'pause' (item 2 of 'instructions') in exercise 'Floor' should be a number of seconds, not"
+        ' text; write it in digits, like pause: 30; to have it said, put it in quotes: "pause: a'
+        ' while"',
+    ),
+    "a pause too long": (
+        PAUSED.replace("pause: 30", "pause: 900"),
+        7,
+        "'pause' (item 2 of 'instructions') in exercise 'Floor' must be between 0.1 and 600"
+        " seconds, got 900",
+    ),
     "side labels for other sides": (
         VALID + "    side_label: {right: right leg, lft: left leg}\n",
         7,

@@ -36,6 +36,11 @@ class Exercise:
     switch_instructions: tuple[str, ...] = ()
     """Said after the side-switch cue, with ``{side}`` filled for the new side: how to
     move to the other side (none: the instructions are not repeated)."""
+    pauses: tuple[tuple[int, Number], ...] = ()
+    """Quiet after some instructions, for a move to make before the next is said: the
+    instruction's index and the seconds (``((0, 30),)``: 30 s after the first)."""
+    switch_pauses: tuple[tuple[int, Number], ...] = ()
+    """The same after some of the :attr:`switch_instructions`."""
     cues: tuple[str, ...] = ()
     """Form reminders laid over the holds, never lengthening them; they take turns."""
     progression: str | None = None

@@ -18,8 +18,8 @@ from voiceguide.limits import LIMITS
 from voiceguide.model import Exercise, Routine
 from voiceguide.options import Options, exercise_timings, session_timing
 from voiceguide.phrases import Phrasebook, phrasebook
-from voiceguide.script import Chapter, Hold, Overlay, Say, Script, Step, Tone, Wait, WaitKind
-from voiceguide.settings import Timing, clock, of_scope
+from voiceguide.script import Chapter, Hold, Overlay, Role, Say, Script, Step, Tone, Wait, WaitKind
+from voiceguide.settings import Number, Timing, clock, of_scope
 
 # -- pacing (seconds) -----------------------------------------------------------------
 
@@ -101,8 +101,7 @@ def _exercise_steps(
     which = "only" if count == 1 else "first" if index == 0 else "last" if index == count - 1 \
         else "next"  # fmt: skip
     steps: list[Step] = [Chapter(exercise.name), Say(book.say(which, name=exercise.name), "next")]
-    for text in exercise.instructions:
-        steps += [Wait(BETWEEN_SENTENCES, "pause"), Say(fill(text, sides[0]), "instruction")]
+    steps += _said(exercise.instructions, exercise.pauses, sides[0], "instruction")
     steps.append(_lived_wait(timing.setup, "setup", exercise, sides[0], 1, timing, book))
     turn = 0  # holds so far in this exercise: the form cues take turns
     for side_index, side in enumerate(sides):
@@ -165,9 +164,21 @@ def _switch_steps(exercise: Exercise, side: str, timing: Timing, session: _Sessi
     if session.chimes:
         steps += [Tone("switch"), Wait(AROUND_TONE, "pause")]
     steps.append(Say(book.say("switch", side=side_label(exercise, side, book)), "switch"))
-    for text in exercise.switch_instructions:
-        steps += [Wait(BETWEEN_SENTENCES, "pause"), Say(fill(text, side), "move")]
+    steps += _said(exercise.switch_instructions, exercise.switch_pauses, side, "move")
     steps.append(_lived_wait(timing.switch, "switch", exercise, side, 1, timing, book))
+    return steps
+
+
+def _said(
+    texts: tuple[str, ...], pauses: tuple[tuple[int, Number], ...], side: str | None, role: Role
+) -> list[Step]:
+    """Instructions said in turn, each after a breath, and after some of them the quiet
+    their author gave for the move they ask for."""
+    quiet = dict(pauses)
+    steps: list[Step] = []
+    for index, text in enumerate(texts):
+        before = quiet.get(index - 1, BETWEEN_SENTENCES)
+        steps += [Wait(before, "pause"), Say(fill(text, side), role)]
     return steps
 
 

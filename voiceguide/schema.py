@@ -22,7 +22,7 @@ from voiceguide.programme import (
     STAGE_SETTINGS,
 )
 from voiceguide.routine.schema import EXERCISE_KEYS, ROUTINE_KEYS
-from voiceguide.settings import BY_NAME, EXERCISE_SETTINGS, Setting
+from voiceguide.settings import BY_NAME, EXERCISE_SETTINGS, PAUSE, Setting
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 FILE_NAMES = {
@@ -48,6 +48,25 @@ def _texts(description: str, *, empty: bool = False) -> Schema:
     many = {"type": "array", "items": _text(description), "maxItems": LIMITS.max_texts}
     if not empty:
         many["minItems"] = 1
+    return {"description": description, "anyOf": [_text(description), many]}
+
+
+def _steps(description: str) -> Schema:
+    """Texts, among which ``- pause: SECONDS`` (not first, not last, never two in a row:
+    the loader checks the order)."""
+    pause = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [PAUSE.name],
+        "properties": {PAUSE.name: setting_schema(PAUSE)},
+        "description": PAUSE.help,
+    }
+    many = {
+        "type": "array",
+        "items": {"anyOf": [_text(description), pause]},
+        "minItems": 1,
+        "maxItems": LIMITS.max_texts,
+    }
     return {"description": description, "anyOf": [_text(description), many]}
 
 
@@ -106,7 +125,10 @@ def routine_schema() -> Schema:
                 "Said as the exercise's title; its chapter; unique in the routine.",
                 examples=["Wall hamstring stretch"],
             ),
-            "instructions": _texts(f"Said before the first hold; {side} is the first side."),
+            "instructions": _steps(
+                f"Said before the first hold; {side} is the first side. A '{PAUSE.name}: "
+                "SECONDS' item between two leaves quiet for the move the one before asks for."
+            ),
             "sides": {
                 "type": "array",
                 "minItems": 1,
@@ -116,8 +138,9 @@ def routine_schema() -> Schema:
                 "description": "The sides in order; leave out for no sides.",
                 "examples": [["right", "left"]],
             },
-            "switch_instructions": _texts(
-                f"Said after the side-switch cue; {side} is the new side."
+            "switch_instructions": _steps(
+                f"Said after the side-switch cue; {side} is the new side. '{PAUSE.name}: "
+                "SECONDS' items as in instructions."
             ),
             "cues": _texts("Form reminders laid over the holds, taking turns.", empty=True),
             "progression": _text("Said between reps on the same side."),

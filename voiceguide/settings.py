@@ -257,6 +257,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )  # fmt: skip
 
+PAUSE = Setting(
+    name="pause", kind="seconds", default=None, scope="exercise",
+    low=LIMITS.min_duration, high=LIMITS.max_pause,
+    help="Seconds of quiet after an instruction, to make one move before the next is said.",
+)  # fmt: skip
+"""Not a setting of the session (no option sets it): an item among an exercise's
+instructions, ``- pause: 30``, checked as the timings are."""
+
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 

@@ -265,6 +265,11 @@ def to_webvtt(timeline: Timeline) -> str:
 # -- the readable form -------------------------------------------------------------------
 
 
+QUIET_SHOWN = 2.0
+"""Seconds of quiet between two things said from which :func:`describe` shows it: a
+pause a routine asks for (the breaths between sentences are shorter)."""
+
+
 def describe(timeline: Timeline, width: int = 100) -> list[str]:
     """The timeline as a table a routine author can read: time, length, what happens."""
 
@@ -272,17 +277,20 @@ def describe(timeline: Timeline, width: int = 100) -> list[str]:
         whole = int(samples / timeline.rate)
         return f"{whole // 60:02d}:{whole % 60:02d}"
 
-    def length(event: Event) -> str:
-        seconds = (event.end - event.start) / timeline.rate
-        return f"{seconds:5.1f}s"
+    def length(start: int, end: int) -> str:
+        return f"{(end - start) / timeline.rate:5.1f}s"
 
     lines = [f"{'time':>5}  {'length':>6}  what"]
     chapters = list(timeline.chapters)
     spans = [e for e in timeline.events if e.kind in ("hold", "rest", "switch", "setup")]
+    done = 0  # where the last event not laid over another ended
     for event in timeline.events:
+        inside = event.kind == "speech" and any(h.start <= event.start < h.end for h in spans)
+        if not inside and event.start - done >= QUIET_SHOWN * timeline.rate:
+            quiet = length(done, event.start)
+            lines.append(f"{clock(done):>5}  {quiet:>6}  quiet, to do what was said")
         while chapters and chapters[0].start <= event.start:
             lines.append(f"{'':>5}  {'':>6}  == {chapters.pop(0).title} ==")
-        inside = event.kind == "speech" and any(h.start <= event.start < h.end for h in spans)
         if event.kind == "speech":
             what = f'{"   ~ " if inside else ""}"{event.text}"'
         elif event.kind == "tone":
@@ -298,7 +306,8 @@ def describe(timeline: Timeline, width: int = 100) -> list[str]:
                 "switch": "move to the other side",
                 "setup": "get into position",
             }[event.kind]
-        line = f"{clock(event.start):>5}  {length(event):>6}  {what}"
+        done = done if inside else max(done, event.end)
+        line = f"{clock(event.start):>5}  {length(event.start, event.end):>6}  {what}"
         lines.append(line if len(line) <= width else line[: width - 1] + "…")
     lines += [f"{'':>5}  {'':>6}  == {c.title} ==" for c in chapters]
     lines.append(f"{clock(timeline.duration):>5}  {'':>6}  end")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypedDict
+from typing import TypedDict, TypeGuard
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -18,6 +18,7 @@ from voiceguide.routine.scalars import (
     kind_of,
     line_of,
     list_of,
+    number,
     require,
     shown,
     spacing_hint,
@@ -26,7 +27,7 @@ from voiceguide.routine.scalars import (
     timing_values,
     type_error,
 )
-from voiceguide.settings import BY_NAME, DEFAULT_TIMING, SettingError, Timing
+from voiceguide.settings import BY_NAME, DEFAULT_TIMING, PAUSE, Number, SettingError, Timing
 from voiceguide.settings import EXERCISE_KEYS as TIMING_KEYS
 
 ROUTINE_KEYS = (
@@ -97,8 +98,8 @@ def _exercises(node: Node) -> tuple[Exercise, ...]:
         raise RoutineError("'exercises' is empty; a routine needs at least one", line=line_of(node))
     exercises: list[Exercise] = []
     first_line: dict[str, int | None] = {}
-    for number, item in enumerate(items, start=1):
-        exercise = _exercise(item, number)
+    for place, item in enumerate(items, start=1):
+        exercise = _exercise(item, place)
         folded = exercise.name.casefold()
         if folded in first_line:
             raise RoutineError(
@@ -116,6 +117,8 @@ class _Extra(TypedDict, total=False):
 
     cues: tuple[str, ...]
     switch_instructions: tuple[str, ...]
+    pauses: tuple[tuple[int, Number], ...]
+    switch_pauses: tuple[tuple[int, Number], ...]
     progression: str
     side_label: str | tuple[tuple[str, str], ...]
 
@@ -147,19 +150,37 @@ def _exercise(node: Node, number: int) -> Exercise:
             )
         return text
 
-    def exercise_texts(key: str, allow_empty: bool) -> tuple[str, ...]:
+    def exercise_steps(key: str) -> tuple[tuple[str, ...], tuple[tuple[int, Number], ...]]:
+        """The texts of ``key``, and the pauses (``- pause: 30``) after some of them (in
+        instructions only: cues are laid over a hold)."""
         value = items[key][1]
         if kind_of(value) == "text":
-            return (exercise_text(value, key),)
-        texts = list_of(value, key, where, LIMITS.max_texts, "text or a list of texts")
-        if not texts and not allow_empty:
+            return (exercise_text(value, key),), ()
+        nodes = list_of(value, key, where, LIMITS.max_texts, "text or a list of texts")
+        if not nodes and key in _AFTER:
             raise RoutineError(f"'{key}'{where} is an empty list", line=line_of(value))
-        return tuple(exercise_text(text, key, n) for n, text in enumerate(texts, start=1))
+        texts: list[str] = []
+        pauses: list[tuple[int, Number]] = []
+        for n, item in enumerate(nodes, start=1):
+            if _is_pause(item):
+                pauses.append((len(texts) - 1, _pause(item, key, n, where, pauses, len(texts))))
+            else:
+                texts.append(exercise_text(item, key, n))
+        if pauses and pauses[-1][0] == len(texts) - 1:
+            after = _AFTER[key]
+            raise RoutineError(
+                f"'{key}'{where} ends with a pause; the time after the last of them is the"
+                f" exercise's '{after}': write '{after}: {pauses[-1][1]:g}' instead",
+                line=line_of(nodes[-1]),
+            )
+        return tuple(texts), tuple(pauses)
 
-    instructions = exercise_texts("instructions", allow_empty=False)
+    instructions, pauses = exercise_steps("instructions")
     extra: _Extra = {}
+    if pauses:
+        extra["pauses"] = pauses
     if "cues" in items:
-        extra["cues"] = exercise_texts("cues", allow_empty=True)
+        extra["cues"] = exercise_steps("cues")[0]
     if "switch_instructions" in items:
         if len(sides) < 2:
             raise RoutineError(
@@ -167,7 +188,10 @@ def _exercise(node: Node, number: int) -> Exercise:
                 "exercise has fewer than two sides",
                 line=line_of(items["switch_instructions"][1]),
             )
-        extra["switch_instructions"] = exercise_texts("switch_instructions", allow_empty=False)
+        switch, switch_pauses = exercise_steps("switch_instructions")
+        extra["switch_instructions"] = switch
+        if switch_pauses:
+            extra["switch_pauses"] = switch_pauses
     if "progression" in items:
         extra["progression"] = exercise_text(items["progression"][1], "progression")
     if "side_label" in items:
@@ -180,6 +204,57 @@ def _exercise(node: Node, number: int) -> Exercise:
         **extra,
         own=tuple(timing_values(items, where).items()),
     )
+
+
+_AFTER = {"instructions": "setup", "switch_instructions": "switch"}
+"""The timing that follows each list: what a pause at its end would be."""
+
+
+def _is_pause(node: Node) -> TypeGuard[MappingNode]:
+    """``- pause: 30`` (or ``- {pause: 30}``) among texts."""
+    return isinstance(node, MappingNode) and any(
+        isinstance(key, ScalarNode) and key.value == PAUSE.name for key, _ in node.value
+    )
+
+
+def _pause(node: MappingNode, key: str, n: int, where: str, pauses: list, said: int) -> Number:
+    """The seconds of the pause that is item ``n`` of ``key``, after ``said`` texts and
+    the ``pauses`` before it."""
+    what = f" (item {n} of '{key}'){where}"
+    if key not in _AFTER:
+        raise RoutineError(
+            f"a pause{what}: '{key}' are laid over the hold, which no pause can lengthen;"
+            " pauses go among 'instructions' and 'switch_instructions'",
+            line=line_of(node),
+        )
+    if len(node.value) > 1:
+        raise RoutineError(
+            f"a pause{what} has other keys beside 'pause'; write it on its own line, like"
+            " '- pause: 30'",
+            line=line_of(node),
+        )
+    if not said:
+        raise RoutineError(
+            f"a pause{what} comes before anything is said; a pause follows an instruction,"
+            " as the time to do it",
+            line=line_of(node),
+        )
+    if pauses and pauses[-1][0] == said - 1:
+        raise RoutineError(
+            f"two pauses in a row{what}; write one of {pauses[-1][1]:g} seconds or more",
+            line=line_of(node),
+        )
+    value = node.value[0][1]
+    try:
+        seconds = number(value, PAUSE.name, what, "a number of seconds", "30 or 2.5")
+    except RoutineError as err:
+        if kind_of(value) == "text" and not value.style:  # "- pause: take a breath"
+            err.message += f'; to have it said, put it in quotes: "pause: {shown(value.value)}"'
+        raise
+    try:
+        return PAUSE.check(seconds, shown(value.value))  # type: ignore[return-value]
+    except SettingError as err:
+        raise RoutineError(f"'{PAUSE.name}'{what} {err.message}", line=line_of(value)) from None
 
 
 def _side_label(
@@ -216,8 +291,8 @@ def _sides(node: Node, where: str) -> tuple[str, ...]:
             line=line_of(node),
         )
     sides: list[str] = []
-    for number, text_node in enumerate(texts, start=1):
-        side = text_of(text_node, subject("sides", number), where)
+    for place, text_node in enumerate(texts, start=1):
+        side = text_of(text_node, subject("sides", place), where)
         if side.casefold() in (s.casefold() for s in sides):
             raise RoutineError(
                 f"side '{shown(side)}'{where} is listed twice", line=line_of(text_node)
