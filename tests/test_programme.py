@@ -174,6 +174,27 @@ def test_a_small_programme_builds_all_its_files_in_the_quick_loop(tmp_path):
     assert "BYDAY=MO,TH" in ics and "DTSTART:20270104T080000" in ics
 
 
+def test_a_programme_rebuilt_in_another_format_leaves_no_session_in_the_first(tmp_path):
+    (tmp_path / "calf.yaml").write_text(SMALL_ROUTINE)
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Calves\nroutine: calf.yaml\nstages:\n  - {weeks: 1, hold: 2, reps: 1}\n"
+        "  - {weeks: 1, hold: 3, reps: 1}\n"
+    )
+    out = tmp_path / "out"
+    first = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(out))
+    assert first.code == 0 and "Removed" not in first.stdout, first.stderr
+    (out / "other.mp3").write_bytes(b"not the programme's")
+    run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(out), "--format", "ogg")
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in out.glob("*.mp3")) == ["other.mp3"]
+    assert sorted(p.name for p in out.glob("*.ogg")) == ["plan.week-1.ogg", "plan.week-2.ogg"]
+    assert sheet(out, "plan.week-2")["audio"] == "plan.week-2.ogg"
+    assert (out / "plan.m3u8").read_text().count(".ogg") == 2
+    for week in (1, 2):
+        said = f"Removed {out}/plan.week-{week}.mp3: plan.week-{week}.timeline.json now describes"
+        assert said in run.stdout, run.stdout
+
+
 def test_each_stage_is_titled_with_its_weeks_and_the_sheet_keeps_to_the_schedule(tmp_path):
     """On a phone, in a podcast app and in the calendar, the stages are told apart by the
     same title; the reminders are stamped when built; the sheet leaves out the routine's

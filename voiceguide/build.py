@@ -207,7 +207,7 @@ def _write(
     audio = stem.with_name(f"{stem.name}.{container.name}")
     subtitles = stem.with_name(f"{stem.name}.vtt")
     # an earlier build's subtitles and other audio would not describe this one: removed with it
-    others = _other_audio(stem, container)
+    others = other_audio(stem, container)
     with StagedOutputs(stem.parent, retired=[subtitles, *others]) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
@@ -223,7 +223,7 @@ def _write(
     return tuple(staged.staged), tuple(p for p in staged.removed if p in others)
 
 
-def _other_audio(stem: Path, container: Format) -> list[Path]:
+def other_audio(stem: Path, container: Format) -> list[Path]:
     """The stem's audio in every format but ``container`` (a folder of that name is not
     audio, and is left alone)."""
     named = (stem.with_name(f"{stem.name}.{name}") for name in FORMATS if name != container.name)

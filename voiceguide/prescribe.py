@@ -15,7 +15,8 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from voiceguide.build import BuildResult, Output, VoiceSettings, build
+from voiceguide.build import BuildResult, Output, VoiceSettings, build, other_audio
+from voiceguide.formats import check_format
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import Routine
 from voiceguide.options import Options, exercise_timings
@@ -67,7 +68,10 @@ def build_programme(
         _write_sheets(
             programme, sessions, work, output, programme.start or today or dt.date.today()
         )
-        with StagedOutputs(folder) as staged:
+        container = check_format(output.fmt, output.bitrate)
+        others = {s.audio.name: other_audio(folder / s.audio.stem, container) for s in sessions}
+        retired = [path for paths in others.values() for path in paths]
+        with StagedOutputs(folder, retired=retired) as staged:  # and earlier audio in others
             for made in sorted(work.iterdir(), key=_order):  # into the staged (locked) file
                 shutil.copyfile(made, staged.stage(folder / made.name))
         files = tuple(sorted(staged.staged, key=_order))
@@ -75,7 +79,8 @@ def build_programme(
         shutil.rmtree(work, ignore_errors=True)
     moved = [
         replace(s, audio=folder / s.audio.name, timeline_file=folder / s.timeline_file.name,
-                files=tuple(folder / p.name for p in s.files))
+                files=tuple(folder / p.name for p in s.files),
+                removed=tuple(p for p in staged.removed if p in others[s.audio.name]))
         for s in sessions
     ]  # fmt: skip
     return ProgrammeResult(files, tuple(moved))
