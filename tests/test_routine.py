@@ -269,18 +269,18 @@ BROKEN = {
         PAUSED.replace("      - Lift your {side} knee.\n", ""),
         7,
         "'instructions' in exercise 'Floor' ends with a pause; the time after the last of them"
-        " is the exercise's 'setup': write 'setup: 30' instead",
+        " is the exercise's 'setup': add the 30 seconds to 'setup' instead",
     ),
     "a pause at the end of the switch words": (
         PAUSED + "    switch_instructions: [Lower it., {pause: 4}]\n",
         9,
-        "write 'switch: 4' instead",
+        "add the 4 seconds to 'switch' instead",
     ),
     "two pauses in a row": (
         PAUSED.replace("      - pause: 30\n", "      - pause: 30\n      - pause: 5\n"),
         8,
-        "two pauses in a row (item 3 of 'instructions') in exercise 'Floor'; write one of 30"
-        " seconds or more",
+        "two pauses in a row (item 3 of 'instructions') in exercise 'Floor'; write one pause of"
+        " 35 seconds",
     ),
     "a pause with another key": (
         PAUSED.replace("pause: 30", "{pause: 30, say: Slowly.}"),
@@ -299,6 +299,53 @@ BROKEN = {
         "'pause' (item 2 of 'instructions') in exercise 'Floor' should be a number of seconds, not"
         ' text; write it in digits, like pause: 30; to have it said, put it in quotes: "pause: a'
         ' while"',
+    ),
+    "a pause written as words": (
+        PAUSED.replace("pause: 30", "pause 30"),
+        7,
+        "instruction 2 of 'instructions' in exercise 'Floor' would be said as the words 'pause"
+        " 30'; for quiet, write '- pause: 30', with a space after the colon",
+    ),
+    "a pause without a space": (PAUSED.replace("pause: 30", "pause:45"), 7, "'- pause: 45'"),
+    "another tool's pause marker": (
+        PAUSED.replace("pause: 30", '"[PAUSE:20]"'),
+        7,
+        "would be said as the words '[PAUSE:20]'; for quiet, write '- pause: 20'",
+    ),
+    "a pause in capitals": (
+        PAUSED.replace("pause: 30", "Pause: 30"),
+        7,
+        "instruction 2 of 'instructions' in exercise 'Floor' is 'Pause: 30', neither words nor"
+        " a pause; for quiet, write '- pause: 30' (in lowercase); to have it said, put it in"
+        " quotes",
+    ),
+    "a pause misspelt": (PAUSED.replace("pause: 30", "paus: 10"), 7, "write '- pause: 10'"),
+    "a pause with no seconds": (
+        PAUSED.replace("pause: 30", "pause:"),
+        7,
+        "'pause' (item 2 of 'instructions') in exercise 'Floor' is empty; write the seconds,"
+        " like pause: 30",
+    ),
+    "a pause as all the instructions": (
+        PAUSED.replace(
+            "      - Lie back.\n      - pause: 30\n      - Lift your {side} knee.",
+            "      pause: 30",
+        ),
+        6,
+        "'instructions' in exercise 'Floor' holds only a pause; a pause goes in the list,"
+        " after an instruction",
+    ),
+    "a pause as a key of the exercise": (
+        VALID + "    pause: 20\n",
+        7,
+        "'pause' in exercise 'Lying stretch' is not a key of an exercise; a pause goes among"
+        " its 'instructions', as '- pause: 30' after an instruction",
+    ),
+    "a pause in words among the cues": (
+        VALID + "    cues: [pause 5]\n",
+        7,
+        "cue 1 of 'cues' in exercise 'Lying stretch' would be said as the words 'pause 5'; for"
+        " quiet, a pause goes among 'instructions'",
     ),
     "a pause too long": (
         PAUSED.replace("pause: 30", "pause: 900"),

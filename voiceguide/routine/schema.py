@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable
 from typing import TypedDict, TypeGuard
 
@@ -135,6 +137,12 @@ def _exercise(node: Node, number: int) -> Exercise:
     name = text_of(items["name"][1], "'name'", where) if "name" in items else None
     if name is not None:
         where = f" in exercise '{shown(name)}'"
+    if PAUSE.name in items:
+        raise RoutineError(
+            f"'{PAUSE.name}'{where} is not a key of an exercise; a pause goes among its"
+            " 'instructions', as '- pause: 30' after an instruction",
+            line=line_of(items[PAUSE.name][0]),
+        )
     check_keys(items, EXERCISE_KEYS, where)
     require(items, "name", node, f"exercise {number}")
     assert name is not None  # 'name' is there, so it was read above
@@ -155,7 +163,13 @@ def _exercise(node: Node, number: int) -> Exercise:
         instructions only: cues are laid over a hold)."""
         value = items[key][1]
         if kind_of(value) == "text":
-            return (exercise_text(value, key),), ()
+            return (_not_a_pause(value, key, None, where, exercise_text),), ()
+        if _is_pause(value) or _pause_typo(value):  # "instructions:" then "  pause: 20"
+            raise RoutineError(
+                f"'{key}'{where} holds only a pause; a pause goes in the list, after an"
+                " instruction: '- Lie back.' and then '- pause: 20'",
+                line=line_of(value),
+            )
         nodes = list_of(value, key, where, LIMITS.max_texts, "text or a list of texts")
         if not nodes and key in _AFTER:
             raise RoutineError(f"'{key}'{where} is an empty list", line=line_of(value))
@@ -165,12 +179,12 @@ def _exercise(node: Node, number: int) -> Exercise:
             if _is_pause(item):
                 pauses.append((len(texts) - 1, _pause(item, key, n, where, pauses, len(texts))))
             else:
-                texts.append(exercise_text(item, key, n))
+                texts.append(_not_a_pause(item, key, n, where, exercise_text))
         if pauses and pauses[-1][0] == len(texts) - 1:
             after = _AFTER[key]
             raise RoutineError(
                 f"'{key}'{where} ends with a pause; the time after the last of them is the"
-                f" exercise's '{after}': write '{after}: {pauses[-1][1]:g}' instead",
+                f" exercise's '{after}': add the {pauses[-1][1]:g} seconds to '{after}' instead",
                 line=line_of(nodes[-1]),
             )
         return tuple(texts), tuple(pauses)
@@ -217,6 +231,56 @@ def _is_pause(node: Node) -> TypeGuard[MappingNode]:
     )
 
 
+_SAID_PAUSE = re.compile(
+    r"\[?\s*pause\s*[:=]?\s*([0-9][0-9.,]*)\s*(?:s|secs?|seconds?)?\s*\]?", re.IGNORECASE
+)
+"""A text that is a pause written some other way (``pause 30``, ``pause:30``, another
+tool's ``[PAUSE:30]``): the voice would say it, and leave no quiet."""
+
+
+def _pause_typo(node: Node) -> str | None:
+    """The key of ``- Pause: 30`` or ``- paus: 10``: one key like 'pause', not it, with a
+    number or nothing after it (None for anything else)."""
+    if not isinstance(node, MappingNode) or len(node.value) != 1:
+        return None
+    key, value = node.value[0]
+    if not isinstance(key, ScalarNode) or kind_of(value) not in ("a number", "empty"):
+        return None
+    near = key.value.casefold() == PAUSE.name or difflib.get_close_matches(
+        key.value.casefold()[:20], [PAUSE.name], cutoff=0.75
+    )
+    return str(key.value) if near and key.value != PAUSE.name else None
+
+
+def _not_a_pause(
+    node: Node, key: str, n: int | None, where: str, read: Callable[[Node, str, int | None], str]
+) -> str:
+    """The text of item ``n`` of ``key``, refused if it is a pause mistyped: words that
+    would be said where quiet was meant."""
+    what = f"{subject(key, n)}{where}"
+    typo = _pause_typo(node)
+    if isinstance(node, MappingNode) and typo is not None:
+        seconds = node.value[0][1].value or "30"
+        raise RoutineError(
+            f"{what} is '{shown(typo)}: {shown(seconds)}', neither words nor a pause; for"
+            f" quiet, write '- pause: {shown(seconds)}' (in lowercase); to have it said, put"
+            " it in quotes",
+            line=line_of(node),
+        )
+    text = read(node, key, n)
+    plain = isinstance(node, ScalarNode) and not node.style
+    said = _SAID_PAUSE.fullmatch(text)
+    if said and (plain or text.startswith("[")):
+        instead = f"write '- pause: {said.group(1)}', with a space after the colon"
+        if key not in _AFTER:
+            instead = f"a pause goes among 'instructions': '{key}' are said during the hold"
+        raise RoutineError(
+            f"{what} would be said as the words '{shown(text)}'; for quiet, {instead}",
+            line=line_of(node),
+        )
+    return text
+
+
 def _pause(node: MappingNode, key: str, n: int, where: str, pauses: list, said: int) -> Number:
     """The seconds of the pause that is item ``n`` of ``key``, after ``said`` texts and
     the ``pauses`` before it."""
@@ -239,22 +303,24 @@ def _pause(node: MappingNode, key: str, n: int, where: str, pauses: list, said: 
             " as the time to do it",
             line=line_of(node),
         )
-    if pauses and pauses[-1][0] == said - 1:
-        raise RoutineError(
-            f"two pauses in a row{what}; write one of {pauses[-1][1]:g} seconds or more",
-            line=line_of(node),
-        )
     value = node.value[0][1]
     try:
         seconds = number(value, PAUSE.name, what, "a number of seconds", "30 or 2.5")
+        checked: Number = PAUSE.check(seconds, shown(value.value))  # type: ignore[assignment]
+    except SettingError as err:
+        raise RoutineError(f"'{PAUSE.name}'{what} {err.message}", line=line_of(value)) from None
     except RoutineError as err:
         if kind_of(value) == "text" and not value.style:  # "- pause: take a breath"
             err.message += f'; to have it said, put it in quotes: "pause: {shown(value.value)}"'
+        elif kind_of(value) == "empty":
+            err.message += "; write the seconds, like pause: 30"
         raise
-    try:
-        return PAUSE.check(seconds, shown(value.value))  # type: ignore[return-value]
-    except SettingError as err:
-        raise RoutineError(f"'{PAUSE.name}'{what} {err.message}", line=line_of(value)) from None
+    if pauses and pauses[-1][0] == said - 1:
+        raise RoutineError(
+            f"two pauses in a row{what}; write one pause of {pauses[-1][1] + checked:g} seconds",
+            line=line_of(node),
+        )
+    return checked
 
 
 def _side_label(
