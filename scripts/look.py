@@ -5,8 +5,12 @@
 
 Decodes the MP3 next to the timeline, prints each timeline event beside what the
 audio does there (loud or quiet), runs the same checks as the tests, and with --png
-draws the waveform with the events shaded (needs matplotlib); under a bed, a second
-panel draws the level in 10 ms windows with the bed's planned gain over it.
+draws the waveform with the events shaded; under a bed, a second panel draws the
+level in 10 ms windows with the bed's planned gain over it. --png needs matplotlib
+(.venv/bin/pip install matplotlib); without it the rest is printed and the PNG is not.
+
+Exit status: 0 all checks pass, 1 a check failed, 2 a usage problem or (checks passing)
+no PNG drawn because matplotlib is missing.
 """
 
 from __future__ import annotations
@@ -31,13 +35,6 @@ def main() -> None:
     args.add_argument("--from", dest="start", type=float, default=0.0)
     args.add_argument("--to", dest="end", type=float, default=None)
     opts = args.parse_args()
-    if opts.png:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise SystemExit(
-                "--png draws with matplotlib: .venv/bin/pip install matplotlib"
-            ) from None
     sheet = json.loads(opts.timeline.read_text())
     audio = opts.timeline.parent / sheet["audio"]
     rate = sheet["sample_rate"]
@@ -70,6 +67,14 @@ def main() -> None:
     if report.bed_db is not None:
         print(f"the bed between events: {report.bed_db:.1f} dBFS (median of 10 ms windows)")
     if opts.png:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print(
+                f"{opts.png} not drawn: --png needs matplotlib (.venv/bin/pip install matplotlib)",
+                file=sys.stderr,
+            )
+            raise SystemExit(1 if report.problems else 2) from None
         draw(samples, rate, sheet, opts.start, end, opts.png, report.bed_db)
     if report.problems:
         raise SystemExit(1)
