@@ -187,6 +187,17 @@ def test_the_command_printed_to_build_a_new_routine_works_when_pasted(tmp_path):
     assert invoke(*command[1:], "-o", str(tmp_path / "out"), "--hold", "2", "--reps", "1").code == 0
 
 
+@pytest.mark.parametrize("name", ["my-stretches", "my stretches", "My.Stretches"])
+def test_a_new_routine_is_named_as_written(tmp_path, name):
+    run = invoke("new", name, "-o", str(tmp_path))
+    assert run.code == 0, run.stderr
+    written = tmp_path / f"{name}.yaml"
+    assert run.stdout.startswith(f"{written} (and voiceguide-routine.schema.json beside it): ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [written.name, "voiceguide-routine.schema.json"]
+    )
+
+
 def test_an_existing_routine_is_kept_unless_forced(tmp_path):
     (tmp_path / "mine.yaml").write_text("title: Mine\n")
     run = invoke("new", "mine", "-o", str(tmp_path))

@@ -255,7 +255,7 @@ def test_sides_switch_with_their_own_tone_words_and_time(default_build):
         kinds = [(e["kind"], e.get("name") or e.get("text") or e.get("seconds")) for e in between]
         assert ("tone", "switch") in kinds
         assert ("speech", "Switch to your left leg.") in kinds
-        assert ("switch", {SEATED: 10, LYING: 10, WALL: 30}[name]) in kinds
+        assert ("switch", {SEATED: 10, LYING: 10, WALL: 25}[name]) in kinds
 
 
 def test_tones_mean_one_thing_each(default_build):
@@ -352,10 +352,10 @@ def test_setup_and_switch_for_one_exercise_do_what_they_say(tmp_path):
     sheet = load_sheet(tmp_path, STEM)
     setups = [e["seconds"] for e in sheet["events"] if e["kind"] == "setup"]
     switches = [e["seconds"] for e in sheet["events"] if e["kind"] == "switch"]
-    assert setups == [10, 15, 45] and switches == [10, 10, 25]  # only the wall's changed
+    assert setups == [10, 12, 45] and switches == [10, 10, 25]  # only the wall's changed
     assert sheet["settings"]["setup"] == 15 and sheet["settings"]["ready"] == 5
     # regression: the per-exercise values were missing from settings and the tag
-    assert sheet["settings"]["exercises"][WALL] == {"switch": 25, "setup": 45}
+    assert sheet["settings"]["exercises"][WALL] == {"rest": 15, "switch": 25, "setup": 45}
     report = audio_check.check(tmp_path / f"{STEM}.mp3", sheet)
     assert report.problems == []
 

@@ -171,13 +171,14 @@ def test_switch_cue_tone_words_and_wait_come_between_the_sides(routine, script):
         between = steps[last_right + 1 : first_left]
         assert Tone("switch") in between
         said = [s for s in between if isinstance(s, Say)]
-        assert [s.role for s in said] == ["release", "switch", "move", "start"]
-        assert "left" in said[1].text and "left" in said[2].text  # the new side's words
-        assert said[2].text == exercise.switch_instructions[0].replace("{side}", "left")
+        assert [s.role for s in said] == ["release", "switch", "move", "move", "start"]
+        assert "left" in said[1].text and "left" in said[3].text  # the new side's words
+        moves = [text.replace("{side}", "left") for text in exercise.switch_instructions]
+        assert [s.text for s in said[2:4]] == moves
         # the switch wait, as long as the exercise says, then (directly) the start cue
         (wait,) = [s for s in between if isinstance(s, Wait) and s.kind == "switch"]
         assert wait.seconds == exercise.timing(routine.defaults).switch
-        assert between[between.index(wait) + 1] == said[3]
+        assert between[between.index(wait) + 1] == said[4]
     assert len([s for s in script.steps if isinstance(s, Wait) and s.kind == "switch"]) == 3
 
 
@@ -489,9 +490,11 @@ def test_the_move_to_each_place_is_made_in_quiet_before_the_leg_is_placed(
     steps = sections(script)[exercise]
     said = [i for i, s in enumerate(steps) if isinstance(s, Say) and s.role == "instruction"]
     assert steps[said[0] + 1 : said[1]] == [Wait(seconds, "pause")]  # and nothing else
+    steps_apart = [s for s in steps[said[1] : said[-1]] if isinstance(s, Wait)]
+    assert max(s.seconds for s in steps_apart) >= 4  # and quiet to do each step after
     assert "right" not in steps[said[0]].text  # the move; the leg comes after it
     setup = steps[said[-1] + 1]
-    assert isinstance(setup, Wait) and setup.kind == "setup" and setup.seconds in (10, 15)
+    assert isinstance(setup, Wait) and setup.kind == "setup" and setup.seconds in (10, 12)
 
 
 def test_pauses_among_switch_words_come_after_the_side_switch_cue():

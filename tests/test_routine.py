@@ -79,22 +79,24 @@ def test_builtin_routine_loads():
     own = {e.name.split()[0]: dict(e.own) for e in loaded.exercises}
     assert own == {  # time to move as a sore back can: see the comment in the file
         "Seated": {"setup": 10, "switch": 10},
-        "Lying": {"setup": 15, "switch": 10},
-        "Wall": {"setup": 15, "switch": 30},  # to the other side of the door frame
+        "Lying": {"setup": 12, "switch": 10},
+        "Wall": {"rest": 15, "setup": 12, "switch": 25},  # to the other side of the door frame
     }
     pauses = {e.name.split()[0]: e.pauses for e in loaded.exercises}
-    assert pauses == {  # after the first instruction, the move it asks for
-        "Seated": ((0, 8),),  # sitting down on the edge of the chair
-        "Lying": ((0, 40),),  # from the chair down to the floor
-        "Wall": ((0, 20),),  # shuffling over to the door frame
+    assert pauses == {  # after the first instruction, the move it asks for; then a step
+        "Seated": ((0, 8), (1, 4)),  # sitting down on the edge of the chair
+        "Lying": ((0, 40), (2, 5)),  # from the chair down to the floor
+        "Wall": ((0, 20), (1, 5)),  # shuffling over to the door frame
     }
+    switching = {e.name.split()[0]: e.switch_pauses for e in loaded.exercises}
+    assert switching == {"Seated": ((0, 3),), "Lying": ((0, 4),), "Wall": ((0, 8),)}
     assert "lie back" in loaded.exercises[1].instructions[0]
     assert loaded.defaults == Timing(hold=30, reps=2, rest=10, switch=10, setup=15, ready=5)
     assert "{minutes}" not in loaded.intro  # so other times voice nothing new
     assert "chair" in loaded.intro and "door frame" in loaded.intro  # what is needed
     assert "\n" not in loaded.description and "  " not in loaded.description
     assert loaded.exercises[2].progression == "Slide your hips a little closer to the wall."
-    assert loaded.exercises[0].line == 35
+    assert loaded.exercises[0].line == 37
 
 
 def test_unknown_builtin_lists_builtins():

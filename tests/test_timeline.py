@@ -200,7 +200,7 @@ def test_event_counts(timeline):
 def test_rest_runs_from_the_release_cue_to_the_next_start_cue(timeline):
     said = in_sequence(timeline)
     for rest in kind(timeline, "rest"):
-        assert rest.seconds == 10 and rest.end - rest.start == 10 * RATE
+        assert rest.seconds in (10, 15) and rest.end - rest.start == rest.seconds * RATE
         before = [e for e in said if e.end == rest.start]
         after = [e for e in said if e.start == rest.end]
         assert [(e.kind, e.role) for e in before] == [("speech", "release")]
@@ -216,7 +216,8 @@ def test_switch_runs_from_the_switch_cue_and_its_words_to_the_next_start_cue(rou
         before = [e for e in said if e.end == switch.start]
         after = [e for e in said if e.start == switch.end]
         assert [e.role for e in before] == ["move"]  # how to get to the other side
-        cue = said[said.index(before[0]) - 1]
+        moves = len(exercise.switch_instructions)
+        cue = said[said.index(before[0]) - moves]
         assert cue.role == "switch" and cue.text == "Switch to your left leg."
         assert [e.role for e in after] == ["start"]
         assert after[0].text.startswith("Left leg.")
