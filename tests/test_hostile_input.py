@@ -506,6 +506,17 @@ def test_a_session_over_three_hours_is_refused_before_any_synthesis(tmp_path):
     assert not out.exists() and not cache.exists()
 
 
+def test_a_session_made_too_long_by_its_pauses_names_them(tmp_path):
+    steps = ", ".join(["Go., {pause: 600}"] * 14 + ["Go."])  # 29 items, 14 pauses
+    text = "title: Long\nexercises:\n" + "".join(
+        f"  - {{name: E{i}, instructions: [{steps}], hold: 10}}\n" for i in range(2)
+    )
+    path = make(tmp_path, text)
+    run = invoke("validate", str(path))
+    assert_refused(run, path, None, "more than the 3-hour limit; lower the holds, the reps or")
+    assert "or the pauses" in run.stderr
+
+
 def _largest_routine() -> str:
     """Everything at its limit: 50 exercises, 4 sides, 20 reps, 30 instructions and 30
     cues each, 0.1-second holds (so only the speech makes it too long)."""

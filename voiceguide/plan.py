@@ -316,10 +316,12 @@ def check_length(
     limit = LIMITS.max_session_seconds if limit is None else limit
     if seconds <= limit:
         return
+    paused = any(e.pauses or e.switch_pauses for e in routine.exercises)
+    lower = "the holds, the reps or the pauses" if paused else "the holds or the reps"
     if exact:
-        said = f"{clock(seconds)}, more than the {clock(limit)} allowed; lower the holds or " \
-            "the reps, or shorten the texts"  # fmt: skip
+        said = f"{clock(seconds)}, more than the {clock(limit)} allowed; lower {lower}, or " \
+            "shorten the texts"  # fmt: skip
     else:
         said = f"about {seconds / 3600:.1f} hours, more than the {limit / 3600:g}-hour " \
-            "limit; lower the holds or the reps"  # fmt: skip
+            f"limit; lower {lower}"  # fmt: skip
     raise BadInput(f"this session would last {said}", path=routine.source or None)
