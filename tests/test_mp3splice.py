@@ -196,3 +196,33 @@ def test_where_a_loop_sounds_alone_its_frames_are_encoded_once(tmp_path):
     assert differ.max() <= 128 and np.count_nonzero(differ) <= 0.01 * len(pcm)
     by_mpg = soundfile.read(tmp_path / "loop.mp3", dtype="int16")[0] / 32768
     assert len(by_mpg) == len(pcm) and np.abs(by_mpg - heard).max() <= 2 / 32768
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_join_with_a_loops_frames_falls_where_the_session_is_the_loop(seed):
+    """A run's frames are the loop's, which are the session's only inside the run: past
+    its end the bed ducks and a word begins. Each join next to a run must be looked for
+    inside it (regression: the piece after a run was placed at the run's end, so a join
+    found a few frames on took the loop's frames over the start of "Three.", and the
+    word was lost under a drone bed)."""
+    rng = np.random.default_rng(seed)
+    spans, now = [], 4 * RATE
+    while now < 600 * RATE:  # bed alone for 3 to 40 s, then a word or two
+        alone = int(rng.uniform(3, 40) * RATE)
+        spans.append((now, now + alone))
+        now += alone + int(rng.uniform(0.5, 6) * RATE)
+    runs = mp3plan.repeating(spans, 0, RATE)
+    stream = mp3plan.plan(now + 4 * RATE, (), RATE, pieces=True, repeats=runs)
+    parts = stream.parts
+    checked = 0
+    for k, part in enumerate(parts):
+        if not part.repeat:
+            continue
+        a, b = next(r for r in runs if r[0] <= part.first + WARM_FRAMES < r[1])
+        joins_from = part.first + WARM_FRAMES  # where the stream may go over to the run
+        assert a <= joins_from
+        if k + 1 < len(parts):  # where it may go over to the next piece, at the latest
+            after = parts[k + 1]
+            assert after.joined and after.first + WARM_FRAMES + mp3plan.SEARCH_FRAMES <= b
+        checked += 1
+    assert checked >= 5

@@ -129,13 +129,17 @@ def in_pieces(part: Part, rate: int, repeats: Sequence[tuple[int, int]] = ()) ->
     """``part`` as pieces that overlap to be joined: each run of ``repeats`` (frames
     ``[a, b)`` whose sound comes round again: :func:`repeating`) a piece of its own,
     taken from the frames of its first time round; and what lies between in pieces of
-    about :data:`PIECE_FRAMES` frames (``part`` itself, if that is all it is)."""
+    about :data:`PIECE_FRAMES` frames (``part`` itself, if that is all it is). Every
+    frame where the stream may join a run's piece, on either side, lies in the run: past
+    it, the loop's frames are not the session's (its sound ducks, a word begins)."""
     spf = samples_per_frame(rate)
     end = part.first + part.frames
     segments: list[tuple[int, bool]] = []  # each piece's place, and whether it repeats
     now = part.first
     for a, b in repeats:
-        a, b = max(a, now), min(b, end - RUN_ON_FRAMES)
+        # the piece after a run is joined up to SEARCH_FRAMES after its place, and the
+        # loop's frames are the session's only inside the run: it goes over that early
+        a, b = max(a, now), min(b, end - RUN_ON_FRAMES) - SEARCH_FRAMES
         if b - a < MIN_REPEAT_FRAMES:
             continue
         segments += [(place, False) for place in _places(now, a, not segments)]
