@@ -120,7 +120,8 @@ def test_reps_option_gives_that_many_holds_per_side(tmp_path):
             reps = [h["rep"] for h in holds(sheet) if h["exercise"] == name and h["side"] == side]
             assert reps == [1, 2, 3]
     rests = [e for e in sheet["events"] if e["kind"] == "rest"]
-    assert len(rests) == 3 * 2 * 2 and all(length(r) == 10.0 for r in rests)
+    assert len(rests) == 3 * 2 * 2
+    assert [length(r) for r in rests] == [10.0] * 8 + [15.0] * 4  # the wall's: hips closer
 
 
 def test_routine_file_builds_under_its_stem(tmp_path):
