@@ -485,6 +485,10 @@ def test_subtitles_are_a_webvtt_transcript_of_the_timeline(tmp_path):
     for caption, event in zip(captions, said):
         assert abs(_seconds(caption.start) - event["start"]) <= 0.001
         assert abs(_seconds(caption.end) - event["end"]) <= 0.001
+    again = invoke("build", "-o", str(tmp_path), "--hold", "2", "--reps", "1")  # without them
+    assert again.code == 0 and not (tmp_path / f"{STEM}.vtt").exists()
+    gone = f"Removed {tmp_path / STEM}.vtt: this build made no subtitles (--subtitles makes them)."
+    assert gone in again.stdout.splitlines()
 
 
 def _seconds(stamp: str) -> float:

@@ -193,6 +193,11 @@ def test_a_programme_rebuilt_in_another_format_leaves_no_session_in_the_first(tm
     for week in (1, 2):
         said = f"Removed {out}/plan.week-{week}.mp3: plan.week-{week}.timeline.json now describes"
         assert said in run.stdout, run.stdout
+    subtitled = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(out), "--subtitles")
+    assert subtitled.code == 0 and len(list(out.glob("plan.week-*.vtt"))) == 2
+    plain = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(out))
+    assert plain.code == 0 and not list(out.glob("*.vtt"))  # they described another build
+    assert plain.stdout.count("this build made no subtitles") == 2
 
 
 def test_each_stage_is_titled_with_its_weeks_and_the_sheet_keeps_to_the_schedule(tmp_path):

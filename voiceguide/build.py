@@ -87,8 +87,8 @@ class BuildResult:
     """Phrases the engine had to say (the others came from the cache)."""
     cached: int
     removed: tuple[Path, ...] = ()
-    """The stem's audio in other formats, from earlier builds: removed with this one's
-    commit, as its timeline no longer describes them."""
+    """Files of an earlier build that no longer describe this one, removed with its
+    commit: the stem's audio in other formats, its subtitles when none were asked for."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def _write(
         write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
         if output.subtitles:
             write_text(to_webvtt(timeline), staged.stage(subtitles))
-    return tuple(staged.staged), tuple(p for p in staged.removed if p in others)
+    return tuple(staged.staged), tuple(staged.removed)
 
 
 def other_audio(stem: Path, container: Format) -> list[Path]:

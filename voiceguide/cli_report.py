@@ -146,12 +146,14 @@ def warn(result: BuildResult | ProgrammeResult) -> None:
 
 
 def removals(result: BuildResult | ProgrammeResult) -> None:
-    """A line for each earlier audio file a build removed, and why."""
+    """A line for each file of an earlier build that a build removed, and why."""
     for session in sessions(result):
         for path in session.removed:
-            click.echo(
-                f"Removed {path}: {session.timeline_file.name} now describes {session.audio.name}."
-            )
+            if path.suffix == ".vtt":
+                why = "this build made no subtitles (--subtitles makes them)"
+            else:
+                why = f"{session.timeline_file.name} now describes {session.audio.name}"
+            click.echo(f"Removed {path}: {why}.")
 
 
 def length(result: BuildResult) -> str:

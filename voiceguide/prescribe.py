@@ -69,9 +69,14 @@ def build_programme(
             programme, sessions, work, output, programme.start or today or dt.date.today()
         )
         container = check_format(output.fmt, output.bitrate)
-        others = {s.audio.name: other_audio(folder / s.audio.stem, container) for s in sessions}
+        # an earlier build's audio in other formats, and its subtitles when none are made
+        others = {
+            s.audio.name: [*other_audio(folder / s.audio.stem, container),
+                           folder / f"{s.audio.stem}.vtt"]
+            for s in sessions
+        }  # fmt: skip
         retired = [path for paths in others.values() for path in paths]
-        with StagedOutputs(folder, retired=retired) as staged:  # and earlier audio in others
+        with StagedOutputs(folder, retired=retired) as staged:
             for made in sorted(work.iterdir(), key=_order):  # into the staged (locked) file
                 shutil.copyfile(made, staged.stage(folder / made.name))
         files = tuple(sorted(staged.staged, key=_order))
