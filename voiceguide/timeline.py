@@ -286,7 +286,7 @@ def describe(timeline: Timeline, width: int = 100) -> list[str]:
     done = 0  # where the last event not laid over another ended
     for event in timeline.events:
         inside = event.kind == "speech" and any(h.start <= event.start < h.end for h in spans)
-        if not inside and event.start - done >= QUIET_SHOWN * timeline.rate:
+        if event.kind != "bed" and not inside and event.start - done >= QUIET_SHOWN * timeline.rate:
             quiet = length(done, event.start)
             lines.append(f"{clock(done):>5}  {quiet:>6}  quiet, to do what was said")
         while chapters and chapters[0].start <= event.start:
@@ -306,7 +306,7 @@ def describe(timeline: Timeline, width: int = 100) -> list[str]:
                 "switch": "move to the other side",
                 "setup": "get into position",
             }[event.kind]
-        done = done if inside else max(done, event.end)
+        done = done if inside or event.kind == "bed" else max(done, event.end)
         line = f"{clock(event.start):>5}  {length(event.start, event.end):>6}  {what}"
         lines.append(line if len(line) <= width else line[: width - 1] + "…")
     lines += [f"{'':>5}  {'':>6}  == {c.title} ==" for c in chapters]

@@ -281,7 +281,9 @@ def _not_a_pause(
     return text
 
 
-def _pause(node: MappingNode, key: str, n: int, where: str, pauses: list, said: int) -> Number:
+def _pause(
+    node: MappingNode, key: str, n: int, where: str, pauses: list[tuple[int, Number]], said: int
+) -> Number:
     """The seconds of the pause that is item ``n`` of ``key``, after ``said`` texts and
     the ``pauses`` before it."""
     what = f" (item {n} of '{key}'){where}"
