@@ -7,7 +7,10 @@ import pytest
 from conftest import invoke, load_sheet
 
 from voiceguide import audio_check
+from voiceguide.phrases import phrasebook
+from voiceguide.plan import plan
 from voiceguide.routine import load_file
+from voiceguide.script import Say
 
 # A workout in w2a's documented format: its keys (tts, audio_format, i18n, the
 # announcements, pause, half_time), a YAML anchor reused with a merge key, durations in
@@ -75,6 +78,28 @@ def test_each_format_imports_into_a_routine_that_builds(tmp_path, name, text, ki
     assert build.code == 0, build.stderr
     sheet = load_sheet(tmp_path / "build", "imported")
     assert audio_check.check(tmp_path / "build" / "imported.mp3", sheet).problems == []
+
+
+@pytest.mark.parametrize("name, text", [("phrases.txt", APG), ("calm.txt", PAUSES)])
+def test_each_phrase_is_said_once_as_its_exercises_name(tmp_path, name, text):
+    (tmp_path / name).write_text(text + ("Breathe out through your mouth; 6\n" if "; " in text
+                                         else ""))  # fmt: skip
+    out = tmp_path / "r.yaml"
+    run = invoke("import", str(tmp_path / name), "-o", str(out))
+    assert run.code == 0, run.stderr
+    routine = load_file(out)
+    assert all(e.instructions == () for e in routine.exercises)
+    said = [s for s in plan(routine).steps if isinstance(s, Say)]
+    assert not [s for s in said if s.role == "instruction"]  # only its announcement says it
+    phrases = [e.name for e in routine.exercises]
+    assert [s.text for s in said if s.role == "next"] == [
+        phrasebook("en").say(which, name=phrase)
+        for which, phrase in zip(["first"] + ["next"] * (len(phrases) - 2) + ["last"], phrases)
+    ]
+    assert phrases[0] in ("Sit comfortably and close your eyes", "Settle onto your back")
+    if name == "phrases.txt":  # said again: named apart, and the note says how
+        assert phrases[-1] == "Breathe out through your mouth (2)"
+        assert "named (and said) 'Breathe out through your mouth (2)'" in run.stderr
 
 
 def test_w2a_keeps_its_times_sides_and_texts(tmp_path):

@@ -89,12 +89,26 @@ def _seconds(value: str, source: str, text: str, what: str) -> float:
     return round(seconds, 1)
 
 
+def _unique(name: str, names: set[str]) -> str:
+    """``name``, or ``name (2)``, ``(3)``... if one of ``names`` has it; added to them."""
+    unique, count = name, 2
+    while unique.casefold() in names:
+        unique, count = f"{name} ({count})", count + 1
+    names.add(unique.casefold())
+    return unique
+
+
 def _error(message: str, near: str, source: str, text: str) -> RoutineError:
     at = text.find(near) if near else -1
     return RoutineError(message, path=source, line=text.count("\n", 0, at) + 1 if at >= 0 else None)
 
 
-def _exercises_of(steps: list[tuple[str, float]], source: str, text: str) -> list[dict]:
+def _exercises_of(
+    steps: list[tuple[str, float]], source: str, text: str
+) -> tuple[list[dict], list[str]]:
+    """An exercise a phrase, named by it (announced, it is said once) and held for its
+    seconds; and a note if a phrase comes again (each exercise has a name of its own, so
+    the second is named and said with "(2)")."""
     if not steps:
         raise RoutineError("no phrase found to import", path=source)
     if len(steps) > LIMITS.max_exercises:
@@ -104,13 +118,18 @@ def _exercises_of(steps: list[tuple[str, float]], source: str, text: str) -> lis
             source,
             text,
         )
-    found = []
-    for number, (said, seconds) in enumerate(steps, 1):
-        words = " ".join(said.split()[:5]).rstrip(".,;:!?")
-        found.append(
-            {"name": f"{number}. {words}", "instructions": said, "hold": seconds, "reps": 1}
-        )
-    return found
+    names: set[str] = set()
+    found, again = [], []
+    for said, seconds in steps:
+        name = said.rstrip(".,;:!? ")
+        found.append({"name": _unique(name, names), "hold": seconds, "reps": 1})
+        if found[-1]["name"] != name:
+            again.append(found[-1]["name"])
+    notes = [
+        f"a phrase said a second time as the first: each exercise needs a name of its own,"
+        f" so the second is named (and said) '{again[0]}'"
+    ] if again else []  # fmt: skip
+    return found, notes
 
 
 def _pauses(text: str, source: str) -> Imported:
@@ -124,16 +143,18 @@ def _pauses(text: str, source: str) -> Imported:
             steps.append((said, seconds))
         start = marker.end()
     tail = " ".join(text[start:].split())
-    routine = {
+    exercises, again = _exercises_of(steps, source, text)
+    routine: dict[str, Any] = {
         "title": _title(source),
         "defaults": {"setup": 0.5, "ready": 0},
-        "exercises": _exercises_of(steps, source, text),
+        "exercises": exercises,
     }
     if tail:
         routine["outro"] = tail
     left = [
         "the plain pauses (each becomes a hold, and voiceguide says 'Hold.' with a tone "
-        "before it and counts down its end)"
+        "before it and counts down its end)",
+        *again,
     ]
     return Imported("a [PAUSE:X] script", routine, left)
 
@@ -146,15 +167,17 @@ def _apg(text: str, source: str) -> Imported:
         if match:
             said = " ".join(match["text"].split())
             steps.append((said, _seconds(match["seconds"], source, text, "the silence")))
-    routine = {
+    exercises, again = _exercises_of(steps, source, text)
+    routine: dict[str, Any] = {
         "title": _title(source),
         "defaults": {"setup": 0.5, "ready": 0},
-        "exercises": _exercises_of(steps, source, text),
+        "exercises": exercises,
     }
     # apg takes a background sound on its command line, never in this file: nothing to say
     left = [
         "the plain silences (each becomes a hold, and voiceguide says 'Hold.' with a tone "
-        "before it)"
+        "before it)",
+        *again,
     ]
     return Imported("an audio-program-generator script", routine, left)
 
@@ -185,7 +208,8 @@ def _w2a(text: str, source: str) -> Imported:
             source,
             text,
         )
-    exercises, names = [], set()
+    exercises: list[dict[str, Any]] = []
+    names: set[str] = set()
     raw = data["exercises"]
     if len(raw) > LIMITS.max_exercises:
         raise RoutineError(
@@ -196,14 +220,12 @@ def _w2a(text: str, source: str) -> Imported:
     for item in raw:
         if not isinstance(item, dict) or "name" not in item or "duration" not in item:
             raise RoutineError("every w2a exercise needs a name and a duration", path=source)
-        name = " ".join(str(item["name"]).split())
-        unique, count = name, 2
-        while unique.casefold() in names:
-            unique, count = f"{name} ({count})", count + 1
-        names.add(unique.casefold())
+        name = _unique(" ".join(str(item["name"]).split()), names)
         seconds = _go(str(item["duration"]), source, text)
         texts = [str(t) for t in item.get("texts") or []][: LIMITS.max_texts]
-        exercise: dict[str, Any] = {"name": unique, "instructions": texts or [f"{name}."]}
+        exercise: dict[str, Any] = {"name": name}
+        if texts:  # else its name, announced, says what to do
+            exercise["instructions"] = texts
         if item.get("half_time"):  # w2a's two halves: one side each
             exercise.update(
                 sides=["right", "left"],

@@ -29,8 +29,9 @@ class Exercise:
 
     name: str
     """Shown and spoken as the exercise's title; also its chapter title."""
-    instructions: tuple[str, ...]
-    """Said before the first hold, with ``{side}`` filled for the first side."""
+    instructions: tuple[str, ...] = ()
+    """Said before the first hold, with ``{side}`` filled for the first side (none: the
+    name, announced, says what to do)."""
     sides: tuple[str, ...] = ()
     """The sides in order (``("right", "left")``), or empty for no sides."""
     switch_instructions: tuple[str, ...] = ()

@@ -119,7 +119,7 @@ def routine_schema() -> Schema:
         "type": "object",
         "description": "One exercise: what to say, on which sides, how long.",
         "additionalProperties": False,
-        "required": ["name", "instructions"],
+        "required": ["name"],
         "properties": {
             "name": _text(
                 "Said as the exercise's title; its chapter; unique in the routine.",

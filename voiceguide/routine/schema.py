@@ -117,6 +117,7 @@ def _exercises(node: Node) -> tuple[Exercise, ...]:
 class _Extra(TypedDict, total=False):
     """The keys an exercise may leave out, each given only when the file has it."""
 
+    instructions: tuple[str, ...]
     cues: tuple[str, ...]
     switch_instructions: tuple[str, ...]
     pauses: tuple[tuple[int, Number], ...]
@@ -146,7 +147,6 @@ def _exercise(node: Node, number: int) -> Exercise:
     check_keys(items, EXERCISE_KEYS, where)
     require(items, "name", node, f"exercise {number}")
     assert name is not None  # 'name' is there, so it was read above
-    require(items, "instructions", node, f"exercise '{shown(name)}'")
     sides = _sides(items["sides"][1], where) if "sides" in items else ()
 
     def exercise_text(text_node: Node, key: str, number: int | None = None) -> str:
@@ -189,10 +189,11 @@ def _exercise(node: Node, number: int) -> Exercise:
             )
         return tuple(texts), tuple(pauses)
 
-    instructions, pauses = exercise_steps("instructions")
     extra: _Extra = {}
-    if pauses:
-        extra["pauses"] = pauses
+    if "instructions" in items:
+        extra["instructions"], pauses = exercise_steps("instructions")
+        if pauses:
+            extra["pauses"] = pauses
     if "cues" in items:
         extra["cues"] = exercise_steps("cues")[0]
     if "switch_instructions" in items:
@@ -212,7 +213,6 @@ def _exercise(node: Node, number: int) -> Exercise:
         extra["side_label"] = _side_label(items["side_label"][1], sides, where, exercise_text)
     return Exercise(
         name=name,
-        instructions=instructions,
         sides=sides,
         line=line_of(node),
         **extra,
