@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import VALID, digests, invoke, load_sheet
 
+from voiceguide import outputs
+
 TINY = ["--hold", "1", "--reps", "1"]
 
 
@@ -111,3 +113,25 @@ def test_several_routines_each_remove_their_earlier_audio(tmp_path):
     for name in ("one", "two"):
         said = f"Removed {out / name}.mp3: {name}.timeline.json now describes {name}.opus."
         assert said in run.stdout.splitlines(), run.stdout
+
+
+def test_a_signal_held_over_a_done_commit_says_the_files_are_complete(
+    built, routine_file, handlers, monkeypatch
+):
+    out, _ = built
+    real = outputs._commit
+
+    def signalled_once_done(*args, **kwargs):
+        result = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # held until the commit's block ends
+        return result
+
+    monkeypatch.setattr(outputs, "_commit", signalled_once_done)
+    run = invoke("build", str(routine_file), "-o", str(out), "--hold", "2", "--reps", "1")
+    assert run.code == 128 + signal.SIGTERM, run.stderr
+    assert run.stderr.strip() == (
+        "Stopped by SIGTERM: it came as the files were written, and they are complete: "
+        f"{out / 'tiny.mp3'}, tiny.timeline.json."
+    )
+    assert load_sheet(out, "tiny")["events"][-1]["end"] > 0  # the new one, whole
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left

@@ -39,13 +39,11 @@ class Cli(click.Group):
         except click.ClickException as exc:
             exc.show()
             code = exc.exit_code
-        except (click.Abort, KeyboardInterrupt):
-            click.echo("Interrupted: nothing was written.", err=True)
+        except (click.Abort, KeyboardInterrupt) as exc:
+            click.echo(f"Interrupted: {_written(exc)}", err=True)
             code = 130
         except interrupts.Stopped as exc:
-            click.echo(
-                f"Stopped by {signal.Signals(exc.signum).name}: nothing was written.", err=True
-            )
+            click.echo(f"Stopped by {signal.Signals(exc.signum).name}: {_written(exc)}", err=True)
             code = 128 + exc.signum
         except Exception as exc:  # noqa: BLE001 - ours, or a bug: say so plainly
             code = _interrupted(exc) if _batch_interrupted(exc) else self._failed(exc)
@@ -86,6 +84,19 @@ def said(exc: VoiceguideError) -> str:
         flag = BY_NAME[exc.setting].flag if exc.setting in BY_NAME else f"--{exc.setting}"
         return exc.said_of(flag)
     return str(exc)
+
+
+def _written(exc: BaseException) -> str:
+    """What a build stopped by ``exc`` left: nothing, or (a signal that came as its files
+    were committed, held until they were) all of them."""
+    written = getattr(exc, "written", ())
+    if not written:
+        return "nothing was written."
+    return (
+        f"it came as the files were written, and they are complete: {written[0]}"
+        + "".join(f", {path.name}" for path in written[1:])
+        + "."
+    )
 
 
 def _batch_interrupted(exc: Exception) -> TypeGuard[BatchInterrupted]:

@@ -146,18 +146,22 @@ class StagedOutputs:
         if kind is not None:
             self._discard()
             return
+        committed: list[Path] | None = None
         try:
             for temp in self.staged.values():
                 _sync(temp)
             with interrupts.held(), _locked(self.folder):
                 remove_leftovers(self.folder)
                 retired = [p for p in self.retired if p not in self.staged]
-                self.removed = _commit(self.folder, self.staged, retired)
+                committed = _commit(self.folder, self.staged, retired)
+                self.removed = committed or []
         except OSError as exc:
             self._discard()
             raise ExportError(f"could not write to {self.folder}: {exc.strerror}") from exc
-        except BaseException:
+        except BaseException as exc:
             self._discard()
+            if committed is not None:  # a signal held over the commit, which was done
+                exc.written = tuple(self.staged)  # type: ignore[attr-defined]
             raise
         self._release()
 
@@ -173,12 +177,12 @@ class StagedOutputs:
         self._locks.clear()
 
 
-def _commit(folder: Path, staged: Mapping[Path, Path], retired: list[Path]) -> list[Path]:
+def _commit(folder: Path, staged: Mapping[Path, Path], retired: list[Path]) -> list[Path] | None:
     """Rename each staged file over its final name and remove each retired one, all or
     nothing: every old file is first kept as a hard link (or, where the file system has
     none, renamed aside), and put back if a step fails or a stopping signal is waiting.
-    The retired files that were there and are removed. The caller holds the signals and
-    the folder's lock."""
+    The retired files that were there and are removed; None if it was undone for a
+    signal. The caller holds the signals and the folder's lock."""
     finals = [*staged, *retired]
     kept: dict[Path, tuple[Path, bool]] = {}  # final → (its old file's copy, linked)
     done: list[Path] = []
@@ -209,7 +213,7 @@ def _commit(folder: Path, staged: Mapping[Path, Path], retired: list[Path]) -> l
             _unlink(copy)
         _sync_folder(folder, quietly=True)
         if isinstance(exc, _Undo):
-            return []  # the signal waiting arrives as the caller's held() block ends
+            return None  # the signal waiting arrives as the caller's held() block ends
         if isinstance(exc, OSError):
             raise ExportError(f"could not write {final}: {exc.strerror}") from exc
         raise
