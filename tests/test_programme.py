@@ -425,3 +425,19 @@ def test_show_prints_the_stages_and_handout_writes_the_sheet_alone(tmp_path):
     assert "relief.week-4.mp3" in html and "<script" not in html and "http" not in html
     # nothing built: its lengths are estimates, and say so
     assert re.search(r"relief\.week-4\.mp3 \(about \d+:\d\d\)", re.sub(r"<[^>]+>", "", html))
+
+
+@pytest.mark.parametrize("subject", ["hamstring-relief", "programme"])
+def test_the_sheet_says_what_the_voice_says_first_the_safety_line_too(tmp_path, subject):
+    """Its footer says its words are the voice's: the intro's are (what to have ready, to
+    stretch only to a light pull), said before the exercises."""
+    if subject == "programme":
+        subject = str(tmp_path / "relief.yaml")
+        (tmp_path / "relief.yaml").write_text(EXAMPLE)
+    run = invoke("handout", subject, "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    (sheet,) = (tmp_path / "out").iterdir()
+    text = " ".join(re.sub(r"<[^>]+>", " ", sheet.read_text()).split())
+    intro = " ".join(load_builtin("hamstring-relief").intro.split())
+    assert "never to pain" in intro and intro in text
+    assert text.index(intro) < text.index("1. Seated hamstring stretch")

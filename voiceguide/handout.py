@@ -62,10 +62,12 @@ def render(
     notes: str = "",
     subtitle: str = "",
     described: bool = True,
+    intro: str = "",
 ) -> str:
     """The handout for ``routine`` with its schedule ``rows``, as HTML text; its
     description printed if ``described`` (a programme's sheet leaves it out: it tells
-    of the routine's own holds, where the schedule gives the programme's)."""
+    of the routine's own holds, where the schedule gives the programme's); ``intro``, as
+    the voice says it, before the exercises."""
     import jinja2
 
     book = phrasebook(routine.language)
@@ -92,5 +94,6 @@ def render(
         schedule=rows,
         words=book.handout,
         exercises=exercises,
+        intro=intro,
         outro=routine.outro,
     )

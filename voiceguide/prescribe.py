@@ -18,13 +18,15 @@ from pathlib import Path
 from voiceguide.build import BuildResult, Output, VoiceSettings, build, other_audio
 from voiceguide.formats import check_format
 from voiceguide.handout import Row, render, schedule_row
-from voiceguide.model import Routine
+from voiceguide.model import MINUTES_PLACEHOLDER, Routine
 from voiceguide.options import Options, exercise_timings
 from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
+from voiceguide.plan import plan
 from voiceguide.preview import estimated_seconds
 from voiceguide.programme import DAYS, Programme, Stage
 from voiceguide.reminders import Reminder, calendar
+from voiceguide.script import Say
 from voiceguide.settings import clock, counted
 from voiceguide.speech import open_engine
 from voiceguide.speech.cache import ClipCache
@@ -212,7 +214,8 @@ def handout_of(
         notes=programme.notes,
         subtitle=programme.routine.title,
         described=False,
-    )
+        intro="" if MINUTES_PLACEHOLDER in programme.routine.intro else programme.routine.intro,
+    )  # an intro that says the session's minutes says each stage's own: left to the voice
 
 
 def _row(programme: Programme, stage: Stage, file: str, length: float, estimated: bool) -> Row:
@@ -284,7 +287,9 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
         estimated_seconds(subject),
         estimated=True,
     )
-    return f"{subject.name}.html", render(subject, title=subject.title, rows=[row])
+    said = next((s.text for s in plan(subject).steps if isinstance(s, Say) and s.role == "intro"),
+                "")  # fmt: skip
+    return f"{subject.name}.html", render(subject, title=subject.title, rows=[row], intro=said)
 
 
 def write_handout(subject: Programme | Routine, folder: Path) -> Path:
