@@ -256,7 +256,7 @@ def test_sides_switch_with_their_own_tone_words_and_time(default_build):
         kinds = [(e["kind"], e.get("name") or e.get("text") or e.get("seconds")) for e in between]
         assert ("tone", "switch") in kinds
         assert ("speech", "Switch to your left leg.") in kinds
-        assert ("switch", {SEATED: 10, LYING: 10, WALL: 25}[name]) in kinds
+        assert ("switch", {SEATED: 10, LYING: 10, WALL: 35}[name]) in kinds
 
 
 def test_tones_mean_one_thing_each(default_build):

@@ -12,7 +12,7 @@ from voiceguide.model import Routine
 from voiceguide.options import Options
 from voiceguide.phrases import canonical, languages, phrasebook, placeholders
 from voiceguide.plan import plan
-from voiceguide.routine import builtin_languages, load_builtin, load_text
+from voiceguide.routine import builtin_languages, builtin_names, load_builtin, load_text
 
 ENGLISH_WORDS = ("Hold", "release", "Switch", "Halfway", "Three", "Two", "One", "Next",
                  "Last", "Rest")  # fmt: skip
@@ -126,6 +126,20 @@ def test_a_translated_session_adds_no_english_word(language):
         assert not [t for t in texts if english_in(t)], language
     english = load_builtin("hamstring-relief")
     assert len(plan(routine).texts()) == len(plan(english).texts())  # nothing left out
+
+
+@pytest.mark.parametrize("language", languages())
+def test_nothing_said_during_a_hold_uses_the_word_that_ends_it(language):
+    """ "Suelta el aire despacio" (breathe out slowly) began with the word of the release
+    cue, "Y suelta.": said first in a hold, it could make someone let go early."""
+    release = re.findall(r"\w+", phrasebook(language).say("release").casefold())[-1]
+    for name in builtin_names():
+        if language not in builtin_languages(name):
+            continue
+        routine = load_builtin(name, None if language == "en" else language)
+        for exercise in routine.exercises:
+            for cue in exercise.cues:
+                assert release not in re.findall(r"\w+", cue.casefold()), (name, cue)
 
 
 @pytest.mark.parametrize("language", languages())

@@ -86,7 +86,7 @@ def test_builtin_routine_loads():
     assert own == {  # time to move as a sore back can: see the comment in the file
         "Seated": {"setup": 10, "switch": 10},
         "Lying": {"setup": 12, "switch": 10},
-        "Wall": {"rest": 15, "setup": 12, "switch": 25},  # to the other side of the door frame
+        "Wall": {"rest": 15, "setup": 12, "switch": 35},  # to the other side of the door frame
     }
     pauses = {e.name.split()[0]: e.pauses for e in loaded.exercises}
     assert pauses == {  # after the first instruction, the move it asks for; then a step
