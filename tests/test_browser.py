@@ -264,6 +264,22 @@ def test_the_step_shown_is_the_one_at_that_time(page, server, timeline):
     assert page.inner_text("#now-next") == "Next: Lying hamstring stretch"
 
 
+def test_in_the_quiet_to_make_a_move_the_words_for_it_stay_on_screen(page, server, timeline):
+    open_player(page, server)
+    said = [e for e in timeline["events"] if e["kind"] == "speech"]
+    down = next(e for e in said if "come down to the floor" in e["text"])
+    after = next(e for e in said if e["start"] > down["end"])
+    assert after["start"] - down["end"] >= 30  # the quiet to get down to the floor
+    slide_to(page, (down["end"] + after["start"]) / 2)
+    until(page, f"document.getElementById('caption').textContent === {down['text']!r}")
+    hold = next(e for e in timeline["events"] if e["kind"] == "hold" and e["seconds"] >= 2)
+    words = [e for e in said if hold["start"] <= e["start"] < hold["end"]]
+    quiet = next(t for t in (hold["start"] + 0.05, hold["end"] - 0.05)
+                 if not any(e["start"] <= t < e["end"] for e in words))  # fmt: skip
+    slide_to(page, quiet)  # a hold is counted down: no words there but those being said
+    until(page, "document.getElementById('caption').textContent === ''")
+
+
 def test_back_and_forward_move_15_seconds(page, server):
     open_player(page, server)
     slide_to(page, 100)

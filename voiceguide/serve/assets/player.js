@@ -67,10 +67,12 @@
     return { main: step.main, count: count, detail: step.detail, next: step.next };
   }
 
-  function captionAt(t) {
+  // The words being said at t. In the quiet after them, unless a span is counted down
+  // there, they stay: what to do while it is done ("Now come down to the floor ...").
+  function captionAt(t, counted) {
     var i = at(data.captions, t, function (c) { return c[0]; });
     var c = data.captions[i];
-    return c && t < c[1] ? c[2] : "";
+    return c && (t < c[1] || !counted) ? c[2] : "";
   }
 
   function chapterAt(t) {
@@ -106,7 +108,7 @@
     showMain(shown.main, shown.count);
     show("detail", shown.detail);
     show("next", shown.next);
-    show("caption", captionAt(t));
+    show("caption", captionAt(t, shown.count !== ""));
     elapsed.textContent = clock(t);
     if (!sliding) { seek.value = String(t); }
     var current = chapterAt(t);
