@@ -1,8 +1,9 @@
 """The library's front door: ``build(routine, options, output)`` runs the whole flow.
 
 routine → plan → voice → trim → schedule → render → encode, writing ``STEM.mp3`` and
-``STEM.timeline.json`` into the output folder together, or neither (the stem's audio in
-another format, from an earlier build, goes as they are written). Also the exact
+``STEM.timeline.json`` into the output folder together, or neither (what an earlier
+build left that no longer describes it, the stem's audio in another format or its
+subtitles, goes as they are written). Also the exact
 timeline alone (:func:`exact_timeline`), voiced but with no audio rendered; the
 estimated one is :mod:`voiceguide.preview`'s.
 """
@@ -183,9 +184,10 @@ def _write(
     cache: ClipCache | None = None,
 ) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
     """Encode and tag the audio, write the timeline (and subtitles), all or nothing;
-    the files written, the audio first, and the stem's audio in other formats removed
-    with them. A ``bed`` is laid under the sounds (and then nothing is silent, so the
-    encoder has nowhere to cut)."""
+    the files written, the audio first, and those of an earlier build removed with them
+    (the stem's audio in other formats, its subtitles when none are made). A ``bed``
+    is laid under the sounds (and then nothing is silent, so the encoder has nowhere to
+    cut)."""
     from voiceguide.render import Placed, quiet
 
     placed = Placed(timeline, sounds)

@@ -125,7 +125,7 @@ def _usage_message(exc: click.UsageError) -> str:
 
 def summary(refs: list[str], outcomes: dict[str, Outcome]) -> None:
     """Errors and warnings on stderr, then a table of what was built on stdout, and a
-    line for each earlier audio file removed."""
+    line for each file of an earlier build removed."""
     rows = []
     for ref in refs:
         outcome = outcomes[ref]
@@ -178,7 +178,7 @@ def megabytes(result: BuildResult) -> str:
 def built(result: BuildResult | ProgrammeResult) -> None:
     """One build's warnings on stderr, then a line of what it wrote on stdout (a line a
     session, and one for a programme's playlist, handout and reminders), and a line for
-    each earlier audio file it removed."""
+    each file of an earlier build it removed."""
     from voiceguide.prescribe import ProgrammeResult
 
     warn(result)

@@ -121,13 +121,13 @@ def _exercises_of(
     names: set[str] = set()
     found, again = [], []
     for said, seconds in steps:
-        name = said.rstrip(".,;:!? ")
+        name = said.rstrip(".,;:!? ") or said
         found.append({"name": _unique(name, names), "hold": seconds, "reps": 1})
         if found[-1]["name"] != name:
             again.append(found[-1]["name"])
     notes = [
-        f"a phrase said a second time as the first: each exercise needs a name of its own,"
-        f" so the second is named (and said) '{again[0]}'"
+        f"a phrase that comes again: each exercise needs a name of its own, so the second"
+        f" is named (and said) '{again[0]}'"
     ] if again else []  # fmt: skip
     return found, notes
 
