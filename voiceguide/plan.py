@@ -37,6 +37,9 @@ CUE_ROOM = 1.0
 """Quiet kept between the last form cue and the countdown."""
 HALFWAY_FROM = 10.0
 """Holds shorter than this get no "halfway": there would be no room to say anything else."""
+SECONDS_A_CUE = 10.0
+"""A hold gets at most one form cue for every this many seconds of it (one, if shorter):
+in 15 s, two cues beside "Halfway." and the countdown left half a second of quiet."""
 TIME_LEFT = "\0time left"
 """Stands for "About 7 minutes to go." until the session's length is known."""
 
@@ -223,12 +226,12 @@ def _overlays(
     cues = exercise.cues
     if cues:
         first = turn % len(cues)
-        order = cues[first:] + cues[:first]
+        order = (cues[first:] + cues[:first])[: max(1, int(hold // SECONDS_A_CUE))]
         # one cue would always fall on the same moment: every other hold, it comes earlier
-        early = 0.5 if len(cues) == 1 and turn % 2 else 0.0
+        early = 0.5 if len(order) == 1 and turn % 2 else 0.0
         room = hold - countdown - CUE_ROOM
         for place, cue in enumerate(order):
-            at = room * (place + 1 - early) / (len(cues) + 1)
+            at = room * (place + 1 - early) / (len(order) + 1)
             overlays.append(Overlay(fill(cue, side), "cue", max(0.0, at), 2 + place, slide=True))
     return tuple(overlays)
 
