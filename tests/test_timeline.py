@@ -511,6 +511,19 @@ def test_routine_without_sides_has_null_sides_and_no_switch():
     assert [c["title"] for c in doc["chapters"]] == ["Introduction", "Chin tuck", "Closing"]
 
 
+def test_in_a_short_hold_the_cue_halfway_and_count_each_have_quiet_around_them():
+    """hamstring-quick's 15 s holds said two cues beside "Halfway." and the count (half a
+    second of quiet in the second half); one cue now, in the first third."""
+    _, laid = lay_out(load_builtin("hamstring-quick"))
+    said = [e for e in laid.events if e.kind == "speech"]
+    for hold in (e for e in laid.events if e.kind == "hold"):
+        inside = [e for e in said if hold.start <= e.start < hold.end]
+        kinds = [e.role for e in inside]
+        assert kinds == ["cue", "halfway", "countdown", "countdown", "countdown"], kinds
+        for before, after in zip(inside, inside[1:3]):  # cue, "Halfway.", "Three."
+            assert after.start - before.end >= 1.0 * RATE, (before.text, after.text)
+
+
 # -- the readable form ------------------------------------------------------------------------
 
 

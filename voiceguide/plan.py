@@ -221,7 +221,8 @@ def _overlays(
         Overlay(book.number(n), "countdown", hold - n, 0)
         for n in range(min(countdown, int(hold)), 0, -1)
     ]
-    if session.halfway and hold >= HALFWAY_FROM:
+    halfway = session.halfway and hold >= HALFWAY_FROM
+    if halfway:
         overlays.append(Overlay(book.say("halfway"), "halfway", hold / 2, 1))
     cues = exercise.cues
     if cues:
@@ -230,8 +231,10 @@ def _overlays(
         # one cue would always fall on the same moment: every other hold, it comes earlier
         early = 0.5 if len(order) == 1 and turn % 2 else 0.0
         room = hold - countdown - CUE_ROOM
+        # a lone cue in the middle would meet "Halfway.": it goes in the first third
+        slots = len(order) + (2 if halfway and len(order) == 1 else 1)
         for place, cue in enumerate(order):
-            at = room * (place + 1 - early) / (len(order) + 1)
+            at = room * (place + 1 - early) / slots
             overlays.append(Overlay(fill(cue, side), "cue", max(0.0, at), 2 + place, slide=True))
     return tuple(overlays)
 
