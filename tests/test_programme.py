@@ -441,3 +441,19 @@ def test_the_sheet_says_what_the_voice_says_first_the_safety_line_too(tmp_path, 
     intro = " ".join(load_builtin("hamstring-relief").intro.split())
     assert "never to pain" in intro and intro in text
     assert text.index(intro) < text.index("1. Seated hamstring stretch")
+
+
+def test_a_sheet_on_a_routine_that_says_its_minutes_keeps_its_intro_with_their_range(tmp_path):
+    """The template's intro says "{minutes}" beside the safety line: a programme's sheet
+    left the whole intro out. It gives the stages' minutes instead, as a range."""
+    assert invoke("new", "mine", "-o", str(tmp_path)).code == 0
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Mine\nroutine: mine.yaml\nstages:\n  - {weeks: 1, hold: 10, reps: 1}\n"
+        "  - {weeks: 1, hold: 60, reps: 3}\n"
+    )
+    run = invoke("handout", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    text = " ".join(re.sub(r"<[^>]+>", " ", (tmp_path / "out" / "plan.html").read_text()).split())
+    said = re.search(r"Two gentle stretches, about (\d+)–(\d+) minutes\. Stretch only to a light"
+                     r" pull, never to pain\.", text)  # fmt: skip
+    assert said and int(said[1]) < int(said[2]), text[:400]

@@ -22,7 +22,7 @@ from voiceguide.model import MINUTES_PLACEHOLDER, Routine
 from voiceguide.options import Options, exercise_timings
 from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
-from voiceguide.plan import plan
+from voiceguide.plan import estimate_seconds, plan
 from voiceguide.preview import estimated_seconds
 from voiceguide.programme import DAYS, Programme, Stage
 from voiceguide.reminders import Reminder, calendar
@@ -214,8 +214,26 @@ def handout_of(
         notes=programme.notes,
         subtitle=programme.routine.title,
         described=False,
-        intro="" if MINUTES_PLACEHOLDER in programme.routine.intro else programme.routine.intro,
-    )  # an intro that says the session's minutes says each stage's own: left to the voice
+        intro=sheet_intro(programme),
+    )
+
+
+def sheet_intro(programme: Programme) -> str:
+    """The routine's intro as its sessions say it, for every stage at once: its
+    ``{minutes}`` the stages' (``11–23`` where they differ), as each session reckons
+    its own."""
+    intro = programme.routine.intro
+    if MINUTES_PLACEHOLDER not in intro:
+        return intro
+    minutes = sorted(
+        {
+            max(1, round(estimate_seconds(plan(stage_routine(programme, s),
+                                               stage_options(s, Options()))) / 60))
+            for s in programme.stages
+        }
+    )  # fmt: skip
+    said = str(minutes[0]) if len(minutes) == 1 else f"{minutes[0]}–{minutes[-1]}"
+    return intro.replace(MINUTES_PLACEHOLDER, said)
 
 
 def _row(programme: Programme, stage: Stage, file: str, length: float, estimated: bool) -> Row:
