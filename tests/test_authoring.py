@@ -198,6 +198,14 @@ def test_a_new_routine_is_named_as_written(tmp_path, name):
     )
 
 
+@pytest.mark.parametrize("name", ["calf-wall.yaml", "calf-wall.YML"])
+def test_a_name_given_with_its_extension_names_that_file(tmp_path, name):
+    assert invoke("new", name, "-o", str(tmp_path)).code == 0
+    assert (tmp_path / "calf-wall.yaml").is_file() and not list(tmp_path.glob("*.y*ml.y*ml"))
+    again = invoke("new", name, "-o", str(tmp_path))  # the file it names is there: kept
+    assert again.code == 2 and "exists already" in again.stderr
+
+
 def test_an_existing_routine_is_kept_unless_forced(tmp_path):
     (tmp_path / "mine.yaml").write_text("title: Mine\n")
     run = invoke("new", "mine", "-o", str(tmp_path))

@@ -4,6 +4,7 @@ a built-in), with the JSON Schema beside it for the editor."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from importlib import resources
 from pathlib import Path
@@ -43,7 +44,9 @@ def new_routine(
     built-in ``copy_of``, in ``language``) and the routine schema beside it; both paths.
     An existing routine file is kept unless ``force``. The blank routine is in one
     language only: another ``language`` without ``copy_of`` is refused."""
-    target = folder / f"{safe_name(name)}.yaml"
+    # "calf.yaml" names calf.yaml, not calf.yaml.yaml
+    stem = re.sub(r"\.ya?ml$", "", name.strip(), flags=re.IGNORECASE) or name
+    target = folder / f"{safe_name(stem)}.yaml"
     if copy_of is None:
         text = _blank(target, language)
     else:
