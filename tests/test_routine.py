@@ -308,6 +308,30 @@ BROKEN = {
         ' text; write it in digits, like pause: 30; to have it said, put it in quotes: "pause: a'
         ' while"',
     ),
+    "a colon in a sentence, the fix given whole to copy": (
+        VALID.replace(
+            "instructions: Lift your {side} leg.",
+            "instructions:\n      - Tilt your head slowly: ear toward the shoulder, jaw loose.",
+        ),
+        6,
+        'put the text in quotes: "Tilt your head slowly: ear toward the shoulder, jaw loose."',
+    ),
+    "a colon in a long sentence, the fix never cut short": (
+        VALID.replace(
+            "instructions: Lift your {side} leg.",
+            "instructions:\n      - Tilt your head slowly: ear toward the shoulder,"
+            " shoulders down, jaw loose, and breathe out.",
+        ),
+        6,
+        "put the text in quotes: the whole text, in double quotes",
+    ),
+    "sides without a comma": (
+        VALID.replace("[right, left]", "[right left]"),
+        4,
+        "'sides' in exercise 'Lying stretch' has one side, 'right left'; for 2 sides, put a"
+        " comma between them: [right, left] (a side of several words goes in quotes:"
+        " ['right left'])",
+    ),
     "a pause written as words": (
         PAUSED.replace("pause: 30", "pause 30"),
         7,

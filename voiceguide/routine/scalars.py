@@ -53,6 +53,9 @@ refused, since the number read is not always the number meant."""
 _CLOCK = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-9_]+)+(?:\.[0-9_]*)?")
 _SHOWN_CHARS = 40
 """Longest piece of the file quoted back in a message."""
+_QUOTED_CHARS = 80
+"""Longest text a message gives back whole, in quotes, for copying as the fix: one cut
+short would lose words."""
 _CUT_BY = "voiceguide_cut_by"
 """The attribute :func:`note_cut` gives a node."""
 
@@ -100,9 +103,11 @@ def type_error(node: Node, what: str, where: str, expected: str) -> RoutineError
         key, value = node.value[0]
         if isinstance(key, ScalarNode) and isinstance(value, ScalarNode):
             said = f"{key.value}: {value.value}"
+            whole = len(said) <= _QUOTED_CHARS and '"' not in said and "\\" not in said
+            fix = f'"{said}"' if whole else "the whole text, in double quotes"  # to copy: all
             return RoutineError(
                 f"{what}{where} should be text, but the ': ' after '{shown(key.value)}' made "
-                f'it a key; put the text in quotes: "{shown(said)}"',
+                f"it a key; put the text in quotes: {fix}",
                 line=line_of(node),
             )
     return RoutineError(

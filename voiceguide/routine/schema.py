@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TypedDict, TypeGuard
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from voiceguide.errors import RoutineError
 from voiceguide.limits import LIMITS
@@ -366,4 +366,16 @@ def _sides(node: Node, where: str) -> tuple[str, ...]:
                 f"side '{shown(side)}'{where} is listed twice", line=line_of(text_node)
             )
         sides.append(side)
+    first = texts[0]
+    flow = isinstance(node, SequenceNode) and node.flow_style
+    if len(sides) == 1 and " " in sides[0] and flow and isinstance(first, ScalarNode) \
+            and not first.style:  # fmt: skip
+        words = sides[0].split()  # "[right left]": a comma forgotten
+        commas = "a comma" if len(words) == 2 else "commas"
+        raise RoutineError(
+            f"'sides'{where} has one side, '{shown(sides[0])}'; for {len(words)} sides, put"
+            f" {commas} between them: [{', '.join(words)}] (a side of several words goes in"
+            f" quotes: ['{shown(sides[0])}'])",
+            line=line_of(node),
+        )
     return tuple(sides)
