@@ -457,3 +457,26 @@ def test_a_sheet_on_a_routine_that_says_its_minutes_keeps_its_intro_with_their_r
     said = re.search(r"Two gentle stretches, about (\d+)–(\d+) minutes\. Stretch only to a light"
                      r" pull, never to pain\.", text)  # fmt: skip
     assert said and int(said[1]) < int(said[2]), text[:400]
+
+
+@pytest.mark.parametrize(
+    "language, often, starts",
+    [(None, "2× a day (07:30, 19:00), Mon, Wed, Fri", "From December 1, 2026."),
+     ("es", "2 veces al día (07:30, 19:00), lun, mié, vie", "Desde el 1 de diciembre de 2026.")],
+)  # fmt: skip
+def test_the_sheet_says_when_it_starts_and_at_what_times_on_which_days(
+    tmp_path, language, often, starts
+):
+    """The times were only in the reminders, the days were 'mon, wed' whatever the
+    language, and nothing said when week 1 began."""
+    args = ["new", "mine", "--from", "hamstring-relief", "-o", str(tmp_path)]
+    assert invoke(*args, *(["--language", language] if language else [])).code == 0
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Mine\nroutine: mine.yaml\ntimes_a_day: 2\nat: ['07:30', '19:00']\n"
+        "days: [mon, wed, fri]\nstart: 2026-12-01\nstages:\n  - {weeks: 1, hold: 20}\n"
+    )
+    run = invoke("handout", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    text = " ".join(re.sub(r"<[^>]+>", " ", (tmp_path / "out" / "plan.html").read_text()).split())
+    assert often in text and starts in text
+    assert text.index(starts) < text.index(often)  # above the schedule's table

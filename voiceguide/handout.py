@@ -63,11 +63,12 @@ def render(
     subtitle: str = "",
     described: bool = True,
     intro: str = "",
+    starts: str = "",
 ) -> str:
     """The handout for ``routine`` with its schedule ``rows``, as HTML text; its
     description printed if ``described`` (a programme's sheet leaves it out: it tells
     of the routine's own holds, where the schedule gives the programme's); ``intro``, as
-    the voice says it, before the exercises."""
+    the voice says it, before the schedule; ``starts``, when the schedule begins."""
     import jinja2
 
     book = phrasebook(routine.language)
@@ -95,5 +96,6 @@ def render(
         words=book.handout,
         exercises=exercises,
         intro=intro,
+        starts=starts,
         outro=routine.outro,
     )

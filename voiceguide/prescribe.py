@@ -170,7 +170,7 @@ def _write_sheets(
     seconds = [s.timeline.duration / s.timeline.rate for s in sessions]
     files = [s.audio.name for s in sessions]
     (work / f"{name}.m3u8").write_text(playlist(programme, files, seconds), encoding="utf-8")
-    html = handout_of(programme, files, seconds)
+    html = handout_of(programme, files, seconds, start)
     (work / f"{name}.html").write_text(html, encoding="utf-8")
     place = _place(output.folder)
     (work / f"{name}.ics").write_bytes(reminders_of(programme, files, seconds, start, place))
@@ -199,10 +199,15 @@ def _weeks(programme: Programme, stage: Stage) -> str:
 
 
 def handout_of(
-    programme: Programme, files: list[str], seconds: list[float], *, estimated: bool = False
+    programme: Programme,
+    files: list[str],
+    seconds: list[float],
+    start: dt.date,
+    *,
+    estimated: bool = False,
 ) -> str:
-    """The printed sheet: the schedule (the sessions' lengths ``estimated``, or as
-    built), then every exercise."""
+    """The printed sheet: the schedule from ``start`` (the sessions' lengths
+    ``estimated``, or as built), then every exercise."""
     rows = [
         _row(programme, stage, file, length, estimated)
         for stage, file, length in zip(programme.stages, files, seconds)
@@ -215,6 +220,7 @@ def handout_of(
         subtitle=programme.routine.title,
         described=False,
         intro=sheet_intro(programme),
+        starts=starting(programme, start),
     )
 
 
@@ -244,17 +250,37 @@ def _row(programme: Programme, stage: Stage, file: str, length: float, estimated
     )
     timings = exercise_timings(routine, stage_options(stage, Options())).values()
     often = words["times_a_day"].format(n=programme.times_a_day)
-    days = words["every_day"] if programme.days == DAYS else ", ".join(programme.days)
+    at = ", ".join(programme.times())  # as the reminders ring
     return schedule_row(
         routine,
         _weeks(programme, stage),
         [t.hold for t in timings],
         [t.reps for t in timings],
-        f"{often}, {days}",
+        f"{often} ({at}), {_days(programme)}",
         file,
         length,
         estimated=estimated,
     )
+
+
+def _days(programme: Programme) -> str:
+    """The days of the week, as the routine's language shortens them ("Mo., Mi., Fr.")."""
+    if programme.days == DAYS:
+        return str(phrasebook(programme.routine.language).handout["every_day"])
+    from babel import Locale
+    from babel.dates import get_day_names
+
+    names = get_day_names("abbreviated", locale=Locale.parse(programme.routine.language, sep="-"))
+    return ", ".join(names[DAYS.index(day)] for day in programme.days)  # Monday is 0
+
+
+def starting(programme: Programme, start: dt.date) -> str:
+    """ "From December 1, 2026.", in the routine's language."""
+    from babel import Locale
+    from babel.dates import format_date
+
+    date = format_date(start, "long", locale=Locale.parse(programme.routine.language, sep="-"))
+    return str(phrasebook(programme.routine.language).handout["starts"]).format(date=date)
 
 
 def reminders_of(
@@ -293,7 +319,8 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
             routine = stage_routine(subject, stage)
             files.append(f"{routine.name}.mp3")
             seconds.append(estimated_seconds(routine, stage_options(stage, Options())))
-        return f"{subject.name}.html", handout_of(subject, files, seconds, estimated=True)
+        start = subject.start or dt.date.today()
+        return f"{subject.name}.html", handout_of(subject, files, seconds, start, estimated=True)
     timings = exercise_timings(subject, Options()).values()
     row = schedule_row(
         subject,
