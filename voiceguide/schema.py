@@ -145,8 +145,9 @@ def routine_schema() -> Schema:
             "cues": _texts("Form reminders laid over the holds, taking turns.", empty=True),
             "progression": _text("Said between reps on the same side."),
             "side_label": {
-                "description": f"How a side is announced: a text with {side} in it, or each "
-                "side's own words.",
+                "description": f"How a side is said wherever it is named ('Right leg. Hold.', "
+                "'Switch to your left leg.'): a text with {side} in it, or each side's own "
+                "words; a name, not an action.",
                 "anyOf": [
                     _text("A text with {side}.", pattern="\\{side\\}"),
                     {"type": "object", "additionalProperties": _text("A side's words.")},
