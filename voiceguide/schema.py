@@ -145,7 +145,7 @@ def routine_schema() -> Schema:
             "cues": _texts("Form reminders laid over the holds, taking turns.", empty=True),
             "progression": _text("Said between reps on the same side."),
             "side_label": {
-                "description": f"How a side is said wherever it is named ('Right leg. Hold.', "
+                "description": "How a side is said wherever it is named ('Right leg. Hold.', "
                 "'Switch to your left leg.'): a text with {side} in it, or each side's own "
                 "words; a name, not an action.",
                 "anyOf": [
