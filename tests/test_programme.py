@@ -340,7 +340,7 @@ TOP = {
         "routine: hamstring-relief",
         "routine: nope.yaml",
         2,
-        "file not found",
+        "'routine': file not found (looked for ",  # where: beside the programme
     ),
     "times not HH:MM": (
         'at: ["08:00", "18:00"]',

@@ -190,7 +190,9 @@ def _routine(node: Node, path: Path, language: str | None) -> Routine:
     except RoutineError as err:
         if err.path and err.path.startswith("built-in:") or err.line:
             raise
-        raise RoutineError(f"'routine': {err.message}", line=line_of(node)) from None
+        looked = f" (looked for {os.path.normpath(beside)}, beside the programme)" if (
+            ref.endswith((".yaml", ".yml"))) else ""  # fmt: skip
+        raise RoutineError(f"'routine': {err.message}{looked}", line=line_of(node)) from None
 
 
 def _whole(items: dict, key: str, low: int, high: int, default: int) -> int:
