@@ -163,7 +163,8 @@ def removals(result: BuildResult | ProgrammeResult) -> None:
             if path.suffix == ".vtt":
                 why = "this build made no subtitles (--subtitles makes them)"
             else:
-                why = f"{session.timeline_file.name} now describes {session.audio.name}"
+                why = (f"{session.timeline_file.name} now describes {session.audio.name}"
+                       " (to keep both, build one with another --name)")  # fmt: skip
             click.echo(f"Removed {path}: {why}.")
 
 
