@@ -336,6 +336,18 @@ def test_a_broken_stage_is_one_line_naming_file_and_line(tmp_path, extra, line, 
 
 
 TOP = {
+    "a stage's brace never closed": (
+        "  - {weeks: 2, hold: 30}",
+        "  - {weeks: 2, hold: 30",
+        10,
+        "the list or mapping opened on this line needs its closing '}'",
+    ),
+    "a stage's keys without braces": (
+        "  - {weeks: 2, hold: 30}",
+        "  - weeks: 2, hold: 30",
+        10,
+        "several keys on one line go in braces: {weeks: 2, hold: 30}",
+    ),
     "a routine that does not exist": (
         "routine: hamstring-relief",
         "routine: nope.yaml",

@@ -236,6 +236,12 @@ BROKEN = {
         5,
         'put it in double quotes, "Don\'t lock your knee.", or write the apostrophe twice',
     ),
+    "an apostrophe in single quotes that end before the text does": (
+        "title: T\nexercises:\n  - name: Calf\n    instructions:\n"
+        "      - 'Don't rush', bring the foot back.\n      - Lift.\n",
+        5,
+        "put the text in double quotes instead, or write the apostrophe twice (Don''t)",
+    ),
     "a colon that made a key": (
         "title: T\nexercises:\n  - name: Calf\n    instructions:\n      - Tip: look ahead.\n",
         5,

@@ -236,12 +236,15 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
         start = here[column : column + 1] or here.split(": ", 1)[-1].lstrip()[:1]
         if start in ("@", "`"):
             return f"; text starting with {start} needs quotes, e.g. '{start}home'"
-    if "{" in here:
+    if re.search(r"\{\s*(?:side|minutes)\s*\}", here):
         return "; text with {side} or {minutes} in it needs quotes, e.g. '{side} leg'"
     body = here.strip().removeprefix("- ")
     if len(body.split(": ", 1)[0]) > 1024 and ": " in body:
         return "; a key can be at most 1024 characters long"
     if "mapping values are not allowed" in problem:
+        keys = re.fullmatch(r"(\w+: [^,:]+, )+\w+: [^,:]+", body)  # "weeks: 1, hold: 15"
+        if keys:
+            return f"; several keys on one line go in braces: {{{body}}}"
         if body.count(": ") + body.endswith(":") >= 2:
             return "; text with ': ' in it needs quotes, e.g. 'Tip: breathe out'"
         return "; check the indentation of this line and the one before"
@@ -250,10 +253,17 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
         return f"; the list or mapping opened on this line needs its closing '{close}'"
     quoted = body.split(": ", 1)[-1]
     if quoted.startswith("'") and quoted.count("'") >= 3:
-        fixed = quoted.strip("'")
+        whole = quoted.endswith("'") and quoted.count("'") == 3 and len(quoted) <= 80
+        if whole and '"' not in quoted:  # 'Don't lock your knee.': the fix, to copy
+            return (
+                f"; the apostrophe ends the text in single quotes: put it in double quotes, "
+                f'"{quoted[1:-1]}", or write the apostrophe twice'
+            )
+        word = re.search(r"\w+'\w+", quoted)
+        twice = f" ({word[0].replace(chr(39), chr(39) * 2)})" if word else ""
         return (
-            f"; the apostrophe ends the text in single quotes: put it in double quotes, "
-            f'"{fixed[:30]}", or write the apostrophe twice'
+            "; an apostrophe ends a text in single quotes: put the text in double quotes"
+            f" instead, or write the apostrophe twice{twice}"
         )
     return _indent_hint(lines, line) or general
 
