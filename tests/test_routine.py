@@ -331,12 +331,11 @@ BROKEN = {
         6,
         "put the text in quotes: the whole text, in double quotes",
     ),
-    "sides without a comma": (
-        VALID.replace("[right, left]", "[right left]"),
-        4,
-        "'sides' in exercise 'Lying stretch' has one side, 'right left'; for 2 sides, put a"
-        " comma between them: [right, left] (a side of several words goes in quotes:"
-        " ['right left'])",
+    "sides without a comma, and words for changing them": (
+        VALID.replace("[right, left]", "[right left]") + "    switch_instructions: [Turn.]\n",
+        7,
+        "fewer than two sides (its one side is 'right left': for 2 sides, put a comma between"
+        " them: [right, left])",
     ),
     "a pause written as words": (
         PAUSED.replace("pause: 30", "pause 30"),

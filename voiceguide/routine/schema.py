@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TypedDict, TypeGuard
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from voiceguide.errors import RoutineError
 from voiceguide.limits import LIMITS
@@ -198,9 +198,13 @@ def _exercise(node: Node, number: int) -> Exercise:
         extra["cues"] = exercise_steps("cues")[0]
     if "switch_instructions" in items:
         if len(sides) < 2:
+            one = sides[0].split() if len(sides) == 1 else []  # "[right left]": no comma
+            commas = "a comma" if len(one) == 2 else "commas"
+            hint = f" (its one side is '{shown(sides[0])}': for {len(one)} sides, put {commas}" \
+                f" between them: [{', '.join(one)}])" if len(one) > 1 else ""  # fmt: skip
             raise RoutineError(
                 f"'switch_instructions'{where} are said when the side changes, but the "
-                "exercise has fewer than two sides",
+                f"exercise has fewer than two sides{hint}",
                 line=line_of(items["switch_instructions"][1]),
             )
         switch, switch_pauses = exercise_steps("switch_instructions")
@@ -366,16 +370,4 @@ def _sides(node: Node, where: str) -> tuple[str, ...]:
                 f"side '{shown(side)}'{where} is listed twice", line=line_of(text_node)
             )
         sides.append(side)
-    first = texts[0]
-    flow = isinstance(node, SequenceNode) and node.flow_style
-    if len(sides) == 1 and " " in sides[0] and flow and isinstance(first, ScalarNode) \
-            and not first.style:  # fmt: skip
-        words = sides[0].split()  # "[right left]": a comma forgotten
-        commas = "a comma" if len(words) == 2 else "commas"
-        raise RoutineError(
-            f"'sides'{where} has one side, '{shown(sides[0])}'; for {len(words)} sides, put"
-            f" {commas} between them: [{', '.join(words)}] (a side of several words goes in"
-            f" quotes: ['{shown(sides[0])}'])",
-            line=line_of(node),
-        )
     return tuple(sides)
