@@ -112,6 +112,29 @@ def digests(folder: Path) -> dict[str, str]:
     }
 
 
+TINY = ["--hold", "1", "--reps", "1"]
+"""Options for a build of :data:`VALID` that takes a fraction of a second."""
+
+
+@pytest.fixture
+def routine_file(tmp_path) -> Path:
+    """:data:`VALID` as ``tiny.yaml``."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(VALID)
+    return path
+
+
+@pytest.fixture
+def built(tmp_path, routine_file) -> tuple[Path, dict[str, str]]:
+    """An output folder holding a good earlier build of ``tiny`` (audio, timeline), and
+    the digests of its files."""
+    out = tmp_path / "out"
+    run = invoke("build", str(routine_file), "-o", str(out), *TINY)
+    assert run.code == 0, run.stderr
+    assert "Removed" not in run.stdout + run.stderr  # nothing was there to remove
+    return out, digests(out)
+
+
 def started(*args: str, **popen) -> subprocess.Popen:
     """``python -m voiceguide ARGS`` started in a fresh process, its output read as text
     through pipes (``popen`` adds to how it is started: an environment, a session)."""

@@ -8,29 +8,9 @@ import os
 import signal
 from pathlib import Path
 
-import pytest
-from conftest import VALID, digests, invoke, load_sheet
+from conftest import TINY, VALID, digests, invoke, load_sheet
 
 from voiceguide import outputs
-
-TINY = ["--hold", "1", "--reps", "1"]
-
-
-@pytest.fixture
-def routine_file(tmp_path) -> Path:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(VALID)
-    return path
-
-
-@pytest.fixture
-def built(tmp_path, routine_file) -> tuple[Path, dict[str, str]]:
-    """An output folder holding an MP3 build of ``tiny`` (audio, timeline)."""
-    out = tmp_path / "out"
-    run = invoke("build", str(routine_file), "-o", str(out), *TINY)
-    assert run.code == 0, run.stderr
-    assert "Removed" not in run.stdout + run.stderr  # nothing was there to remove
-    return out, digests(out)
 
 
 def test_a_build_in_another_format_removes_the_stems_earlier_audio(built, routine_file):

@@ -14,28 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LONG, VALID, digests, invoke, started
+from conftest import LONG, TINY, VALID, digests, invoke, started
 
 from voiceguide import interrupts, outputs
-
-TINY = ["--hold", "1", "--reps", "1"]
-
-
-@pytest.fixture
-def routine_file(tmp_path) -> Path:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(VALID)
-    return path
-
-
-@pytest.fixture
-def built(tmp_path, routine_file) -> tuple[Path, dict[str, str]]:
-    """An output folder holding a good earlier build of ``tiny`` (audio, timeline)."""
-    out = tmp_path / "out"
-    run = invoke("build", str(routine_file), "-o", str(out), *TINY)
-    assert run.code == 0, run.stderr
-    return out, digests(out)
-
 
 # -- 1. a failed rename leaves the previous set ----------------------------------------
 
