@@ -55,6 +55,11 @@ def example(tmp_path_factory):
     return folder / "out", run
 
 
+def sheet_text(html: Path) -> str:
+    """A sheet's words as a reader sees them: tags gone, one space between words."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html.read_text(encoding="utf-8")).split())
+
+
 def sheet(folder: Path, stem: str) -> dict:
     return json.loads((folder / f"{stem}.timeline.json").read_text())
 
@@ -449,7 +454,7 @@ def test_the_sheet_says_what_the_voice_says_first_the_safety_line_too(tmp_path, 
     run = invoke("handout", subject, "-o", str(tmp_path / "out"))
     assert run.code == 0, run.stderr
     (sheet,) = (tmp_path / "out").iterdir()
-    text = " ".join(re.sub(r"<[^>]+>", " ", sheet.read_text()).split())
+    text = sheet_text(sheet)
     intro = " ".join(load_builtin("hamstring-relief").intro.split())
     assert "never to pain" in intro and intro in text
     assert text.index(intro) < text.index("1. Seated hamstring stretch")
@@ -465,7 +470,7 @@ def test_a_sheet_on_a_routine_that_says_its_minutes_keeps_its_intro_with_their_r
     )
     run = invoke("handout", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
     assert run.code == 0, run.stderr
-    text = " ".join(re.sub(r"<[^>]+>", " ", (tmp_path / "out" / "plan.html").read_text()).split())
+    text = sheet_text(tmp_path / "out" / "plan.html")
     said = re.search(r"Two gentle stretches, about (\d+)–(\d+) minutes\. Stretch only to a light"
                      r" pull, never to pain\.", text)  # fmt: skip
     assert said and int(said[1]) < int(said[2]), text[:400]
@@ -489,6 +494,6 @@ def test_the_sheet_says_when_it_starts_and_at_what_times_on_which_days(
     )
     run = invoke("handout", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
     assert run.code == 0, run.stderr
-    text = " ".join(re.sub(r"<[^>]+>", " ", (tmp_path / "out" / "plan.html").read_text()).split())
+    text = sheet_text(tmp_path / "out" / "plan.html")
     assert often in text and starts in text
     assert text.index(starts) < text.index(often)  # above the schedule's table
