@@ -44,8 +44,9 @@ def _text(description: str, **more: Any) -> Schema:
     }
 
 
-def _texts(description: str, *, empty: bool = False) -> Schema:
-    many = {"type": "array", "items": _text(description), "maxItems": LIMITS.max_texts}
+def _texts(description: str, *, empty: bool = False, item: Schema | None = None) -> Schema:
+    """A text, or a list of ``item`` (texts unless given)."""
+    many = {"type": "array", "items": item or _text(description), "maxItems": LIMITS.max_texts}
     if not empty:
         many["minItems"] = 1
     return {"description": description, "anyOf": [_text(description), many]}
@@ -61,13 +62,7 @@ def _steps(description: str) -> Schema:
         "properties": {PAUSE.name: setting_schema(PAUSE)},
         "description": PAUSE.help,
     }
-    many = {
-        "type": "array",
-        "items": {"anyOf": [_text(description), pause]},
-        "minItems": 1,
-        "maxItems": LIMITS.max_texts,
-    }
-    return {"description": description, "anyOf": [_text(description), many]}
+    return _texts(description, item={"anyOf": [_text(description), pause]})
 
 
 def setting_schema(setting: Setting) -> Schema:
