@@ -295,10 +295,15 @@ def _fill_time_left(script: Script, book: Phrasebook) -> Script:
     return replace(script, steps=tuple(steps))
 
 
+def minutes_of(script: Script) -> int:
+    """The session's length as its intro says it: whole minutes, estimated, at least 1."""
+    return max(1, round(estimate_seconds(script) / 60))
+
+
 def _fill_minutes(script: Script) -> Script:
     """The intro's ``{minutes}``: the session's estimated length. (The only spoken text
     that depends on the timing, and only where a routine asks for it.)"""
-    minutes = max(1, round(estimate_seconds(script) / 60))
+    minutes = minutes_of(script)
     return replace(
         script,
         steps=tuple(

@@ -22,7 +22,7 @@ from voiceguide.model import MINUTES_PLACEHOLDER, Routine
 from voiceguide.options import Options, exercise_timings
 from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
-from voiceguide.plan import estimate_seconds, plan
+from voiceguide.plan import minutes_of, plan
 from voiceguide.preview import estimated_seconds
 from voiceguide.programme import DAYS, Programme, Stage
 from voiceguide.reminders import Reminder, calendar
@@ -232,11 +232,8 @@ def sheet_intro(programme: Programme) -> str:
     if MINUTES_PLACEHOLDER not in intro:
         return intro
     minutes = sorted(
-        {
-            max(1, round(estimate_seconds(plan(stage_routine(programme, s),
-                                               stage_options(s, Options()))) / 60))
-            for s in programme.stages
-        }
+        {minutes_of(plan(stage_routine(programme, s), stage_options(s, Options()))) for s in
+         programme.stages}
     )  # fmt: skip
     said = str(minutes[0]) if len(minutes) == 1 else f"{minutes[0]}–{minutes[-1]}"
     return intro.replace(MINUTES_PLACEHOLDER, said)
