@@ -14,6 +14,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide.build import BuildResult, Output, VoiceSettings, build, other_audio
 from voiceguide.formats import check_format
@@ -30,6 +31,9 @@ from voiceguide.script import Say
 from voiceguide.settings import clock, counted
 from voiceguide.speech import open_engine
 from voiceguide.speech.cache import ClipCache
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 
 @dataclass(frozen=True)
@@ -264,19 +268,24 @@ def _days(programme: Programme) -> str:
     """The days of the week, as the routine's language shortens them ("Mo., Mi., Fr.")."""
     if programme.days == DAYS:
         return str(phrasebook(programme.routine.language).handout["every_day"])
-    from babel import Locale
     from babel.dates import get_day_names
 
-    names = get_day_names("abbreviated", locale=Locale.parse(programme.routine.language, sep="-"))
+    names = get_day_names("abbreviated", locale=_locale(programme))
     return ", ".join(names[DAYS.index(day)] for day in programme.days)  # Monday is 0
+
+
+def _locale(programme: Programme) -> Locale:
+    """The routine's language as babel knows it (``pt-BR`` → ``pt_BR``)."""
+    from babel import Locale
+
+    return Locale.parse(programme.routine.language, sep="-")
 
 
 def starting(programme: Programme, start: dt.date) -> str:
     """ "From December 1, 2026.", in the routine's language."""
-    from babel import Locale
     from babel.dates import format_date
 
-    date = format_date(start, "long", locale=Locale.parse(programme.routine.language, sep="-"))
+    date = format_date(start, "long", locale=_locale(programme))
     return str(phrasebook(programme.routine.language).handout["starts"]).format(date=date)
 
 
