@@ -60,6 +60,15 @@ def sheet_text(html: Path) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html.read_text(encoding="utf-8")).split())
 
 
+def handout_text(folder: Path, programme: str) -> str:
+    """The words of the sheet ``voiceguide handout`` writes for ``programme`` (a
+    programme file's text, saved in ``folder`` as plan.yaml)."""
+    (folder / "plan.yaml").write_text(programme)
+    run = invoke("handout", str(folder / "plan.yaml"), "-o", str(folder / "out"))
+    assert run.code == 0, run.stderr
+    return sheet_text(folder / "out" / "plan.html")
+
+
 def sheet(folder: Path, stem: str) -> dict:
     return json.loads((folder / f"{stem}.timeline.json").read_text())
 
@@ -464,13 +473,11 @@ def test_a_sheet_on_a_routine_that_says_its_minutes_keeps_its_intro_with_their_r
     """The template's intro says "{minutes}" beside the safety line: a programme's sheet
     left the whole intro out. It gives the stages' minutes instead, as a range."""
     assert invoke("new", "mine", "-o", str(tmp_path)).code == 0
-    (tmp_path / "plan.yaml").write_text(
+    text = handout_text(
+        tmp_path,
         "programme: Mine\nroutine: mine.yaml\nstages:\n  - {weeks: 1, hold: 10, reps: 1}\n"
-        "  - {weeks: 1, hold: 60, reps: 3}\n"
+        "  - {weeks: 1, hold: 60, reps: 3}\n",
     )
-    run = invoke("handout", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
-    assert run.code == 0, run.stderr
-    text = sheet_text(tmp_path / "out" / "plan.html")
     said = re.search(r"Two gentle stretches, about (\d+)–(\d+) minutes\. Stretch only to a light"
                      r" pull, never to pain\.", text)  # fmt: skip
     assert said and int(said[1]) < int(said[2]), text[:400]
@@ -488,12 +495,10 @@ def test_the_sheet_says_when_it_starts_and_at_what_times_on_which_days(
     language, and nothing said when week 1 began."""
     args = ["new", "mine", "--from", "hamstring-relief", "-o", str(tmp_path)]
     assert invoke(*args, *(["--language", language] if language else [])).code == 0
-    (tmp_path / "plan.yaml").write_text(
+    text = handout_text(
+        tmp_path,
         "programme: Mine\nroutine: mine.yaml\ntimes_a_day: 2\nat: ['07:30', '19:00']\n"
-        "days: [mon, wed, fri]\nstart: 2026-12-01\nstages:\n  - {weeks: 1, hold: 20}\n"
+        "days: [mon, wed, fri]\nstart: 2026-12-01\nstages:\n  - {weeks: 1, hold: 20}\n",
     )
-    run = invoke("handout", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
-    assert run.code == 0, run.stderr
-    text = sheet_text(tmp_path / "out" / "plan.html")
     assert often in text and starts in text
     assert text.index(starts) < text.index(often)  # above the schedule's table
