@@ -312,6 +312,18 @@ def test_the_way_down_to_the_floor_is_made_in_quiet_before_the_knee_is_placed(de
     assert audio_check.check(out / f"{STEM}.mp3", sheet).problems == []
 
 
+def test_getting_up_is_said_a_step_at_a_time_with_quiet_to_do_each(default_build):
+    out, _, sheet = default_build
+    closing = [e for e in speech(sheet) if e["start"] >= sheet["chapters"][-1]["start"]]
+    steps = ["bend your knees", "Roll onto your side", "Push yourself up", "later today"]
+    assert len(closing) == len(steps)
+    assert all(step in e["text"] for step, e in zip(steps, closing))
+    gaps = [after["start"] - before["end"] for before, after in zip(closing, closing[1:])]
+    assert gaps == [6.0, 8.0, 10.0]  # to the millisecond
+    # the last words end the file after its tail, nothing sounds in the gaps (decoded)
+    assert audio_check.check(out / f"{STEM}.mp3", sheet).problems == []
+
+
 def test_the_first_wall_hold_comes_long_after_the_hold_before_it(default_build):
     _, _, sheet = default_build
     order = holds(sheet)

@@ -12,6 +12,7 @@ from voiceguide.errors import BadInput, OptionError
 from voiceguide.model import LIMITS
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import (
+    BETWEEN_EXERCISES,
     Chapter,
     Hold,
     Options,
@@ -522,3 +523,19 @@ def test_pauses_among_switch_words_come_after_the_side_switch_cue():
     assert steps[moves[0] + 1] == Wait(4.5, "pause") and steps[moves[1]].text == "Turn left."
     cue = next(i for i, s in enumerate(steps) if isinstance(s, Say) and s.role == "switch")
     assert cue < moves[0]
+
+
+def test_the_closing_is_said_a_step_at_a_time_with_the_quiet_between():
+    outro = "outro:\n  - Bend your knees.\n  - pause: 6\n  - Roll over.\n  - pause: 8.5\n  - Up.\n"
+    steps = plan(load_text(NO_SIDES + outro, source="t", name="t")).steps
+    closing = list(steps[next(i for i, s in enumerate(steps) if s == Chapter("Closing")) + 1 :])
+    texts = [s.text for s in closing if isinstance(s, Say)]
+    assert texts == ["Bend your knees.", "Roll over.", "Up."]
+    said = [i for i, s in enumerate(closing) if isinstance(s, Say)]
+    assert closing[said[0] + 1 : said[1]] == [Wait(6, "pause")]
+    assert closing[said[1] + 1 : said[2]] == [Wait(8.5, "pause")]
+    # one text alone is laid out as before: the gap after the last hold, then the words
+    one = plan(load_text(NO_SIDES + "outro: Well done.\n", source="t", name="t")).steps
+    said_once = one.index(Say("Well done.", "outro"))
+    assert list(one[said_once - 2 : said_once]) == [Chapter("Closing"), closing[0]]
+    assert closing[0] == Wait(BETWEEN_EXERCISES, "pause")

@@ -150,13 +150,16 @@ def exercises(draw, name: str, short: bool) -> Exercise:
 @st.composite
 def routines(draw, short: bool = True) -> Routine:
     names = draw(_unique(texts(max_words=3), 4))
+    outro = tuple(draw(st.lists(texts(), max_size=3)))
+    quiet = draw(st.sets(st.sampled_from(range(len(outro) - 1)))) if len(outro) > 1 else set()
     return Routine(
         name="generated",
         title=draw(texts()),
         exercises=tuple(draw(exercises(name, short)) for name in names),
         description=draw(st.just("") | texts()),
         intro=draw(st.just("") | texts() | texts("{minutes}")),
-        outro=draw(st.just("") | texts()),
+        outro=outro,
+        outro_pauses=tuple((index, draw(st.integers(1, 60))) for index in sorted(quiet)),
         defaults=draw(timings(short)),
         source="generated.yaml",
     )
@@ -204,20 +207,18 @@ def lay_out(script: Script, voice) -> Timeline:
 def to_document(routine: Routine) -> dict:
     """The routine as the plain data a routine file holds."""
     doc: dict = {"title": routine.title}
-    for key in ("description", "intro", "outro"):
+    for key in ("description", "intro"):
         if getattr(routine, key):
             doc[key] = getattr(routine, key)
+    if routine.outro:
+        doc["outro"] = said_list(routine.outro, routine.outro_pauses)
     doc["defaults"] = {k: getattr(routine.defaults, k) for k in TIMING_KEYS}
     doc["exercises"] = []
     for exercise in routine.exercises:
         item: dict = {"name": exercise.name}
         if exercise.sides:
             item["sides"] = list(exercise.sides)
-        item["instructions"] = (
-            exercise.instructions[0]
-            if len(exercise.instructions) == 1
-            else list(exercise.instructions)
-        )
+        item["instructions"] = said_list(exercise.instructions, exercise.pauses)
         if exercise.cues:
             item["cues"] = list(exercise.cues)
         if exercise.progression is not None:
@@ -227,6 +228,18 @@ def to_document(routine: Routine) -> dict:
         item.update(dict(exercise.own))
         doc["exercises"].append(item)
     return doc
+
+
+def said_list(texts: tuple[str, ...], pauses: tuple[tuple[int, float], ...]) -> str | list:
+    """Texts said in turn as a file writes them: one alone, else a list with
+    ``{pause: SECONDS}`` after those the pauses follow."""
+    if len(texts) == 1 and not pauses:
+        return texts[0]
+    quiet = dict(pauses)
+    written: list = []
+    for index, text in enumerate(texts):
+        written += [text, {"pause": quiet[index]}] if index in quiet else [text]
+    return written
 
 
 # Narrow widths only with allow_unicode: PyYAML's emitter can break a double-quoted

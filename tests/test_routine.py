@@ -57,6 +57,15 @@ def test_a_pause_among_instructions_is_quiet_after_the_one_before(tmp_path):
     assert plain.pauses == () and plain.switch_pauses == ()
 
 
+def test_the_outro_may_be_said_a_step_at_a_time(tmp_path):
+    text = PAUSED + "outro:\n  - Bend your knees.\n  - pause: 6\n  - Roll onto your side.\n"
+    loaded = routine.load_file(write(tmp_path, text))
+    assert loaded.outro == ("Bend your knees.", "Roll onto your side.")
+    assert loaded.outro_pauses == ((0, 6),)
+    one = routine.load_file(write(tmp_path, PAUSED + "outro: Well done.\n", "one.yaml"))
+    assert one.outro == ("Well done.",) and one.outro_pauses == ()
+
+
 def test_an_exercise_without_instructions_is_said_by_its_name(tmp_path):
     path = write(tmp_path, "title: A\nexercises:\n  - name: Neck rolls\n    hold: 20\n")
     (exercise,) = routine.load_file(path).exercises
@@ -197,7 +206,7 @@ def test_full_routine_values():
     assert loaded.description == "Two lines of description."
     assert loaded.defaults == Timing(hold=45, reps=3, rest=10, switch=5, setup=8)
     assert loaded.intro == "About {minutes} minutes."
-    assert loaded.outro == "Done."
+    assert loaded.outro == ("Done.",)
     neck, calf = loaded.exercises
     assert neck.instructions == ("Sit tall.", "Roll your head slowly.")
     assert neck.cues == ("Breathe.",)
@@ -301,6 +310,33 @@ BROKEN = {
         7,
         "a pause (item 2 of 'instructions') in exercise 'Floor' has other keys beside 'pause'",
     ),
+    "a pause at the end of the outro": (
+        PAUSED + "outro: [Bend your knees., {pause: 10}]\n",
+        9,
+        "'outro' ends with a pause; nothing is said after it, so it would only make the file"
+        " end later: leave it out",
+    ),
+    "a pause first in the outro": (
+        PAUSED + "outro:\n  - pause: 5\n  - Well done.\n",
+        10,
+        "a pause (item 1 of 'outro') comes before anything is said",
+    ),
+    "a pause in words in the outro": (
+        PAUSED + "outro:\n  - Bend your knees.\n  - pause 8\n  - Roll over.\n",
+        11,
+        "text 2 of 'outro' would be said as the words 'pause 8'; for quiet, write"
+        " '- pause: 8', with a space after the colon",
+    ),
+    "a list as the intro": (
+        PAUSED + "intro: [Hello., {pause: 5}, Begin.]\n",
+        9,
+        "'intro' should be text, not a list",
+    ),
+    "a placeholder in the outro's list": (
+        PAUSED + "outro:\n  - Lower your {side} leg.\n  - pause: 5\n  - Done.\n",
+        10,
+        "unknown placeholder '{side}' in text 1 of 'outro'; no placeholders can be used there",
+    ),
     "a pause among the cues": (
         PAUSED + "    cues: [Breathe., {pause: 5}]\n",
         9,
@@ -370,7 +406,7 @@ BROKEN = {
         ),
         6,
         "'instructions' in exercise 'Floor' holds only a pause; a pause goes in the list,"
-        " after an instruction",
+        " after the words it gives time for",
     ),
     "a pause as a key of the exercise": (
         VALID + "    pause: 20\n",
@@ -780,9 +816,9 @@ def test_deep_nesting_is_bounded_without_recursion_error(tmp_path):
 
 def test_nesting_at_the_limit_is_not_refused_for_depth(tmp_path):
     # Top mapping (1) + max_depth - 1 nested lists = exactly max_depth levels.
-    outro = "".join("  " * i + "- \n" for i in range(LIMITS.max_depth - 1))
-    err = load_error(write(tmp_path, VALID + "outro:\n" + outro))
-    assert err.message == "'outro' should be text, not a list"
+    intro = "".join("  " * i + "- \n" for i in range(LIMITS.max_depth - 1))
+    err = load_error(write(tmp_path, VALID + "intro:\n" + intro))
+    assert err.message == "'intro' should be text, not a list"
     assert err.line == 8
 
 

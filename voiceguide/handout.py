@@ -97,5 +97,5 @@ def render(
         exercises=exercises,
         intro=intro,
         starts=starts,
-        outro=routine.outro,
+        outro=" ".join(routine.outro),
     )

@@ -73,7 +73,11 @@ class Routine:
     language: str = "en"
     """The BCP 47 tag of its words (a supported one): its phrasebook and default voice."""
     intro: str = ""
-    outro: str = ""
+    outro: tuple[str, ...] = ()
+    """Said last, in turn (a text written alone is one)."""
+    outro_pauses: tuple[tuple[int, Number], ...] = ()
+    """Quiet after some of the :attr:`outro`'s texts: time to get up, as
+    :attr:`Exercise.pauses`."""
     bed: str = ""
     """The ``bed:`` key as written: a generated bed's name or a file relative to
     :attr:`source`'s folder; empty for none."""

@@ -79,8 +79,7 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
         if index < len(routine.exercises) - 1:
             steps.append(Wait(BETWEEN_EXERCISES, "pause"))
     steps.append(Chapter(session.book.chapters["closing"]))
-    if routine.outro:
-        steps += [Wait(BETWEEN_EXERCISES, "pause"), Say(routine.outro, "outro")]
+    steps += _said(routine.outro, routine.outro_pauses, None, "outro", first=BETWEEN_EXERCISES)
     if session.chimes:
         steps += [Wait(AROUND_TONE, "pause"), Tone("end")]
     steps.append(Wait(TAIL, "pause"))
@@ -173,11 +172,18 @@ def _switch_steps(exercise: Exercise, side: str, timing: Timing, session: _Sessi
 
 
 def _said(
-    texts: tuple[str, ...], pauses: tuple[tuple[int, Number], ...], side: str | None, role: Role
+    texts: tuple[str, ...],
+    pauses: tuple[tuple[int, Number], ...],
+    side: str | None,
+    role: Role,
+    *,
+    first: float = BETWEEN_SENTENCES,
 ) -> list[Step]:
-    """Instructions said in turn, each after a breath, and after some of them the quiet
-    their author gave for the move they ask for."""
+    """Instructions said in turn, the first after ``first`` seconds, each other after a
+    breath, and after some of them the quiet their author gave for the move they ask
+    for."""
     quiet = dict(pauses)
+    quiet[-1] = first
     steps: list[Step] = []
     for index, text in enumerate(texts):
         before = quiet.get(index - 1, BETWEEN_SENTENCES)

@@ -165,7 +165,10 @@ def routine_schema() -> Schema:
             "description": _text("What the routine is for, in a sentence or two."),
             "defaults": _timing("Timing for every exercise that does not set its own."),
             "intro": _text("Said first; {minutes} becomes the session's length."),
-            "outro": _text("Said last."),
+            "outro": _steps(
+                "Said last: one text, or texts in turn with '- pause: SECONDS' between"
+                " them, time to get up."
+            ),
             "bed": _text(
                 "A soft sound under the voice: brown, drone, or an audio file (relative to "
                 "this file), looped; --bed and --no-bed win over it.",

@@ -34,6 +34,7 @@ _ITEM_NOUNS = {
     "instructions": "instruction",
     "switch_instructions": "instruction",
     "cues": "cue",
+    "outro": "text",
 }
 _FORMAT_ALLOWED = frozenset("\u200c\u200d\u200e\u200f\u061c")
 """Invisible format characters that real text needs: zero-width (non-)joiners (emoji

@@ -56,10 +56,12 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
     exercises_node = require(items, "exercises", root, "the routine")
 
     texts = {}
-    for key in ("description", "intro", "outro", "bed"):
+    for key in ("description", "intro", "bed"):
         if key in items:
             allowed = (MINUTES_PLACEHOLDER,) if key == "intro" else ()
             texts[key] = text_of(items[key][1], f"'{key}'", "", allowed, said=key != "bed")
+    outro, outro_pauses = steps_of(items["outro"][1], "outro", "", _routine_text) \
+        if "outro" in items else ((), ())  # fmt: skip
 
     defaults = _defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING
     language = _language(items["language"][1]) if "language" in items else DEFAULT_LANGUAGE
@@ -73,8 +75,15 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
         language=language,
         source=source,
         bed_line=bed_line,
+        outro=outro,
+        outro_pauses=outro_pauses,
         **texts,
     )
+
+
+def _routine_text(node: Node, key: str, number: int | None) -> str:
+    """Item ``number`` of ``key`` (the key's one text when None): no placeholders."""
+    return text_of(node, subject(key, number), "")
 
 
 def _language(node: Node) -> str:
@@ -159,35 +168,7 @@ def _exercise(node: Node, number: int) -> Exercise:
         return text
 
     def exercise_steps(key: str) -> tuple[tuple[str, ...], tuple[tuple[int, Number], ...]]:
-        """The texts of ``key``, and the pauses (``- pause: 30``) after some of them (in
-        instructions only: cues are laid over a hold)."""
-        value = items[key][1]
-        if kind_of(value) == "text":
-            return (_not_a_pause(value, key, None, where, exercise_text),), ()
-        if _is_pause(value) or _pause_typo(value):  # "instructions:" then "  pause: 20"
-            raise RoutineError(
-                f"'{key}'{where} holds only a pause; a pause goes in the list, after an"
-                " instruction: '- Lie back.' and then '- pause: 20'",
-                line=line_of(value),
-            )
-        nodes = list_of(value, key, where, LIMITS.max_texts, "text or a list of texts")
-        if not nodes and key in _AFTER:
-            raise RoutineError(f"'{key}'{where} is an empty list", line=line_of(value))
-        texts: list[str] = []
-        pauses: list[tuple[int, Number]] = []
-        for n, item in enumerate(nodes, start=1):
-            if _is_pause(item):
-                pauses.append((len(texts) - 1, _pause(item, key, n, where, pauses, len(texts))))
-            else:
-                texts.append(_not_a_pause(item, key, n, where, exercise_text))
-        if pauses and pauses[-1][0] == len(texts) - 1:
-            after = _AFTER[key]
-            raise RoutineError(
-                f"'{key}'{where} ends with a pause; the time after the last of them is the"
-                f" exercise's '{after}': add the {pauses[-1][1]:g} seconds to '{after}' instead",
-                line=line_of(nodes[-1]),
-            )
-        return tuple(texts), tuple(pauses)
+        return steps_of(items[key][1], key, where, exercise_text)
 
     extra: _Extra = {}
     if "instructions" in items:
@@ -224,8 +205,46 @@ def _exercise(node: Node, number: int) -> Exercise:
     )
 
 
-_AFTER = {"instructions": "setup", "switch_instructions": "switch"}
-"""The timing that follows each list: what a pause at its end would be."""
+def steps_of(
+    value: Node, key: str, where: str, read: Callable[[Node, str, int | None], str]
+) -> tuple[tuple[str, ...], tuple[tuple[int, Number], ...]]:
+    """The texts of ``key`` (one text, or a list), each read by ``read``, and the pauses
+    (``- pause: 30``) after some of them: in the lists said in turn (:data:`PAUSED`),
+    never in cues, which are laid over a hold."""
+    if kind_of(value) == "text":
+        return (_not_a_pause(value, key, None, where, read),), ()
+    if _is_pause(value) or _pause_typo(value):  # "instructions:" then "  pause: 20"
+        raise RoutineError(
+            f"'{key}'{where} holds only a pause; a pause goes in the list, after the words"
+            " it gives time for: '- Lie back.' and then '- pause: 20'",
+            line=line_of(value),
+        )
+    nodes = list_of(value, key, where, LIMITS.max_texts, "text or a list of texts")
+    if not nodes and key in PAUSED:
+        raise RoutineError(f"'{key}'{where} is an empty list", line=line_of(value))
+    texts: list[str] = []
+    pauses: list[tuple[int, Number]] = []
+    for n, item in enumerate(nodes, start=1):
+        if _is_pause(item):
+            pauses.append((len(texts) - 1, _pause(item, key, n, where, pauses, len(texts))))
+        else:
+            texts.append(_not_a_pause(item, key, n, where, read))
+    if pauses and pauses[-1][0] == len(texts) - 1:
+        raise RoutineError(
+            f"'{key}'{where} ends with a pause; {PAUSED[key].format(seconds=pauses[-1][1])}",
+            line=line_of(nodes[-1]),
+        )
+    return tuple(texts), tuple(pauses)
+
+
+PAUSED = {
+    "instructions": "the time after the last of them is the exercise's 'setup': add the"
+    " {seconds:g} seconds to 'setup' instead",
+    "switch_instructions": "the time after the last of them is the exercise's 'switch':"
+    " add the {seconds:g} seconds to 'switch' instead",
+    "outro": "nothing is said after it, so it would only make the file end later: leave it out",
+}
+"""The lists that may hold pauses, each with what to do about a pause at its end."""
 
 
 def _is_pause(node: Node) -> TypeGuard[MappingNode]:
@@ -276,7 +295,7 @@ def _not_a_pause(
     said = _SAID_PAUSE.fullmatch(text)
     if said and (plain or text.startswith("[")):
         instead = f"write '- pause: {said.group(1)}', with a space after the colon"
-        if key not in _AFTER:
+        if key not in PAUSED:
             instead = f"a pause goes among 'instructions': '{key}' are said during the hold"
         raise RoutineError(
             f"{what} would be said as the words '{shown(text)}'; for quiet, {instead}",
@@ -291,10 +310,10 @@ def _pause(
     """The seconds of the pause that is item ``n`` of ``key``, after ``said`` texts and
     the ``pauses`` before it."""
     what = f" (item {n} of '{key}'){where}"
-    if key not in _AFTER:
+    if key not in PAUSED:
         raise RoutineError(
             f"a pause{what}: '{key}' are laid over the hold, which no pause can lengthen;"
-            " pauses go among 'instructions' and 'switch_instructions'",
+            " pauses go among 'instructions', 'switch_instructions' and 'outro'",
             line=line_of(node),
         )
     if len(node.value) > 1:
