@@ -40,7 +40,7 @@ def main() -> None:
     rate = sheet["sample_rate"]
     samples = audio_check.decode(audio, rate)
     levels = audio_check.window_db(samples, rate)
-    end = opts.end if opts.end is not None else sheet["duration"]
+    end = min(opts.end, sheet["duration"]) if opts.end is not None else sheet["duration"]
     for event in sheet["events"]:
         if not opts.start <= event["start"] <= end:
             continue

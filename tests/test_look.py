@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, VALID, invoke
 
 
@@ -32,3 +33,21 @@ def test_without_matplotlib_the_table_is_printed_and_the_png_is_not_drawn(tmp_pa
     )
     assert done.returncode == 2
     assert not png.exists()
+
+
+def test_a_stretch_running_past_the_end_is_drawn_to_the_end(tmp_path):
+    pytest.importorskip("matplotlib", reason="--png draws with matplotlib, not installed here")
+    (tmp_path / "tiny.yaml").write_text(VALID)
+    run = invoke("build", str(tmp_path / "tiny.yaml"), "-o", str(tmp_path), "--hold", "2",
+                 "--reps", "1")  # fmt: skip
+    assert run.code == 0, run.stderr
+    png = tmp_path / "end.png"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "look.py"), str(tmp_path / "tiny.timeline.json"),
+         "--from", "1", "--to", "9999", "--png", str(png)],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "all checks pass" in done.stdout
+    assert png.read_bytes().startswith(b"\x89PNG")
