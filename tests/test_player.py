@@ -54,12 +54,29 @@ def test_each_hold_rest_switch_and_setup_is_counted_down(timeline):
 def test_between_the_spans_the_exercise_and_the_next_one_are_shown(timeline):
     shown = steps(session(timeline))
     first_hold = next(e for e in timeline["events"] if e["kind"] == "hold")
-    step = next(s for s in shown if s.start <= first_hold["start"] - 0.1 < s.end)
+    setup = next(e for e in timeline["events"] if e["kind"] == "setup")
+    step = next(s for s in shown if s.start <= setup["start"] - 0.1 < s.end)  # instructions
     assert step.main == first_hold["exercise"] and step.until is None
     exercises = [c["title"] for c in timeline["chapters"][1:-1]]
     assert step.next == f"Next: {exercises[1]}"
     last = next(s for s in shown if s.start <= timeline["chapters"][-2]["start"] + 1 < s.end)
     assert last.next == ""  # nothing after the last exercise
+
+
+def test_a_hold_is_shown_as_its_start_cue_names_it_and_counted_once_begun(timeline):
+    """The page showed the exercise's name for the two seconds of "Right leg. Hold.",
+    between "Get ready" and the hold's count."""
+    shown = steps(session(timeline))
+    words = labels("en")
+    holds = [e for e in timeline["events"] if e["kind"] == "hold"]
+    for hold in holds:
+        cue = [e for e in timeline["events"] if e["kind"] == "speech"
+               and e["end"] <= hold["start"]][-1]  # fmt: skip
+        assert cue["text"] == f"{hold['side'].capitalize()} leg. Hold."
+        during = shown_at(shown, (cue["start"] + cue["end"]) / 2, words)
+        assert during == f"Hold · {hold['side']} leg"  # named, no seconds yet
+    setup = next(e for e in timeline["events"] if e["kind"] == "setup")
+    assert shown_at(shown, setup["start"] + 0.1, words).startswith("Get ready · right leg · ")
 
 
 def test_a_switch_names_the_side_to_come(timeline):

@@ -108,12 +108,15 @@ def steps(session: Session, words: Labels | None = None) -> list[Step]:
         span = next((e for e in spans if e["start"] <= middle < e["end"]), None)
         chapter = next((c for c in reversed(chapters) if c.start <= middle), None)
         coming = next((c for c in chapters if c.start > middle and c.title in exercises), None)
+        # Just before a hold, its start cue is said ("Right leg. Hold."): the hold is
+        # shown as it is named, its seconds only once it has begun.
+        named = span or next((h for h in holds if h["start"] == end), None)
         step = Step(
             start=start,
             end=end,
-            main=_main(span, holds, words) if span else (chapter.title if chapter else ""),
+            main=_main(named, holds, words) if named else chapter.title if chapter else "",
             until=float(span["end"]) if span else None,
-            detail=_exercise(span, chapter) if span else "",
+            detail=_exercise(named, chapter) if named else "",
             next=words.next.replace("{name}", coming.title) if coming else "",
         )
         if shown and _same(shown[-1], step):
@@ -134,11 +137,11 @@ def _main(span: Mapping[str, Any], holds: Sequence[Mapping[str, Any]], words: La
         return f"{words.hold} · {_side(span, words)}" if span.get("side") else words.hold
     if kind == "rest":
         return words.rest
-    if kind == "switch":
-        after = next((h for h in holds if h["start"] >= span["end"] and h.get("side")), None)
-        if after is not None:
-            return fill(words.switch, _side(after, words))
-    return words.ready
+    after = next((h for h in holds if h["start"] >= span["end"]), None)
+    side = _side(after, words) if after is not None and after.get("side") else None
+    if kind == "switch" and side:
+        return fill(words.switch, side)
+    return f"{words.ready} · {side}" if side else words.ready
 
 
 def _side_labels(document: Mapping[str, Any]) -> dict[tuple[str, str], str]:
