@@ -206,6 +206,23 @@ def test_a_name_given_with_its_extension_names_that_file(tmp_path, name):
     assert again.code == 2 and "exists already" in again.stderr
 
 
+def test_a_name_with_a_folder_is_written_in_that_folder(tmp_path):
+    """'new /tmp/x/calf.yaml' wrote tmp-x-calf.yaml in the current folder."""
+    run = invoke("new", "routines/calf", "-o", str(tmp_path))
+    assert run.code == 0, run.stderr
+    written = tmp_path / "routines" / "calf.yaml"
+    assert sorted(p.name for p in written.parent.iterdir()) == [
+        "calf.yaml", "voiceguide-routine.schema.json"
+    ]  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["routines"]
+    absolute = tmp_path / "elsewhere" / "neck.yaml"
+    run = invoke("new", str(absolute), "-o", str(tmp_path / "ignored"))
+    assert run.code == 0, run.stderr
+    assert run.stdout.startswith(f"{absolute} (and voiceguide-routine.schema.json beside it)")
+    assert load_file(absolute).title == "My stretches"
+    assert not (tmp_path / "ignored").exists()
+
+
 def test_an_existing_routine_is_kept_unless_forced(tmp_path):
     (tmp_path / "mine.yaml").write_text("title: Mine\n")
     run = invoke("new", "mine", "-o", str(tmp_path))

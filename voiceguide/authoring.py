@@ -42,10 +42,15 @@ def new_routine(
 ) -> tuple[Path, Path]:
     """Write ``folder/NAME.yaml`` (a commented routine to fill in, or a copy of the
     built-in ``copy_of``, in ``language``) and the routine schema beside it; both paths.
+    A ``name`` with a folder in it (``routines/calf``) is written in that folder, taken
+    from ``folder`` unless it is absolute.
     An existing routine file is kept unless ``force``. The blank routine is in one
     language only: another ``language`` without ``copy_of`` is refused."""
+    # "routines/calf" is calf.yaml in the folder routines (not routines-calf.yaml here)
+    given = Path(name.strip()).expanduser()
+    folder, name = folder / given.parent, given.name
     # "calf.yaml" names calf.yaml, not calf.yaml.yaml
-    stem = re.sub(r"\.ya?ml$", "", name.strip(), flags=re.IGNORECASE) or name
+    stem = re.sub(r"\.ya?ml$", "", name, flags=re.IGNORECASE) or name
     target = folder / f"{safe_name(stem)}.yaml"
     if copy_of is None:
         text = _blank(target, language)

@@ -92,10 +92,12 @@ def new(
 ) -> None:
     """Write NAME.yaml, a routine to fill in (or a copy of a built-in), with the schema
     beside it: its first line points editors at the schema. It builds as written.
+    NAME may name a folder too (routines/calf writes routines/calf.yaml).
 
     \b
     Examples:
       voiceguide new my-stretches
+      voiceguide new ~/patients/smith/calves
       voiceguide new evening --from hamstring-relief
       voiceguide new tarde --from hamstring-relief --language es
     """
