@@ -37,7 +37,7 @@ CANNOT_TELL = (
     "the file is empty", "more than one YAML document", "is too long", "is empty",
     "has no 'title'", "put it in quotes", "YAML syntax error",
     "comes before anything is said", "ends with a pause", "two pauses in a row",
-    "would be said as the words",
+    "would be said as the words", "which the voice would say as words", "goes on at line",
 )  # fmt: skip
 
 

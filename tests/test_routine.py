@@ -66,6 +66,17 @@ def test_the_outro_may_be_said_a_step_at_a_time(tmp_path):
     assert one.outro == ("Well done.",) and one.outro_pauses == ()
 
 
+def test_a_text_with_dashes_folded_by_a_yaml_writer_loads_as_written(tmp_path):
+    """A writer folds a long text where it likes, a line of it starting with the '- ' of
+    "slowly - then": valid YAML, not a list left under a text, so not refused."""
+    said = "Breathe in slowly - then out - and again - Slowly, and rest - now"
+    for width in range(8, 70):
+        text = yaml.dump({"title": "T", "outro": said,
+                          "exercises": [{"name": "x", "instructions": [said]}]}, width=width)  # fmt: skip
+        loaded = routine.load_file(write(tmp_path, text, f"w{width}.yaml"))
+        assert loaded.outro == (said,) and loaded.exercises[0].instructions == (said,)
+
+
 def test_an_exercise_without_instructions_is_said_by_its_name(tmp_path):
     path = write(tmp_path, "title: A\nexercises:\n  - name: Neck rolls\n    hold: 20\n")
     (exercise,) = routine.load_file(path).exercises
@@ -327,10 +338,68 @@ BROKEN = {
         "text 2 of 'outro' would be said as the words 'pause 8'; for quiet, write"
         " '- pause: 8', with a space after the colon",
     ),
+    "an outro's list begun on the key's line": (
+        PAUSED + "outro: That is the end.\n  - Bend both knees.\n  - Roll over.\n",
+        9,
+        "'outro' is one text that goes on at line 10 with '- ', so the voice would say the"
+        " dashes; for texts said in turn, put each on a '- ' line of its own under the key,"
+        " the first too",
+    ),
+    "instructions' list begun on the key's line": (
+        PAUSED.replace(
+            "    instructions:\n      - Lie back.", "    instructions: Lie back."
+        ).replace("      - pause: 30\n", ""),
+        5,
+        "'instructions' in exercise 'Floor' is one text that goes on at line 6 with '- '",
+    ),
+    "another tool's pause after the words": (
+        PAUSED + "outro:\n  - Bend both knees. [PAUSE:6]\n  - Roll over.\n",
+        10,
+        "text 1 of 'outro' has '[PAUSE:6]' in it, which the voice would say as words; for"
+        " quiet, end the text before it, then write '- pause: 6' on a line of its own",
+    ),
+    "a pause kept as words by a block text": (
+        PAUSED + "outro: |\n  Bend both knees.\n  - pause: 6\n  Roll over.\n",
+        9,
+        "'outro' has '- pause: 6' in it, which the voice would say as words",
+    ),
+    "another tool's pause as a list": (
+        PAUSED + "outro:\n  - Bend both knees.\n  - [PAUSE:6]\n  - Roll over.\n",
+        11,
+        "text 2 of 'outro' is the list [PAUSE:6], neither words nor a pause; for quiet, write"
+        " '- pause: 6'",
+    ),
+    "a pause written as wait": (
+        PAUSED + "outro:\n  - Bend both knees.\n  - wait: 6\n  - Roll over.\n",
+        11,
+        "text 2 of 'outro' is 'wait: 6', neither words nor a pause; for quiet, write '- pause: 6'",
+    ),
+    "a pause in parentheses": (
+        PAUSED + "outro:\n  - Bend both knees.\n  - pause (10 seconds)\n  - Roll over.\n",
+        11,
+        "would be said as the words 'pause (10 seconds)'; for quiet, write '- pause: 10'",
+    ),
+    "a pause with a full-width colon": (
+        PAUSED + "outro:\n  - Bend both knees.\n  - pause\uff1a 6\n  - Roll over.\n",
+        11,
+        "for quiet, write '- pause: 6'",
+    ),
+    "a pause with a non-breaking space": (
+        PAUSED + "outro:\n  - Bend both knees.\n  - pause:\u00a06\n  - Roll over.\n",
+        11,
+        "for quiet, write '- pause: 6', with a plain space after the colon (the one there is"
+        " another space, which YAML reads as a letter)",
+    ),
+    "an empty outro": (
+        PAUSED + "outro: []\n",
+        9,
+        "'outro' is an empty list; write what is said, or leave 'outro' out",
+    ),
     "a list as the intro": (
         PAUSED + "intro: [Hello., {pause: 5}, Begin.]\n",
         9,
-        "'intro' should be text, not a list",
+        "'intro' should be one text, not a list: it is said in one go, before anything is"
+        " done (pauses go among the first exercise's 'instructions', and the 'outro')",
     ),
     "a placeholder in the outro's list": (
         PAUSED + "outro:\n  - Lower your {side} leg.\n  - pause: 5\n  - Done.\n",
@@ -816,9 +885,9 @@ def test_deep_nesting_is_bounded_without_recursion_error(tmp_path):
 
 def test_nesting_at_the_limit_is_not_refused_for_depth(tmp_path):
     # Top mapping (1) + max_depth - 1 nested lists = exactly max_depth levels.
-    intro = "".join("  " * i + "- \n" for i in range(LIMITS.max_depth - 1))
-    err = load_error(write(tmp_path, VALID + "intro:\n" + intro))
-    assert err.message == "'intro' should be text, not a list"
+    nested = "".join("  " * i + "- \n" for i in range(LIMITS.max_depth - 1))
+    err = load_error(write(tmp_path, VALID + "description:\n" + nested))
+    assert err.message == "'description' should be text, not a list"
     assert err.line == 8
 
 

@@ -59,6 +59,8 @@ _QUOTED_CHARS = 80
 short would lose words."""
 _CUT_BY = "voiceguide_cut_by"
 """The attribute :func:`note_cut` gives a node."""
+_DASHED_AT = "_voiceguide_dashed_at"
+"""The attribute :func:`note_dashed` gives a node."""
 
 
 def note_cut(node: Node, comment: str) -> None:
@@ -66,6 +68,14 @@ def note_cut(node: Node, comment: str) -> None:
     ``- Breathe out slowly #2 times`` is the text "Breathe out slowly" to YAML. Noted by
     :func:`voiceguide.routine.yamlguard.compose`, read by :func:`text_of`."""
     setattr(node, _CUT_BY, comment)
+
+
+def note_dashed(node: Node, line: int) -> None:
+    """Note that the plain value ``node`` goes on at ``line`` with a line starting with
+    '- ': ``outro: Done.`` and then ``  - Roll over.`` is the one text "Done. - Roll
+    over." to YAML. Noted by :func:`voiceguide.routine.yamlguard.compose`, read by
+    :func:`text_of`."""
+    setattr(node, _DASHED_AT, line)
 
 
 def cut_by(node: Node) -> str | None:
@@ -197,6 +207,15 @@ def text_of(
     comment = cut_by(node) if said else None
     if comment is not None:
         raise _cut_by_comment(node, comment, what, where)
+    dashed = getattr(node, _DASHED_AT, None) if said else None
+    if dashed is not None:
+        raise RoutineError(
+            f"{what}{where} is one text that goes on at line {dashed} with '- ', so the"
+            " voice would say the dashes; for texts said in turn, put each on a '- ' line"
+            " of its own under the key, the first too (for one text with a dash in it, put"
+            " it in quotes)",
+            line=line_of(node),
+        )
     if _CONTROL.search(node.value):
         raise RoutineError(
             f"{what}{where} contains an invisible control character, which is not allowed",

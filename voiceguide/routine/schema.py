@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TypedDict, TypeGuard
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from voiceguide.errors import RoutineError
 from voiceguide.limits import LIMITS
@@ -55,6 +55,12 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
     title = text_of(require(items, "title", root, "the routine"), "'title'", "")
     exercises_node = require(items, "exercises", root, "the routine")
 
+    if "intro" in items and kind_of(items["intro"][1]) == "a list":
+        raise RoutineError(
+            "'intro' should be one text, not a list: it is said in one go, before anything"
+            " is done (pauses go among the first exercise's 'instructions', and the 'outro')",
+            line=line_of(items["intro"][1]),
+        )
     texts = {}
     for key in ("description", "intro", "bed"):
         if key in items:
@@ -221,7 +227,10 @@ def steps_of(
         )
     nodes = list_of(value, key, where, LIMITS.max_texts, "text or a list of texts")
     if not nodes and key in PAUSED:
-        raise RoutineError(f"'{key}'{where} is an empty list", line=line_of(value))
+        raise RoutineError(
+            f"'{key}'{where} is an empty list; write what is said, or leave '{key}' out",
+            line=line_of(value),
+        )
     texts: list[str] = []
     pauses: list[tuple[int, Number]] = []
     for n, item in enumerate(nodes, start=1):
@@ -254,11 +263,23 @@ def _is_pause(node: Node) -> TypeGuard[MappingNode]:
     )
 
 
+_QUIET_WORDS = (PAUSE.name, "wait", "rest", "hold", "silence", "quiet", "break")
+"""Words a pause is written with by mistake (``- wait: 6``): in a list said in turn,
+each would be said."""
 _SAID_PAUSE = re.compile(
-    r"\[?\s*pause\s*[:=]?\s*([0-9][0-9.,]*)\s*(?:s|secs?|seconds?)?\s*\]?", re.IGNORECASE
+    rf"[\[(]?\s*(?:{'|'.join(_QUIET_WORDS)})\s*[:=\uff1a]?\s*\(?\s*([0-9][0-9.,]*)\s*"
+    r"(?:s|secs?|seconds?)?\s*\)?\s*[\])]?",
+    re.IGNORECASE,
 )
-"""A text that is a pause written some other way (``pause 30``, ``pause:30``, another
-tool's ``[PAUSE:30]``): the voice would say it, and leave no quiet."""
+"""A text that is a pause written some other way (``pause 30``, ``pause:30``, ``wait
+6``, ``pause (10 seconds)``, another tool's ``[PAUSE:30]``): the voice would say it, and
+leave no quiet."""
+_PAUSE_INSIDE = re.compile(
+    r"\[\s*pause\s*[:=]?\s*([0-9][0-9.,]*)[^\]]{0,12}\]|(?:^|\s)-\s*pause\s*:\s*([0-9][0-9.,]*)",
+    re.IGNORECASE,
+)
+"""A pause inside a longer text: another tool's ``[PAUSE:6]`` after the words, or a
+``- pause: 6`` line kept as words by a block text (``|``, ``>``)."""
 
 
 def _pause_typo(node: Node) -> str | None:
@@ -269,7 +290,7 @@ def _pause_typo(node: Node) -> str | None:
     key, value = node.value[0]
     if not isinstance(key, ScalarNode) or kind_of(value) not in ("a number", "empty"):
         return None
-    near = key.value.casefold() == PAUSE.name or difflib.get_close_matches(
+    near = key.value.casefold() in _QUIET_WORDS or difflib.get_close_matches(
         key.value.casefold()[:20], [PAUSE.name], cutoff=0.75
     )
     return str(key.value) if near and key.value != PAUSE.name else None
@@ -290,18 +311,50 @@ def _not_a_pause(
             " it in quotes",
             line=line_of(node),
         )
+    if isinstance(node, SequenceNode) and len(node.value) == 1:  # - [PAUSE:6]
+        inner = node.value[0]
+        said = _SAID_PAUSE.fullmatch(inner.value) if isinstance(inner, ScalarNode) else None
+        if said:
+            raise RoutineError(
+                f"{what} is the list [{shown(inner.value)}], neither words nor a pause; for"
+                f" quiet, {_pause_written(key, said.group(1))}",
+                line=line_of(node),
+            )
     text = read(node, key, n)
     plain = isinstance(node, ScalarNode) and not node.style
     said = _SAID_PAUSE.fullmatch(text)
     if said and (plain or text.startswith("[")):
-        instead = f"write '- pause: {said.group(1)}', with a space after the colon"
-        if key not in PAUSED:
-            instead = f"a pause goes among 'instructions': '{key}' are said during the hold"
+        instead = _pause_written(key, said.group(1))
+        if key in PAUSED and any(ch.isspace() and ch != " " for ch in node.value):
+            instead += (
+                ", with a plain space after the colon (the one there is another space, which"
+                " YAML reads as a letter)"
+            )
+        elif key in PAUSED:
+            instead += ", with a space after the colon"
         raise RoutineError(
             f"{what} would be said as the words '{shown(text)}'; for quiet, {instead}",
             line=line_of(node),
         )
+    inside = _PAUSE_INSIDE.search(text)
+    if inside:
+        marker = inside.group(0).strip()
+        seconds = inside.group(1) or inside.group(2)
+        split = "end the text before it, then " if key in PAUSED else ""
+        raise RoutineError(
+            f"{what} has '{shown(marker)}' in it, which the voice would say as words; for"
+            f" quiet, {split}{_pause_written(key, seconds)}"
+            + (" on a line of its own" if key in PAUSED else ""),
+            line=line_of(node),
+        )
     return text
+
+
+def _pause_written(key: str, seconds: str) -> str:
+    """How to write a pause of ``seconds`` meant among the texts of ``key``."""
+    if key not in PAUSED:
+        return f"a pause goes among 'instructions': '{key}' are said during the hold"
+    return f"write '- pause: {seconds}'"
 
 
 def _pause(

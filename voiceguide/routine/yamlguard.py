@@ -24,6 +24,7 @@ from voiceguide.routine.scalars import (
     NO_SPACE_AFTER_DASH,
     TAG,
     note_cut,
+    note_dashed,
     shown,
 )
 
@@ -55,7 +56,7 @@ def compose(text: str, keys: Iterable[str] = ()) -> Node | None:
         _check_spaces(text, tuple(keys))
         _check_events(text)
         root = yaml.compose(text, Loader=_LOADER)
-        if root is not None and "#" in text:
+        if root is not None:
             _note_comments(root, _LINE_BREAK.split(text))
         return root
     except yaml.reader.ReaderError as err:
@@ -77,7 +78,8 @@ def compose(text: str, keys: Iterable[str] = ()) -> Node | None:
 
 def _note_comments(root: Node, lines: list[str]) -> None:
     """Note (:func:`~voiceguide.routine.scalars.note_cut`) each plain value whose line
-    goes on with a comment."""
+    goes on with a comment, and (:func:`~voiceguide.routine.scalars.note_dashed`) each
+    that goes on over lines starting with '- ', which YAML folds into the text."""
     stack = [root]
     while stack:
         node = stack.pop()
@@ -89,6 +91,26 @@ def _note_comments(root: Node, lines: list[str]) -> None:
             rest = lines[end.line][end.column :] if end.line < len(lines) else ""
             if rest[:1] in (" ", "\t") and rest.lstrip(" \t").startswith("#"):
                 note_cut(node, rest.strip(" \t"))
+            dashed = [n + 1 for n in range(node.start_mark.line + 1, min(end.line + 1,
+                      len(lines))) if _begins_an_item(lines[n - 1], lines[n])]  # fmt: skip
+            if dashed:
+                note_dashed(node, dashed[0])
+
+
+_ITEM = re.compile(r"[ \t]*-[ \t]+(\S)")
+
+
+def _begins_an_item(before: str, line: str) -> bool:
+    """Whether ``line``, in a plain text that goes on over it, looks like a list item
+    left under a text on its key's line: '- ' and a sentence begun, after a sentence
+    ended. (A YAML writer folds a long text where it likes, so a line of its may start
+    with the ' - ' of "slowly - then slowly", in the middle of a sentence.)"""
+    item = _ITEM.match(line)
+    return (
+        bool(item)
+        and not item.group(1).islower()
+        and before.rstrip().endswith((".", "!", "?", ":", ";"))
+    )
 
 
 def _check_spaces(text: str, keys: tuple[str, ...]) -> None:
