@@ -106,11 +106,9 @@ def _begins_an_item(before: str, line: str) -> bool:
     ended. (A YAML writer folds a long text where it likes, so a line of its may start
     with the ' - ' of "slowly - then slowly", in the middle of a sentence.)"""
     item = _ITEM.match(line)
-    return (
-        bool(item)
-        and not item.group(1).islower()
-        and before.rstrip().endswith((".", "!", "?", ":", ";"))
-    )
+    if item is None:
+        return False
+    return not item.group(1).islower() and before.rstrip().endswith((".", "!", "?", ":", ";"))
 
 
 def _check_spaces(text: str, keys: tuple[str, ...]) -> None:
