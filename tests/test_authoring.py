@@ -223,6 +223,23 @@ def test_a_name_with_a_folder_is_written_in_that_folder(tmp_path):
     assert not (tmp_path / "ignored").exists()
 
 
+def test_a_name_whose_folder_cannot_be_is_one_plain_line(tmp_path):
+    """A folder through a file ended in 'unexpected FileExistsError' (exit 1); a name
+    ending in '/' wrote brown.yaml beside the folder meant."""
+    (tmp_path / "calves.yaml").write_text("title: Mine\n")
+    run = invoke("new", str(tmp_path / "calves.yaml" / "x"))
+    assert (run.code, run.stderr) == (2, f"Error: {tmp_path / 'calves.yaml'} is a file, not a"
+                                         f" folder, so the routine cannot go in"
+                                         f" {tmp_path / 'calves.yaml'}\n")  # fmt: skip
+    run = invoke("new", f"{tmp_path / 'brown'}/")
+    assert run.code == 2
+    assert run.stderr == (
+        f"Error: {tmp_path / 'brown'}/ names a folder; give the routine's name after it,"
+        f" like {tmp_path / 'brown'}/calves\n"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["calves.yaml"]
+
+
 def test_an_existing_routine_is_kept_unless_forced(tmp_path):
     (tmp_path / "mine.yaml").write_text("title: Mine\n")
     run = invoke("new", "mine", "-o", str(tmp_path))

@@ -71,8 +71,12 @@ def test_a_text_with_dashes_folded_by_a_yaml_writer_loads_as_written(tmp_path):
     "slowly - then": valid YAML, not a list left under a text, so not refused."""
     said = "Breathe in slowly - then out - and again - Slowly, and rest - now"
     for width in range(8, 70):
-        text = yaml.dump({"title": "T", "outro": said,
-                          "exercises": [{"name": "x", "instructions": [said]}]}, width=width)  # fmt: skip
+        document = {
+            "title": "T",
+            "outro": said,
+            "exercises": [{"name": "x", "instructions": [said]}],
+        }
+        text = yaml.dump(document, width=width)
         loaded = routine.load_file(write(tmp_path, text, f"w{width}.yaml"))
         assert loaded.outro == (said,) and loaded.exercises[0].instructions == (said,)
 

@@ -4,6 +4,7 @@ a built-in), with the JSON Schema beside it for the editor."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from importlib import resources
@@ -12,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from voiceguide.errors import OptionError
-from voiceguide.outputs import StagedOutputs, safe_name
+from voiceguide.outputs import StagedOutputs, not_a_folder, safe_name
 from voiceguide.phrases import canonical
 from voiceguide.routine import builtin_languages, builtin_names, builtin_path
 from voiceguide.schema import FILE_NAMES, schema
@@ -48,7 +49,17 @@ def new_routine(
     language only: another ``language`` without ``copy_of`` is refused."""
     # "routines/calf" is calf.yaml in the folder routines (not routines-calf.yaml here)
     given = Path(name.strip()).expanduser()
+    if name.strip().endswith(("/", os.sep)):
+        raise OptionError(
+            f"{name.strip()} names a folder; give the routine's name after it, like"
+            f" {name.strip().rstrip('/' + os.sep)}/calves"
+        )
     folder, name = folder / given.parent, given.name
+    blocker = not_a_folder(folder)
+    if blocker is not None:
+        raise OptionError(
+            f"{blocker} is a file, not a folder, so the routine cannot go in {folder}"
+        )
     # "calf.yaml" names calf.yaml, not calf.yaml.yaml
     stem = re.sub(r"\.ya?ml$", "", name, flags=re.IGNORECASE) or name
     target = folder / f"{safe_name(stem)}.yaml"

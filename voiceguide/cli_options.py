@@ -131,24 +131,15 @@ class OutputFolder(click.ParamType):
         text = os.fspath(value)
         if not text.strip():
             refuse(f"{flag_of(param)} is empty; give a folder, like -o output", ctx)
+        from voiceguide.outputs import not_a_folder
+
         folder = Path(text)
-        blocker = _not_a_folder(folder)
+        blocker = not_a_folder(folder)
         if blocker == folder:
             refuse(f"{flag_of(param)} {text}: that is not a folder", ctx)
         if blocker is not None:
             refuse(f"{flag_of(param)} {text}: {blocker} is not a folder", ctx)
         return folder
-
-
-def _not_a_folder(path: Path) -> Path | None:
-    """The first of ``path`` and the folders above it that exists but is not a folder
-    (a file, a device, a broken link), or None when the folder exists or can be made."""
-    for candidate in (path, *path.parents):
-        if candidate.is_dir():
-            return None
-        if os.path.lexists(candidate):
-            return candidate
-    return None
 
 
 def output_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -52,6 +52,17 @@ AUDIO_EXTENSIONS = ("mp3", "m4a", "ogg", "opus", "wav", "flac", "aac", "oga", "m
 ``a.mp3``, not ``a.mp3.mp3``."""
 
 
+def not_a_folder(path: Path) -> Path | None:
+    """The first of ``path`` and the folders above it that exists but is not a folder
+    (a file, a device, a broken link), or None when the folder exists or can be made."""
+    for candidate in (path, *path.parents):
+        if candidate.is_dir():
+            return None
+        if os.path.lexists(candidate):
+            return candidate
+    return None
+
+
 def safe_name(name: str) -> str:
     """``name`` made safe as an output file stem: every character but letters, digits,
     ``_``, ``-``, ``.`` and spaces becomes ``-`` (so do characters that are not text: a
