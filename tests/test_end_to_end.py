@@ -319,7 +319,7 @@ def test_getting_up_is_said_a_step_at_a_time_with_quiet_to_do_each(default_build
     assert len(closing) == len(steps)
     assert all(step in e["text"] for step, e in zip(steps, closing))
     gaps = [after["start"] - before["end"] for before, after in zip(closing, closing[1:])]
-    assert gaps == [6.0, 8.0, 10.0]  # to the millisecond
+    assert gaps == [8.0, 12.0, 10.0]  # to the millisecond
     # the last words end the file after its tail, nothing sounds in the gaps (decoded)
     assert audio_check.check(out / f"{STEM}.mp3", sheet).problems == []
 

@@ -126,7 +126,9 @@ def test_builtin_routine_loads():
     assert "chair" in loaded.intro and "door frame" in loaded.intro  # what is needed
     assert "\n" not in loaded.description and "  " not in loaded.description
     assert loaded.exercises[2].progression == "Slide your hips a little closer to the wall."
-    assert loaded.exercises[0].line == 37
+    assert loaded.exercises[0].line == 40
+    assert loaded.outro_pauses == ((0, 8), (1, 12), (2, 10))  # getting up, a step at a time
+    assert "leg down from the wall" in loaded.outro[0] and "onto your side" in loaded.outro[1]
 
 
 def test_unknown_builtin_lists_builtins():

@@ -542,7 +542,7 @@ def test_describe_shows_each_pause_as_quiet_after_what_was_said(timeline):
     quiet = [i for i, line in enumerate(lines) if line.endswith("quiet, to do what was said")]
     assert [lines[i].split()[1] for i in quiet] == ["8.0s", "4.0s", "3.0s", "40.0s", "5.0s",
                                                      "4.0s", "20.0s", "5.0s", "8.0s",
-                                                     "6.0s", "8.0s", "10.0s"]  # fmt: skip
+                                                     "8.0s", "12.0s", "10.0s"]  # fmt: skip
     assert "come down to the floor" in lines[quiet[3] - 1]  # after the words for the move
     assert "Roll onto your side" in lines[quiet[-2] - 1]  # the closing, a step at a time
     assert not any("quiet" in line for line in describe(timeline)[: quiet[0] - 2])
