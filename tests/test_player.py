@@ -79,6 +79,31 @@ def test_a_hold_is_shown_as_its_start_cue_names_it_and_counted_once_begun(timeli
     assert shown_at(shown, setup["start"] + 0.1, words).startswith("Get ready · right leg · ")
 
 
+def test_the_words_for_changing_sides_are_shown_as_the_switch_and_then_getting_ready(
+    tmp_path,
+):
+    """The switch cue and the words for the move were shown under the exercise's name
+    only, and "Switch to your left leg" stayed while "Get ready: left leg." was said;
+    "Rest" stayed while "Get ready: right leg again." was."""
+    out = build_session(tmp_path / "out", "--reps", "2")
+    document = json.loads((out / f"{STEM}.timeline.json").read_text())
+    shown, words = steps(session(document)), labels("en")
+    said = [e for e in document["events"] if e["kind"] == "speech"]
+    for kind, side in (("switch", "left"), ("rest", "right")):
+        span = next(e for e in document["events"] if e["kind"] == kind)
+        ready = next(e for e in said if span["start"] <= e["start"] < span["end"]
+                     and e["text"].startswith("Get ready"))  # fmt: skip
+        assert shown_at(shown, ready["start"] + 0.1, words).startswith(f"Get ready · {side} leg · ")
+        before = shown_at(shown, ready["start"] - 0.1, words)
+        assert before.startswith("Switch to your left leg · " if kind == "switch" else "Rest · ")
+    switch = next(e for e in document["events"] if e["kind"] == "switch")
+    cue = next(e for e in said if e["text"] == "Switch to your left leg.")
+    words_for_it = [e for e in said if cue["end"] <= e["start"] < switch["start"]]
+    assert words_for_it  # the move, said before the switch's seconds are counted
+    for e in [cue, *words_for_it]:
+        assert shown_at(shown, (e["start"] + e["end"]) / 2, words) == "Switch to your left leg"
+
+
 def test_a_switch_names_the_side_to_come(timeline):
     shown = steps(session(timeline))
     switch = next(e for e in timeline["events"] if e["kind"] == "switch")

@@ -93,9 +93,12 @@ def steps(session: Session, words: Labels | None = None) -> list[Step]:
         key=lambda e: e["start"],
     )
     holds = [e for e in spans if e["kind"] == "hold"]
+    # "Get ready: left leg." said in the last seconds of a rest or a switch
+    readies = [float(e["start"]) for e in events if e.get("kind") == "speech" and _times(e)
+               and str(e.get("text", "")).startswith(words.ready)]  # fmt: skip
     chapters = sorted(session.chapters, key=lambda c: c.start)
     exercises = set(session.exercises)
-    cuts = {0.0, session.duration}
+    cuts = {0.0, session.duration, *readies}
     for e in spans:
         cuts.update((float(e["start"]), float(e["end"])))
     cuts.update(c.start for c in chapters)
@@ -108,13 +111,21 @@ def steps(session: Session, words: Labels | None = None) -> list[Step]:
         span = next((e for e in spans if e["start"] <= middle < e["end"]), None)
         chapter = next((c for c in reversed(chapters) if c.start <= middle), None)
         coming = next((c for c in chapters if c.start > middle and c.title in exercises), None)
-        # Just before a hold, its start cue is said ("Right leg. Hold."): the hold is
-        # shown as it is named, its seconds only once it has begun.
-        named = span or next((h for h in holds if h["start"] == end), None)
+        # Just before a hold its start cue is said ("Right leg. Hold."), before a switch
+        # its cue and the words for the move: each is shown as it is named, its seconds
+        # only once it has begun.
+        named = span or next(
+            (e for e in spans if e["start"] == end and e["kind"] in ("hold", "switch")), None
+        )
+        readying = span is not None and any(span["start"] <= r <= middle for r in readies)
+        if named:
+            main = _main(named, holds, words, readying)
+        else:
+            main = chapter.title if chapter else ""
         step = Step(
             start=start,
             end=end,
-            main=_main(named, holds, words) if named else chapter.title if chapter else "",
+            main=main,
             until=float(span["end"]) if span else None,
             detail=_exercise(named, chapter) if named else "",
             next=words.next.replace("{name}", coming.title) if coming else "",
@@ -131,15 +142,20 @@ def _times(event: Mapping[str, Any]) -> bool:
     return isinstance(start, (int, float)) and isinstance(end, (int, float)) and start < end
 
 
-def _main(span: Mapping[str, Any], holds: Sequence[Mapping[str, Any]], words: Labels) -> str:
+def _main(
+    span: Mapping[str, Any], holds: Sequence[Mapping[str, Any]], words: Labels, readying: bool
+) -> str:
+    """What ``span`` is shown as: a hold with its side, a rest, a switch to the side to
+    come; a setup, and a rest or a switch once ``readying`` (its get-ready cue said), as
+    getting ready for the side to come."""
     kind = span["kind"]
     if kind == "hold":
         return f"{words.hold} · {_side(span, words)}" if span.get("side") else words.hold
-    if kind == "rest":
+    if kind == "rest" and not readying:
         return words.rest
     after = next((h for h in holds if h["start"] >= span["end"]), None)
     side = _side(after, words) if after is not None and after.get("side") else None
-    if kind == "switch" and side:
+    if kind == "switch" and side and not readying:
         return fill(words.switch, side)
     return f"{words.ready} · {side}" if side else words.ready
 
