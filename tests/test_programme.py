@@ -502,3 +502,16 @@ def test_the_sheet_says_when_it_starts_and_at_what_times_on_which_days(
     )
     assert often in text and starts in text
     assert text.index(starts) < text.index(often)  # above the schedule's table
+
+
+def test_the_sheet_numbers_the_steps_of_getting_up_under_the_closing(tmp_path):
+    """The closing said a step at a time was printed as one paragraph with no heading."""
+    run = invoke("handout", "hamstring-relief", "-o", str(tmp_path))
+    assert run.code == 0, run.stderr
+    html = (tmp_path / "hamstring-relief.html").read_text(encoding="utf-8")
+    closing = html[html.index("<h2>Closing</h2>") :]
+    steps = re.findall(r"<li>(.*?)</li>", closing.split("</ol>")[0])
+    assert steps == list(load_builtin("hamstring-relief").outro)
+    run = invoke("handout", "hamstring-relief", "--language", "de", "-o", str(tmp_path))
+    assert run.code == 0, run.stderr
+    assert "<h2>Abschluss</h2>" in (tmp_path / "hamstring-relief.de.html").read_text()

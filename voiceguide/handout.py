@@ -97,5 +97,6 @@ def render(
         exercises=exercises,
         intro=intro,
         starts=starts,
-        outro=" ".join(routine.outro),
+        outro=routine.outro,
+        closing=book.chapters["closing"],
     )

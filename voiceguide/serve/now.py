@@ -118,10 +118,8 @@ def steps(session: Session, words: Labels | None = None) -> list[Step]:
             (e for e in spans if e["start"] == end and e["kind"] in ("hold", "switch")), None
         )
         readying = span is not None and any(span["start"] <= r <= middle for r in readies)
-        if named:
-            main = _main(named, holds, words, readying)
-        else:
-            main = chapter.title if chapter else ""
+        title = chapter.title if chapter else ""
+        main = _main(named, holds, words, readying) if named else title
         step = Step(
             start=start,
             end=end,
