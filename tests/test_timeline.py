@@ -543,13 +543,30 @@ def test_describe_shows_each_pause_as_quiet_after_what_was_said(timeline):
     assert [lines[i].split()[1] for i in quiet] == ["8.0s", "4.0s", "3.0s", "40.0s", "5.0s",
                                                      "4.0s", "20.0s", "5.0s", "8.0s",
                                                      "8.0s", "12.0s", "10.0s"]  # fmt: skip
-    assert "come down to the floor" in lines[quiet[3] - 1]  # after the words for the move
-    assert "Roll onto your side" in lines[quiet[-2] - 1]  # the closing, a step at a time
+    assert "come down to the floor" in said_before(lines, quiet[3])  # the words for the move
+    assert "Roll onto your side" in said_before(lines, quiet[-2])  # the closing, step by step
     assert not any("quiet" in line for line in describe(timeline)[: quiet[0] - 2])
+
+
+def said_before(lines: list[str], at: int) -> str:
+    """The entry before line ``at``, its wrapped lines joined."""
+    start = at - 1
+    while not lines[start][:1].isdigit():
+        start -= 1
+    return " ".join(line.strip() for line in lines[start:at])
 
 
 def test_describe_keeps_lines_within_the_width(timeline):
     assert all(len(line) <= 60 for line in describe(timeline, width=60))
+
+
+def test_describe_says_every_text_in_full_wrapped_within_the_width(timeline):
+    """Long texts were cut at the width with '…': the closing's steps among them."""
+    text = " ".join(" ".join(describe(timeline, width=60)).split())
+    for event in timeline.events:
+        if event.kind == "speech":
+            assert f'"{event.text}"' in text, event.text
+    assert "…" not in text
 
 
 # -- inside a hold, and between exercises (a session you follow with eyes closed) --------

@@ -176,7 +176,8 @@ def show(routine: str, exact: bool, **params: Any) -> None:
         timeline = with_bed(timeline, bed.name)
     length = clock(timeline.duration / timeline.rate)
     click.echo(f"{loaded.title} ({loaded.name}), {length}, {note}")
-    for line in describe(timeline):
+    width = max(60, shutil.get_terminal_size((100, 24)).columns - 1)
+    for line in describe(timeline, width):
         click.echo(line)
     for warning in timeline.warnings:
         click.echo(f"Warning: {warning}", err=True)

@@ -11,6 +11,7 @@ grid slot that holds its clip; the rest of the slot is silence.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -271,7 +272,8 @@ pause a routine asks for (the breaths between sentences are shorter)."""
 
 
 def describe(timeline: Timeline, width: int = 100) -> list[str]:
-    """The timeline as a table a routine author can read: time, length, what happens."""
+    """The timeline as a table a routine author can read: time, length, what happens;
+    what is said in full, a long text wrapped within ``width`` under its first line."""
 
     def clock(samples: int) -> str:
         whole = int(samples / timeline.rate)
@@ -307,8 +309,9 @@ def describe(timeline: Timeline, width: int = 100) -> list[str]:
                 "setup": "get into position",
             }[event.kind]
         done = done if inside or event.kind == "bed" else max(done, event.end)
-        line = f"{clock(event.start):>5}  {length(event.start, event.end):>6}  {what}"
-        lines.append(line if len(line) <= width else line[: width - 1] + "…")
+        head = f"{clock(event.start):>5}  {length(event.start, event.end):>6}  "
+        lines += textwrap.wrap(what, width, initial_indent=head, subsequent_indent=" " * (
+            len(head) + (5 if inside else 0) + 1), break_on_hyphens=False)  # fmt: skip
     lines += [f"{'':>5}  {'':>6}  == {c.title} ==" for c in chapters]
     lines.append(f"{clock(timeline.duration):>5}  {'':>6}  end")
     return lines
