@@ -280,6 +280,19 @@ BROKEN = {
         "a second 'name' in exercise 1 (first at line 3): a new exercise starts with '- ', "
         "like '  - name: Neck'",
     ),
+    "a pause without its dash, under a text": (
+        "title: T\nexercises:\n  - name: Calf\n    instructions:\n      - Stand tall.\n"
+        "        pause: 6\n      - Lean in.\n",
+        6,
+        "a new list item starts with '- ', at the same indentation as the one before: write"
+        " '      - pause: 6'",
+    ),
+    "a colon on a text's second line": (
+        "title: T\nexercises:\n  - name: Calf\n    instructions:\n      - Stand tall and\n"
+        "        lean in: slowly.\n      - Lean.\n",
+        6,
+        "this line goes on with the text above, and its ': ' needs the whole text in quotes",
+    ),
     "a new exercise outdented without its dash": (
         "title: T\nexercises:\n  - name: Calf\n    instructions: Go.\n  name: Neck\n"
         "    instructions: Go.\n",

@@ -267,7 +267,10 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
             return f"; several keys on one line go in braces: {{{body}}}"
         if body.count(": ") + body.endswith(":") >= 2:
             return "; text with ': ' in it needs quotes, e.g. 'Tip: breathe out'"
-        return "; check the indentation of this line and the one before"
+        return (
+            _key_under_text(lines, line)
+            or "; check the indentation of this line and the one before"
+        )
     if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
         close = "]" if "']'" in problem else "}"
         return f"; the list or mapping opened on this line needs its closing '{close}'"
@@ -288,6 +291,24 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
     return _indent_hint(lines, line) or general
 
 
+def _key_under_text(lines: list[str], line: int) -> str:
+    """``  - Bend both knees.`` and under it ``    pause: 6``: a key under a list item
+    that is a text, where a new item was meant."""
+    here, before = lines[line - 1], lines[line - 2] if line > 1 else ""
+    item = before.lstrip()[2:] if before.lstrip().startswith("- ") else None
+    indent, above = len(here) - len(here.lstrip(" ")), len(before) - len(before.lstrip(" "))
+    if item is None or ": " in item or indent <= above:
+        return ""
+    if not re.fullmatch(r"\w+: *[0-9][0-9.]*", here.strip()):  # a text going on, with ': '
+        return (
+            "; this line goes on with the text above, and its ': ' needs the whole text in quotes"
+        )
+    return (
+        f"; a new list item starts with '- ', at the same indentation as the one before:"
+        f" write '{' ' * above}- {here.strip()}'"
+    )
+
+
 def _indent_hint(lines: list[str], line: int) -> str:
     """What a wrong indentation most likely is, from this line and the one before: a
     new list item without its '- ', or a key indented unlike its neighbours."""
@@ -301,6 +322,7 @@ def _indent_hint(lines: list[str], line: int) -> str:
     key = here.strip().split(":", 1)[0]
     if items and indent == items[-1] and not here.lstrip().startswith("- ") and ":" in here:
         return f"; a new list item starts with '- ': write '{' ' * indent}- {here.strip()}'"
+
     keys = above + (2 if before.lstrip().startswith("- ") else 0)
     if indent != keys and ":" in here:
         return (
