@@ -134,7 +134,8 @@ def test_a_spanish_session_is_shown_in_spanish(timeline):
     rest_or_switch = next(e for e in document["events"] if e["kind"] == "switch")
     shown = steps(session(document))
     words = labels("es")
-    assert shown_at(shown, hold["start"] + 0.5, words) == "Mantener · pierna derecha · 2 s"
+    # the word the voice says ("Pierna derecha. Mantén."), not the sheet's "Mantener"
+    assert shown_at(shown, hold["start"] + 0.5, words) == "Mantén · pierna derecha · 2 s"
     assert shown_at(shown, rest_or_switch["start"] + 0.5, words).startswith(
         "Cambio de lado: pierna izquierda · "
     )
@@ -198,7 +199,7 @@ exercises:
     "args, hold, switch",
     [
         (["arms.yaml"], "Hold · right arm", "Switch to your left arm"),
-        (["hamstring-desk", "--language", "ru"], "Удержание · правая нога",
+        (["hamstring-desk", "--language", "ru"], "Удерживайте · правая нога",
          "Смена стороны: левая нога"),
     ],
 )  # fmt: skip

@@ -3,9 +3,10 @@ leg" with the seconds left, "Rest", "Switch to your left leg", "Get ready", or t
 exercise being explained; beneath it the exercise, then "Next: ..." and the words being
 said.
 
-The words are the session's own language's, from its phrasebook: the handout's word
-for a hold, the side label, and the last sentence of the release-and-rest phrase ("And
-release. Rest." → "Rest"); the page's buttons are in English. The page's script only
+The words are the session's own language's, from its phrasebook, as the voice says
+them: the word that starts a hold ("Mantén"), the side label, and the last sentence of
+the release-and-rest phrase ("And release. Rest." → "Rest"); the page's buttons are in
+English. The page's script only
 looks up the moment it is at (:func:`player_data`).
 """
 
@@ -46,7 +47,7 @@ def labels(language: str) -> Labels:
     """The labels of ``language`` (English when it has no phrasebook)."""
     book = phrasebook(canonical(language) or DEFAULT_LANGUAGE)
     return Labels(
-        hold=_bare(book.handout["hold"]),
+        hold=_bare(_phrase(book, "hold")),
         side=book.side_label,
         rest=_last_sentence(_phrase(book, "release_rest")),
         switch=_bare(_phrase(book, "switch")),
