@@ -355,7 +355,7 @@ BROKEN = {
         PAUSED + "outro:\n  - Bend your knees.\n  - pause 8\n  - Roll over.\n",
         11,
         "text 2 of 'outro' would be said as the words 'pause 8'; for quiet, write"
-        " '- pause: 8', with a space after the colon",
+        " '- pause: 8', with its colon",
     ),
     "an outro's list begun on the key's line": (
         PAUSED + "outro: That is the end.\n  - Bend both knees.\n  - Roll over.\n",
@@ -465,9 +465,24 @@ BROKEN = {
         PAUSED.replace("pause: 30", "pause 30"),
         7,
         "instruction 2 of 'instructions' in exercise 'Floor' would be said as the words 'pause"
-        " 30'; for quiet, write '- pause: 30', with a space after the colon",
+        " 30'; for quiet, write '- pause: 30', with its colon",
     ),
-    "a pause without a space": (PAUSED.replace("pause: 30", "pause:45"), 7, "'- pause: 45'"),
+    "a pause without a space": (
+        PAUSED.replace("pause: 30", "pause:45"),
+        7,
+        "'- pause: 45', with a space after the colon",
+    ),
+    "a hold written as words": (
+        PAUSED.replace("pause: 30", "Hold 10"),
+        7,
+        "would be said as the words 'Hold 10'; for quiet, write '- pause: 10', with its colon",
+    ),
+    "a pause written as wait, capitalised": (
+        PAUSED.replace("pause: 30", "Wait: 10"),
+        7,
+        "is 'Wait: 10', neither words nor a pause; for quiet, write '- pause: 10'; to have it"
+        " said, put it in quotes",
+    ),
     "another tool's pause marker": (
         PAUSED.replace("pause: 30", '"[PAUSE:20]"'),
         7,

@@ -305,10 +305,11 @@ def _not_a_pause(
     typo = _pause_typo(node)
     if isinstance(node, MappingNode) and typo is not None:
         seconds = node.value[0][1].value or "30"
+        case = " (in lowercase)" if typo.casefold() == PAUSE.name else ""
         raise RoutineError(
             f"{what} is '{shown(typo)}: {shown(seconds)}', neither words nor a pause; for"
-            f" quiet, write '- pause: {shown(seconds)}' (in lowercase); to have it said, put"
-            " it in quotes",
+            f" quiet, write '- pause: {shown(seconds)}'{case}; to have it said, put it in"
+            " quotes",
             line=line_of(node),
         )
     if isinstance(node, SequenceNode) and len(node.value) == 1:  # - [PAUSE:6]
@@ -331,7 +332,8 @@ def _not_a_pause(
                 " YAML reads as a letter)"
             )
         elif key in PAUSED:
-            instead += ", with a space after the colon"
+            colon = re.search("[:=\uff1a]", text)
+            instead += ", with a space after the colon" if colon else ", with its colon"
         raise RoutineError(
             f"{what} would be said as the words '{shown(text)}'; for quiet, {instead}",
             line=line_of(node),
