@@ -8,6 +8,7 @@ phrasebook's, in the routine's language. Rendered with Jinja2, which escapes eve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -33,25 +34,44 @@ class Row:
 def schedule_row(
     routine: Routine,
     weeks: str,
-    holds: list[float],
-    reps: list[int],
+    holds: Mapping[int, float],
+    reps: Mapping[int, int],
     how_often: str,
     file: str,
     seconds: float,
     *,
     estimated: bool = False,
 ) -> Row:
-    """A row: holds and reps as ranges where exercises differ ("20–30 s"); the session's
-    length marked "about" where it is ``estimated`` (no session was built)."""
+    """A row: the holds and reps of the exercises the session has, keyed by their numbers
+    on the sheet; where exercises differ, each value with the exercises that have it
+    ("1–2: 30 s · 3: 60 s"); the session's length marked "about" where it is
+    ``estimated`` (no session was built)."""
     book = phrasebook(routine.language).handout
 
-    def span(values: list, unit: str) -> str:
-        low, high = min(values), max(values)
-        shown = f"{low:g}" if low == high else f"{low:g}–{high:g}"
-        return book["seconds"].format(n=shown) if unit == "s" else shown
+    def value(number: float, unit: str) -> str:
+        return book["seconds"].format(n=f"{number:g}") if unit == "s" else f"{number:g}"
+
+    def each(values: Mapping[int, float], unit: str) -> str:
+        if len(set(values.values())) == 1:
+            return value(next(iter(values.values())), unit)
+        having: dict[float, list[int]] = {}
+        for exercise, held in sorted(values.items()):
+            having.setdefault(held, []).append(exercise)
+        return " · ".join(f"{_numbers(them)}: {value(held, unit)}" for held, them in having.items())
 
     length = book["about"].format(length=clock(seconds)) if estimated else clock(seconds)
-    return Row(weeks, span(holds, "s"), span(reps, ""), how_often, file, length)
+    return Row(weeks, each(holds, "s"), each(reps, ""), how_often, file, length)
+
+
+def _numbers(numbers: list[int]) -> str:
+    """Exercise numbers, runs as ranges: [1, 2, 3, 5] → "1–3, 5"."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
 
 
 def render(

@@ -249,14 +249,15 @@ def _row(programme: Programme, stage: Stage, file: str, length: float, estimated
         programme.routine,
         exercises=tuple(e for e in programme.routine.exercises if e.name not in stage.leave_out),
     )
-    timings = exercise_timings(routine, stage_options(stage, Options())).values()
+    timings = exercise_timings(routine, stage_options(stage, Options()))
+    number = {e.name: n for n, e in enumerate(programme.routine.exercises, start=1)}  # sheet's
     often = words["times_a_day"].format(n=programme.times_a_day)
     at = ", ".join(programme.times())  # as the reminders ring
     return schedule_row(
         routine,
         _weeks(programme, stage),
-        [t.hold for t in timings],
-        [t.reps for t in timings],
+        {number[name]: t.hold for name, t in timings.items()},
+        {number[name]: t.reps for name, t in timings.items()},
         f"{often} ({at}), {_days(programme)}",
         file,
         length,
@@ -331,8 +332,8 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
     row = schedule_row(
         subject,
         "–",
-        [t.hold for t in timings],
-        [t.reps for t in timings],
+        {n: t.hold for n, t in enumerate(timings, start=1)},
+        {n: t.reps for n, t in enumerate(timings, start=1)},
         "–",
         f"{subject.name}.mp3",
         estimated_seconds(subject),
