@@ -531,3 +531,19 @@ def test_a_stage_whose_exercises_differ_says_which_has_which_hold_and_reps(tmp_p
     assert "week 1 30 s 2 " in html_of
     assert "week 2 1: 15 s · 2: 30 s · 3: 60 s 1, 2: 2 · 3: 3 " in html_of
     assert "week 3 2: 45 s · 3: 30 s 2 " in html_of  # numbered as on the sheet
+
+
+def test_a_sheet_says_the_minutes_each_session_says(tmp_path):
+    """The voice reckons the intro's minutes before they are filled in, and the sheet
+    reckoned them after: with 17.5 s holds the session says "about 5 minutes" and the
+    sheet said 4."""
+    assert invoke("new", "mine", "-o", str(tmp_path)).code == 0
+    programme = "programme: Mine\nroutine: mine.yaml\nstages:\n  - {weeks: 1, hold: 17.5}\n"
+    text = handout_text(tmp_path, programme)
+    run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "built"))
+    assert run.code == 0, run.stderr
+    said = [e["text"] for e in sheet(tmp_path / "built", "plan.week-1")["events"]
+            if e["kind"] == "speech" and "minutes" in e["text"]]  # fmt: skip
+    voice = re.search(r"about (\d+) minutes", said[0])[1]
+    assert voice == "5"  # where the two reckonings part
+    assert f"Two gentle stretches, about {voice} minutes." in text
