@@ -192,3 +192,37 @@ def test_feed_needs_a_folder_and_a_base_url(tmp_path):
         f"{tmp_path / 'nope'} makes one)",
     )
     assert invoke("feed", str(tmp_path)).code == 2
+
+
+def test_a_programme_s_feed_is_a_series_in_week_order(tmp_path, folder):
+    """Its sessions, written together, had one date and came week 4 first: an app could
+    play the last stage first. Now a series, numbered and dated in week order."""
+    (tmp_path / "calf.yaml").write_text(
+        "title: Calf\nexercises:\n  - name: Calf stretch\n    instructions: Step back.\n"
+    )
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Calves\nroutine: calf.yaml\nstages:\n  - {weeks: 1, hold: 2, reps: 1}\n"
+        "  - {weeks: 8, hold: 3, reps: 1}\n  - {weeks: 1, hold: 4, reps: 1}\n"
+    )
+    out = tmp_path / "out"
+    assert invoke("build", str(tmp_path / "plan.yaml"), "-o", str(out)).code == 0
+    assert invoke("feed", str(out), "--base-url", "https://example.org/p/").code == 0
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert not feed.bozo and feed.feed.itunes_type == "serial"
+    files = [e.enclosures[0].href.rsplit("/", 1)[1] for e in feed.entries]
+    assert files == ["plan.week-1.mp3", "plan.week-2.mp3", "plan.week-10.mp3"]
+    assert [e.itunes_episode for e in feed.entries] == ["1", "2", "3"]
+    dates = [e.published_parsed for e in feed.entries]
+    assert dates == sorted(dates) and len(set(dates)) == 3  # oldest first, none the same
+    # a folder of sessions of no programme stays episodic, with no numbers
+    mixed = feedparser.parse(fetch_feed(folder))
+    assert mixed.feed.itunes_type == "episodic"
+    assert not any("itunes_episode" in e for e in mixed.entries)
+
+
+def fetch_feed(folder: Path) -> bytes:
+    from voiceguide.serve.feed import feed_xml
+    from voiceguide.serve.folder import SessionFolder
+
+    with SessionFolder(folder) as sessions:
+        return feed_xml(sessions.sessions(), "https://example.org/", title="t")

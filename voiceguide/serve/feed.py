@@ -24,7 +24,13 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from voiceguide import __version__
 from voiceguide.errors import BadInput, ExportError
 from voiceguide.outputs import StagedOutputs
-from voiceguide.serve.folder import CHAPTERS_SUFFIX, TIMELINE_SUFFIX, Session, SessionFolder
+from voiceguide.serve.folder import (
+    CHAPTERS_SUFFIX,
+    TIMELINE_SUFFIX,
+    Session,
+    SessionFolder,
+    grouped,
+)
 from voiceguide.settings import clock
 
 FEED_NAME = "feed.xml"
@@ -94,15 +100,25 @@ def feed_xml(sessions: list[Session], base: str, *, title: str) -> bytes:
     _text(channel, f"{{{ITUNES}}}author", "voiceguide")
     _text(channel, f"{{{ITUNES}}}summary", "Spoken, timed exercise sessions.")
     _text(channel, f"{{{ITUNES}}}explicit", "false")
-    _text(channel, f"{{{ITUNES}}}type", "episodic")
+    groups = grouped(sessions)
+    # One programme's sessions are a series: week 1 is played first, as the page lists it.
+    serial = len(groups) == 1 and None not in groups[0].weeks
+    _text(channel, f"{{{ITUNES}}}type", "serial" if serial else "episodic")
     ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
-    for session in sessions:
-        _item(channel, session, base)
+    for group in groups:
+        latest = max(s.modified for s in group.sessions)
+        for place, session in enumerate(group.sessions):
+            # a programme's files are written together: dated a second apart, week 1
+            # the oldest, so an app that sorts by date keeps the weeks in order
+            published = latest - (len(group.sessions) - 1 - place)
+            _item(channel, session, base, published, place + 1 if serial else None)
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _item(channel: ET.Element, session: Session, base: str) -> None:
+def _item(
+    channel: ET.Element, session: Session, base: str, published: float, episode: int | None
+) -> None:
     item = ET.SubElement(channel, "item")
     exercises = session.exercises
     summary = f"{clock(session.duration)}" + (f": {', '.join(exercises)}" if exercises else "")
@@ -115,9 +131,11 @@ def _item(channel: ET.Element, session: Session, base: str) -> None:
     )
     guid = _text(item, "guid", f"voiceguide:{session.stem}:{session.digest}")
     guid.set("isPermaLink", "false")
-    _text(item, "pubDate", _date(session.modified))
+    _text(item, "pubDate", _date(published))
     _text(item, f"{{{ITUNES}}}duration", str(round(session.duration)))
     _text(item, f"{{{ITUNES}}}episodeType", "full")
+    if episode is not None:
+        _text(item, f"{{{ITUNES}}}episode", str(episode))
     _text(item, f"{{{ITUNES}}}summary", summary)
     if session.chapters:
         ET.SubElement(
