@@ -66,6 +66,13 @@ def test_the_outro_may_be_said_a_step_at_a_time(tmp_path):
     assert one.outro == ("Well done.",) and one.outro_pauses == ()
 
 
+def test_a_quoted_text_may_say_pause_with_a_number(tmp_path):
+    """Only a block text's 'pause: 6' line is taken for a pause: quoted words are said."""
+    text = PAUSED + 'outro: "Breathe. Pause: 5 breaths, then go on."\n'
+    loaded = routine.load_file(write(tmp_path, text))
+    assert loaded.outro == ("Breathe. Pause: 5 breaths, then go on.",)
+
+
 def test_a_text_with_dashes_folded_by_a_yaml_writer_loads_as_written(tmp_path):
     """A writer folds a long text where it likes, a line of it starting with the '- ' of
     "slowly - then": valid YAML, not a list left under a text, so not refused."""
@@ -381,6 +388,23 @@ BROKEN = {
         PAUSED + "outro: |\n  Bend both knees.\n  - pause: 6\n  Roll over.\n",
         9,
         "'outro' has '- pause: 6' in it, which the voice would say as words",
+    ),
+    "a pause without its dash in a block text": (
+        PAUSED + "outro: |\n  Bend both knees.\n  pause: 6\n  Roll over.\n",
+        9,
+        "'outro' has 'pause: 6' in it, which the voice would say as words; for quiet, end the"
+        " text before it, then write '- pause: 6' on a line of its own",
+    ),
+    "a list with a pause under a text on the outro's line": (
+        PAUSED + "outro: Done.\n  - Bend both knees.\n  - pause: 6\n  - Roll over.\n",
+        11,
+        "'outro' has a text on its line and a list under it, which YAML reads as one text: put"
+        " that text on a '- ' line of its own under 'outro:', as the others are",
+    ),
+    "a colon on the second line of the intro": (
+        "title: T\nintro: Welcome.\n  Lie down: on your back.\n" + PAUSED[9:],
+        3,
+        "this line goes on with the text of 'intro', and its ': ' needs the whole text in quotes",
     ),
     "another tool's pause as a list": (
         PAUSED + "outro:\n  - Bend both knees.\n  - [PAUSE:6]\n  - Roll over.\n",

@@ -280,6 +280,11 @@ _PAUSE_INSIDE = re.compile(
 )
 """A pause inside a longer text: another tool's ``[PAUSE:6]`` after the words, or a
 ``- pause: 6`` line kept as words by a block text (``|``, ``>``)."""
+_PAUSE_LINE = re.compile(
+    r"(?:^|[.!?]\s+|\n\s*)(pause\s*:\s*([0-9][0-9.,]*))(?=\s|$)", re.IGNORECASE
+)
+"""A ``pause: 6`` line without its dash in a block text (``|``, ``>``): after a
+sentence or on a line of its own."""
 
 
 def _pause_typo(node: Node) -> str | None:
@@ -338,10 +343,9 @@ def _not_a_pause(
             f"{what} would be said as the words '{shown(text)}'; for quiet, {instead}",
             line=line_of(node),
         )
-    inside = _PAUSE_INSIDE.search(text)
+    inside = _pause_inside(node, text)
     if inside:
-        marker = inside.group(0).strip()
-        seconds = inside.group(1) or inside.group(2)
+        marker, seconds = inside
         split = "end the text before it, then " if key in PAUSED else ""
         raise RoutineError(
             f"{what} has '{shown(marker)}' in it, which the voice would say as words; for"
@@ -350,6 +354,17 @@ def _not_a_pause(
             line=line_of(node),
         )
     return text
+
+
+def _pause_inside(node: Node, text: str) -> tuple[str, str] | None:
+    """The pause written inside ``text`` (``node``'s, as read), and its seconds: another
+    tool's marker or a ``- pause: 6`` line anywhere, a ``pause: 6`` line in a block."""
+    found = _PAUSE_INSIDE.search(text)
+    if found:
+        return found.group(0).strip(), found.group(1) or found.group(2)
+    block = isinstance(node, ScalarNode) and node.style in ("|", ">")
+    line = _PAUSE_LINE.search(node.value) if block else None
+    return (line.group(1), line.group(2)) if line else None
 
 
 def _pause_written(key: str, seconds: str) -> str:

@@ -292,21 +292,46 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
 
 
 def _key_under_text(lines: list[str], line: int) -> str:
-    """``  - Bend both knees.`` and under it ``    pause: 6``: a key under a list item
-    that is a text, where a new item was meant."""
-    here, before = lines[line - 1], lines[line - 2] if line > 1 else ""
-    item = before.lstrip()[2:] if before.lstrip().startswith("- ") else None
-    indent, above = len(here) - len(here.lstrip(" ")), len(before) - len(before.lstrip(" "))
-    if item is None or ": " in item or indent <= above:
+    """A ': ' where a text goes on over several lines, which YAML cannot read: a pause
+    without its dash under a text item (``  - Bend both knees.`` then ``    pause: 6``),
+    a list under a text on its key's line (``outro: Done.`` then ``  - pause: 6``), or a
+    text's second line with ': ' in it. Empty when the line is none of these."""
+    here = lines[line - 1]
+    indent = len(here) - len(here.lstrip(" "))
+    above = [b for b in reversed(lines[: line - 1]) if b.strip() and not b.lstrip().startswith("#")]
+    if here.lstrip().startswith("- "):
+        key = next((b for b in above if not b.lstrip().startswith("- ")), "")
+        text = _KEY_AND_TEXT.match(key)
+        if text and len(text["indent"]) < indent:
+            return (
+                f"; '{text['key']}' has a text on its line and a list under it, which YAML"
+                f" reads as one text: put that text on a '- ' line of its own under"
+                f" '{text['key']}:', as the others are"
+            )
         return ""
-    if not re.fullmatch(r"\w+: *[0-9][0-9.]*", here.strip()):  # a text going on, with ': '
+    before = above[0] if above else ""
+    item = before.lstrip()[2:] if before.lstrip().startswith("- ") else None
+    text = _KEY_AND_TEXT.match(before)
+    start = len(before) - len(before.lstrip(" "))
+    if item is not None and ": " not in item and indent > start:
+        if re.fullmatch(r"\w+: *[0-9][0-9.]*", here.strip()):
+            return (
+                f"; a new list item starts with '- ', at the same indentation as the one"
+                f" before: write '{' ' * start}- {here.strip()}'"
+            )
         return (
             "; this line goes on with the text above, and its ': ' needs the whole text in quotes"
         )
-    return (
-        f"; a new list item starts with '- ', at the same indentation as the one before:"
-        f" write '{' ' * above}- {here.strip()}'"
-    )
+    if text and indent > start:
+        return (
+            f"; this line goes on with the text of '{text['key']}', and its ': ' needs the"
+            " whole text in quotes"
+        )
+    return ""
+
+
+_KEY_AND_TEXT = re.compile(r"(?P<indent> *)(?P<key>\w+): +(?P<text>[^\s|>\[{'\"&*!#-][^:]*)$")
+"""A key with a plain text after it on its line (no ': ' in the text)."""
 
 
 def _indent_hint(lines: list[str], line: int) -> str:
