@@ -71,7 +71,7 @@ def test_each_format_imports_into_a_routine_that_builds(tmp_path, name, text, ki
     out = tmp_path / "imported.yaml"
     run = invoke("import", str(source), "-o", str(out))
     assert run.code == 0, run.stderr
-    assert kind in run.stdout and run.stderr.startswith("Note: not carried over: ")
+    assert kind in run.stdout and run.stderr.startswith("Note: ")
     routine = load_file(out)
     assert len(routine.exercises) == exercises
     build = invoke("build", str(out), "-o", str(tmp_path / "build"), "--countdown", "0")
@@ -128,6 +128,20 @@ BAD = {
     "a duration it cannot read": (W2A.replace("'1m'", "'soon'"), 22, "'soon' is not a duration"),
     "a pause it cannot read": (PAUSES.replace("[PAUSE:3]", "[PAUSE:abc]"), 1, "'abc'"),
     "a silence too long": (APG.replace("; 6", "; 6000"), 3, "must be between 0.1 and 600"),
+    # each named on its own line (a silence of 0 on line 4 was said to be on line 1)
+    "a silence of nothing": (APG.replace("; 5", "; 0"), 4, "the silence 0 must be between"),
+    "a line without its seconds": (
+        APG.replace("; 6", ""), 3,
+        "'Breathe out through your mouth' is not a phrase and its seconds of silence, as the"
+        " other lines are",
+    ),
+    "a line with its ';' and no seconds": (APG.replace("; 6", ";"), 3, "no seconds after the ';'"),
+    "a decimal comma": (APG.replace("; 6", "; 4,5"), 3, "'4,5' is not a number of seconds;"
+                        " write 4.5, with a point"),
+    "a w2a exercise without its duration": (
+        W2A.replace("    duration: '30s'\n", ""), None,
+        "w2a exercise 3 'Side plank' needs a name and a duration",
+    ),
 }  # fmt: skip
 
 
@@ -198,11 +212,11 @@ def test_the_help_says_where_the_routine_goes_by_default(tmp_path):
     "name, text, notes",
     [
         ("phrases.txt", APG, [
-            "the plain silences (each becomes a hold, and voiceguide says 'Hold.' with a "
-            "tone before it)"]),
+            "changed: each silence is a hold: voiceguide says 'Hold.' with a tone before it"
+            " and counts down its end"]),
         ("calm.txt", PAUSES, [
-            "the plain pauses (each becomes a hold, and voiceguide says 'Hold.' with a tone "
-            "before it and counts down its end)"]),
+            "changed: each pause is a hold: voiceguide says 'Hold.' with a tone before it and"
+            " counts down its end"]),
     ],
 )  # fmt: skip
 def test_the_notes_say_only_what_was_in_the_file_in_plain_words(tmp_path, name, text, notes):
@@ -212,5 +226,31 @@ def test_the_notes_say_only_what_was_in_the_file_in_plain_words(tmp_path, name, 
     out = tmp_path / "r.yaml"
     run = invoke("import", str(tmp_path / name), "-o", str(out))
     assert run.code == 0, run.stderr
-    assert run.stderr.splitlines() == [f"Note: not carried over: {note}" for note in notes]
+    assert run.stderr.splitlines() == [f"Note: {note}" for note in notes]
     assert "background" not in out.read_text()
+
+
+def test_pauses_in_a_row_are_one_quiet_and_quiet_before_the_words_is_noted(tmp_path):
+    """'[PAUSE:4] [PAUSE:2]' kept 4 s and a leading pause went, neither said."""
+    (tmp_path / "calm.txt").write_text(
+        "[PAUSE:5] Breathe in. [PAUSE:4] [PAUSE:2] Breathe out. [PAUSE:6] Relax."
+    )
+    run = invoke("import", str(tmp_path / "calm.txt"), "-o", str(tmp_path / "r.yaml"))
+    assert run.code == 0, run.stderr
+    routine = load_file(tmp_path / "r.yaml")
+    assert [(e.name, dict(e.own)["hold"]) for e in routine.exercises] == [
+        ("Breathe in", 6), ("Breathe out", 6)]  # fmt: skip
+    assert "Note: not carried over: the 5 s of quiet before anything is said" in run.stderr
+
+
+@pytest.mark.parametrize("name, text, renamed", [
+    ("phrases.txt", "In; 4\nOut; 4\nIn; 4\nOut; 4\nIn; 4\n", "'In (2)', 'Out (2)', 'In (3)'"),
+    ("w.yaml", W2A, "'Glute bridge (2)'"),
+])  # fmt: skip
+def test_every_renamed_exercise_is_in_the_notes(tmp_path, name, text, renamed):
+    """Only the first was named, and a w2a workout's not at all; each is said aloud."""
+    (tmp_path / name).write_text(text)
+    run = invoke("import", str(tmp_path / name), "-o", str(tmp_path / "r.yaml"))
+    assert run.code == 0, run.stderr
+    assert f"so they are named (and said) {renamed}\n" in run.stderr
+    assert f"so they are named (and said) {renamed}\n" in (tmp_path / "r.yaml").read_text()

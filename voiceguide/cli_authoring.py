@@ -141,6 +141,8 @@ def import_command(file: Path, out: Path | None, force: bool) -> None:
     imported = import_file(file, target, force=force)
     for item in imported.left_out:
         click.echo(f"Note: not carried over: {item}", err=True)
+    for item in imported.changed:
+        click.echo(f"Note: changed: {item}", err=True)
     click.echo(
         f"{target}: {counted(len(imported.routine['exercises']), 'exercise')} from "
         f"{imported.kind}; {build_hint(target)}"

@@ -34,6 +34,8 @@ class Imported:
     kind: str
     routine: dict[str, Any]
     left_out: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    """What came along in another shape (a pause made a hold, a name made unique)."""
 
 
 def import_file(path: Path, out: Path, *, force: bool = False) -> Imported:
@@ -51,6 +53,7 @@ def import_file(path: Path, out: Path, *, force: bool = False) -> Imported:
     written = yaml.safe_dump(imported.routine, sort_keys=False, allow_unicode=True, width=88)
     header = f"# Imported by voiceguide from {path.name} ({imported.kind}).\n"
     header += "".join(f"# Not carried over: {item}\n" for item in imported.left_out)
+    header += "".join(f"# Changed: {item}\n" for item in imported.changed)
     load_text(header + written, source=str(out), name=out.stem)  # it must validate
     with StagedOutputs(out.parent) as staged:
         staged.stage(out).write_text(header + written, encoding="utf-8")
@@ -64,7 +67,8 @@ def read_any(text: str, source: str) -> Imported:
     if _PAUSE.search(text):
         return _pauses(text, source)
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    if lines and all(_APG_LINE.fullmatch(line) for line in lines):
+    phrases = sum(bool(_APG_LINE.fullmatch(line)) for line in lines)
+    if lines and phrases * 2 >= len(lines):  # mostly "phrase; seconds": one, with mistakes
         return _apg(text, source)
     return _w2a(text, source)
 
@@ -73,19 +77,23 @@ def _title(source: str) -> str:
     return Path(source).stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Imported"
 
 
-def _seconds(value: str, source: str, text: str, what: str) -> float:
-    """Seconds as voiceguide takes them (tenths, 0.1 to 600) from ``value``."""
+def _seconds(value: str, source: str, text: str, what: str, line: int | None = None) -> float:
+    """Seconds as voiceguide takes them (tenths, 0.1 to 600) from ``value``, found on
+    ``line`` of ``text`` (where ``value`` first appears in it when None)."""
+
+    def error(message: str) -> RoutineError:
+        if line is None:
+            return _error(message, value, source, text)
+        return RoutineError(message, path=source, line=line)
+
     try:
         seconds = float(value)
     except ValueError:
-        raise _error(f"{what} '{value}' is not a number of seconds", value, source, text) from None
+        comma = re.fullmatch(r"\d+,\d+", value.strip())
+        hint = f"; write {value.strip().replace(',', '.')}, with a point" if comma else ""
+        raise error(f"{what} '{value}' is not a number of seconds{hint}") from None
     if not 0.1 <= seconds <= LIMITS.max_hold:
-        raise _error(
-            f"{what} {value} must be between 0.1 and {LIMITS.max_hold:g} seconds",
-            value,
-            source,
-            text,
-        )
+        raise error(f"{what} {value} must be between 0.1 and {LIMITS.max_hold:g} seconds")
     return round(seconds, 1)
 
 
@@ -119,28 +127,43 @@ def _exercises_of(
             text,
         )
     names: set[str] = set()
-    found, again = [], []
+    found: list[dict] = []
+    again: list[str] = []
     for said, seconds in steps:
         name = said.rstrip(".,;:!? ") or said
-        found.append({"name": _unique(name, names), "hold": seconds, "reps": 1})
-        if found[-1]["name"] != name:
-            again.append(found[-1]["name"])
-    notes = [
-        f"a phrase that comes again: each exercise needs a name of its own, so the second"
-        f" is named (and said) '{again[0]}'"
-    ] if again else []  # fmt: skip
-    return found, notes
+        unique = _unique(name, names)
+        found.append({"name": unique, "hold": seconds, "reps": 1})
+        if unique != name:
+            again.append(unique)
+    return found, _renamed(again, "phrases that come again")
+
+
+def _renamed(again: list[str], what: str) -> list[str]:
+    """The note for exercises renamed so that each has a name of its own: every one."""
+    if not again:
+        return []
+    shown = ", ".join(f"'{name}'" for name in again[:6])
+    more = f" and {len(again) - 6} more" if len(again) > 6 else ""
+    return [
+        f"{what}: each exercise needs a name of its own, so they are named (and said) {shown}{more}"
+    ]
 
 
 def _pauses(text: str, source: str) -> Imported:
     """A script with ``[PAUSE:X]`` markers: what comes before each marker is said, then
     X seconds of quiet (as a hold)."""
-    steps, start = [], 0
+    steps: list[tuple[str, float]] = []
+    start, before = 0, 0.0  # quiet before anything is said
     for marker in _PAUSE.finditer(text):
         said = " ".join(text[start : marker.start()].split())
-        seconds = _seconds(marker.group(1).strip().rstrip("sS"), source, text, "[PAUSE]")
+        line = text.count("\n", 0, marker.start()) + 1
+        seconds = _seconds(marker.group(1).strip().rstrip("sS"), source, text, "[PAUSE]", line)
         if said:
             steps.append((said, seconds))
+        elif steps:  # two markers in a row: one quiet, as long as both
+            steps[-1] = (steps[-1][0], round(min(steps[-1][1] + seconds, LIMITS.max_hold), 1))
+        else:
+            before += seconds
         start = marker.end()
     tail = " ".join(text[start:].split())
     exercises, again = _exercises_of(steps, source, text)
@@ -151,22 +174,39 @@ def _pauses(text: str, source: str) -> Imported:
     }
     if tail:
         routine["outro"] = tail
-    left = [
-        "the plain pauses (each becomes a hold, and voiceguide says 'Hold.' with a tone "
-        "before it and counts down its end)",
+    changed = [
+        "each pause is a hold: voiceguide says 'Hold.' with a tone before it and counts down"
+        " its end",
         *again,
     ]
-    return Imported("a [PAUSE:X] script", routine, left)
+    left = [f"the {before:g} s of quiet before anything is said (the session starts with its"
+            " own words)"] if before else []  # fmt: skip
+    return Imported("a [PAUSE:X] script", routine, left, changed)
 
 
 def _apg(text: str, source: str) -> Imported:
     """audio-program-generator's lines: ``phrase; seconds of silence after it``."""
     steps = []
-    for line in text.splitlines():
-        match = _APG_LINE.fullmatch(line) if line.strip() and not line.startswith("#") else None
-        if match:
-            said = " ".join(match["text"].split())
-            steps.append((said, _seconds(match["seconds"], source, text, "the silence")))
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = _APG_LINE.fullmatch(line)
+        if not match:
+            raise RoutineError(
+                f"'{line.strip()[:60]}' is not a phrase and its seconds of silence, as the other"
+                " lines are: write it like 'Breathe in slowly; 4'",
+                path=source,
+                line=number,
+            )
+        if not match["seconds"]:
+            raise RoutineError(
+                "no seconds after the ';': write how long the silence is, like"
+                " 'Breathe in slowly; 4'",
+                path=source,
+                line=number,
+            )
+        said = " ".join(match["text"].split())
+        steps.append((said, _seconds(match["seconds"], source, text, "the silence", number)))
     exercises, again = _exercises_of(steps, source, text)
     routine: dict[str, Any] = {
         "title": _title(source),
@@ -174,12 +214,12 @@ def _apg(text: str, source: str) -> Imported:
         "exercises": exercises,
     }
     # apg takes a background sound on its command line, never in this file: nothing to say
-    left = [
-        "the plain silences (each becomes a hold, and voiceguide says 'Hold.' with a tone "
-        "before it)",
+    changed = [
+        "each silence is a hold: voiceguide says 'Hold.' with a tone before it and counts"
+        " down its end",
         *again,
     ]
-    return Imported("an audio-program-generator script", routine, left)
+    return Imported("an audio-program-generator script", routine, [], changed)
 
 
 def _w2a(text: str, source: str) -> Imported:
@@ -217,10 +257,18 @@ def _w2a(text: str, source: str) -> Imported:
         )
     pause = _go(str((data.get("pause") or {}).get("duration", "10s")), source, text)
     switch = _go(str((data.get("half_time") or {}).get("duration", "5s")), source, text)
-    for item in raw:
+    again = []
+    for number, item in enumerate(raw, start=1):
         if not isinstance(item, dict) or "name" not in item or "duration" not in item:
-            raise RoutineError("every w2a exercise needs a name and a duration", path=source)
-        name = _unique(" ".join(str(item["name"]).split()), names)
+            named = f" '{item['name']}'" if isinstance(item, dict) and "name" in item else ""
+            raise RoutineError(
+                f"w2a exercise {number}{named} needs a name and a duration (like 30s)",
+                path=source,
+            )
+        written = " ".join(str(item["name"]).split())
+        name = _unique(written, names)
+        if name != written:
+            again.append(name)
         seconds = _go(str(item["duration"]), source, text)
         texts = [str(t) for t in item.get("texts") or []][: LIMITS.max_texts]
         exercise: dict[str, Any] = {"name": name}
@@ -255,7 +303,7 @@ def _w2a(text: str, source: str) -> Imported:
         if key in data
     ]
     left += ["the pause and half-time words (voiceguide says its own)"]
-    return Imported("a w2a workout", routine, left)
+    return Imported("a w2a workout", routine, left, _renamed(again, "exercises that come again"))
 
 
 def _go(value: str, source: str, text: str) -> float:
