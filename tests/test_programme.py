@@ -485,14 +485,15 @@ def test_a_sheet_on_a_routine_that_says_its_minutes_keeps_its_intro_with_their_r
 
 @pytest.mark.parametrize(
     "language, often, starts",
-    [(None, "2× a day (07:30, 19:00), Mon, Wed, Fri", "From December 1, 2026."),
-     ("es", "2 veces al día (07:30, 19:00), lun, mié, vie", "Desde el 1 de diciembre de 2026.")],
+    [(None, "2× a day (07:30, 19:00), Mon, Wed, Fri", "From December 2, 2026."),
+     ("es", "2 veces al día (07:30, 19:00), lun, mié, vie", "Desde el 2 de diciembre de 2026.")],
 )  # fmt: skip
 def test_the_sheet_says_when_it_starts_and_at_what_times_on_which_days(
     tmp_path, language, often, starts
 ):
     """The times were only in the reminders, the days were 'mon, wed' whatever the
-    language, and nothing said when week 1 began."""
+    language, and nothing said when week 1 began. It begins on its first day with a
+    session: the start, a Tuesday, has none; the reminders begin on Wednesday too."""
     args = ["new", "mine", "--from", "hamstring-relief", "-o", str(tmp_path)]
     assert invoke(*args, *(["--language", language] if language else [])).code == 0
     text = handout_text(

@@ -27,7 +27,7 @@ from voiceguide.phrases import phrasebook
 from voiceguide.plan import minutes_of, plan
 from voiceguide.preview import estimated_seconds
 from voiceguide.programme import DAYS, Programme, Stage
-from voiceguide.reminders import Reminder, calendar
+from voiceguide.reminders import Reminder, calendar, first_on
 from voiceguide.script import Say, Script
 from voiceguide.settings import clock, counted
 from voiceguide.speech import open_engine
@@ -294,10 +294,11 @@ def _locale(programme: Programme) -> Locale:
 
 
 def starting(programme: Programme, start: dt.date) -> str:
-    """ "From December 1, 2026.", in the routine's language."""
+    """ "From December 1, 2026.", in the routine's language: the first day from
+    ``start`` on with a session, as the reminders begin."""
     from babel.dates import format_date
 
-    date = format_date(start, "long", locale=_locale(programme))
+    date = format_date(first_on(start, programme.days), "long", locale=_locale(programme))
     return str(phrasebook(programme.routine.language).handout["starts"]).format(date=date)
 
 

@@ -53,7 +53,7 @@ def calendar(
     byday = [WEEKDAYS[d] for d in days]
     for reminder in reminders:
         hours, minutes = map(int, reminder.time.split(":"))
-        start = _first_on(reminder.first_day, days)
+        start = first_on(reminder.first_day, days)
         event = Event()
         event.add("uid", reminder.uid)
         event.add("dtstamp", made.astimezone(dt.timezone.utc).replace(microsecond=0))
@@ -72,7 +72,7 @@ def calendar(
     return bytes(cal.to_ical())
 
 
-def _first_on(day: dt.date, days: Sequence[str]) -> dt.date:
+def first_on(day: dt.date, days: Sequence[str]) -> dt.date:
     """The first date from ``day`` on that falls on one of ``days``."""
     names = list(WEEKDAYS)
     while names[day.weekday()] not in days:
