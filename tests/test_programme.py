@@ -519,19 +519,22 @@ def test_the_sheet_numbers_the_steps_of_getting_up_under_the_closing(tmp_path):
 
 
 def test_a_stage_whose_exercises_differ_says_which_has_which_hold_and_reps(tmp_path):
-    """A stage's "15–60 s" did not say which exercise held for 60 s: the sheet numbers its
-    exercises, and the row now names them by those numbers."""
+    """A stage's "15–60 s" did not say which exercise held for 60 s, nor did a row say
+    which exercise a stage leaves out: the sheet numbers its exercises, and the row now
+    names them by those numbers."""
     html_of = handout_text(
         tmp_path,
         "programme: Mixed\nroutine: hamstring-relief\nstages:\n"
         "  - {weeks: 1, hold: 30, reps: 2}\n"
         "  - {weeks: 1, hold: {seated: 15, wall: 60}, reps: {wall: 3}}\n"
-        "  - {weeks: 1, hold: {lying: 45}, leave_out: [seated]}\n",
+        "  - {weeks: 1, hold: {lying: 45}, leave_out: [seated]}\n"
+        "  - {weeks: 1, hold: 45, leave_out: [seated]}\n",
     )
     assert "1. Seated hamstring stretch" in html_of and "3. Wall hamstring stretch" in html_of
     assert "week 1 30 s 2 " in html_of
     assert "week 2 1: 15 s · 2: 30 s · 3: 60 s 1, 2: 2 · 3: 3 " in html_of
-    assert "week 3 2: 45 s · 3: 30 s 2 " in html_of  # numbered as on the sheet
+    assert "week 3 2: 45 s · 3: 30 s 2, 3: 2 " in html_of  # numbered as on the sheet
+    assert "week 4 2, 3: 45 s 2, 3: 2 " in html_of  # the one left out is not among them
 
 
 def test_a_sheet_says_the_minutes_each_session_says(tmp_path):

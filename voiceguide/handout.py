@@ -43,16 +43,17 @@ def schedule_row(
     estimated: bool = False,
 ) -> Row:
     """A row: the holds and reps of the exercises the session has, keyed by their numbers
-    on the sheet; where exercises differ, each value with the exercises that have it
-    ("1–2: 30 s · 3: 60 s"); the session's length marked "about" where it is
-    ``estimated`` (no session was built)."""
+    on the sheet (``routine``'s); where exercises differ or some are left out, each value
+    with the exercises that have it ("1–2: 30 s · 3: 60 s", "2–3: 45 s"); the session's
+    length marked "about" where it is ``estimated`` (no session was built)."""
     book = phrasebook(routine.language).handout
 
     def value(number: float, unit: str) -> str:
         return book["seconds"].format(n=f"{number:g}") if unit == "s" else f"{number:g}"
 
     def each(values: Mapping[int, float], unit: str) -> str:
-        if len(set(values.values())) == 1:
+        every = set(values) == set(range(1, len(routine.exercises) + 1))
+        if every and len(set(values.values())) == 1:
             return value(next(iter(values.values())), unit)
         having: dict[float, list[int]] = {}
         for exercise, held in sorted(values.items()):

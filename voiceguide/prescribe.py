@@ -265,7 +265,7 @@ def _row(programme: Programme, stage: Stage, file: str, length: float, estimated
     often = words["times_a_day"].format(n=programme.times_a_day)
     at = ", ".join(programme.times())  # as the reminders ring
     return schedule_row(
-        routine,
+        programme.routine,
         _weeks(programme, stage),
         {number[name]: t.hold for name, t in timings.items()},
         {number[name]: t.reps for name, t in timings.items()},
