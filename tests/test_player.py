@@ -96,12 +96,18 @@ def test_the_words_for_changing_sides_are_shown_as_the_switch_and_then_getting_r
         assert shown_at(shown, ready["start"] + 0.1, words).startswith(f"Get ready · {side} leg · ")
         before = shown_at(shown, ready["start"] - 0.1, words)
         assert before.startswith("Switch to your left leg · " if kind == "switch" else "Rest · ")
-    switch = next(e for e in document["events"] if e["kind"] == "switch")
-    cue = next(e for e in said if e["text"] == "Switch to your left leg.")
-    words_for_it = [e for e in said if cue["end"] <= e["start"] < switch["start"]]
-    assert words_for_it  # the move, said before the switch's seconds are counted
-    for e in [cue, *words_for_it]:
-        assert shown_at(shown, (e["start"] + e["end"]) / 2, words) == "Switch to your left leg"
+    switches = [e for e in document["events"] if e["kind"] == "switch"]
+    cues = [e for e in said if e["text"] == "Switch to your left leg."]
+    assert len(switches) == len(cues) == 3  # one an exercise
+    for switch, cue in zip(switches, cues):
+        words_for_it = [e for e in said if cue["end"] <= e["start"] < switch["start"]]
+        assert words_for_it  # the move, said before the switch's seconds are counted
+        for e in [cue, *words_for_it]:
+            assert shown_at(shown, (e["start"] + e["end"]) / 2, words) == "Switch to your left leg"
+        release = [e for e in said if e["end"] <= cue["start"]][-1]
+        assert release["text"] == "And release."  # the hold's end, not yet the change
+        during = shown_at(shown, (release["start"] + release["end"]) / 2, words)
+        assert during in [c["title"] for c in document["chapters"]], during  # the exercise
 
 
 def test_a_switch_names_the_side_to_come(timeline):

@@ -97,9 +97,14 @@ def steps(session: Session, words: Labels | None = None) -> list[Step]:
     # "Get ready: left leg." said in the last seconds of a rest or a switch
     readies = [float(e["start"]) for e in events if e.get("kind") == "speech" and _times(e)
                and str(e.get("text", "")).startswith(words.ready)]  # fmt: skip
+    # the switch cue (its tone, or "Switch to your left leg."), where changing sides begins
+    prefix = words.switch.split("{side}")[0]
+    switching = [float(e["start"]) for e in events if _times(e) and (
+        (e.get("kind") == "tone" and e.get("name") == "switch")
+        or (e.get("kind") == "speech" and str(e.get("text", "")).startswith(prefix)))]  # fmt: skip
     chapters = sorted(session.chapters, key=lambda c: c.start)
     exercises = set(session.exercises)
-    cuts = {0.0, session.duration, *readies}
+    cuts = {0.0, session.duration, *readies, *switching}
     for e in spans:
         cuts.update((float(e["start"]), float(e["end"])))
     cuts.update(c.start for c in chapters)
@@ -113,11 +118,15 @@ def steps(session: Session, words: Labels | None = None) -> list[Step]:
         chapter = next((c for c in reversed(chapters) if c.start <= middle), None)
         coming = next((c for c in chapters if c.start > middle and c.title in exercises), None)
         # Just before a hold its start cue is said ("Right leg. Hold."), before a switch
-        # its cue and the words for the move: each is shown as it is named, its seconds
-        # only once it has begun.
-        named = span or next(
-            (e for e in spans if e["start"] == end and e["kind"] in ("hold", "switch")), None
-        )
+        # its cue and the words for the move: each is shown from the moment it is named,
+        # its seconds only once it has begun.
+        coming_span = next((e for e in spans if e["start"] >= end), None)
+        named = span
+        if span is None and coming_span is not None:
+            cued = coming_span["kind"] == "hold" and coming_span["start"] == end
+            since = max((e["end"] for e in spans if e["end"] <= start), default=0.0)
+            cued |= coming_span["kind"] == "switch" and any(since <= c <= start for c in switching)
+            named = coming_span if cued else None
         readying = span is not None and any(span["start"] <= r <= middle for r in readies)
         title = chapter.title if chapter else ""
         main = _main(named, holds, words, readying) if named else title
