@@ -13,6 +13,7 @@ from voiceguide.model import LIMITS
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import (
     BETWEEN_EXERCISES,
+    LEAD_IN,
     Chapter,
     Hold,
     Options,
@@ -113,11 +114,20 @@ def test_the_opening_and_closing_chapters_are_titled_in_the_sessions_language(la
 
 
 def test_a_routine_file_in_another_language_titles_its_chapters_in_it():
-    routine = load_text(NO_SIDES.replace("title: Neck", "title: Pescoço\nlanguage: pt-BR"),
-                        source="pt.yaml", name="pt")  # fmt: skip
+    text = NO_SIDES.replace("title: Neck", "title: Pescoço\nlanguage: pt-BR\nintro: Olá.")
+    routine = load_text(text, source="pt.yaml", name="pt")
     titles = [s.title for s in plan(routine).steps if isinstance(s, Chapter)]
     words = phrasebook("pt-BR").chapters
     assert titles == [words["introduction"], "Chin tuck", words["closing"]]
+
+
+def test_without_an_intro_the_first_exercise_s_chapter_starts_the_session():
+    """An imported routine, with no intro, had an "Introduction" chapter of half a
+    second; the first exercise is said at the same moment either way."""
+    plain = plan(load_text(NO_SIDES, source="n.yaml", name="n")).steps
+    assert [s.title for s in plain if isinstance(s, Chapter)] == ["Chin tuck", "Closing"]
+    assert plain[:2] == (Chapter("Chin tuck"), Wait(LEAD_IN, "pause"))
+    assert isinstance(plain[2], Say) and plain[2].role == "next"
 
 
 def test_each_exercise_chapter_holds_only_its_own_holds(script):

@@ -508,7 +508,8 @@ def test_routine_without_sides_has_null_sides_and_no_switch():
     holds = [e for e in doc["events"] if e["kind"] == "hold"]
     assert [(e["side"], e["rep"], e["seconds"]) for e in holds] == [(None, 1, 20), (None, 2, 20)]
     assert not [e for e in doc["events"] if e["kind"] == "switch"]
-    assert [c["title"] for c in doc["chapters"]] == ["Introduction", "Chin tuck", "Closing"]
+    assert [c["title"] for c in doc["chapters"]] == ["Chin tuck", "Closing"]  # no intro
+    assert doc["chapters"][0]["start"] == 0
 
 
 def test_in_a_short_hold_the_cue_halfway_and_count_each_have_quiet_around_them():

@@ -68,14 +68,18 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
         halfway=bool(options.get("halfway")),
         announce=bool(options.get("announce_times")),
     )
-    steps: list[Step] = [Chapter(session.book.chapters["introduction"]), Wait(LEAD_IN, "pause")]
+    steps: list[Step] = []
     if routine.intro:
-        steps += [Say(routine.intro, "intro"), Wait(BETWEEN_EXERCISES, "pause")]
+        steps += [Chapter(session.book.chapters["introduction"]), Wait(LEAD_IN, "pause"),
+                  Say(routine.intro, "intro"), Wait(BETWEEN_EXERCISES, "pause")]  # fmt: skip
     for index, exercise in enumerate(routine.exercises):
         if index and session.announce:
             steps += [Say(TIME_LEFT, "time"), Wait(BETWEEN_SENTENCES, "pause")]
-        steps += _exercise_steps(exercise, timings[exercise.name], session, index=index,
-                                 count=len(routine.exercises))  # fmt: skip
+        said = _exercise_steps(exercise, timings[exercise.name], session, index=index,
+                               count=len(routine.exercises))  # fmt: skip
+        if not steps:  # no intro: the first exercise's chapter starts the session
+            said.insert(1, Wait(LEAD_IN, "pause"))
+        steps += said
         if index < len(routine.exercises) - 1:
             steps.append(Wait(BETWEEN_EXERCISES, "pause"))
     steps.append(Chapter(session.book.chapters["closing"]))
