@@ -214,6 +214,12 @@ def test_a_programme_s_feed_is_a_series_in_week_order(tmp_path, folder):
     assert [e.itunes_episode for e in feed.entries] == ["1", "2", "3"]
     dates = [e.published_parsed for e in feed.entries]
     assert dates == sorted(dates) and len(set(dates)) == 3  # oldest first, none the same
+    assert feed.feed.title == "Calves"  # the programme's, not "out: voiceguide sessions"
+    titled = invoke("feed", str(out), "--base-url", "https://example.org/p/", "--title", "Mrs S")
+    assert titled.code == 0, titled.stderr
+    assert feedparser.parse((out / "feed.xml").read_bytes()).feed.title == "Mrs S"
+    empty = invoke("feed", str(out), "--base-url", "https://example.org/p/", "--title", " ")
+    assert empty.code == 2 and "--title is empty" in empty.stderr
     # a folder of sessions of no programme stays episodic, with no numbers
     mixed = feedparser.parse(fetch_feed(folder))
     assert mixed.feed.itunes_type == "episodic"

@@ -87,7 +87,13 @@ def _print_qr(url: str) -> None:
     metavar="URL",
     help="The address FOLDER will be published at (http:// or https://).",
 )
-def feed_command(folder: Path, base_url: str) -> None:
+@click.option(
+    "--title",
+    metavar="TEXT",
+    help="The podcast's title [default: a programme's own when FOLDER holds one programme,"
+    " else 'FOLDER: voiceguide sessions'].",
+)
+def feed_command(folder: Path, base_url: str, title: str | None) -> None:
     """Write FOLDER/feed.xml, a podcast feed of the sessions in FOLDER, and each
     session's chapters (NAME.chapters.json), for any static web host.
 
@@ -99,11 +105,14 @@ def feed_command(folder: Path, base_url: str) -> None:
     Examples:
       voiceguide feed output --base-url https://example.org/stretches/
       voiceguide feed ~/stretches --base-url http://192.168.1.20:8000/
+      voiceguide feed ~/patients/smith --base-url https://example.org/smith/ --title "Mrs Smith"
     """
     from voiceguide.serve.feed import write_feed
 
     _existing(folder)
-    published = write_feed(folder, base_url)
+    if title is not None and not title.strip():
+        raise BadInput("--title is empty; give the podcast a title, or leave --title out")
+    published = write_feed(folder, base_url, title.strip() if title else None)
     sessions = published.sessions
     chapters = ", ".join(p.name for p in published.chapters)
     click.echo(

@@ -172,7 +172,8 @@ async def _player(request: web.Request) -> web.StreamResponse:
 
 async def _feed(request: web.Request) -> web.StreamResponse:
     folder = _folder(request)
-    xml = feed_xml(folder.sessions(), _base(request), title=feed_title(folder.path))
+    sessions = folder.sessions()
+    xml = feed_xml(sessions, _base(request), title=feed_title(folder.path, sessions))
     return web.Response(body=xml, content_type="application/rss+xml", charset="utf-8")
 
 

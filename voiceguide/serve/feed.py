@@ -155,7 +155,14 @@ def _date(seconds: float) -> str:
     return format_datetime(datetime.fromtimestamp(seconds, timezone.utc), usegmt=True)
 
 
-def feed_title(folder: Path) -> str:
+def feed_title(folder: Path, sessions: list[Session] | None = None) -> str:
+    """The channel's title: a programme's own, when the folder holds one programme alone
+    (its sessions are titled "Calves: week 1", "Calves: weeks 2–3"), else the folder's."""
+    groups = grouped(sessions or [])
+    if len(groups) == 1 and None not in groups[0].weeks:
+        titles = {s.title.rpartition(": ")[0] for s in groups[0].sessions}
+        if len(titles) == 1 and "" not in titles:
+            return titles.pop()
     name = Path(os.path.abspath(folder)).name
     return f"{name}: voiceguide sessions" if name else "voiceguide sessions"
 
@@ -169,10 +176,11 @@ class Published:
     sessions: int
 
 
-def write_feed(folder: Path, url: str) -> Published:
+def write_feed(folder: Path, url: str, title: str | None = None) -> Published:
     """Write ``FOLDER/feed.xml`` and each session's ``STEM.chapters.json``, their URLs
     under ``url`` (where the folder will be published), all at once and atomically (see
-    :mod:`voiceguide.outputs`)."""
+    :mod:`voiceguide.outputs`); the channel titled ``title`` (:func:`feed_title` when
+    None)."""
     base = base_url(url)
     with SessionFolder(folder) as sessions_folder:
         sessions = sessions_folder.sessions()
@@ -180,7 +188,8 @@ def write_feed(folder: Path, url: str) -> Published:
         folder / s.chapters_file: chapters_json(s).encode("utf-8") for s in sessions if s.chapters
     }
     chapters = list(files)
-    files[folder / FEED_NAME] = feed_xml(sessions, base, title=feed_title(folder))
+    title = title or feed_title(folder, sessions)
+    files[folder / FEED_NAME] = feed_xml(sessions, base, title=title)
     with StagedOutputs(folder, retired=_orphaned_chapters(folder, files)) as staged:
         for final, data in files.items():
             temp = staged.stage(final)
