@@ -44,7 +44,7 @@ def schedule_row(
 ) -> Row:
     """A row: the holds and reps of the exercises the session has, keyed by their numbers
     on the sheet (``routine``'s); where exercises differ or some are left out, each value
-    with the exercises that have it ("1–2: 30 s · 3: 60 s", "2–3: 45 s"); the session's
+    with the exercises that have it ("1, 2: 30 s · 3: 60 s", "2, 3: 45 s"); the session's
     length marked "about" where it is ``estimated`` (no session was built)."""
     book = phrasebook(routine.language).handout
 

@@ -27,6 +27,7 @@ from voiceguide.outputs import StagedOutputs
 from voiceguide.serve.folder import (
     CHAPTERS_SUFFIX,
     TIMELINE_SUFFIX,
+    Group,
     Session,
     SessionFolder,
     grouped,
@@ -102,7 +103,7 @@ def feed_xml(sessions: list[Session], base: str, *, title: str) -> bytes:
     _text(channel, f"{{{ITUNES}}}explicit", "false")
     groups = grouped(sessions)
     # One programme's sessions are a series: week 1 is played first, as the page lists it.
-    serial = len(groups) == 1 and None not in groups[0].weeks
+    serial = _one_programme(groups) is not None
     _text(channel, f"{{{ITUNES}}}type", "serial" if serial else "episodic")
     ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
     for group in groups:
@@ -158,9 +159,9 @@ def _date(seconds: float) -> str:
 def feed_title(folder: Path, sessions: list[Session] | None = None) -> str:
     """The channel's title: a programme's own, when the folder holds one programme alone
     (its sessions are titled "Calves: week 1", "Calves: weeks 2–3"), else the folder's."""
-    groups = grouped(sessions or [])
-    if len(groups) == 1 and None not in groups[0].weeks:
-        titles = {s.title.rpartition(": ")[0] for s in groups[0].sessions}
+    programme = _one_programme(grouped(sessions or []))
+    if programme is not None:
+        titles = {s.title.rpartition(": ")[0] for s in programme.sessions}
         if len(titles) == 1 and "" not in titles:
             return titles.pop()
     name = Path(os.path.abspath(folder)).name
@@ -174,6 +175,11 @@ class Published:
     feed: Path
     chapters: list[Path]
     sessions: int
+
+
+def _one_programme(groups: list[Group]) -> Group | None:
+    """The programme, when ``groups`` are one programme's sessions and nothing else."""
+    return groups[0] if len(groups) == 1 and None not in groups[0].weeks else None
 
 
 def write_feed(folder: Path, url: str, title: str | None = None) -> Published:

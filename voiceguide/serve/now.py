@@ -6,8 +6,7 @@ said.
 The words are the session's own language's, from its phrasebook, as the voice says
 them: the word that starts a hold ("Mantén"), the side label, and the last sentence of
 the release-and-rest phrase ("And release. Rest." → "Rest"); the page's buttons are in
-English. The page's script only
-looks up the moment it is at (:func:`player_data`).
+English. The page's script only looks up the moment it is at (:func:`player_data`).
 """
 
 from __future__ import annotations
