@@ -138,6 +138,10 @@ BAD = {
     "a line with its ';' and no seconds": (APG.replace("; 6", ";"), 3, "no seconds after the ';'"),
     "a decimal comma": (APG.replace("; 6", "; 4,5"), 3, "'4,5' is not a number of seconds;"
                         " write 4.5, with a point"),
+    "a w2a workout indented with a tab": (
+        W2A.replace("  - name: 'Side plank'", "\t- name: 'Side plank'"), 27,
+        "a w2a workout is YAML, which is indented with spaces, not tabs",
+    ),
     "a w2a exercise without its duration": (
         W2A.replace("    duration: '30s'\n", ""), None,
         "w2a exercise 3 'Side plank' needs a name and a duration",
@@ -254,3 +258,20 @@ def test_every_renamed_exercise_is_in_the_notes(tmp_path, name, text, renamed):
     assert run.code == 0, run.stderr
     assert f"so they are named (and said) {renamed}\n" in run.stderr
     assert f"so they are named (and said) {renamed}\n" in (tmp_path / "r.yaml").read_text()
+
+
+def test_w2a_announcements_in_plain_words_are_the_intro_and_outro(tmp_path):
+    """'after_workout_announce: Roll to your side and get up slowly.' was left out; only
+    w2a's own templates ("{{ .WorkoutDuration }}") are."""
+    text = W2A.replace(
+        "after_workout_announce: 'You trained for {{ .WorkoutDuration }}!'",
+        "after_workout_announce: 'Well done. Roll to your side and get up slowly.'",
+    )
+    (tmp_path / "w.yaml").write_text(text)
+    run = invoke("import", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "r.yaml"))
+    assert run.code == 0, run.stderr
+    routine = load_file(tmp_path / "r.yaml")
+    assert routine.outro == ("Well done. Roll to your side and get up slowly.",)
+    assert routine.intro == ""  # "{{ .WorkoutExercisesCount }} exercises take ...": w2a's
+    assert "'before_workout_announce'" in run.stderr
+    assert "after_workout_announce" not in run.stderr

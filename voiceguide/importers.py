@@ -228,11 +228,19 @@ def _w2a(text: str, source: str) -> Imported:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        tabbed = [n for n, each in enumerate(text.splitlines(), 1) if re.match(" *\t", each)]
+        if tabbed:  # YAML refuses tabs in indentation, wherever it stumbles on one
+            raise RoutineError(
+                "a w2a workout is YAML, which is indented with spaces, not tabs",
+                path=source,
+                line=tabbed[0],
+            ) from None
         raise RoutineError(
             "not a w2a workout, an audio-program-generator script (phrase; seconds) or a "
             "[PAUSE:X] script",
             path=source,
-            line=mark.line + 1 if mark else None,
+            line=line,
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("exercises"), list):
         raise RoutineError(
@@ -284,11 +292,21 @@ def _w2a(text: str, source: str) -> Imported:
         else:
             exercise["hold"] = seconds
         exercises.append(exercise)
-    routine = {
-        "title": _title(source),
-        "defaults": {"reps": 1, "setup": pause, "rest": 10, "ready": 0},
-        "exercises": exercises,
-    }
+    # w2a's announcements before and after, where they are plain words (its templates,
+    # "{{ .WorkoutDuration }}", are its own to fill), are the intro and the outro
+    announced = {"intro": "before_workout_announce", "outro": "after_workout_announce"}
+    carried = {}
+    for key, w2a in announced.items():
+        words = data.get(w2a)
+        if isinstance(words, str) and words.strip() and "{{" not in words:
+            carried[key] = " ".join(words.split())
+    routine: dict[str, Any] = {"title": _title(source)}
+    routine.update({"intro": carried["intro"]} if "intro" in carried else {})
+    routine.update(
+        defaults={"reps": 1, "setup": pause, "rest": 10, "ready": 0}, exercises=exercises
+    )
+    routine.update({"outro": carried["outro"]} if "outro" in carried else {})
+    kept = {announced[key] for key in carried}
     left = [
         f"'{key}'"
         for key in (
@@ -300,7 +318,7 @@ def _w2a(text: str, source: str) -> Imported:
             "exercise_beginning",
             "log_level",
         )
-        if key in data
+        if key in data and key not in kept
     ]
     left += ["the pause and half-time words (voiceguide says its own)"]
     return Imported("a w2a workout", routine, left, _renamed(again, "exercises that come again"))
