@@ -272,12 +272,13 @@ def test_in_the_quiet_to_make_a_move_the_words_for_it_stay_on_screen(page, serve
     assert after["start"] - down["end"] >= 30  # the quiet to get down to the floor
     slide_to(page, (down["end"] + after["start"]) / 2)
     until(page, f"document.getElementById('caption').textContent === {down['text']!r}")
-    hold = next(e for e in timeline["events"] if e["kind"] == "hold" and e["seconds"] >= 2)
-    words = [e for e in said if hold["start"] <= e["start"] < hold["end"]]
-    quiet = next(t for t in (hold["start"] + 0.05, hold["end"] - 0.05)
-                 if not any(e["start"] <= t < e["end"] for e in words))  # fmt: skip
-    slide_to(page, quiet)  # a hold is counted down: no words there but those being said
-    until(page, "document.getElementById('caption').textContent === ''")
+    # through the seconds counted to change sides, the words for the move stay: they
+    # went as the count began, with most of the move still to make
+    switch = next(e for e in timeline["events"] if e["kind"] == "switch")
+    move = [e for e in said if e["end"] <= switch["start"]][-1]
+    slide_to(page, switch["start"] + 1.0)
+    until(page, f"document.getElementById('caption').textContent === {move['text']!r}")
+    assert page.inner_text("#now-main").startswith("Switch to your left leg")
 
 
 def test_back_and_forward_move_15_seconds(page, server):
@@ -416,6 +417,62 @@ def test_the_controls_stay_put_and_on_screen(browser, folder, spanish, size):
         assert bottom - top >= 56  # still a big target
     tops = {(round(box[0]), round(box[1])) for _, box in boxes}
     assert len(tops) == 1, boxes
+
+
+WORDS_BOX = """() => {
+  const c = document.getElementById('caption').getBoundingClientRect();
+  const d = document.querySelector('.dock').getBoundingClientRect();
+  const line = parseFloat(getComputedStyle(document.getElementById('caption')).lineHeight);
+  return [c.top, line, d.top, document.getElementById('caption').textContent];
+}"""
+
+
+def test_on_a_small_phone_the_words_to_follow_are_above_the_controls(browser, spanish):
+    """At 320x568 the Spanish words for getting down to the floor were under the control
+    bar, below the exercise's name and "Next: ..."; the person lying down cannot
+    scroll."""
+    timeline = json.loads((spanish / f"{STEM}.es.timeline.json").read_text())
+    said = [e for e in timeline["events"] if e["kind"] == "speech"]
+    quiet = [(a, b) for a, b in zip(said, said[1:]) if b["start"] - a["end"] >= 20]
+    assert quiet  # the way down to the floor, the change at the wall
+    context = browser.new_context(viewport={"width": 320, "height": 568})
+    page = context.new_page()
+    try:
+        with running(spanish) as server:
+            page.goto(f"{server.local}play/{STEM}.es")
+            ready(page)
+            for words, after in quiet:
+                slide_to(page, (words["end"] + after["start"]) / 2)
+                until(page, f"document.getElementById('caption').textContent === {words['text']!r}")
+                page.wait_for_timeout(50)  # a frame: the layout of the new text
+                top, line, dock, text = page.evaluate(WORDS_BOX)
+                assert top + 2 * line <= dock, (text, top, line, dock)  # two lines at least
+    finally:
+        context.close()
+
+
+def test_the_list_fits_a_small_phone_whatever_the_titles(browser, folder, tmp_path):
+    """A German title's "Oberschenkelmuskulatur" made every card of the list wider than
+    a 320-pixel screen."""
+    shutil.copytree(folder, tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / f"{STEM}.timeline.json").read_text())
+    doc.update(audio="lang.mp3", title="Dehnübungen der Oberschenkelmuskulaturrückseite")
+    (tmp_path / "out" / "lang.timeline.json").write_text(json.dumps(doc))
+    shutil.copy(tmp_path / "out" / f"{STEM}.mp3", tmp_path / "out" / "lang.mp3")
+    page = browser.new_page(viewport={"width": 320, "height": 568})
+    try:
+        with running(tmp_path / "out") as server:
+            page.goto(server.local)
+            page.wait_for_selector("a.session")
+            wide = page.evaluate(
+                "() => [document.documentElement.scrollWidth, innerWidth,"
+                " Math.max(...[...document.querySelectorAll('.session')]"
+                ".map(e => e.getBoundingClientRect().right))]"
+            )
+    finally:
+        page.close()
+    scroll, width, right = wide
+    assert scroll <= width and right <= width, wide
 
 
 @pytest.mark.parametrize("width", [320, 390])

@@ -96,6 +96,10 @@ def test_the_words_for_changing_sides_are_shown_as_the_switch_and_then_getting_r
         assert shown_at(shown, ready["start"] + 0.1, words).startswith(f"Get ready · {side} leg · ")
         before = shown_at(shown, ready["start"] - 0.1, words)
         assert before.startswith("Switch to your left leg · " if kind == "switch" else "Rest · ")
+    rest = next(e for e in document["events"] if e["kind"] == "rest")
+    release = [e for e in said if e["end"] <= rest["start"]][-1]
+    assert release["text"] == "And release. Rest."
+    assert shown_at(shown, (release["start"] + release["end"]) / 2, words) == "Rest"  # no count
     switches = [e for e in document["events"] if e["kind"] == "switch"]
     cues = [e for e in said if e["text"] == "Switch to your left leg."]
     assert len(switches) == len(cues) == 3  # one an exercise

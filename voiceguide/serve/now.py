@@ -116,13 +116,14 @@ def steps(session: Session, words: Labels | None = None) -> list[Step]:
         span = next((e for e in spans if e["start"] <= middle < e["end"]), None)
         chapter = next((c for c in reversed(chapters) if c.start <= middle), None)
         coming = next((c for c in chapters if c.start > middle and c.title in exercises), None)
-        # Just before a hold its start cue is said ("Right leg. Hold."), before a switch
-        # its cue and the words for the move: each is shown from the moment it is named,
-        # its seconds only once it has begun.
+        # Just before a hold its start cue is said ("Right leg. Hold."), before a rest
+        # the release, before a switch its cue and the words for the move: each is shown
+        # from the moment it is named, its seconds only once it has begun.
         coming_span = next((e for e in spans if e["start"] >= end), None)
         named = span
         if span is None and coming_span is not None:
-            cued = coming_span["kind"] == "hold" and coming_span["start"] == end
+            # the release cue before a rest ("And release. Rest.") is the rest beginning
+            cued = coming_span["kind"] in ("hold", "rest") and coming_span["start"] == end
             since = max((e["end"] for e in spans if e["end"] <= start), default=0.0)
             cued |= coming_span["kind"] == "switch" and any(since <= c <= start for c in switching)
             named = coming_span if cued else None

@@ -67,12 +67,12 @@
     return { main: step.main, count: count, detail: step.detail, next: step.next };
   }
 
-  // The words being said at t. In the quiet after them, unless a span is counted down
-  // there, they stay: what to do while it is done ("Now come down to the floor ...").
-  function captionAt(t, counted) {
-    var i = at(data.captions, t, function (c) { return c[0]; });
-    var c = data.captions[i];
-    return c && (t < c[1] || !counted) ? c[2] : "";
+  // The words being said at t, or last said: in the quiet after them they stay until
+  // the next, what to do while it is done ("Now come down to the floor ...", and the
+  // words for changing sides through the seconds counted for it).
+  function captionAt(t) {
+    var c = data.captions[at(data.captions, t, function (c) { return c[0]; })];
+    return c ? c[2] : "";
   }
 
   function chapterAt(t) {
@@ -108,7 +108,7 @@
     showMain(shown.main, shown.count);
     show("detail", shown.detail);
     show("next", shown.next);
-    show("caption", captionAt(t, shown.count !== ""));
+    show("caption", captionAt(t));
     elapsed.textContent = clock(t);
     if (!sliding) { seek.value = String(t); }
     var current = chapterAt(t);
