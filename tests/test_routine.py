@@ -398,8 +398,13 @@ BROKEN = {
     "a list with a pause under a text on the outro's line": (
         PAUSED + "outro: Done.\n  - Bend both knees.\n  - pause: 6\n  - Roll over.\n",
         11,
-        "'outro' has a text on its line and a list under it, which YAML reads as one text: put"
-        " that text on a '- ' line of its own under 'outro:', as the others are",
+        "'outro' has a text on its line and a list under it, which YAML cannot read: put that"
+        " text on a '- ' line of its own under 'outro:', as the others are",
+    ),
+    "a list at the key's indentation under a text on the outro's line": (
+        PAUSED + "outro: Done.\n- Bend both knees.\n- pause: 6\n- Roll over.\n",
+        10,
+        "'outro' has a text on its line and a list under it, which YAML cannot read",
     ),
     "a colon on the second line of the intro": (
         "title: T\nintro: Welcome.\n  Lie down: on your back.\n" + PAUSED[9:],

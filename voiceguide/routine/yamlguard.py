@@ -288,6 +288,8 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
             "; an apostrophe ends a text in single quotes: put the text in double quotes"
             f" instead, or write the apostrophe twice{twice}"
         )
+    if "expected key" in problem and _key_under_text(lines, line):
+        return _key_under_text(lines, line)
     return _indent_hint(lines, line) or general
 
 
@@ -302,10 +304,10 @@ def _key_under_text(lines: list[str], line: int) -> str:
     if here.lstrip().startswith("- "):
         key = next((b for b in above if not b.lstrip().startswith("- ")), "")
         text = _KEY_AND_TEXT.match(key)
-        if text and len(text["indent"]) < indent:
+        if text and len(text["indent"]) <= indent:  # a list may sit at its key's indentation
             return (
                 f"; '{text['key']}' has a text on its line and a list under it, which YAML"
-                f" reads as one text: put that text on a '- ' line of its own under"
+                f" cannot read: put that text on a '- ' line of its own under"
                 f" '{text['key']}:', as the others are"
             )
         return ""
