@@ -4,7 +4,8 @@ Errors are :class:`~voiceguide.errors.RoutineError` with ``path`` and ``line`` s
 line each, quoting the file only briefly and with invisible characters escaped. The
 steps, each a module: :mod:`.reading` (the file's text, safely), :mod:`.yamlguard` (YAML
 → nodes, hostile input refused), :mod:`.scalars` (each value checked),
-:mod:`.schema` (the structure, into the model).
+:mod:`.schema` (the structure, into the model), with :mod:`.pauses` (texts said in turn
+and the quiet between them).
 """
 
 from __future__ import annotations
