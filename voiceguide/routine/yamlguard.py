@@ -57,7 +57,7 @@ def compose(text: str, keys: Iterable[str] = ()) -> Node | None:
         _check_events(text)
         root = yaml.compose(text, Loader=_LOADER)
         if root is not None:
-            _note_comments(root, _LINE_BREAK.split(text))
+            _note_plain_texts(root, _LINE_BREAK.split(text))
         return root
     except yaml.reader.ReaderError as err:
         # libyaml counts the position in UTF-8 bytes, PyYAML in characters.
@@ -76,7 +76,7 @@ def compose(text: str, keys: Iterable[str] = ()) -> Node | None:
         raise RoutineError(f"YAML syntax error: {shown(str(err), 80)}") from None
 
 
-def _note_comments(root: Node, lines: list[str]) -> None:
+def _note_plain_texts(root: Node, lines: list[str]) -> None:
     """Note (:func:`~voiceguide.routine.scalars.note_cut`) each plain value whose line
     goes on with a comment, and (:func:`~voiceguide.routine.scalars.note_dashed`) each
     that goes on over lines starting with '- ', which YAML folds into the text."""
@@ -91,10 +91,12 @@ def _note_comments(root: Node, lines: list[str]) -> None:
             rest = lines[end.line][end.column :] if end.line < len(lines) else ""
             if rest[:1] in (" ", "\t") and rest.lstrip(" \t").startswith("#"):
                 note_cut(node, rest.strip(" \t"))
-            dashed = [n + 1 for n in range(node.start_mark.line + 1, min(end.line + 1,
-                      len(lines))) if _begins_an_item(lines[n - 1], lines[n])]  # fmt: skip
-            if dashed:
-                note_dashed(node, dashed[0])
+            going_on = range(node.start_mark.line + 1, min(end.line + 1, len(lines)))
+            dashed = next(
+                (n + 1 for n in going_on if _begins_an_item(lines[n - 1], lines[n])), None
+            )
+            if dashed is not None:
+                note_dashed(node, dashed)
 
 
 _ITEM = re.compile(r"[ \t]*-[ \t]+(\S)")
@@ -288,8 +290,8 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
             "; an apostrophe ends a text in single quotes: put the text in double quotes"
             f" instead, or write the apostrophe twice{twice}"
         )
-    if "expected key" in problem and _key_under_text(lines, line):
-        return _key_under_text(lines, line)
+    if "expected key" in problem and (under := _key_under_text(lines, line)):
+        return under
     return _indent_hint(lines, line) or general
 
 
