@@ -111,12 +111,13 @@ def _error(message: str, near: str, source: str, text: str) -> RoutineError:
     return RoutineError(message, path=source, line=text.count("\n", 0, at) + 1 if at >= 0 else None)
 
 
-def _exercises_of(
-    steps: list[tuple[str, float]], source: str, text: str
-) -> tuple[list[dict], list[str]]:
-    """An exercise a phrase, named by it (announced, it is said once) and held for its
-    seconds; and a note if a phrase comes again (each exercise has a name of its own, so
-    the second is named and said with "(2)")."""
+def _phrases(
+    steps: list[tuple[str, float]], source: str, text: str, quiet: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The routine of a script of phrases, each with its ``quiet`` after it (a pause, a
+    silence): an exercise a phrase, named by it (announced, it is said once) and held for
+    those seconds; and the notes on what changed (a phrase that comes again is named and
+    said with "(2)", as each exercise has a name of its own)."""
     if not steps:
         raise RoutineError("no phrase found to import", path=source)
     if len(steps) > LIMITS.max_exercises:
@@ -127,15 +128,22 @@ def _exercises_of(
             text,
         )
     names: set[str] = set()
-    found: list[dict] = []
+    exercises: list[dict] = []
     again: list[str] = []
     for said, seconds in steps:
         name = said.rstrip(".,;:!? ") or said
         unique = _unique(name, names)
-        found.append({"name": unique, "hold": seconds, "reps": 1})
+        exercises.append({"name": unique, "hold": seconds, "reps": 1})
         if unique != name:
             again.append(unique)
-    return found, _renamed(again, "phrases that come again")
+    routine = {"title": _title(source), "defaults": {"setup": 0.5, "ready": 0},
+               "exercises": exercises}  # fmt: skip
+    changed = [
+        f"each {quiet} is a hold: voiceguide says 'Hold.' with a tone before it and counts"
+        " down its end",
+        *_renamed(again, "phrases that come again"),
+    ]
+    return routine, changed
 
 
 def _renamed(again: list[str], what: str) -> list[str]:
@@ -166,19 +174,9 @@ def _pauses(text: str, source: str) -> Imported:
             before += seconds
         start = marker.end()
     tail = " ".join(text[start:].split())
-    exercises, again = _exercises_of(steps, source, text)
-    routine: dict[str, Any] = {
-        "title": _title(source),
-        "defaults": {"setup": 0.5, "ready": 0},
-        "exercises": exercises,
-    }
+    routine, changed = _phrases(steps, source, text, "pause")
     if tail:
         routine["outro"] = tail
-    changed = [
-        "each pause is a hold: voiceguide says 'Hold.' with a tone before it and counts down"
-        " its end",
-        *again,
-    ]
     left = [f"the {before:g} s of quiet before anything is said (the session starts with its"
             " own words)"] if before else []  # fmt: skip
     return Imported("a [PAUSE:X] script", routine, left, changed)
@@ -207,18 +205,8 @@ def _apg(text: str, source: str) -> Imported:
             )
         said = " ".join(match["text"].split())
         steps.append((said, _seconds(match["seconds"], source, text, "the silence", number)))
-    exercises, again = _exercises_of(steps, source, text)
-    routine: dict[str, Any] = {
-        "title": _title(source),
-        "defaults": {"setup": 0.5, "ready": 0},
-        "exercises": exercises,
-    }
+    routine, changed = _phrases(steps, source, text, "silence")
     # apg takes a background sound on its command line, never in this file: nothing to say
-    changed = [
-        "each silence is a hold: voiceguide says 'Hold.' with a tone before it and counts"
-        " down its end",
-        *again,
-    ]
     return Imported("an audio-program-generator script", routine, [], changed)
 
 
@@ -301,11 +289,12 @@ def _w2a(text: str, source: str) -> Imported:
         if isinstance(words, str) and words.strip() and "{{" not in words:
             carried[key] = " ".join(words.split())
     routine: dict[str, Any] = {"title": _title(source)}
-    routine.update({"intro": carried["intro"]} if "intro" in carried else {})
-    routine.update(
-        defaults={"reps": 1, "setup": pause, "rest": 10, "ready": 0}, exercises=exercises
-    )
-    routine.update({"outro": carried["outro"]} if "outro" in carried else {})
+    if "intro" in carried:
+        routine["intro"] = carried["intro"]
+    routine["defaults"] = {"reps": 1, "setup": pause, "rest": 10, "ready": 0}
+    routine["exercises"] = exercises
+    if "outro" in carried:
+        routine["outro"] = carried["outro"]
     kept = {announced[key] for key in carried}
     left = [
         f"'{key}'"
