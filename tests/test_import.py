@@ -127,6 +127,10 @@ BAD = {
     ),
     "a duration it cannot read": (W2A.replace("'1m'", "'soon'"), 22, "'soon' is not a duration"),
     "a pause it cannot read": (PAUSES.replace("[PAUSE:3]", "[PAUSE:abc]"), 1, "'abc'"),
+    "pauses in a row too long together": (
+        PAUSES.replace("[PAUSE:3]", "[PAUSE:400] [PAUSE:300]"), 1,
+        "[PAUSE] markers in a row make 700 seconds of quiet, more than the 600 a hold may last",
+    ),
     "a silence too long": (APG.replace("; 6", "; 6000"), 3, "must be between 0.1 and 600"),
     # each named on its own line (a silence of 0 on line 4 was said to be on line 1)
     "a silence of nothing": (APG.replace("; 5", "; 0"), 4, "the silence 0 must be between"),

@@ -169,7 +169,15 @@ def _pauses(text: str, source: str) -> Imported:
         if said:
             steps.append((said, seconds))
         elif steps:  # two markers in a row: one quiet, as long as both
-            steps[-1] = (steps[-1][0], round(min(steps[-1][1] + seconds, LIMITS.max_hold), 1))
+            both = round(steps[-1][1] + seconds, 1)
+            if both > LIMITS.max_hold:
+                raise RoutineError(
+                    f"[PAUSE] markers in a row make {both:g} seconds of quiet, more than the"
+                    f" {LIMITS.max_hold:g} a hold may last",
+                    path=source,
+                    line=line,
+                )
+            steps[-1] = (steps[-1][0], both)
         else:
             before += seconds
         start = marker.end()
