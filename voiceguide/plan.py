@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from voiceguide.errors import BadInput
 from voiceguide.limits import LIMITS
-from voiceguide.model import Exercise, Routine
+from voiceguide.model import MINUTES_PLACEHOLDER, Exercise, Routine
 from voiceguide.options import Options, exercise_timings, session_timing
 from voiceguide.phrases import Phrasebook, phrasebook
 from voiceguide.script import Chapter, Hold, Overlay, Role, Say, Script, Step, Tone, Wait, WaitKind
@@ -311,13 +311,19 @@ def minutes_of(script: Script) -> int:
 
 
 def _fill_minutes(script: Script) -> Script:
-    """The intro's ``{minutes}``: the session's estimated length. (The only spoken text
-    that depends on the timing, and only where a routine asks for it.)"""
+    """The intro's ``{minutes}``: the session's estimated length, kept as the script's
+    :attr:`~voiceguide.script.Script.minutes` for the sheet to say the same. (The only
+    spoken text that depends on the timing, and only where a routine asks for it.)"""
+    asked = any(isinstance(s, Say) and s.role == "intro" and MINUTES_PLACEHOLDER in s.text
+                for s in script.steps)  # fmt: skip
+    if not asked:
+        return script
     minutes = minutes_of(script)
     return replace(
         script,
+        minutes=minutes,
         steps=tuple(
-            replace(step, text=step.text.replace("{minutes}", str(minutes)))
+            replace(step, text=step.text.replace(MINUTES_PLACEHOLDER, str(minutes)))
             if isinstance(step, Say) and step.role == "intro"
             else step
             for step in script.steps

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import re
 import shutil
 import tempfile
 import threading
@@ -24,11 +23,11 @@ from voiceguide.model import MINUTES_PLACEHOLDER, Routine
 from voiceguide.options import Options, exercise_timings
 from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
-from voiceguide.plan import minutes_of, plan
+from voiceguide.plan import plan
 from voiceguide.preview import estimated_seconds
 from voiceguide.programme import DAYS, Programme, Stage
 from voiceguide.reminders import Reminder, calendar, first_on
-from voiceguide.script import Say, Script
+from voiceguide.script import Say
 from voiceguide.settings import clock, counted
 from voiceguide.speech import open_engine
 from voiceguide.speech.cache import ClipCache
@@ -237,21 +236,11 @@ def sheet_intro(programme: Programme) -> str:
     if MINUTES_PLACEHOLDER not in intro:
         return intro
     minutes = sorted(
-        {_said_minutes(plan(stage_routine(programme, s), stage_options(s, Options())), intro)
+        {plan(stage_routine(programme, s), stage_options(s, Options())).minutes or 0
          for s in programme.stages}
     )  # fmt: skip
     said = str(minutes[0]) if len(minutes) == 1 else f"{minutes[0]}–{minutes[-1]}"
     return intro.replace(MINUTES_PLACEHOLDER, said)
-
-
-def _said_minutes(script: Script, intro: str) -> int:
-    """The minutes ``script``'s intro says, ``intro`` being its text as written: read
-    from what is said, since the voice reckons them before they are filled in (a few
-    characters shorter than "{minutes}", which can tip the estimate by a minute)."""
-    said = next(s.text for s in script.steps if isinstance(s, Say) and s.role == "intro")
-    written = r"(\d+)".join(re.escape(part) for part in intro.split(MINUTES_PLACEHOLDER))
-    found = re.search(written, said)
-    return int(found[1]) if found else minutes_of(script)
 
 
 def _row(programme: Programme, stage: Stage, file: str, length: float, estimated: bool) -> Row:

@@ -104,6 +104,9 @@ class Script:
     """The language of its words."""
     exercises: Mapping[str, Timing] = field(default_factory=dict)
     """Each exercise's timing, by name, where it differs from :attr:`timing`."""
+    minutes: int | None = None
+    """The session's length in minutes as its intro says it (``{minutes}``), or None
+    where the intro says none."""
 
     def texts(self) -> list[str]:
         """Every distinct phrase to voice, in order of first use."""
