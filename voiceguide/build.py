@@ -208,9 +208,7 @@ def _write(
 
     audio = stem.with_name(f"{stem.name}.{container.name}")
     subtitles = stem.with_name(f"{stem.name}.vtt")
-    # an earlier build's subtitles and other audio would not describe this one: removed with it
-    others = other_audio(stem, container)
-    with StagedOutputs(stem.parent, retired=[subtitles, *others]) as staged:
+    with StagedOutputs(stem.parent, retired=earlier_files(stem, container)) as staged:
         staged_audio = staged.stage(audio)
         tags = _tags(timeline, settings)
         silent = () if bed else tuple(quiet(timeline))
@@ -225,11 +223,14 @@ def _write(
     return tuple(staged.staged), tuple(staged.removed)
 
 
-def other_audio(stem: Path, container: Format) -> list[Path]:
-    """The stem's audio in every format but ``container`` (a folder of that name is not
-    audio, and is left alone)."""
+def earlier_files(stem: Path, container: Format) -> list[Path]:
+    """What an earlier build of ``stem`` may have left that would not describe a build in
+    ``container``, to be removed with its commit (a file this build writes is replaced
+    instead): its subtitles, and its audio in every other format (a folder of that name
+    is not audio, and is left alone)."""
     named = (stem.with_name(f"{stem.name}.{name}") for name in FORMATS if name != container.name)
-    return [path for path in named if path.is_symlink() or not path.is_dir()]
+    audio = [path for path in named if path.is_symlink() or not path.is_dir()]
+    return [stem.with_name(f"{stem.name}.vtt"), *audio]
 
 
 def _until(stop: threading.Event | None, chunks: Iterator[bytes]) -> Iterator[bytes]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceguide.build import BuildResult, Output, VoiceSettings, build, other_audio
+from voiceguide.build import BuildResult, Output, VoiceSettings, build, earlier_files
 from voiceguide.formats import check_format
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import MINUTES_PLACEHOLDER, Routine
@@ -75,12 +75,7 @@ def build_programme(
             programme, sessions, work, output, programme.start or today or dt.date.today()
         )
         container = check_format(output.fmt, output.bitrate)
-        # an earlier build's audio in other formats, and its subtitles when none are made
-        others = {
-            s.audio.name: [*other_audio(folder / s.audio.stem, container),
-                           folder / f"{s.audio.stem}.vtt"]
-            for s in sessions
-        }  # fmt: skip
+        others = {s.audio.name: earlier_files(folder / s.audio.stem, container) for s in sessions}
         retired = [path for paths in others.values() for path in paths]
         with StagedOutputs(folder, retired=retired) as staged:
             for made in sorted(work.iterdir(), key=_order):  # into the staged (locked) file
