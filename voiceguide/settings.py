@@ -260,10 +260,11 @@ SETTINGS: tuple[Setting, ...] = (
 PAUSE = Setting(
     name="pause", kind="seconds", default=None, scope="exercise",
     low=LIMITS.min_duration, high=LIMITS.max_pause,
-    help="Seconds of quiet after an instruction, to make one move before the next is said.",
+    help="Seconds of quiet after an instruction (or a step of the closing), to make one"
+    " move before the next is said.",
 )  # fmt: skip
 """Not a setting of the session (no option sets it): an item among an exercise's
-instructions, ``- pause: 30``, checked as the timings are."""
+instructions or the routine's outro, ``- pause: 30``, checked as the timings are."""
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
