@@ -500,3 +500,33 @@ def test_the_handout_fits_a_phone_each_row_a_box_of_labelled_values(browser, tmp
         assert all(right <= width for row in rows for _, _, right in row)
     finally:
         page.close()
+
+
+def test_a_spanish_session_is_played_in_spanish(browser, spanish):
+    """The list, the buttons' labels and what the script writes under the controls were
+    English around Spanish words."""
+    timeline = json.loads((spanish / f"{STEM}.es.timeline.json").read_text())
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        with running(spanish) as server:
+            page.goto(server.local)
+            assert page.get_attribute("html", "lang") == "es"
+            assert page.inner_text("h1") == "Sesiones"
+            page.click("a.session")
+            ready(page)
+            assert page.get_attribute("html", "lang") == "es"
+            assert page.inner_text(".back-link") == "‹ Sesiones"
+            assert page.inner_text(".chapters h2").casefold() == "capítulos"
+            assert page.get_attribute("#play", "aria-label") == "Reproducir"
+            page.click("#play")
+            until(page, "!document.getElementById('audio').paused")
+            assert page.get_attribute("#play", "aria-label") == "Pausa"
+            slide_to(page, timeline["duration"] - 1)  # playing on, to the end
+            until(page, "document.body.dataset.finished === 'true'", seconds=20)
+            assert page.inner_text("#status") == (
+                "Sesión terminada. Toca reproducir para empezar de nuevo."
+            )
+            assert page.get_attribute("#play", "aria-label") == "Reproducir"
+    finally:
+        context.close()

@@ -33,6 +33,10 @@ def test_the_built_in_speaks_at_least_seven_languages_one_not_in_latin_script():
     assert set(builtin_languages("hamstring-relief")) == set(languages())
 
 
+SAME_ON_A_PAGE = {"de": ("position", "pause"), "fr": ("position", "pause")}
+"""The page's words that are spelled in a language as in English."""
+
+
 @pytest.mark.parametrize("language", OTHERS)
 def test_every_phrase_is_there_with_the_same_placeholders(language):
     english, book = phrasebook("en"), phrasebook(language)
@@ -48,6 +52,10 @@ def test_every_phrase_is_there_with_the_same_placeholders(language):
     assert set(book.handout) == set(english.handout)
     for key, words in english.handout.items():
         assert placeholders(book.handout[key]) == placeholders(words), (language, key)
+    assert set(book.page) == set(english.page)
+    for key, words in english.page.items():
+        assert placeholders(book.page[key]) == placeholders(words), (language, key)
+        assert book.page[key] != words or key in SAME_ON_A_PAGE.get(language, ()), (language, key)
     assert set(book.chapters) == set(english.chapters) == {"introduction", "closing"}
     assert not [t for t in book.chapters.values() if placeholders(t)], language
     assert "{side}" in book.side_label and book.voices["pyttsx3"]

@@ -229,3 +229,73 @@ def test_the_player_names_a_side_as_the_voice_says_it(tmp_path, args, hold, swit
     assert document["settings"]["side_labels"]
     shown = [s.main for s in steps(session(document, path.name[: -len(".timeline.json")]))]
     assert hold in shown and switch in shown
+
+
+def _in(language: str, timeline: dict, stem: str):
+    settings = {**timeline["settings"], "language": language}
+    return session({**timeline, "settings": settings, "audio": f"{stem}.mp3"}, stem)
+
+
+def _spanish(timeline: dict, stem: str):
+    return _in("es", timeline, stem)
+
+
+ENGLISH_ON_A_PAGE = ("Sessions", "Chapters", "Play", "Back 15 seconds", "Forward 15 seconds",
+                     "Position", "In a podcast app", "Subscribe", "from week", "The sheet",
+                     "Reminders for your calendar", "No sessions here")  # fmt: skip
+
+
+def test_a_spanish_session_s_player_is_in_spanish_throughout(timeline):
+    """Its buttons' labels, "Chapters", "‹ Sessions" and what its script writes were
+    English on a Spanish page."""
+    page = player_page(_spanish(timeline, f"{STEM}.es"))
+    assert '<html lang="es">' in page
+    assert "‹ Sesiones" in page and "<h2>Capítulos</h2>" in page
+    assert 'aria-label="Reproducir"' in page and 'aria-label="Atrás 15 segundos"' in page
+    assert "<span>15 s</span>" in page
+    found = [w for w in ENGLISH_ON_A_PAGE if re.search(rf"[>\"]{re.escape(w)}\b", page)]
+    assert found == []
+    data = json.loads(re.search(r'type="application/json">(.*?)</script>', page, re.S).group(1))
+    assert data["words"]["pause"] == "Pausa"
+    assert data["words"]["finished"].startswith("Sesión terminada")
+    assert '<html lang="de">' in player_page(_in("de", timeline, f"{STEM}.de"))
+
+
+def test_the_list_speaks_the_language_most_of_its_sessions_are_in(timeline):
+    from voiceguide.serve.folder import grouped
+    from voiceguide.serve.pages import index_page
+
+    english = _in("en", timeline, "morning")
+    spanish = [_spanish(timeline, f"plan.week-{k}") for k in (1, 2)]
+    page = index_page(grouped([english, *spanish]), "http://127.0.0.1:1/feed.xml",
+                      {"plan": ["plan.html", "plan.ics"]})  # fmt: skip
+    assert '<html lang="es">' in page and "<h1>Sesiones</h1>" in page
+    assert "desde la semana 2" in page and ">La hoja<" in page
+    assert ">Recordatorios para tu calendario<" in page
+    assert [w for w in ENGLISH_ON_A_PAGE if re.search(rf"[>\"]{re.escape(w)}\b", page)] == []
+    # each session's title keeps its own language
+    assert f'lang="en">{timeline["title"]}' in page
+    english_page = index_page(grouped([english, spanish[0]]), "http://127.0.0.1:1/feed.xml")
+    assert '<html lang="en">' in english_page  # as many: the first by name
+    empty = index_page([], "http://127.0.0.1:1/feed.xml")
+    assert '<html lang="en">' in empty and "No sessions here yet" in empty
+    assert "<code>voiceguide build -o FOLDER</code>, then reload." in empty
+
+
+def test_the_feed_describes_itself_in_the_language_of_its_sessions(timeline):
+    feedparser = pytest.importorskip("feedparser", reason="feedparser is in the test extra")
+    from voiceguide.serve.feed import feed_xml
+
+    sessions = [_spanish(timeline, f"plan.week-{k}") for k in (1, 2)]
+    feed = feedparser.parse(feed_xml(sessions, "https://example.org/", title="Plan"))
+    assert not feed.bozo and feed.feed.language == "es"
+    assert (
+        feed.feed.subtitle
+        == feed.feed.summary
+        == (  # description, itunes:summary
+            "Sesiones de ejercicios habladas y cronometradas."
+        )
+    )
+    english = feedparser.parse(feed_xml([_in("en", timeline, STEM)], "https://example.org/",
+                                        title="t"))  # fmt: skip
+    assert english.feed.subtitle == "Spoken, timed exercise sessions."

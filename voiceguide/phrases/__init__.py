@@ -49,6 +49,9 @@ class Phrasebook:
     ``closing``): in the MP3's chapter tags, the timeline and the player; never said."""
     handout: Mapping[str, str]
     """The printed sheet's own words (headings, labels)."""
+    page: Mapping[str, str]
+    """The player page's, the list of sessions' and the feed's own words (buttons,
+    headings, what the player says in writing): shown, never said."""
 
     def say(self, key: str, **fields: str) -> str:
         """Phrase ``key`` with ``fields`` filled (``{Side}``: ``side`` capitalised)."""
@@ -113,6 +116,12 @@ def canonical(tag: str) -> str | None:
     return next((known for known in languages() if known.casefold() == base), None)
 
 
+def page_words(language: str) -> Mapping[str, str]:
+    """The words of the pages and the feed in ``language`` (a routine's tag, in any
+    case), English where it has no phrasebook."""
+    return phrasebook(canonical(language) or DEFAULT_LANGUAGE).page
+
+
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML has it: it reads a phrasebook some five times
 faster than PyYAML's own (0.8 ms against 4.5 for the English one)."""
@@ -124,7 +133,8 @@ def phrasebook(language: str = DEFAULT_LANGUAGE) -> Phrasebook:
     text = (_folder() / f"{language}.yaml").read_text(encoding="utf-8")
     data = yaml.load(text, Loader=_LOADER)  # a safe loader: CSafeLoader or SafeLoader
     texts = [*data["numbers"], data["side_label"], *data["phrases"].values(),
-             *data["chapters"].values(), *data["handout"].values()]  # fmt: skip
+             *data["chapters"].values(), *data["handout"].values(),
+             *data["page"].values()]  # fmt: skip
     for text in texts:  # YAML reads a bare Null or No as something else: quote those
         for form in [text] if not isinstance(text, dict) else text.values():
             if not isinstance(form, str):
@@ -139,4 +149,5 @@ def phrasebook(language: str = DEFAULT_LANGUAGE) -> Phrasebook:
         phrases=data["phrases"],
         chapters=data["chapters"],
         handout=data["handout"],
+        page=data["page"],
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,12 +23,14 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from voiceguide import __version__
 from voiceguide.errors import BadInput, ExportError
 from voiceguide.outputs import StagedOutputs
+from voiceguide.phrases import page_words
 from voiceguide.serve.folder import (
     CHAPTERS_SUFFIX,
     TIMELINE_SUFFIX,
     Group,
     Session,
     SessionFolder,
+    folder_language,
     grouped,
 )
 from voiceguide.settings import clock
@@ -85,12 +86,13 @@ def feed_xml(sessions: list[Session], base: str, *, title: str) -> bytes:
     """The RSS document of ``sessions``, each file's URL under ``base``."""
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
-    languages = Counter(s.language for s in sessions)
+    language = folder_language(sessions)
+    about = page_words(language)["feed"]
     newest = max((s.modified for s in sessions), default=0.0)
     _text(channel, "title", title)
     _text(channel, "link", base)
-    _text(channel, "description", "Spoken, timed exercise sessions made by voiceguide.")
-    _text(channel, "language", languages.most_common(1)[0][0] if languages else "en")
+    _text(channel, "description", about)
+    _text(channel, "language", language)
     _text(channel, "generator", f"voiceguide {__version__}")
     _text(channel, "lastBuildDate", _date(newest))
     ET.SubElement(
@@ -99,7 +101,7 @@ def feed_xml(sessions: list[Session], base: str, *, title: str) -> bytes:
         {"href": link(base, FEED_NAME), "rel": "self", "type": "application/rss+xml"},
     )
     _text(channel, f"{{{ITUNES}}}author", "voiceguide")
-    _text(channel, f"{{{ITUNES}}}summary", "Spoken, timed exercise sessions.")
+    _text(channel, f"{{{ITUNES}}}summary", about)
     _text(channel, f"{{{ITUNES}}}explicit", "false")
     groups = grouped(sessions)
     # One programme's sessions are a series: week 1 is played first, as the page lists it.

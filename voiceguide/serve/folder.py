@@ -22,6 +22,7 @@ import os
 import re
 import stat
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -338,6 +339,13 @@ def grouped(sessions: list[Session]) -> list[Group]:
         groups.append(Group(name, tuple(s for _, s in members), tuple(week for week, _ in members)))
     groups.sort(key=lambda g: (-max(s.modified for s in g.sessions), g.name))
     return groups
+
+
+def folder_language(sessions: list[Session]) -> str:
+    """The language of a page or feed about all of ``sessions``: the one most of them
+    are in (of those as many, the first in name order), English for none."""
+    counts = Counter(s.language for s in sorted(sessions, key=lambda s: s.stem))
+    return counts.most_common(1)[0][0] if counts else "en"
 
 
 def _with_audio(session: Session, audio: os.stat_result) -> Session:

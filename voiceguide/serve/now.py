@@ -5,8 +5,9 @@ said.
 
 The words are the session's own language's, from its phrasebook, as the voice says
 them: the word that starts a hold ("Mantén"), the side label, and the last sentence of
-the release-and-rest phrase ("And release. Rest." → "Rest"); the page's buttons are in
-English. The page's script only looks up the moment it is at (:func:`player_data`).
+the release-and-rest phrase ("And release. Rest." → "Rest"); the page's own words (its
+buttons, "Chapters") are from the phrasebook's ``page``. The page's script only looks
+up the moment it is at (:func:`player_data`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voiceguide.phrases import DEFAULT_LANGUAGE, Phrasebook, canonical, phrasebook
+from voiceguide.phrases import DEFAULT_LANGUAGE, Phrasebook, canonical, page_words, phrasebook
 from voiceguide.plan import fill
 from voiceguide.serve.folder import Session
+
+SCRIPT_WORDS = ("play", "pause", "start", "finished", "unavailable")
+"""The page's words that its script writes (:data:`voiceguide.phrases` ``page``)."""
 
 SPANS = ("hold", "rest", "switch", "setup")
 """The timeline's kinds of event that a listener lives through, counted down."""
@@ -221,8 +225,10 @@ def shown_at(shown: list[Step], seconds: float, words: Labels) -> str:
 
 def player_data(session: Session) -> dict[str, Any]:
     """Everything the player's script needs: the steps, the spoken words with their
-    times, the chapters and the word for seconds."""
+    times, the chapters, the word for seconds and the words the script writes on the
+    page (the play button's label, the line under the controls)."""
     words = labels(session.language)
+    page = page_words(session.language)
     events = [e for e in session.document.get("events", []) if isinstance(e, dict)]
     return {
         "duration": session.duration,
@@ -244,4 +250,5 @@ def player_data(session: Session) -> dict[str, Any]:
             if e.get("kind") == "speech" and _times(e) and isinstance(e.get("text"), str)
         ],
         "chapters": [{"title": c.title, "start": c.start, "end": c.end} for c in session.chapters],
+        "words": {key: page[key] for key in SCRIPT_WORDS},
     }

@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from voiceguide import __version__
-from voiceguide.phrases import canonical
-from voiceguide.serve.folder import Group, Session
+from voiceguide.phrases import canonical, page_words
+from voiceguide.serve.folder import Group, Session, folder_language
 from voiceguide.serve.mp3index import FrameIndex
 from voiceguide.serve.now import player_data
 from voiceguide.settings import clock
@@ -63,15 +63,20 @@ def index_page(
 ) -> str:
     """The list of sessions, each linking to its player, a programme's side by side in
     week order with the stage each starts (its sheets linked after them, where
-    ``sheets`` names them: a programme's name to its files), and the feed's address."""
+    ``sheets`` names them: a programme's name to its files), and the feed's address;
+    in the language most of the sessions are in."""
     sheets = sheets or {}
+    language = folder_language([s for group in groups for s in group.sessions])
+    words = page_words(language)
     rows = [
         {
             "sessions": [
                 {
                     "title": s.title,
                     "href": f"play/{quote(s.stem, safe='')}",
-                    "stage": f"from week {week}" if week is not None else "",
+                    "stage": ""
+                    if week is None
+                    else words["from_week"].replace("{week}", str(week)),
                     "length": clock(s.duration),
                     "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(s.modified)),
                     "language": language_name(s.language),
@@ -80,19 +85,30 @@ def index_page(
                 for s, week in zip(group.sessions, group.weeks)
             ],
             "sheets": [
-                {"href": quote(name, safe=""), "label": SHEET_LABELS[name.rpartition(".")[2]]}
+                {"href": quote(name, safe=""), "label": words[SHEETS[name.rpartition(".")[2]]]}
                 for name in sheets.get(group.name, [])
             ],
         }
         for group in groups
     ]
+    before, _, after = words["empty"].partition("{command}")
     return _template("index.html").render(
-        groups=rows, feed_url=feed_url, version=__version__, root=""
+        groups=rows,
+        feed_url=feed_url,
+        words=words,
+        empty=(before, after),
+        lang=language,
+        version=__version__,
+        root="",
     )
 
 
-SHEET_LABELS = {"html": "The sheet", "ics": "Reminders for your calendar"}
-"""What the list calls a programme's handout and reminders."""
+SKIP_SECONDS = 15
+"""How far the player's back and forward buttons jump (as its script's ``SKIP``)."""
+
+SHEETS = {"html": "sheet", "ics": "reminders"}
+"""The page's words for a programme's handout and its reminders, by their files'
+suffixes."""
 
 
 def player_page(session: Session, frames: FrameIndex | None = None) -> str:
@@ -108,9 +124,12 @@ def player_page(session: Session, frames: FrameIndex | None = None) -> str:
             "count": len(frames.offsets),
         }
     data = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    words = page_words(session.language)
     return _template("player.html").render(
         title=session.title,
-        tag=session.language,
+        lang=session.language,
+        words=words,
+        skip=document["seconds"].replace("{n}", str(SKIP_SECONDS)),
         audio=f"../{quote(session.audio)}",
         duration=f"{session.duration:.3f}",
         length=clock(session.duration),

@@ -148,7 +148,7 @@
       started.catch(function (error) {
         if (error && error.name === "AbortError") { return; }  // a newer jump took over
         playing = false;
-        status.textContent = "Tap play to start.";
+        status.textContent = data.words.start;
       });
     }
   }
@@ -218,7 +218,7 @@
   var ticking = null;
   audio.addEventListener("play", function () {
     playButton.setAttribute("data-state", "playing");
-    playButton.setAttribute("aria-label", "Pause");
+    playButton.setAttribute("aria-label", data.words.pause);
     status.textContent = "";
     keepAwake();
     if (!ticking) { ticking = setInterval(render, 200); }
@@ -227,7 +227,7 @@
     if (reloading) { return; }  // a jump reloading the audio: it goes on
     playing = false;
     playButton.setAttribute("data-state", "paused");
-    playButton.setAttribute("aria-label", "Play");
+    playButton.setAttribute("aria-label", data.words.play);
     letSleep();
     clearInterval(ticking);
     ticking = null;
@@ -241,18 +241,18 @@
   function setFinished(done) {
     finished = done;
     document.body.setAttribute("data-finished", done ? "true" : "false");
-    status.textContent = done ? "Session finished. Tap play to start again." : "";
+    status.textContent = done ? data.words.finished : "";
   }
   audio.addEventListener("ended", function () {
     playing = false;
     letSleep();
     playButton.setAttribute("data-state", "paused");
-    playButton.setAttribute("aria-label", "Play");
+    playButton.setAttribute("aria-label", data.words.play);
     setFinished(true);
     render();
   });
   audio.addEventListener("error", function () {
-    status.textContent = "The audio could not be loaded: is the server still running?";
+    status.textContent = data.words.unavailable;
   });
 
   if ("mediaSession" in navigator && typeof MediaMetadata !== "undefined") {
