@@ -551,3 +551,19 @@ def test_a_sheet_says_the_minutes_each_session_says(tmp_path):
     voice = re.search(r"about (\d+) minutes", said[0])[1]
     assert voice == "5"  # where the two reckonings part
     assert f"Two gentle stretches, about {voice} minutes." in text
+
+
+def test_language_on_the_command_line_must_be_the_programme_s_own(tmp_path):
+    """``build PROGRAMME --language fr`` built it in English and said nothing."""
+    path = tmp_path / "relief.yaml"
+    path.write_text(EXAMPLE)
+    for command in (["build", "-o", str(tmp_path / "out")], ["show"], ["handout"]):
+        run = invoke(command[0], str(path), "--language", "fr", *command[1:])
+        assert run.code == 2, (command, run.stdout)
+        assert run.stderr.strip().splitlines() == [
+            f"Error: --language fr does not match {path}, a programme in en: its own "
+            "'language:' decides (write 'language: fr' in it)"
+        ]
+    assert not (tmp_path / "out").exists()
+    path.write_text(EXAMPLE.replace("stages:", "language: fr\nstages:"))
+    assert invoke("show", str(path), "--language", "fr").code == 0

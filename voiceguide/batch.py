@@ -75,7 +75,7 @@ def build_one(
     ask for), or the programme file ``ref``."""
     store = ClipCache(default_dir()) if cache else None
     if ref.endswith((".yaml", ".yml")) and is_programme(ref):
-        programme = load_programme(ref)
+        programme = load_programme(ref, _language(options))
         return build_programme(programme, options, output, voice=voice, cache=store, stop=stop)
     routine = resolve(ref, _language(options))
     return build(routine, options, output, voice=voice, cache=store, stop=stop)

@@ -21,6 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from voiceguide.errors import OptionError, RoutineError
 from voiceguide.model import Routine
 from voiceguide.options import Given, Options, match_exercise
+from voiceguide.phrases import canonical
 from voiceguide.routine import resolve
 from voiceguide.routine.reading import check_characters, read_text
 from voiceguide.routine.scalars import (
@@ -142,20 +143,29 @@ def load_any(ref: str, language: str | None = None) -> Programme | Routine:
     """The programme file ``ref``, or the routine ``ref`` names (a file or a built-in,
     in ``language``)."""
     if ref.endswith((".yaml", ".yml")) and is_programme(ref):
-        return load_programme(ref)
+        return load_programme(ref, language)
     return resolve(ref, language)
 
 
-def load_programme(path: str | os.PathLike[str]) -> Programme:
-    """Read and check the programme at ``path`` and the routine it names."""
+def load_programme(path: str | os.PathLike[str], language: str | None = None) -> Programme:
+    """Read and check the programme at ``path`` and the routine it names; ``language``
+    (the command line's) must be the programme's own: its ``language:`` key decides."""
     source = os.fspath(path)
     try:
         text = read_text(Path(source))
         check_characters(text)
-        return _programme(compose(text, PROGRAMME_KEYS + STAGE_KEYS), Path(source))
+        programme = _programme(compose(text, PROGRAMME_KEYS + STAGE_KEYS), Path(source))
     except RoutineError as err:
         err.path = err.path if err.path and err.path != source and err.line else source
         raise
+    wanted = canonical(language) or language if language else None
+    if wanted and wanted != programme.routine.language:
+        raise OptionError(
+            f"{wanted} does not match {source}, a programme in {programme.routine.language}: "
+            f"its own 'language:' decides (write 'language: {wanted}' in it)",
+            setting="language",
+        )
+    return programme
 
 
 def _programme(root: Node | None, path: Path) -> Programme:
