@@ -567,3 +567,114 @@ def test_language_on_the_command_line_must_be_the_programme_s_own(tmp_path):
     assert not (tmp_path / "out").exists()
     path.write_text(EXAMPLE.replace("stages:", "language: fr\nstages:"))
     assert invoke("show", str(path), "--language", "fr").code == 0
+
+
+SEATED_FIRST = """\
+programme: Chair first
+routine: hamstring-relief
+start: 2027-03-22
+stages:
+  - weeks: 1
+    hold: 2
+    reps: 1
+    leave_out: [lying, wall]
+    intro: >
+      This week, one stretch on a chair, about {minutes} minutes.
+      Stretch only to a light pull.
+    outro:
+      - That is the end of the session. Bring your leg back.
+      - pause: 4
+      - Sit back in your chair.
+  - {weeks: 2, hold: 2, reps: 1}
+"""
+
+
+def test_a_stage_that_leaves_out_the_floor_has_its_own_intro_and_closing(tmp_path):
+    """A week on the chair alone still told the patient of the floor and the wall, and
+    to get up from the floor at its end (found trying a programme as a physiotherapist
+    would write it)."""
+    (tmp_path / "plan.yaml").write_text(SEATED_FIRST)
+    run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    assert "leaves out" not in run.stderr  # the stage says its own intro and closing
+    first, later = sheet(tmp_path / "out", "plan.week-1"), sheet(tmp_path / "out", "plan.week-2")
+    said = [e for e in first["events"] if e["kind"] == "speech"]
+    minutes = round(first["duration"] / 60)
+    assert said[0]["text"] == (
+        f"Week 1 of 3. This week, one stretch on a chair, about {minutes} minutes."
+        " Stretch only to a light pull."
+    )
+    closing, sit = said[-2:]
+    assert closing["text"] == "That is the end of the session. Bring your leg back."
+    assert sit["text"] == "Sit back in your chair."
+    assert sit["start"] - closing["end"] == pytest.approx(4, abs=0.002)
+    assert not [e for e in said if "wall" in e["text"] or "down to the floor" in e["text"]]
+    report = audio_check.check(tmp_path / "out" / "plan.week-1.mp3", first)
+    assert report.problems == []  # the 4 s between them quiet, each text where it says
+    routine = load_builtin("hamstring-relief")
+    later_said = [e["text"] for e in later["events"] if e["kind"] == "speech"]
+    assert later_said[0] == f"Weeks 2 to 3 of 3. {routine.intro}"
+    assert later_said[-len(routine.outro) :] == list(routine.outro)
+    text = sheet_text(tmp_path / "out" / "plan.html")
+    assert f"Week 1 This week, one stretch on a chair, about {minutes} minutes." in text
+    assert f"Weeks 2–3 {routine.intro}" in text
+    assert "2. Lying hamstring stretch Only in weeks 2–3." in text
+    assert "1. Seated hamstring stretch Only in" not in text
+    assert ("Closing Week 1 That is the end of the session. Bring your leg back. Sit back"
+            f" in your chair. Weeks 2–3 {' '.join(routine.outro)}") in text  # fmt: skip
+
+
+def test_a_stage_that_leaves_out_exercises_but_keeps_the_routine_s_words_is_warned(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text(SEATED_FIRST.replace("    outro:\n", "    outrox:\n").split("    outrox")[0]
+                    + "  - {weeks: 2, hold: 2, reps: 1}\n")  # fmt: skip
+    warning = (
+        f"Warning: {path}:5: stage 1 leaves out Lying hamstring stretch and Wall hamstring"
+        " stretch but says the routine's closing as written; if it speaks of those"
+        " exercises, give the stage its own 'outro'"
+    )
+    for command in ("validate", "show"):
+        run = invoke(command, str(path))
+        assert run.code == 0 and run.stderr.strip() == warning, run.stderr
+    path.write_text(EXAMPLE.replace("{weeks: 2, hold: 30}", "{weeks: 2, leave_out: [wall]}"))
+    run = invoke("validate", str(path))
+    assert run.code == 0 and run.stderr.strip() == (
+        f"Warning: {path}:10: stage 2 leaves out Wall hamstring stretch but says the"
+        " routine's intro and closing as written; if they speak of that exercise, give the"
+        " stage its own 'intro' and 'outro'"
+    )
+
+
+STAGE_WORDS_BROKEN = {
+    "an intro as a list": (
+        "    intro:\n      - Sit down.\n",
+        7,
+        "'intro' in stage 1 should be one text, not a list",
+    ),
+    "a closing that ends with a pause": (
+        "    outro:\n      - Sit back.\n      - pause: 4\n",
+        8,
+        "'outro' in stage 1 ends with a pause",
+    ),
+    "a side in the closing": (
+        "    outro: Bring your {side} leg back.\n",
+        6,
+        "unknown placeholder '{side}' in 'outro' in stage 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("words, line, says", list(STAGE_WORDS_BROKEN.values()),
+                         ids=list(STAGE_WORDS_BROKEN))  # fmt: skip
+def test_a_stage_s_broken_intro_or_closing_is_one_line_naming_file_and_line(
+    tmp_path, words, line, says
+):
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        "programme: P\nroutine: hamstring-relief\nstages:\n  - weeks: 1\n"
+        f"    leave_out: [wall]\n{words}"
+    )
+    run = invoke("build", str(path), "-o", str(tmp_path / "out"))
+    assert run.code == 2 and not (tmp_path / "out").exists()
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {path}:{line}: {says}"), lines

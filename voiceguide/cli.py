@@ -165,6 +165,8 @@ def show(routine: str, exact: bool, **params: Any) -> None:
         click.echo(f"{loaded.title} ({loaded.name}): {loaded.routine.title}")
         for line in describe_programme(loaded):
             click.echo(line)
+        for note in loaded.warnings():
+            click.echo(f"Warning: {note}", err=True)
         return
     if exact:
         timeline, note = exact_timeline(loaded, options, voice), "exact timing"

@@ -151,6 +151,11 @@ def sessions(result: BuildResult | ProgrammeResult) -> tuple[BuildResult, ...]:
 
 
 def warn(result: BuildResult | ProgrammeResult) -> None:
+    from voiceguide.prescribe import ProgrammeResult
+
+    if isinstance(result, ProgrammeResult):
+        for note in result.notes:
+            click.echo(f"Warning: {note}", err=True)
     for session in sessions(result):
         for warning in session.warnings:
             click.echo(f"Warning: {session.audio.stem}: {warning}", err=True)
@@ -206,6 +211,8 @@ def checked(path: str) -> str:
 
     if path and is_programme(path):
         programme = load_programme(path)
+        for note in programme.warnings():
+            click.echo(f"Warning: {note}", err=True)
         stages = counted(len(programme.stages), "stage")
         weeks = f"{counted(programme.weeks, 'week')} of {programme.routine.name}"
         return f"{programme.title}, {stages} over {weeks}"

@@ -8,15 +8,20 @@ phrasebook's, in the routine's language. Rendered with Jinja2, which escapes eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import TypeVar
 
 from voiceguide import __version__
 from voiceguide.model import Routine
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import fill
 from voiceguide.settings import clock
+
+T = TypeVar("T")
+Labelled = tuple[str, T]
+"""Something the sheet prints with the weeks that have it ("weeks 2–4"), or "" for all."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,11 @@ def schedule_row(
     return Row(weeks, each(holds, "s"), each(reps, ""), how_often, file, length)
 
 
+def _heading(label: str) -> str:
+    """A label ("weeks 2–4") as it heads a text: its first letter a capital."""
+    return label[:1].upper() + label[1:]
+
+
 def _numbers(numbers: list[int]) -> str:
     """Exercise numbers, runs as ranges: [1, 2, 3, 5] → "1–3, 5"."""
     runs: list[list[int]] = []
@@ -83,13 +93,18 @@ def render(
     notes: str = "",
     subtitle: str = "",
     described: bool = True,
-    intro: str = "",
+    intros: Sequence[Labelled[str]] = (),
+    closings: Sequence[Labelled[tuple[str, ...]]] | None = None,
+    only: Mapping[str, str] | None = None,
     starts: str = "",
 ) -> str:
     """The handout for ``routine`` with its schedule ``rows``, as HTML text; its
     description printed if ``described`` (a programme's sheet leaves it out: it tells
-    of the routine's own holds, where the schedule gives the programme's); ``intro``, as
-    the voice says it, before the schedule; ``starts``, when the schedule begins."""
+    of the routine's own holds, where the schedule gives the programme's); ``intros``,
+    as the voice says them, before the schedule, and ``closings`` (the routine's when
+    None) after the exercises, each with the weeks that say it where they differ;
+    ``only``, by exercise, the weeks it is in where it is not in all; ``starts``, when
+    the schedule begins."""
     import jinja2
 
     book = phrasebook(routine.language)
@@ -101,6 +116,7 @@ def render(
             "switch": [fill(t, e.sides[1]) for t in e.switch_instructions] if e.sides else [],
             "cues": [fill(t, first(e)) for t in e.cues],
             "progression": fill(e.progression, first(e)) if e.progression else "",
+            "only": (only or {}).get(e.name, ""),
         }
         for e in routine.exercises
     ]
@@ -116,8 +132,12 @@ def render(
         schedule=rows,
         words=book.handout,
         exercises=exercises,
-        intro=intro,
+        intros=[(_heading(label), text) for label, text in intros if text],
         starts=starts,
-        outro=routine.outro,
+        closings=[
+            (_heading(label), texts)
+            for label, texts in (closings if closings is not None else [("", routine.outro)])
+            if texts
+        ],
         closing=book.chapters["closing"],
     )

@@ -12,9 +12,10 @@ import math
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from voiceguide.build import BuildResult, Output, VoiceSettings, build, earlier_files
 from voiceguide.formats import check_format
@@ -35,6 +36,8 @@ from voiceguide.speech.cache import ClipCache
 if TYPE_CHECKING:
     from babel import Locale
 
+K = TypeVar("K", bound=Hashable)
+
 
 @dataclass(frozen=True)
 class ProgrammeResult:
@@ -43,6 +46,9 @@ class ProgrammeResult:
     files: tuple[Path, ...]
     """Every file, the sessions' first, then the playlist, handout and calendar."""
     sessions: tuple[BuildResult, ...]
+    notes: tuple[str, ...] = ()
+    """The programme's own warnings (:meth:`Programme.warnings`), each naming its file
+    and line; its sessions' are theirs."""
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -89,7 +95,7 @@ def build_programme(
                 removed=tuple(p for p in staged.removed if p in others[s.audio.name]))
         for s in sessions
     ]  # fmt: skip
-    return ProgrammeResult(files, tuple(moved))
+    return ProgrammeResult(files, tuple(moved), programme.warnings())
 
 
 def _order(path: Path) -> tuple[int, str]:
@@ -191,10 +197,36 @@ def playlist(programme: Programme, files: list[str], seconds: list[float]) -> st
 
 
 def _weeks(programme: Programme, stage: Stage) -> str:
+    return _weeks_of(programme, [stage])
+
+
+def _weeks_of(programme: Programme, stages: Sequence[Stage]) -> str:
+    """The weeks of ``stages`` as the sheet writes them ("week 1", "weeks 2–4", or
+    "week 1, weeks 3–4"): stages that follow each other as one span."""
     words = phrasebook(programme.routine.language).handout
-    if stage.weeks == 1:
-        return words["week"].format(n=stage.first_week)
-    return words["week_span"].format(first=stage.first_week, last=stage.last_week)
+    spans: list[list[int]] = []
+    for stage in stages:
+        if spans and stage.first_week == spans[-1][1] + 1:
+            spans[-1][1] = stage.last_week
+        else:
+            spans.append([stage.first_week, stage.last_week])
+    return ", ".join(
+        words["week"].format(n=first)
+        if first == last
+        else words["week_span"].format(first=first, last=last)
+        for first, last in spans
+    )
+
+
+def _by_weeks(programme: Programme, key: Callable[[Stage], K]) -> list[tuple[str, K, list[Stage]]]:
+    """The stages grouped by what ``key`` gives them, each group with its weeks (""
+    where every stage has the same)."""
+    groups: dict[K, list[Stage]] = {}
+    for stage in programme.stages:
+        groups.setdefault(key(stage), []).append(stage)
+    if len(groups) == 1:
+        return [("", value, stages) for value, stages in groups.items()]
+    return [(_weeks_of(programme, stages), value, stages) for value, stages in groups.items()]
 
 
 def handout_of(
@@ -206,11 +238,14 @@ def handout_of(
     estimated: bool = False,
 ) -> str:
     """The printed sheet: the schedule from ``start`` (the sessions' lengths
-    ``estimated``, or as built), then every exercise."""
+    ``estimated``, or as built), then every exercise, with the weeks it is in where it
+    is not in all; the intro and the closing with their weeks where stages have their
+    own."""
     rows = [
         _row(programme, stage, file, length, estimated)
         for stage, file, length in zip(programme.stages, files, seconds)
     ]
+    only = phrasebook(programme.routine.language).handout["only"]
     return render(
         programme.routine,
         title=programme.title,
@@ -218,24 +253,33 @@ def handout_of(
         notes=programme.notes,
         subtitle=programme.routine.title,
         described=False,
-        intro=sheet_intro(programme),
+        intros=sheet_intros(programme),
+        closings=[(weeks, said[0]) for weeks, said, _ in _by_weeks(programme, programme.outro_of)],
+        only={
+            e.name: only.format(weeks=_weeks_of(programme, having))
+            for e in programme.routine.exercises
+            if len(having := [s for s in programme.stages if e.name not in s.leave_out])
+            < len(programme.stages)
+        },
         starts=starting(programme, start),
     )
 
 
-def sheet_intro(programme: Programme) -> str:
-    """The routine's intro as its sessions say it, for every stage at once: its
-    ``{minutes}`` the stages' (``11–23`` where they differ), as each session reckons
-    its own."""
-    intro = programme.routine.intro
-    if MINUTES_PLACEHOLDER not in intro:
-        return intro
-    minutes = sorted(
-        {plan(stage_routine(programme, s), stage_options(s, Options())).minutes or 0
-         for s in programme.stages}
-    )  # fmt: skip
-    said = str(minutes[0]) if len(minutes) == 1 else f"{minutes[0]}–{minutes[-1]}"
-    return intro.replace(MINUTES_PLACEHOLDER, said)
+def sheet_intros(programme: Programme) -> list[tuple[str, str]]:
+    """The intros as the sessions say them, each with the weeks that say it where stages
+    have their own: its ``{minutes}`` those stages' (``11–23`` where they differ), as
+    each session reckons its own."""
+    found = []
+    for weeks, intro, stages in _by_weeks(programme, programme.intro_of):
+        if MINUTES_PLACEHOLDER in intro:
+            minutes = sorted(
+                {plan(stage_routine(programme, s), stage_options(s, Options())).minutes or 0
+                 for s in stages}
+            )  # fmt: skip
+            said = str(minutes[0]) if len(minutes) == 1 else f"{minutes[0]}–{minutes[-1]}"
+            intro = intro.replace(MINUTES_PLACEHOLDER, said)
+        found.append((weeks, intro))
+    return found
 
 
 def _row(programme: Programme, stage: Stage, file: str, length: float, estimated: bool) -> Row:
@@ -337,7 +381,9 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
     )
     said = next((s.text for s in plan(subject).steps if isinstance(s, Say) and s.role == "intro"),
                 "")  # fmt: skip
-    return f"{subject.name}.html", render(subject, title=subject.title, rows=[row], intro=said)
+    return f"{subject.name}.html", render(
+        subject, title=subject.title, rows=[row], intros=[("", said)]
+    )
 
 
 def write_handout(subject: Programme | Routine, folder: Path) -> Path:

@@ -37,8 +37,16 @@ from voiceguide.routine.scalars import (
     text_of,
     type_error,
 )
+from voiceguide.routine.schema import intro_of, outro_of
 from voiceguide.routine.yamlguard import compose
-from voiceguide.settings import BY_NAME, EXERCISE_SETTINGS, SettingError, counted, of_scope
+from voiceguide.settings import (
+    BY_NAME,
+    EXERCISE_SETTINGS,
+    Number,
+    SettingError,
+    counted,
+    of_scope,
+)
 
 PROGRAMME_KEYS = (
     "programme",
@@ -56,12 +64,14 @@ STAGE_SETTINGS = tuple(
 )
 """What a stage may set: the timing and the session's numbers and switches (its bed is
 the routine's, or the command line's, in every stage)."""
-STAGE_KEYS = ("weeks", "leave_out", *STAGE_SETTINGS)
+STAGE_KEYS = ("weeks", "leave_out", "intro", "outro", *STAGE_SETTINGS)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_WEEKS = 52
 MAX_TIMES_A_DAY = 6
 DEFAULT_TIMES = {1: ("08:00",), 2: ("08:00", "18:00"), 3: ("08:00", "13:00", "18:00")}
 """Reminder times when a programme gives none; more a day are spread from 08:00 to 20:00."""
+WHAT = {"intro": "intro", "outro": "closing"}
+"""What a warning calls a stage's keys."""
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
@@ -77,6 +87,11 @@ class Stage:
     leave_out: tuple[str, ...] = ()
     """Exercises it leaves out, by their full names."""
     line: int | None = None
+    intro: str | None = None
+    """What its sessions say first, in place of the routine's intro (None: the routine's)."""
+    outro: tuple[str, ...] | None = None
+    """Its closing, in place of the routine's (None: the routine's)."""
+    outro_pauses: tuple[tuple[int, Number], ...] = ()
 
     @property
     def last_week(self) -> int:
@@ -119,12 +134,53 @@ class Programme:
 
     def session_routine(self, stage: Stage, sentence: str) -> Routine:
         """The routine as ``stage`` has it: its exercises less those left out, named
-        ``NAME.week-K``, its intro starting with ``sentence`` (which week it is)."""
+        ``NAME.week-K``, its intro (the stage's own, or the routine's) starting with
+        ``sentence`` (which week it is), its closing the stage's own or the routine's."""
         kept = tuple(e for e in self.routine.exercises if e.name not in stage.leave_out)
-        intro = f"{sentence} {self.routine.intro}".strip()
+        intro = f"{sentence} {self.intro_of(stage)}".strip()
+        outro, pauses = self.outro_of(stage)
         return replace(
-            self.routine, name=f"{self.name}.week-{stage.first_week}", exercises=kept, intro=intro
+            self.routine,
+            name=f"{self.name}.week-{stage.first_week}",
+            exercises=kept,
+            intro=intro,
+            outro=outro,
+            outro_pauses=pauses,
         )
+
+    def intro_of(self, stage: Stage) -> str:
+        """The intro ``stage``'s sessions say, as written (``{minutes}`` unfilled)."""
+        return self.routine.intro if stage.intro is None else stage.intro
+
+    def outro_of(self, stage: Stage) -> tuple[tuple[str, ...], tuple[tuple[int, Number], ...]]:
+        """The closing ``stage``'s sessions say, and its pauses."""
+        if stage.outro is None:
+            return self.routine.outro, self.routine.outro_pauses
+        return stage.outro, stage.outro_pauses
+
+    def warnings(self) -> tuple[str, ...]:
+        """What may be wrong though the file is valid: a stage that leaves exercises out
+        but says the routine's intro or closing, which may speak of them."""
+        found = []
+        for number_, stage in enumerate(self.stages, start=1):
+            kept = [
+                key
+                for key, own, routine in (
+                    ("intro", stage.intro, self.routine.intro),
+                    ("outro", stage.outro, self.routine.outro),
+                )
+                if stage.leave_out and own is None and routine
+            ]
+            if kept:
+                found.append(
+                    f"{self.source}:{stage.line}: stage {number_} leaves out "
+                    f"{' and '.join(stage.leave_out)} but says the routine's "
+                    f"{' and '.join(WHAT[k] for k in kept)} as written; if "
+                    f"{'they speak' if len(kept) > 1 else 'it speaks'} of "
+                    f"{'those exercises' if len(stage.leave_out) > 1 else 'that exercise'}, "
+                    f"give the stage its own {' and '.join(repr(k) for k in kept)}"
+                )
+        return tuple(found)
 
 
 def is_programme(path: str | os.PathLike[str]) -> bool:
@@ -301,7 +357,11 @@ def _stage(node: Node, number_: int, routine: Routine, first_week: int) -> Stage
         if key in items:
             given += _stage_setting(items[key][1], key, where, routine)
     leave_out = _leave_out(items["leave_out"][1], where, routine) if "leave_out" in items else ()
-    return Stage(weeks, first_week, Options(tuple(given)), leave_out, line_of(node))
+    intro = intro_of(items["intro"][1], where) if "intro" in items else None
+    outro, pauses = outro_of(items["outro"][1], where) if "outro" in items else (None, ())
+    return Stage(
+        weeks, first_week, Options(tuple(given)), leave_out, line_of(node), intro, outro, pauses
+    )
 
 
 def _stage_setting(node: Node, key: str, where: str, routine: Routine) -> list[Given]:

@@ -208,6 +208,14 @@ def programme_schema() -> Schema:
                 "items": _text("An exercise (any unique part of its name)."),
                 "description": "Exercises this stage leaves out.",
             },
+            "intro": _text(
+                "Said first in this stage's sessions, in place of the routine's intro (after"
+                " which week it is); {minutes} becomes the session's length."
+            ),
+            "outro": _steps(
+                "Said last in this stage's sessions, in place of the routine's outro: one"
+                " text, or texts in turn with '- pause: SECONDS' between them."
+            ),
             **{
                 s.name: (_per_exercise(s) if s.scope == "exercise" else setting_schema(s))
                 for s in stage_settings

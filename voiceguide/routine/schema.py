@@ -53,19 +53,13 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
     title = text_of(require(items, "title", root, "the routine"), "'title'", "")
     exercises_node = require(items, "exercises", root, "the routine")
 
-    if "intro" in items and kind_of(items["intro"][1]) == "a list":
-        raise RoutineError(
-            "'intro' should be one text, not a list: it is said in one go, before anything"
-            " is done (pauses go among the first exercise's 'instructions', and the 'outro')",
-            line=line_of(items["intro"][1]),
-        )
-    texts = {}
-    for key in ("description", "intro", "bed"):
+    texts: dict[str, str] = {}
+    for key in ("description", "bed"):
         if key in items:
-            allowed = (MINUTES_PLACEHOLDER,) if key == "intro" else ()
-            texts[key] = text_of(items[key][1], f"'{key}'", "", allowed, said=key != "bed")
-    outro, outro_pauses = steps_of(items["outro"][1], "outro", "", _routine_text) \
-        if "outro" in items else ((), ())  # fmt: skip
+            texts[key] = text_of(items[key][1], f"'{key}'", "", said=key != "bed")
+    if "intro" in items:
+        texts["intro"] = intro_of(items["intro"][1], "")
+    outro, outro_pauses = outro_of(items["outro"][1], "") if "outro" in items else ((), ())
 
     defaults = _defaults(items["defaults"][1]) if "defaults" in items else DEFAULT_TIMING
     language = _language(items["language"][1]) if "language" in items else DEFAULT_LANGUAGE
@@ -85,9 +79,27 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
     )
 
 
-def _routine_text(node: Node, key: str, number: int | None) -> str:
-    """Item ``number`` of ``key`` (the key's one text when None): no placeholders."""
-    return text_of(node, subject(key, number), "")
+def intro_of(node: Node, where: str) -> str:
+    """An ``intro`` (a routine's, or a programme stage's): one text, which may say the
+    session's ``{minutes}``."""
+    if kind_of(node) == "a list":
+        raise RoutineError(
+            f"'intro'{where} should be one text, not a list: it is said in one go, before"
+            " anything is done (pauses go among the first exercise's 'instructions', and"
+            " the 'outro')",
+            line=line_of(node),
+        )
+    return text_of(node, "'intro'", where, (MINUTES_PLACEHOLDER,))
+
+
+def outro_of(node: Node, where: str) -> tuple[tuple[str, ...], tuple[tuple[int, Number], ...]]:
+    """An ``outro`` (a routine's, or a programme stage's): one text, or texts said in
+    turn with pauses between them; no placeholders. Its texts and its pauses."""
+
+    def read(item: Node, key: str, number: int | None) -> str:
+        return text_of(item, subject(key, number), where)
+
+    return steps_of(node, "outro", where, read)
 
 
 def _language(node: Node) -> str:
