@@ -678,3 +678,26 @@ def test_a_stage_s_broken_intro_or_closing_is_one_line_naming_file_and_line(
     assert run.code == 2 and not (tmp_path / "out").exists()
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {path}:{line}: {says}"), lines
+
+
+def test_a_translated_built_in_takes_the_english_names_of_its_exercises(tmp_path):
+    """The README's programme with ``language: fr`` added failed: 'wall' matched no
+    exercise of the French built-in, whose names are French."""
+    path = tmp_path / "fr.yaml"
+    path.write_text(EXAMPLE.replace("stages:", "language: fr\nstages:").replace(
+        "{weeks: 2, hold: 30}", "{weeks: 2, hold: {wall: 35}, leave_out: [lying]}"))  # fmt: skip
+    run = invoke("show", str(path))
+    assert run.code == 0, run.stderr
+    assert "(without Étirement des ischio-jambiers sur le dos)" in run.stdout
+    french = load_builtin("hamstring-relief", "fr")
+    run = invoke("show", "--language", "fr", "--hold", "wall=35")
+    assert run.code == 0, run.stderr
+    holds = re.findall(r"([\d.]+)s  HOLD (.*), \w+, rep", run.stdout)
+    assert {name: float(s) for s, name in holds} == {
+        french.exercises[0].name: 30,
+        french.exercises[1].name: 30,
+        french.exercises[2].name: 35,
+    }  # the wall's alone
+    run = invoke("show", "--language", "fr", "--hold", "knee=35")
+    assert run.code == 2
+    assert "(in English: Seated hamstring stretch, Lying hamstring stretch, Wall" in run.stderr

@@ -8,7 +8,7 @@ exercise's own values, which win over the routine's defaults.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,18 +101,47 @@ def _named(routine: Routine, options: Options) -> dict[str, dict[str, Number]]:
 
 
 def match_exercise(routine: Routine, pattern: str, shown: str, setting: str) -> Exercise:
-    """The one exercise ``pattern`` names (whole name, or a part only it has)."""
+    """The one exercise ``pattern`` names (whole name, or a part only it has); in a
+    built-in's translation, by its own name or by the English one (``wall`` in the
+    French built-in), so a programme or a command line written for one works in all."""
     wanted = pattern.strip().casefold()
-    exact = [e for e in routine.exercises if e.name.casefold() == wanted]
-    matches = exact or [e for e in routine.exercises if wanted and wanted in e.name.casefold()]
+    matches = _matching(routine.exercises, wanted)
+    english = _english(routine)
+    if not matches and english is not None:
+        found = _matching(english.exercises, wanted)
+        matches = [routine.exercises[english.exercises.index(e)] for e in found]
     if len(matches) == 1:
         return matches[0]
     how = "matches no exercise" if not matches else "matches more than one exercise"
     names = ", ".join(e.name for e in routine.exercises)
+    also = f" (in English: {', '.join(e.name for e in english.exercises)})" if english else ""
     raise OptionError(
-        f"{shown}: '{pattern}' {how} in {routine.source or routine.name}; exercises: {names}",
+        f"{shown}: '{pattern}' {how} in {routine.source or routine.name}; exercises: {names}{also}",
         setting=setting,
     )
+
+
+def _matching(exercises: Sequence[Exercise], wanted: str) -> list[Exercise]:
+    exact = [e for e in exercises if e.name.casefold() == wanted]
+    return exact or [e for e in exercises if wanted and wanted in e.name.casefold()]
+
+
+BUILT_IN = "built-in:"
+"""How a built-in's ``source`` begins (``built-in:hamstring-relief.fr``)."""
+
+
+def _english(routine: Routine) -> Routine | None:
+    """The English built-in that ``routine`` translates, exercise for exercise; None
+    for anything else."""
+    if not routine.source.startswith(BUILT_IN) or routine.language == "en":
+        return None
+    from voiceguide.routine import builtin_names, load_builtin
+
+    name = routine.source.removeprefix(BUILT_IN).rsplit(".", 1)[0]
+    if name not in builtin_names():
+        return None
+    english = load_builtin(name)
+    return english if len(english.exercises) == len(routine.exercises) else None
 
 
 def _shown(value: Value) -> str:
