@@ -690,8 +690,8 @@ def test_a_translated_built_in_takes_the_english_names_of_its_exercises(tmp_path
     assert run.code == 0, run.stderr
     assert "(without Étirement des ischio-jambiers sur le dos)" in run.stdout
     french = load_builtin("hamstring-relief", "fr")
-    run = invoke("show", "--language", "fr", "--hold", "wall=35")
-    assert run.code == 0, run.stderr
+    run = invoke("show", "--language", "fr", "--hold", "wall=35", env={"COLUMNS": "200"})
+    assert run.code == 0, run.stderr  # (wide enough that no name is wrapped)
     holds = re.findall(r"([\d.]+)s  HOLD (.*), \w+, rep", run.stdout)
     assert {name: float(s) for s, name in holds} == {
         french.exercises[0].name: 30,
