@@ -701,3 +701,45 @@ def test_a_translated_built_in_takes_the_english_names_of_its_exercises(tmp_path
     run = invoke("show", "--language", "fr", "--hold", "knee=35")
     assert run.code == 2
     assert "(in English: Seated hamstring stretch, Lying hamstring stretch, Wall" in run.stderr
+
+
+FRENCH = """\
+programme: Étirements des ischio-jambiers, quatre semaines
+routine: hamstring-relief
+language: fr
+times_a_day: 2
+at: ["08:00", "18:30"]
+days: [mon, tue, wed, thu, fri]
+start: 2027-03-22
+notes: Arrêtez et appelez-nous si la douleur descend sous le genou.
+stages:
+  - {weeks: 1, hold: 20, reps: 2, leave_out: [dos, mur]}
+  - {weeks: 2, hold: 30}
+  - {weeks: 1, hold: 45, reps: 3, setup: {mur: 40}}
+"""
+
+
+def test_a_french_sheet_prints_its_schedule_whole_on_letter_with_french_colons(tmp_path):
+    """On Letter paper a French programme's sheet took four pages, its schedule split
+    with the last week alone on the second and no heading: each row repeated "2 fois
+    par jour (08:00, 18:30), lun., mar., mer., jeu., ven." over five lines. How often is
+    now said once, above the table; and French sets a space before a colon."""
+    text = handout_text(tmp_path, FRENCH)
+    html = (tmp_path / "out" / "plan.html").read_text(encoding="utf-8")
+    assert "Fréquence\u00a0: </span>2 fois par jour (08:00, 18:30), lun., mar., mer., jeu.," in html
+    assert text.count("2 fois par jour") == 1
+    assert "<td>1\u00a0: 20 s</td><td>1\u00a0: 2</td>" in html.replace(
+        ' data-label="Maintien"', ""
+    ).replace(' data-label="Répétitions par côté"', "")
+    assert "Uniquement semaines 2–4." in text
+    pages = printed(tmp_path / "out" / "plan.html", tmp_path / "letter.pdf", "Letter")
+    assert len(pages) <= 3
+    rows = ["semaine 1", "semaines 2–3", "semaine 4"]
+    assert [p for p in pages if all(row in p for row in rows)], "the schedule on one page"
+    from voiceguide.prescribe import stage_title
+    from voiceguide.programme import load_programme
+
+    programme = load_programme(tmp_path / "plan.yaml")
+    assert stage_title(programme, programme.stages[1]) == (
+        "Étirements des ischio-jambiers, quatre semaines\u00a0: semaines 2–3"
+    )

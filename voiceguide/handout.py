@@ -31,7 +31,6 @@ class Row:
     weeks: str
     hold: str
     reps: str
-    how_often: str
     file: str
     length: str
 
@@ -41,7 +40,6 @@ def schedule_row(
     weeks: str,
     holds: Mapping[int, float],
     reps: Mapping[int, int],
-    how_often: str,
     file: str,
     seconds: float,
     *,
@@ -63,10 +61,12 @@ def schedule_row(
         having: dict[float, list[int]] = {}
         for exercise, held in sorted(values.items()):
             having.setdefault(held, []).append(exercise)
-        return " · ".join(f"{_numbers(them)}: {value(held, unit)}" for held, them in having.items())
+        return " · ".join(
+            f"{_numbers(them)}{book['colon']}{value(held, unit)}" for held, them in having.items()
+        )
 
     length = book["about"].format(length=clock(seconds)) if estimated else clock(seconds)
-    return Row(weeks, each(holds, "s"), each(reps, ""), how_often, file, length)
+    return Row(weeks, each(holds, "s"), each(reps, ""), file, length)
 
 
 def _heading(label: str) -> str:
@@ -97,6 +97,7 @@ def render(
     closings: Sequence[Labelled[tuple[str, ...]]] | None = None,
     only: Mapping[str, str] | None = None,
     starts: str = "",
+    often: str = "",
 ) -> str:
     """The handout for ``routine`` with its schedule ``rows``, as HTML text; its
     description printed if ``described`` (a programme's sheet leaves it out: it tells
@@ -104,7 +105,8 @@ def render(
     as the voice says them, before the schedule, and ``closings`` (the routine's when
     None) after the exercises, each with the weeks that say it where they differ;
     ``only``, by exercise, the weeks it is in where it is not in all; ``starts``, when
-    the schedule begins."""
+    the schedule begins, and ``often``, how often its sessions are (the same in every
+    stage: said once, above the table)."""
     import jinja2
 
     book = phrasebook(routine.language)
@@ -134,6 +136,7 @@ def render(
         exercises=exercises,
         intros=[(_heading(label), text) for label, text in intros if text],
         starts=starts,
+        often=often,
         closings=[
             (_heading(label), texts)
             for label, texts in (closings if closings is not None else [("", routine.outro)])

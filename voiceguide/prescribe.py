@@ -149,7 +149,8 @@ def stage_routine(programme: Programme, stage: Stage) -> Routine:
 
 def stage_title(programme: Programme, stage: Stage) -> str:
     """The programme's title and the stage's weeks, in the routine's language."""
-    return f"{programme.title}: {_weeks(programme, stage)}"
+    colon = phrasebook(programme.routine.language).handout["colon"]
+    return f"{programme.title}{colon}{_weeks(programme, stage)}"
 
 
 def stage_options(stage: Stage, options: Options) -> Options:
@@ -262,7 +263,16 @@ def handout_of(
             < len(programme.stages)
         },
         starts=starting(programme, start),
+        often=how_often(programme),
     )
+
+
+def how_often(programme: Programme) -> str:
+    """How often the sessions are, as the sheet says it once for every stage: "2× a
+    day (08:00, 18:00), Mon, Wed, Fri", the times as the reminders ring."""
+    words = phrasebook(programme.routine.language).handout
+    often = words["times_a_day"].format(n=programme.times_a_day)
+    return f"{often} ({', '.join(programme.times())}), {_days(programme)}"
 
 
 def sheet_intros(programme: Programme) -> list[tuple[str, str]]:
@@ -283,21 +293,17 @@ def sheet_intros(programme: Programme) -> list[tuple[str, str]]:
 
 
 def _row(programme: Programme, stage: Stage, file: str, length: float, estimated: bool) -> Row:
-    words = phrasebook(programme.routine.language).handout
     routine = replace(
         programme.routine,
         exercises=tuple(e for e in programme.routine.exercises if e.name not in stage.leave_out),
     )
     timings = exercise_timings(routine, stage_options(stage, Options()))
     number = {e.name: n for n, e in enumerate(programme.routine.exercises, start=1)}  # sheet's
-    often = words["times_a_day"].format(n=programme.times_a_day)
-    at = ", ".join(programme.times())  # as the reminders ring
     return schedule_row(
         programme.routine,
         _weeks(programme, stage),
         {number[name]: t.hold for name, t in timings.items()},
         {number[name]: t.reps for name, t in timings.items()},
-        f"{often} ({at}), {_days(programme)}",
         file,
         length,
         estimated=estimated,
@@ -374,7 +380,6 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
         "–",
         {n: t.hold for n, t in enumerate(timings, start=1)},
         {n: t.reps for n, t in enumerate(timings, start=1)},
-        "–",
         f"{subject.name}.mp3",
         estimated_seconds(subject),
         estimated=True,

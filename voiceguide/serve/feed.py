@@ -163,7 +163,8 @@ def feed_title(folder: Path, sessions: list[Session] | None = None) -> str:
     (its sessions are titled "Calves: week 1", "Calves: weeks 2–3"), else the folder's."""
     programme = _one_programme(grouped(sessions or []))
     if programme is not None:
-        titles = {s.title.rpartition(": ")[0] for s in programme.sessions}
+        # "Calves: week 1" (in French with a space before the colon)
+        titles = {s.title.rpartition(":")[0].rstrip() for s in programme.sessions}
         if len(titles) == 1 and "" not in titles:
             return titles.pop()
     name = Path(os.path.abspath(folder)).name
