@@ -552,3 +552,54 @@ def test_the_list_puts_a_programme_s_weeks_in_order_and_each_build_by_its_newest
     assert groups[1].weeks == (None,)
     assert first_week("plan.week-3.es") == ("plan", ".es", 3)
     assert first_week("week-3") is None and first_week("plan.week-x") is None
+
+
+def test_this_week_s_session_is_marked_with_today_s_times(tmp_path):
+    """The list showed three sessions of a programme and the day each was built: the
+    person with the phone had to count weeks from the sheet to know which to play."""
+    import datetime as dt
+
+    start = dt.date.today() - dt.timedelta(days=9)  # in week 2, whatever the hour
+    (tmp_path / "plan.yaml").write_text(
+        PROGRAMME.replace("start: 2026-12-01", f"start: {start.isoformat()}")
+    )
+    run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    with running(tmp_path / "out") as server:
+        page = fetch(server.local)[2].decode()
+    marked = re.findall(r'class="session current" href="play/([^"]+)" aria-current="date">\s*'
+                        r'<span class="session-now">([^<]+)</span>', page)  # fmt: skip
+    assert marked == [("plan.week-2", "This week · today at 08:00, 18:00")]
+    assert page.count("This week") == 1
+
+
+def test_the_week_is_read_from_the_programme_s_own_reminders(tmp_path):
+    import datetime as dt
+
+    from voiceguide.serve.folder import SessionFolder
+    from voiceguide.serve.today import Current, current
+
+    (tmp_path / "plan.yaml").write_text(
+        PROGRAMME.replace("start: 2026-12-01", "start: 2027-03-22\ndays: [mon, wed]")
+    )
+    run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    out = tmp_path / "out"
+    with SessionFolder(out) as folder:
+        on = {day: current(folder, "plan", dt.date(2027, 3, 1) + dt.timedelta(days=day))
+              for day in range(19, 56)}  # fmt: skip
+    assert on[20] is None  # 21 March, the day before
+    assert on[21] == Current(1, ("08:00", "18:00"))  # Monday 22 March
+    assert on[22] == Current(1, ())  # a Tuesday: this week's, no session today
+    assert on[28] == on[35] == Current(2, ("08:00", "18:00"))  # weeks 2 and 3
+    assert on[42] == Current(4, ("08:00", "18:00"))  # Monday 12 April, week 4
+    assert on[48] == Current(4, ()) and on[49] is None  # Sunday 18, the last; Monday 19
+    # a calendar not of this programme, broken or too large marks nothing
+    for text in (b"not a calendar", b"BEGIN:VCALENDAR\r\nEND:VEVENT\r\n", b"x" * 2_000_000):
+        (out / "plan.ics").write_bytes(text)
+        with SessionFolder(out) as folder:
+            assert current(folder, "plan", dt.date(2027, 3, 22)) is None
+    (out / "plan.ics").unlink()
+    (out / "other.ics").write_bytes(b"")
+    with SessionFolder(out) as folder:
+        assert current(folder, "plan", dt.date(2027, 3, 22)) is None

@@ -11,6 +11,7 @@ token, any other path is refused (403) before anything else is looked at. At mos
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import errno
 import hmac
 import ipaddress
@@ -33,6 +34,7 @@ from voiceguide.serve.files import send_open_file
 from voiceguide.serve.folder import CHAPTERS_SUFFIX, SessionFolder, grouped
 from voiceguide.serve.mp3index import FrameIndex, index
 from voiceguide.serve.pages import ASSET_TYPES, PAGE_POLICY, asset, index_page, player_page
+from voiceguide.serve.today import current
 
 DEFAULT_PORT = 8765
 LOOPBACK = "127.0.0.1"
@@ -152,7 +154,13 @@ async def _index(request: web.Request) -> web.StreamResponse:
     folder = _folder(request)
     groups = grouped(folder.sessions())
     sheets = {group.name: folder.sheets(group.name) for group in groups}
-    return _html(index_page(groups, _base(request) + FEED_NAME, sheets))
+    today = dt.date.today()  # the calendar's times are floating: the server's own day
+    now = {
+        group.name: found
+        for group in groups
+        if None not in group.weeks and (found := current(folder, group.name, today))
+    }
+    return _html(index_page(groups, _base(request) + FEED_NAME, sheets, now))
 
 
 async def _player(request: web.Request) -> web.StreamResponse:

@@ -18,6 +18,7 @@ from voiceguide.phrases import canonical, page_words
 from voiceguide.serve.folder import Group, Session, folder_language
 from voiceguide.serve.mp3index import FrameIndex
 from voiceguide.serve.now import player_data
+from voiceguide.serve.today import Current
 from voiceguide.settings import clock
 
 ASSET_TYPES = {
@@ -59,13 +60,17 @@ def _template(name: str) -> Any:
 
 
 def index_page(
-    groups: list[Group], feed_url: str, sheets: Mapping[str, list[str]] | None = None
+    groups: list[Group],
+    feed_url: str,
+    sheets: Mapping[str, list[str]] | None = None,
+    now: Mapping[str, Current] | None = None,
 ) -> str:
     """The list of sessions, each linking to its player, a programme's side by side in
     week order with the stage each starts (its sheets linked after them, where
-    ``sheets`` names them: a programme's name to its files), and the feed's address;
-    in the language most of the sessions are in."""
-    sheets = sheets or {}
+    ``sheets`` names them: a programme's name to its files; this week's marked, with
+    today's times, where ``now`` has it), and the feed's address; in the language most
+    of the sessions are in."""
+    sheets, now = sheets or {}, now or {}
     language = folder_language([s for group in groups for s in group.sessions])
     words = page_words(language)
     rows = [
@@ -81,6 +86,7 @@ def index_page(
                     "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(s.modified)),
                     "language": language_name(s.language),
                     "tag": s.language,
+                    **_this_week(now.get(group.name), week, words),
                 }
                 for s, week in zip(group.sessions, group.weeks)
             ],
@@ -101,6 +107,16 @@ def index_page(
         version=__version__,
         root="",
     )
+
+
+def _this_week(now: Current | None, week: int | None, words: Mapping[str, str]) -> dict:
+    """A session's mark: "This week" on the current stage's, with "today at 08:00,
+    18:00" on a day it has sessions."""
+    if now is None or week != now.week:
+        return {"now": "", "today": ""}
+    times = ", ".join(now.times)
+    return {"now": words["this_week"], "today": words["today_at"].replace("{times}", times)
+            if times else ""}  # fmt: skip
 
 
 SKIP_SECONDS = 15
