@@ -153,3 +153,52 @@ def test_the_library_of_built_ins_builds_and_sounds_where_its_timeline_says(tmp_
         assert max(e["seconds"] for e in switches) >= 25
     if name == "hamstring-quick":
         assert sheet["duration"] < 5 * 60
+
+
+def _stressed(words: str, voice: str) -> str:
+    """The phonemes espeak-ng (the one the tool speaks with) gives ``words`` in ``voice``,
+    its stress marked (ˈ) before the stressed vowel's syllable."""
+    import ctypes
+
+    import espeakng_loader
+
+    lib = ctypes.CDLL(espeakng_loader.get_library_path())
+    lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    assert lib.espeak_Initialize(2, 0, espeakng_loader.get_data_path().encode(), 0) > 0
+    lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+    assert lib.espeak_SetVoiceByName(voice.encode()) == 0
+    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+    lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int,
+                                          ctypes.c_int]  # fmt: skip
+    text = ctypes.create_string_buffer(words.encode())
+    at = ctypes.c_void_p(ctypes.addressof(text))
+    said = []
+    while at.value:
+        said.append(lib.espeak_TextToPhonemes(ctypes.byref(at), 1, 2).decode())  # UTF-8, IPA
+    return " ".join(said)
+
+
+# Perfective commands that espeak-ng stresses as the future tense ("отпу́стите", "you will
+# let go", where "отпусти́те" is asked), heard at every release; the Russian texts use
+# words it stresses as commands. A stress mark in the text does not change what it says.
+MISSTRESSED = ("отпустите", "наклоните", "обхватите", "опустите ", "положите",
+               "перекатитесь", "приподнимитесь", "стопу")  # fmt: skip
+
+
+def test_the_russian_voice_stresses_its_commands_as_commands():
+    from voiceguide.routine import builtin_names
+
+    book = phrasebook("ru")
+    texts = [t for p in book.phrases.values() for t in ([p] if isinstance(p, str) else p.values())]
+    for name in builtin_names():
+        routine = load_builtin(name, "ru")
+        texts += [routine.intro, *routine.outro]
+        for e in routine.exercises:
+            texts += [*e.instructions, *e.switch_instructions, *e.cues, e.progression or ""]
+    found = [(w, t) for t in texts for w in MISSTRESSED if w in t.casefold()]
+    assert found == []
+    voice = book.voices["pyttsx3"]
+    assert _stressed("отпустите", voice) == "ʌtpˈusʲtʲitʲi"  # why: the future's stress
+    assert "ʌtpuskˈɑjtʲi" in _stressed(book.say("release"), voice)  # отпуска́йте
+    assert "vʲirnʲˈitʲi" in _stressed("Верните", voice) and "tˈɑftʲi" in _stressed(
+        "поставьте", voice)  # fmt: skip

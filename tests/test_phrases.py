@@ -71,7 +71,23 @@ def test_counted_phrases_have_every_plural_form_the_language_has(language):
     needed = {plural(n / 10) for n in range(1, 6001)} | {plural(n) for n in range(1, 181)}
     for key, phrase in book.phrases.items():
         if not isinstance(phrase, str):
-            assert needed <= set(phrase) <= set(plural.tags) | {"other"}, (language, key)
+            categories = {form for form in phrase if not form.isdigit()}  # "1": a number's own
+            assert needed <= categories <= set(plural.tags) | {"other"}, (language, key)
+            for number in (form for form in phrase if form.isdigit()):
+                assert not re.search(r"[0-9{]", phrase[number]), "said in words, no digits"
+                assert plural(int(number)) in categories, (language, key, number)
+
+
+def test_a_number_the_voice_would_say_in_the_wrong_gender_is_written_in_words():
+    """espeak-ng reads "2 минуты" as "два минуты" and "1 Sekunde" as "eins Sekunde"."""
+    assert phrasebook("ru").count("time_left", 2) == "Осталось примерно две минуты."
+    assert phrasebook("ru").count("time_left", 1) == "Осталась примерно одна минута."
+    assert phrasebook("ru").count("hold_for", 2) == "Удерживайте две секунды."
+    assert phrasebook("ru").count("hold_for", 2.5) == "Удерживайте 2,5 секунды."
+    assert phrasebook("ru").count("time_left", 5) == "Осталось примерно 5 минут."
+    assert phrasebook("de").count("hold_for", 1) == "Eine Sekunde halten."
+    assert phrasebook("de").count("hold_for", 1.5) == "1,5 Sekunden halten."
+    assert phrasebook("fr").count("hold_for", 1) == "Maintenez une seconde."
 
 
 @pytest.mark.parametrize("language", OTHERS)

@@ -70,8 +70,9 @@ class Phrasebook:
         locale = Locale.parse(self.language, sep="-")
         if isinstance(forms, str):
             template = forms
-        else:
-            template = forms.get(locale.plural_form(number), forms["other"])
+        else:  # a form for the number itself ("1": "one second", said in words) first
+            exact = forms.get(f"{number:g}")
+            template = exact or forms.get(locale.plural_form(number), forms["other"])
         written = format_decimal(number, locale=locale)
         return _fill(template, {"seconds": written, "minutes": written, **fields})
 
