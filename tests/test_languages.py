@@ -53,6 +53,14 @@ def test_every_language_builds_and_sounds_where_its_timeline_says(tmp_path, lang
     chapters = [str(tags[f"CHAP:{child}"].sub_frames["TIT2"])
                 for child in tags["CTOC:toc"].child_element_ids]  # fmt: skip
     assert chapters == titles
+    # the plan reckons lengths before voicing by the language's own pace ("about 14
+    # minutes", minutes to go): French took a fifth less time a character than English
+    from voiceguide.plan import estimate_speech
+
+    speech = [e for e in sheet["events"] if e["kind"] == "speech"]
+    voiced = sum(e["end"] - e["start"] for e in speech)
+    reckoned = sum(estimate_speech(e["text"], 150, language) for e in speech)
+    assert abs(reckoned / voiced - 1) < 0.08, (language, reckoned, voiced)
 
 
 def test_announced_times_are_said_in_the_language(tmp_path):

@@ -17,7 +17,7 @@ from voiceguide.errors import BadInput
 from voiceguide.limits import LIMITS
 from voiceguide.model import MINUTES_PLACEHOLDER, Exercise, Routine
 from voiceguide.options import Options, exercise_timings, session_timing
-from voiceguide.phrases import Phrasebook, phrasebook
+from voiceguide.phrases import Phrasebook, canonical, phrasebook
 from voiceguide.script import Chapter, Hold, Overlay, Role, Say, Script, Step, Tone, Wait, WaitKind
 from voiceguide.settings import Number, Timing, clock, of_scope
 
@@ -271,23 +271,29 @@ def side_label(exercise: Exercise, side: str | None, book: Phrasebook | None = N
 # -- length, before anything is voiced -------------------------------------------------
 
 SECONDS_PER_CHAR = 0.068
-"""Speech length per character at 150 words a minute (espeak, measured)."""
+"""Speech length per character at 150 words a minute (espeak, English, measured); each
+language's phrasebook gives its own (:attr:`Phrasebook.seconds_per_char`)."""
 TONE_SECONDS = 0.4
 
 
-def estimate_speech(text: str, rate: int = 150) -> float:
-    """Rough seconds to say ``text`` at ``rate`` words a minute."""
-    return len(text) * SECONDS_PER_CHAR * 150 / rate
+def estimate_speech(text: str, rate: int = 150, language: str = "en") -> float:
+    """Rough seconds to say ``text`` in ``language`` at ``rate`` words a minute."""
+    return len(text) * _per_char(language) * 150 / rate
+
+
+def _per_char(language: str) -> float:
+    supported = canonical(language)
+    return phrasebook(supported).seconds_per_char if supported else SECONDS_PER_CHAR
 
 
 def estimate_seconds(script: Script, rate: int = 150) -> float:
     """The session's length, with every phrase's length estimated."""
-    return sum(_step_seconds(step, rate) for step in script.steps)
+    return sum(_step_seconds(step, rate, script.language) for step in script.steps)
 
 
-def _step_seconds(step: Step, rate: int = 150) -> float:
+def _step_seconds(step: Step, rate: int = 150, language: str = "en") -> float:
     if isinstance(step, Say):
-        return estimate_speech(step.text, rate)
+        return estimate_speech(step.text, rate, language)
     if isinstance(step, Tone):
         return TONE_SECONDS
     if isinstance(step, (Wait, Hold)):
@@ -300,7 +306,7 @@ def _fill_time_left(script: Script, book: Phrasebook) -> Script:
     steps = list(script.steps)
     for index, step in enumerate(steps):
         if isinstance(step, Say) and step.text == TIME_LEFT:
-            left = sum(_step_seconds(later) for later in steps[index + 1 :])
+            left = sum(_step_seconds(later, 150, script.language) for later in steps[index + 1 :])
             steps[index] = Say(book.count("time_left", max(1, round(left / 60))), "time")
     return replace(script, steps=tuple(steps))
 

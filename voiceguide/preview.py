@@ -17,7 +17,9 @@ PREVIEW_RATE = 22050
 def preview(script: Script, *, rate: int = 150) -> Timeline:
     """The script laid out with estimated speech lengths, at ``rate`` words a minute:
     nothing is voiced."""
-    speech = {t: round(estimate_speech(t, rate) * PREVIEW_RATE) for t in script.texts()}
+    speech = {
+        t: round(estimate_speech(t, rate, script.language) * PREVIEW_RATE) for t in script.texts()
+    }
     from voiceguide.tones import samples  # the tones' lengths alone: no numpy
 
     tones = {name: samples(name, PREVIEW_RATE) for name in script.tones()}

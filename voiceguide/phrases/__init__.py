@@ -38,6 +38,10 @@ class Phrasebook:
     """Its ISO 639-2 code, as ID3's TLAN wants it (``por``)."""
     voices: Mapping[str, str]
     """Each engine's default voice for it."""
+    seconds_per_char: float
+    """How long its default voice takes over a character at 150 words a minute: what
+    the plan reckons a text's length by before it is voiced (French is said in less
+    time a character than Portuguese)."""
     side_label: str
     """How a side is announced unless an exercise says otherwise (``{side} leg``)."""
     numbers: tuple[str, ...]
@@ -145,6 +149,7 @@ def phrasebook(language: str = DEFAULT_LANGUAGE) -> Phrasebook:
         name=data["name"],
         iso639_2=data["iso639_2"],
         voices=data["voices"],
+        seconds_per_char=float(data["seconds_per_char"]),
         side_label=data["side_label"],
         numbers=tuple(data["numbers"]),
         phrases=data["phrases"],
