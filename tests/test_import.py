@@ -61,15 +61,20 @@ onto your side."""
 
 
 @pytest.mark.parametrize(
-    "name, text, kind, exercises",
-    [("workout.yaml", W2A, "a w2a workout", 4), ("phrases.txt", APG, "audio-program-generator", 4),
-     ("calm.txt", PAUSES, "[PAUSE:X]", 4)],
+    "name, text, kind, exercises, flags",
+    [("workout.yaml", W2A, "a w2a workout", 4, ()),
+     ("phrases.txt", APG, "audio-program-generator", 1, ()),
+     ("phrases.txt", APG, "audio-program-generator", 4, ("--holds",)),
+     ("calm.txt", PAUSES, "[PAUSE:X]", 1, ()),
+     ("calm.txt", PAUSES, "[PAUSE:X]", 4, ("--holds",))],
 )  # fmt: skip
-def test_each_format_imports_into_a_routine_that_builds(tmp_path, name, text, kind, exercises):
+def test_each_format_imports_into_a_routine_that_builds(
+    tmp_path, name, text, kind, exercises, flags
+):
     source = tmp_path / name
     source.write_text(text, encoding="utf-8")
     out = tmp_path / "imported.yaml"
-    run = invoke("import", str(source), "-o", str(out))
+    run = invoke("import", str(source), "-o", str(out), *flags)
     assert run.code == 0, run.stderr
     assert kind in run.stdout and run.stderr.startswith("Note: ")
     routine = load_file(out)
@@ -85,7 +90,7 @@ def test_each_phrase_is_said_once_as_its_exercises_name(tmp_path, name, text):
     (tmp_path / name).write_text(text + ("Breathe out through your mouth; 6\n" if "; " in text
                                          else ""))  # fmt: skip
     out = tmp_path / "r.yaml"
-    run = invoke("import", str(tmp_path / name), "-o", str(out))
+    run = invoke("import", str(tmp_path / name), "-o", str(out), "--holds")
     assert run.code == 0, run.stderr
     routine = load_file(out)
     assert all(e.instructions == () for e in routine.exercises)
@@ -189,7 +194,7 @@ def test_an_existing_routine_is_never_replaced_without_force(tmp_path, given):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["phrases.txt", out.name])
     forced = invoke(*args, "--force")
     assert forced.code == 0, forced.stderr
-    assert len(load_file(out).exercises) == 4
+    assert load_file(out).exercises[0].instructions[0] == "Sit comfortably and close your eyes"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["phrases.txt", out.name])
 
 
@@ -217,22 +222,27 @@ def test_the_help_says_where_the_routine_goes_by_default(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, text, notes",
+    "name, text, notes, flags",
     [
         ("phrases.txt", APG, [
+            "changed: each silence is quiet after the words before it, as the script has it"
+            " ('hold: none'); import --holds makes each a hold, with 'Hold.', a tone and a"
+            " countdown"], ()),
+        ("phrases.txt", APG, [
             "changed: each silence is a hold: voiceguide says 'Hold.' with a tone before it"
-            " and counts down its end"]),
+            " and counts down its end"], ("--holds",)),
         ("calm.txt", PAUSES, [
             "changed: each pause is a hold: voiceguide says 'Hold.' with a tone before it and"
-            " counts down its end"]),
+            " counts down its end"], ("--holds",)),
     ],
 )  # fmt: skip
-def test_the_notes_say_only_what_was_in_the_file_in_plain_words(tmp_path, name, text, notes):
+def test_the_notes_say_only_what_was_in_the_file_in_plain_words(tmp_path, name, text, notes,
+                                                                  flags):  # fmt: skip
     """An apg phrase file cannot hold a background sound (apg takes it on its command
     line), so no note says one was left out."""
     (tmp_path / name).write_text(text)
     out = tmp_path / "r.yaml"
-    run = invoke("import", str(tmp_path / name), "-o", str(out))
+    run = invoke("import", str(tmp_path / name), "-o", str(out), *flags)
     assert run.code == 0, run.stderr
     assert run.stderr.splitlines() == [f"Note: {note}" for note in notes]
     assert "background" not in out.read_text()
@@ -243,7 +253,7 @@ def test_pauses_in_a_row_are_one_quiet_and_quiet_before_the_words_is_noted(tmp_p
     (tmp_path / "calm.txt").write_text(
         "[PAUSE:5] Breathe in. [PAUSE:4] [PAUSE:2] Breathe out. [PAUSE:6] Relax."
     )
-    run = invoke("import", str(tmp_path / "calm.txt"), "-o", str(tmp_path / "r.yaml"))
+    run = invoke("import", str(tmp_path / "calm.txt"), "-o", str(tmp_path / "r.yaml"), "--holds")
     assert run.code == 0, run.stderr
     routine = load_file(tmp_path / "r.yaml")
     assert [(e.name, dict(e.own)["hold"]) for e in routine.exercises] == [
@@ -258,7 +268,7 @@ def test_pauses_in_a_row_are_one_quiet_and_quiet_before_the_words_is_noted(tmp_p
 def test_every_renamed_exercise_is_in_the_notes(tmp_path, name, text, renamed):
     """Only the first was named, and a w2a workout's not at all; each is said aloud."""
     (tmp_path / name).write_text(text)
-    run = invoke("import", str(tmp_path / name), "-o", str(tmp_path / "r.yaml"))
+    run = invoke("import", str(tmp_path / name), "-o", str(tmp_path / "r.yaml"), "--holds")
     assert run.code == 0, run.stderr
     assert f"so they are named (and said) {renamed}\n" in run.stderr
     assert f"so they are named (and said) {renamed}\n" in (tmp_path / "r.yaml").read_text()
@@ -279,3 +289,26 @@ def test_w2a_announcements_in_plain_words_are_the_intro_and_outro(tmp_path):
     assert routine.intro == ""  # "{{ .WorkoutExercisesCount }} exercises take ...": w2a's
     assert "'before_workout_announce'" in run.stderr
     assert "after_workout_announce" not in run.stderr
+
+
+def test_a_breathing_script_is_said_as_written_with_its_quiet_and_no_hold(tmp_path):
+    """Each [PAUSE] became a hold: 'Breathe in.', then 'Hold.', a tone, a count of three
+    and 'And release.' over a 4 s breath."""
+    (tmp_path / "calm.txt").write_text(PAUSES)
+    run = invoke("import", str(tmp_path / "calm.txt"), "-o", str(tmp_path / "calm.yaml"))
+    assert run.code == 0, run.stderr
+    build = invoke("build", str(tmp_path / "calm.yaml"), "-o", str(tmp_path / "out"))
+    assert build.code == 0, build.stderr
+    sheet = load_sheet(tmp_path / "out", "calm")
+    assert audio_check.check(tmp_path / "out" / "calm.mp3", sheet).problems == []
+    said = [e for e in sheet["events"] if e["kind"] == "speech"]
+    assert [e["text"] for e in said] == [
+        "Calm.", "Settle onto your back.", "Breathe in.", "Breathe out slowly.",
+        "Notice your low back resting on the floor.", "When you are ready, roll onto your side.",
+    ]  # fmt: skip
+    gaps = [round(b["start"] - a["end"], 3) for a, b in zip(said[1:], said[2:])]
+    assert gaps[:3] == [3, 4, 6]  # the script's own quiet, to the millisecond
+    assert gaps[3] == pytest.approx(5 + 1.5)  # its last, then the closing after a breath
+    kinds = {e["kind"] for e in sheet["events"]}
+    assert not kinds & {"hold", "rest", "switch", "setup"}
+    assert [e["name"] for e in sheet["events"] if e["kind"] == "tone"] == ["end"]

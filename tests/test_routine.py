@@ -1063,3 +1063,92 @@ def test_a_path_too_long_to_look_up_is_a_plain_error(tmp_path):
     path = tmp_path / ("日" * 120 + ".yaml")
     err = load_error(path)
     assert "could not read the file: File name too long" in err.message
+
+
+BREATHING = """\
+title: Breathing
+exercises:
+  - name: Slow breathing
+    hold: none
+    instructions:
+      - Breathe in slowly.
+      - pause: 4
+      - And out.
+      - pause: 6
+  - name: Knee rock
+    sides: [right, left]
+    instructions: Let both knees fall to the {side}.
+    hold: 10
+"""
+"""Words and quiet alone (a breathing exercise, ending with a pause), then a hold."""
+
+
+def test_an_exercise_of_words_and_quiet_alone_has_no_hold(tmp_path):
+    from voiceguide.options import Options
+    from voiceguide.plan import plan
+    from voiceguide.script import Hold, Say, Wait
+
+    loaded = routine.load_file(write(tmp_path, BREATHING))
+    breathing, rock = loaded.exercises
+    assert not breathing.holds and rock.holds and breathing.own == ()
+    assert breathing.pauses == ((0, 4), (1, 6))  # a pause may end it: quiet before the next
+    steps = plan(loaded, Options.of(hold=20)).steps  # --hold sets the holds there are
+    start = next(i for i, s in enumerate(steps) if isinstance(s, Say) and s.text == "And out.")
+    assert steps[start + 1] == Wait(6, "pause")
+    assert [s.exercise for s in steps if isinstance(s, Hold)] == ["Knee rock"] * 4
+    assert {s.seconds for s in steps if isinstance(s, Hold)} == {20}
+    from voiceguide.errors import OptionError
+
+    with pytest.raises(OptionError, match="'Slow breathing' has no hold"):
+        plan(loaded, Options.of(hold=[("breath", 20)]))
+
+
+NO_HOLD_BROKEN = {
+    "sides": ("    sides: [right, left]\n", 10, "'sides' in exercise 'Slow breathing' is for an"
+              " exercise with holds, and 'hold: none' (line 4) gives it none"),
+    "cues": ("    cues: [Relax.]\n", 10, "'cues' in exercise 'Slow breathing' is for an exercise"
+             " with holds"),
+    "reps": ("    reps: 2\n", 10, "'reps' in exercise 'Slow breathing' is for an exercise"),
+    "no instructions": (None, 3, "exercise 'Slow breathing' has 'hold: none', so its"
+                        " 'instructions' (what is said, with '- pause: SECONDS' between) are"
+                        " all it is; give it some"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("extra, line, says", list(NO_HOLD_BROKEN.values()),
+                         ids=list(NO_HOLD_BROKEN))  # fmt: skip
+def test_what_lives_around_a_hold_is_refused_without_one(tmp_path, extra, line, says):
+    text = BREATHING.split("  - name: Knee rock")[0]
+    if extra is None:
+        text = "title: Breathing\nexercises:\n  - name: Slow breathing\n    hold: none\n"
+    else:
+        text += extra
+    error = load_error(write(tmp_path, text))
+    assert error.line == line and says in error.message, (error.line, error.message)
+
+
+def test_a_programme_cannot_time_an_exercise_without_a_hold(tmp_path):
+    from voiceguide.programme import load_programme
+
+    write(tmp_path, BREATHING, "breathing.yaml")
+    path = write(tmp_path, "programme: P\nroutine: breathing.yaml\nstages:\n"
+                 "  - {weeks: 1, hold: {breath: 30}}\n", "plan.yaml")  # fmt: skip
+    with pytest.raises(RoutineError) as info:
+        load_programme(path)
+    assert info.value.line == 4
+    assert "'breath' has no hold" not in info.value.message
+    assert "'Slow breathing' has no hold ('hold: none'), so no hold to set" in info.value.message
+    fine = write(tmp_path, "programme: P\nroutine: breathing.yaml\nstages:\n"
+                 "  - {weeks: 1, hold: 30}\n", "fine.yaml")  # fmt: skip
+    assert load_programme(fine).stages[0].weeks == 1
+
+
+def test_the_schema_takes_hold_none():
+    import jsonschema
+
+    from voiceguide.schema import schema
+
+    jsonschema.validate(yaml.safe_load(BREATHING), schema("routine"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(yaml.safe_load(BREATHING.replace("hold: none", "hold: nothing")),
+                            schema("routine"))  # fmt: skip

@@ -119,18 +119,30 @@ def new(
     help="The routine file to write [default: beside FILE, named after it: phrases.txt "
     "gives phrases.yaml, and w2.yaml gives w2.voiceguide.yaml].",
 )
+@click.option(
+    "--holds",
+    is_flag=True,
+    help="Make each pause of a phrase script a hold ('Hold.', a tone, a countdown) "
+    "[default: quiet after the words, as the script has it].",
+)
 @_force("the routine file")
-def import_command(file: Path, out: Path | None, force: bool) -> None:
+def import_command(file: Path, out: Path | None, holds: bool, force: bool) -> None:
     """Turn another tool's file into a routine: a w2a workout (YAML), an
     audio-program-generator script (lines of 'phrase; seconds'), or a script with
     [PAUSE:X] markers. Says what it could not carry over; the routine it writes
     validates and builds. An existing routine file is kept unless --force.
+
+    A phrase script (audio-program-generator, [PAUSE:X]) is said as it is written:
+    each phrase, then its seconds of quiet, in an exercise with 'hold: none'. With
+    --holds each pause is a hold instead, started with 'Hold.' and a tone and
+    counted down.
 
     \b
     Examples:
       voiceguide import workout.yaml -o my-workout.yaml
       voiceguide import phrases.txt
       voiceguide import meditation.txt -o evening.yaml
+      voiceguide import stretches.txt --holds
     """
     from voiceguide.authoring import build_hint
     from voiceguide.importers import import_file
@@ -138,7 +150,7 @@ def import_command(file: Path, out: Path | None, force: bool) -> None:
     target = out or file.with_name(
         f"{file.stem}.yaml" if file.suffix != ".yaml" else f"{file.stem}.voiceguide.yaml"
     )
-    imported = import_file(file, target, force=force)
+    imported = import_file(file, target, force=force, holds=holds)
     for item in imported.left_out:
         click.echo(f"Note: not carried over: {item}", err=True)
     for item in imported.changed:

@@ -55,6 +55,8 @@ def schedule_row(
         return book["seconds"].format(n=f"{number:g}") if unit == "s" else f"{number:g}"
 
     def each(values: Mapping[int, float], unit: str) -> str:
+        if not values:  # words and quiet alone: nothing held
+            return "–"
         every = set(values) == set(range(1, len(routine.exercises) + 1))
         if every and len(set(values.values())) == 1:
             return value(next(iter(values.values())), unit)

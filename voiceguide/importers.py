@@ -38,17 +38,18 @@ class Imported:
     """What came along in another shape (a pause made a hold, a name made unique)."""
 
 
-def import_file(path: Path, out: Path, *, force: bool = False) -> Imported:
+def import_file(path: Path, out: Path, *, force: bool = False, holds: bool = False) -> Imported:
     """Read ``path`` (any of the three formats), check the routine it gives as a
     routine file would be checked, and write it to ``out``: never over an existing
-    file unless ``force`` (refused before anything is written)."""
+    file unless ``force`` (refused before anything is written). A phrase script's pauses
+    are quiet, as it has them, or with ``holds`` holds."""
     source = str(path)
     try:
         text = read_text(path)
     except RoutineError as err:
         err.path = source
         raise
-    imported = read_any(text, source)
+    imported = read_any(text, source, holds=holds)
     refuse_to_replace(out, force, instead="choose another name with -o")
     written = yaml.safe_dump(imported.routine, sort_keys=False, allow_unicode=True, width=88)
     header = f"# Imported by voiceguide from {path.name} ({imported.kind}).\n"
@@ -60,16 +61,17 @@ def import_file(path: Path, out: Path, *, force: bool = False) -> Imported:
     return imported
 
 
-def read_any(text: str, source: str) -> Imported:
-    """The routine in ``text``, whichever of the formats it is in."""
+def read_any(text: str, source: str, *, holds: bool = False) -> Imported:
+    """The routine in ``text``, whichever of the formats it is in (a phrase script's
+    pauses made holds with ``holds``)."""
     if not text.strip():
         raise RoutineError("the file is empty; nothing to import", path=source)
     if _PAUSE.search(text):
-        return _pauses(text, source)
+        return _pauses(text, source, holds)
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     phrases = sum(bool(_APG_LINE.fullmatch(line)) for line in lines)
     if lines and phrases * 2 >= len(lines):  # mostly "phrase; seconds": one, with mistakes
-        return _apg(text, source)
+        return _apg(text, source, holds)
     return _w2a(text, source)
 
 
@@ -111,39 +113,62 @@ def _error(message: str, near: str, source: str, text: str) -> RoutineError:
     return RoutineError(message, path=source, line=text.count("\n", 0, at) + 1 if at >= 0 else None)
 
 
+PHRASES_A_PART = LIMITS.max_texts // 2
+"""Phrases in one exercise of words and quiet: each with its pause, a list's most."""
+
+
 def _phrases(
-    steps: list[tuple[str, float]], source: str, text: str, quiet: str
+    steps: list[tuple[str, float]], source: str, text: str, quiet: str, holds: bool
 ) -> tuple[dict[str, Any], list[str]]:
     """The routine of a script of phrases, each with its ``quiet`` after it (a pause, a
-    silence): an exercise a phrase, named by it (announced, it is said once) and held for
-    those seconds; and the notes on what changed (a phrase that comes again is named and
-    said with "(2)", as each exercise has a name of its own)."""
+    silence), and the notes on what changed. As the script has it: the phrases said in
+    turn with their quiet, in an exercise of words and quiet alone (``hold: none``;
+    one a :data:`PHRASES_A_PART`). Or, with ``holds``: an exercise a phrase, named by it
+    (announced, it is said once) and held for those seconds (a phrase that comes again
+    is named and said with "(2)", as each exercise has a name of its own)."""
     if not steps:
         raise RoutineError("no phrase found to import", path=source)
-    if len(steps) > LIMITS.max_exercises:
-        raise _error(
-            f"{len(steps)} phrases; a routine holds at most {LIMITS.max_exercises}",
-            "",
-            source,
-            text,
-        )
+    limit = LIMITS.max_exercises * (1 if holds else PHRASES_A_PART)
+    if len(steps) > limit:
+        raise _error(f"{len(steps)} phrases; a routine holds at most {limit}", "", source, text)
+    title = _title(source)
+    if not holds:
+        parts = [steps[i : i + PHRASES_A_PART] for i in range(0, len(steps), PHRASES_A_PART)]
+        quiet_parts: list[dict[str, Any]] = [
+            {
+                "name": title if len(parts) == 1 else f"{title}, part {n}",
+                "hold": "none",
+                "instructions": [
+                    item for said, seconds in part for item in (said, {"pause": _plain(seconds)})
+                ],
+            }
+            for n, part in enumerate(parts, start=1)
+        ]
+        said_as = (f"each {quiet} is quiet after the words before it, as the script has it"
+                   " ('hold: none'); import --holds makes each a hold, with 'Hold.', a tone"
+                   " and a countdown")  # fmt: skip
+        return {"title": title, "exercises": quiet_parts}, [said_as]
     names: set[str] = set()
-    exercises: list[dict] = []
+    exercises = []
     again: list[str] = []
     for said, seconds in steps:
         name = said.rstrip(".,;:!? ") or said
         unique = _unique(name, names)
-        exercises.append({"name": unique, "hold": seconds, "reps": 1})
+        exercises.append({"name": unique, "hold": _plain(seconds), "reps": 1})
         if unique != name:
             again.append(unique)
-    routine = {"title": _title(source), "defaults": {"setup": 0.5, "ready": 0},
-               "exercises": exercises}  # fmt: skip
+    routine = {"title": title, "defaults": {"setup": 0.5, "ready": 0}, "exercises": exercises}
     changed = [
         f"each {quiet} is a hold: voiceguide says 'Hold.' with a tone before it and counts"
         " down its end",
         *_renamed(again, "phrases that come again"),
     ]
     return routine, changed
+
+
+def _plain(seconds: float) -> float | int:
+    """Seconds as a routine file writes them: 5, not 5.0."""
+    return int(seconds) if float(seconds).is_integer() else seconds
 
 
 def _renamed(again: list[str], what: str) -> list[str]:
@@ -157,7 +182,7 @@ def _renamed(again: list[str], what: str) -> list[str]:
     ]
 
 
-def _pauses(text: str, source: str) -> Imported:
+def _pauses(text: str, source: str, holds: bool) -> Imported:
     """A script with ``[PAUSE:X]`` markers: what comes before each marker is said, then
     X seconds of quiet (as a hold)."""
     steps: list[tuple[str, float]] = []
@@ -182,7 +207,7 @@ def _pauses(text: str, source: str) -> Imported:
             before += seconds
         start = marker.end()
     tail = " ".join(text[start:].split())
-    routine, changed = _phrases(steps, source, text, "pause")
+    routine, changed = _phrases(steps, source, text, "pause", holds)
     if tail:
         routine["outro"] = tail
     left = [f"the {before:g} s of quiet before anything is said (the session starts with its"
@@ -190,7 +215,7 @@ def _pauses(text: str, source: str) -> Imported:
     return Imported("a [PAUSE:X] script", routine, left, changed)
 
 
-def _apg(text: str, source: str) -> Imported:
+def _apg(text: str, source: str, holds: bool) -> Imported:
     """audio-program-generator's lines: ``phrase; seconds of silence after it``."""
     steps = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -213,7 +238,7 @@ def _apg(text: str, source: str) -> Imported:
             )
         said = " ".join(match["text"].split())
         steps.append((said, _seconds(match["seconds"], source, text, "the silence", number)))
-    routine, changed = _phrases(steps, source, text, "silence")
+    routine, changed = _phrases(steps, source, text, "silence", holds)
     # apg takes a background sound on its command line, never in this file: nothing to say
     return Imported("an audio-program-generator script", routine, [], changed)
 

@@ -55,6 +55,9 @@ class Exercise:
     routine's defaults."""
     line: int | None = None
     """Line of the exercise in its file, for messages."""
+    holds: bool = True
+    """False for an exercise of words and quiet alone (``hold: none``: a breathing
+    exercise): its instructions, said in turn with their pauses, are all it is."""
 
     def timing(self, defaults: Timing) -> Timing:
         """This exercise's timing: its own values over the routine's defaults."""

@@ -81,6 +81,12 @@ def exercise_timings(routine: Routine, options: Options) -> dict[str, Timing]:
     }
 
 
+def held_timings(routine: Routine, options: Options) -> dict[str, Timing]:
+    """:func:`exercise_timings` of the exercises that have holds (not ``hold: none``)."""
+    timings = exercise_timings(routine, options)
+    return {e.name: timings[e.name] for e in routine.exercises if e.holds}
+
+
 def _for_all(options: Options) -> dict[str, Number]:
     return {
         name: value  # type: ignore[misc]
@@ -95,7 +101,14 @@ def _named(routine: Routine, options: Options) -> dict[str, dict[str, Number]]:
     found: dict[str, dict[str, Number]] = {}
     for name, pattern, value in options.given:
         if pattern is not None:
-            exercise = match_exercise(routine, pattern, f"'{pattern}={_shown(value)}'", name)
+            shown = f"'{pattern}={_shown(value)}'"
+            exercise = match_exercise(routine, pattern, shown, name)
+            if not exercise.holds and name in EXERCISE_KEYS:
+                raise OptionError(
+                    f"{shown}: '{exercise.name}' has no hold ('hold: none' in "
+                    f"{routine.source or routine.name}), so no {name} to set",
+                    setting=name,
+                )
             found.setdefault(exercise.name, {})[name] = value  # type: ignore[assignment]
     return found
 

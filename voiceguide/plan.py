@@ -108,6 +108,8 @@ def _exercise_steps(
         else "next"  # fmt: skip
     steps: list[Step] = [Chapter(exercise.name), Say(book.say(which, name=exercise.name), "next")]
     steps += _said(exercise.instructions, exercise.pauses, sides[0], "instruction")
+    if not exercise.holds:  # words and quiet alone: a breathing exercise
+        return steps
     steps.append(_lived_wait(timing.setup, "setup", exercise, sides[0], 1, timing, book))
     turn = 0  # holds so far in this exercise: the form cues take turns
     for side_index, side in enumerate(sides):
@@ -192,6 +194,8 @@ def _said(
     for index, text in enumerate(texts):
         before = quiet.get(index - 1, BETWEEN_SENTENCES)
         steps += [Wait(before, "pause"), Say(fill(text, side), role)]
+    if texts and len(texts) - 1 in quiet:  # quiet after the last (no hold follows it)
+        steps.append(Wait(quiet[len(texts) - 1], "pause"))
     return steps
 
 

@@ -21,7 +21,7 @@ from voiceguide.build import BuildResult, Output, VoiceSettings, build, earlier_
 from voiceguide.formats import check_format
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import MINUTES_PLACEHOLDER, Routine
-from voiceguide.options import Options, exercise_timings
+from voiceguide.options import Options, exercise_timings, held_timings
 from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import plan
@@ -297,7 +297,7 @@ def _row(programme: Programme, stage: Stage, file: str, length: float, estimated
         programme.routine,
         exercises=tuple(e for e in programme.routine.exercises if e.name not in stage.leave_out),
     )
-    timings = exercise_timings(routine, stage_options(stage, Options()))
+    timings = held_timings(routine, stage_options(stage, Options()))
     number = {e.name: n for n, e in enumerate(programme.routine.exercises, start=1)}  # sheet's
     return schedule_row(
         programme.routine,
@@ -374,12 +374,13 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
             seconds.append(estimated_seconds(routine, stage_options(stage, Options())))
         start = subject.start or dt.date.today()
         return f"{subject.name}.html", handout_of(subject, files, seconds, start, estimated=True)
-    timings = exercise_timings(subject, Options()).values()
+    timings = exercise_timings(subject, Options())
+    held = [(n, timings[e.name]) for n, e in enumerate(subject.exercises, start=1) if e.holds]
     row = schedule_row(
         subject,
         "–",
-        {n: t.hold for n, t in enumerate(timings, start=1)},
-        {n: t.reps for n, t in enumerate(timings, start=1)},
+        {n: t.hold for n, t in held},
+        {n: t.reps for n, t in held},
         f"{subject.name}.mp3",
         estimated_seconds(subject),
         estimated=True,
@@ -406,7 +407,7 @@ def describe_programme(programme: Programme) -> list[str]:
     lines = [f"{'weeks':<8} {'hold':>9} {'reps':>5}  {'length':>6}  session"]
     for stage in programme.stages:
         routine = stage_routine(programme, stage)
-        timings = exercise_timings(routine, stage_options(stage, Options())).values()
+        timings = held_timings(routine, stage_options(stage, Options())).values()
         holds, reps = sorted({t.hold for t in timings}), sorted({t.reps for t in timings})
         weeks = (
             f"{stage.first_week}" if stage.weeks == 1 else f"{stage.first_week}-{stage.last_week}"

@@ -151,6 +151,16 @@ def routine_schema() -> Schema:
             **{s.name: setting_schema(s) for s in EXERCISE_SETTINGS},
         },
     }
+    exercise["properties"]["hold"] = {
+        "anyOf": [
+            exercise["properties"]["hold"],
+            {
+                "const": "none",
+                "description": "No hold: the instructions, said in turn with their pauses,"
+                " are all the exercise is (a breathing exercise); a pause may end them.",
+            },
+        ]
+    }
     routine: Schema = {
         "$schema": DRAFT,
         "$id": FILE_NAMES["routine"],

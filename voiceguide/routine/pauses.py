@@ -20,11 +20,17 @@ from voiceguide.settings import PAUSE, Number, SettingError
 
 
 def steps_of(
-    value: Node, key: str, where: str, read: Callable[[Node, str, int | None], str]
+    value: Node,
+    key: str,
+    where: str,
+    read: Callable[[Node, str, int | None], str],
+    *,
+    quiet_last: bool = False,
 ) -> tuple[tuple[str, ...], tuple[tuple[int, Number], ...]]:
     """The texts of ``key`` (one text, or a list), each read by ``read``, and the pauses
     (``- pause: 30``) after some of them: in the lists said in turn (:data:`PAUSED`),
-    never in cues, which are laid over a hold."""
+    never in cues, which are laid over a hold; one may end the list where ``quiet_last``
+    (an exercise without a hold: the quiet before the next one)."""
     if kind_of(value) == "text":
         return (_not_a_pause(value, key, None, where, read),), ()
     if _is_pause(value) or _pause_typo(value):  # "instructions:" then "  pause: 20"
@@ -46,7 +52,7 @@ def steps_of(
             pauses.append((len(texts) - 1, _pause(item, key, n, where, pauses, len(texts))))
         else:
             texts.append(_not_a_pause(item, key, n, where, read))
-    if pauses and pauses[-1][0] == len(texts) - 1:
+    if pauses and pauses[-1][0] == len(texts) - 1 and not quiet_last:
         raise RoutineError(
             f"'{key}'{where} ends with a pause; {PAUSED[key].format(seconds=pauses[-1][1])}",
             line=line_of(nodes[-1]),

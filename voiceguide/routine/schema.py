@@ -172,6 +172,9 @@ def _exercise(node: Node, number: int) -> Exercise:
     check_keys(items, EXERCISE_KEYS, where)
     require(items, "name", node, f"exercise {number}")
     assert name is not None  # 'name' is there, so it was read above
+    holds = not ("hold" in items and _is_none(items["hold"][1]))
+    if not holds:
+        _no_hold(items, node, where)
     sides = _sides(items["sides"][1], where) if "sides" in items else ()
 
     def exercise_text(text_node: Node, key: str, number: int | None = None) -> str:
@@ -184,7 +187,7 @@ def _exercise(node: Node, number: int) -> Exercise:
         return text
 
     def exercise_steps(key: str) -> tuple[tuple[str, ...], tuple[tuple[int, Number], ...]]:
-        return steps_of(items[key][1], key, where, exercise_text)
+        return steps_of(items[key][1], key, where, exercise_text, quiet_last=not holds)
 
     extra: _Extra = {}
     if "instructions" in items:
@@ -212,13 +215,46 @@ def _exercise(node: Node, number: int) -> Exercise:
         extra["progression"] = exercise_text(items["progression"][1], "progression")
     if "side_label" in items:
         extra["side_label"] = _side_label(items["side_label"][1], sides, where, exercise_text)
+    timed = {key: value for key, value in items.items() if holds or key != "hold"}
     return Exercise(
         name=name,
         sides=sides,
         line=line_of(node),
         **extra,
-        own=tuple(timing_values(items, where).items()),
+        own=tuple(timing_values(timed, where).items()),
+        holds=holds,
     )
+
+
+NO_HOLD = "none"
+"""``hold: none``: an exercise of words and quiet alone."""
+WITH_A_HOLD = ("sides", "side_label", "cues", "progression", "switch_instructions",
+               *(key for key in TIMING_KEYS if key != "hold"))  # fmt: skip
+"""What an exercise has only around its holds."""
+
+
+def _is_none(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and str(node.value).strip().casefold() == NO_HOLD
+
+
+def _no_hold(items: dict[str, tuple[Node, Node]], node: Node, where: str) -> None:
+    """An exercise with ``hold: none``: its instructions are all it is, so it has some,
+    and nothing that lives around a hold (sides, cues, reps, rest, ...)."""
+    line = line_of(items["hold"][1])
+    for key in WITH_A_HOLD:
+        if key in items:
+            raise RoutineError(
+                f"'{key}'{where} is for an exercise with holds, and 'hold: none' (line"
+                f" {line}) gives it none: leave '{key}' out, or give the exercise a hold",
+                line=line_of(items[key][0]),
+            )
+    if "instructions" not in items:
+        raise RoutineError(
+            f"exercise{where.removeprefix(' in exercise')} has 'hold: none', so its"
+            " 'instructions' (what is said, with '- pause: SECONDS' between) are all it is;"
+            " give it some",
+            line=line_of(node),
+        )
 
 
 def _side_label(
