@@ -527,6 +527,12 @@ def test_a_spanish_session_is_played_in_spanish(browser, spanish):
             assert page.inner_text("#status") == (
                 "Sesión terminada. Toca reproducir para empezar de nuevo."
             )
+            whole = """() => { const s = document.getElementById('status');
+                return s.scrollHeight <= s.clientHeight + 1 && s.scrollWidth <= s.clientWidth + 1; }"""
+            for width, height in ((390, 844), (320, 568)):  # it was cut: "para emp…"
+                page.set_viewport_size({"width": width, "height": height})
+                page.wait_for_timeout(50)  # a frame: the layout at that size
+                assert page.evaluate(whole), (width, height)
             assert page.get_attribute("#play", "aria-label") == "Reproducir"
     finally:
         context.close()

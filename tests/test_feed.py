@@ -211,7 +211,8 @@ def test_a_programme_s_feed_is_a_series_in_week_order(tmp_path, folder):
     assert not feed.bozo and feed.feed.itunes_type == "serial"
     files = [e.enclosures[0].href.rsplit("/", 1)[1] for e in feed.entries]
     assert files == ["plan.week-1.mp3", "plan.week-2.mp3", "plan.week-10.mp3"]
-    assert [e.itunes_episode for e in feed.entries] == ["1", "2", "3"]
+    # numbered by the week each starts: "episode 2" read as week 2 would be week 2's
+    assert [e.itunes_episode for e in feed.entries] == ["1", "2", "10"]
     dates = [e.published_parsed for e in feed.entries]
     assert dates == sorted(dates) and len(set(dates)) == 3  # oldest first, none the same
     assert feed.feed.title == "Calves"  # the programme's, not "out: voiceguide sessions"

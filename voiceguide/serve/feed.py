@@ -114,7 +114,9 @@ def feed_xml(sessions: list[Session], base: str, *, title: str) -> bytes:
             # a programme's files are written together: dated a second apart, week 1
             # the oldest, so an app that sorts by date keeps the weeks in order
             published = latest - (len(group.sessions) - 1 - place)
-            _item(channel, session, base, published, place + 1 if serial else None)
+            # numbered by the week each starts (1, 3, 5): "episode 2" would read as week 2
+            week = group.weeks[place]
+            _item(channel, session, base, published, week if serial else None)
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 
