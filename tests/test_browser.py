@@ -528,7 +528,8 @@ def test_a_spanish_session_is_played_in_spanish(browser, spanish):
                 "Sesión terminada. Toca reproducir para empezar de nuevo."
             )
             whole = """() => { const s = document.getElementById('status');
-                return s.scrollHeight <= s.clientHeight + 1 && s.scrollWidth <= s.clientWidth + 1; }"""
+                return s.scrollHeight <= s.clientHeight + 1
+                    && s.scrollWidth <= s.clientWidth + 1; }"""
             for width, height in ((390, 844), (320, 568)):  # it was cut: "para emp…"
                 page.set_viewport_size({"width": width, "height": height})
                 page.wait_for_timeout(50)  # a frame: the layout at that size

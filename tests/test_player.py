@@ -271,15 +271,18 @@ def test_the_list_speaks_the_language_most_of_its_sessions_are_in(timeline):
                       {"plan": ["plan.html", "plan.ics"]})  # fmt: skip
     assert '<html lang="es">' in page and "<h1>Sesiones</h1>" in page
     assert "desde la semana 2" in page and ">La hoja<" in page
+    import datetime as dt
+
     from voiceguide.serve.today import Current
 
+    friday = dt.date(2027, 3, 26)
     today = index_page(grouped([english, *spanish]), "http://127.0.0.1:1/feed.xml",
-                       now={"plan": Current(2, ("08:00", "18:30"))})  # fmt: skip
+                       now={"plan": Current(2, friday, ("08:00", "18:30"))})  # fmt: skip
     assert '<span class="session-now">Esta semana · hoy a las 08:00, 18:30</span>' in today
-    resting = index_page(
-        grouped(spanish), "http://127.0.0.1:1/feed.xml", now={"plan": Current(1, ())}
-    )
-    assert '<span class="session-now">Esta semana</span>' in resting
+    monday = friday + dt.timedelta(days=3)
+    resting = index_page(grouped(spanish), "http://127.0.0.1:1/feed.xml",
+                         now={"plan": Current(2, friday, (), 2, monday, ("09:00",))})  # fmt: skip
+    assert '<span class="session-now">Esta semana · próxima: lunes a las 09:00</span>' in resting
     assert ">Recordatorios para tu calendario<" in page
     assert [w for w in ENGLISH_ON_A_PAGE if re.search(rf"[>\"]{re.escape(w)}\b", page)] == []
     # each session's title keeps its own language

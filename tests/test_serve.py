@@ -569,8 +569,11 @@ def test_this_week_s_session_is_marked_with_today_s_times(tmp_path):
         page = fetch(server.local)[2].decode()
     marked = re.findall(r'class="session current" href="play/([^"]+)" aria-current="date">\s*'
                         r'<span class="session-now">([^<]+)</span>', page)  # fmt: skip
-    assert marked == [("plan.week-2", "This week · today at 08:00, 18:00")]
-    assert page.count("This week") == 1
+    assert [stem for stem, _ in marked] == ["plan.week-2"]
+    # what is left of today's, or (late in the evening) tomorrow's, still in week 2
+    assert re.fullmatch(r"This week · (today at (08:00, )?18:00|tomorrow at 08:00, 18:00)",
+                        marked[0][1]), marked  # fmt: skip
+    assert page.count("This week") == 1 and page.count('class="session-now"') == 1
 
 
 def test_the_week_is_read_from_the_programme_s_own_reminders(tmp_path):
@@ -585,21 +588,60 @@ def test_the_week_is_read_from_the_programme_s_own_reminders(tmp_path):
     run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
     assert run.code == 0, run.stderr
     out = tmp_path / "out"
+
+    def at(day: int, clock: str) -> Current | None:  # March 2027, at a time of day
+        when = dt.datetime.combine(dt.date(2027, 3, day), dt.time.fromisoformat(clock))
+        with SessionFolder(out) as folder:
+            return current(folder, "plan", when)
+
+    mon, tue, wed = dt.date(2027, 3, 22), dt.date(2027, 3, 23), dt.date(2027, 3, 24)
+    assert at(21, "12:00") is None  # the day before
+    assert at(22, "07:00") == Current(1, mon, ("08:00", "18:00"))
+    assert at(22, "08:40") == Current(1, mon, ("08:00", "18:00"))  # begun, under an hour
+    assert at(22, "12:00") == Current(1, mon, ("18:00",))
+    assert at(22, "21:00") == Current(1, mon, (), 1, wed, ("08:00", "18:00"))
+    assert at(23, "09:00") == Current(1, tue, (), 1, wed, ("08:00", "18:00"))
+    sunday = at(28, "10:00")  # the last day of week 1: the next session is week 2's
+    assert sunday == Current(1, dt.date(2027, 3, 28), (), 2, dt.date(2027, 3, 29),
+                             ("08:00", "18:00"))  # fmt: skip
+    assert at(29, "07:00") == Current(2, dt.date(2027, 3, 29), ("08:00", "18:00"))
     with SessionFolder(out) as folder:
-        on = {day: current(folder, "plan", dt.date(2027, 3, 1) + dt.timedelta(days=day))
-              for day in range(19, 56)}  # fmt: skip
-    assert on[20] is None  # 21 March, the day before
-    assert on[21] == Current(1, ("08:00", "18:00"))  # Monday 22 March
-    assert on[22] == Current(1, ())  # a Tuesday: this week's, no session today
-    assert on[28] == on[35] == Current(2, ("08:00", "18:00"))  # weeks 2 and 3
-    assert on[42] == Current(4, ("08:00", "18:00"))  # Monday 12 April, week 4
-    assert on[48] == Current(4, ()) and on[49] is None  # Sunday 18, the last; Monday 19
+        end = current(folder, "plan", dt.datetime(2027, 4, 18, 12))
+        after = current(folder, "plan", dt.datetime(2027, 4, 19, 7))
+    assert end == Current(4, dt.date(2027, 4, 18), ())  # the last day: nothing to come
+    assert after is None
     # a calendar not of this programme, broken or too large marks nothing
     for text in (b"not a calendar", b"BEGIN:VCALENDAR\r\nEND:VEVENT\r\n", b"x" * 2_000_000):
         (out / "plan.ics").write_bytes(text)
-        with SessionFolder(out) as folder:
-            assert current(folder, "plan", dt.date(2027, 3, 22)) is None
+        assert at(22, "07:00") is None
     (out / "plan.ics").unlink()
     (out / "other.ics").write_bytes(b"")
-    with SessionFolder(out) as folder:
-        assert current(folder, "plan", dt.date(2027, 3, 22)) is None
+    assert at(22, "07:00") is None
+
+
+def test_the_next_session_is_marked_on_its_week_s_session():
+    import datetime as dt
+
+    from voiceguide.serve.folder import grouped, session_of
+    from voiceguide.serve.pages import index_page
+    from voiceguide.serve.today import Current
+
+    def made(stem: str):
+        document = {"format": "voiceguide-timeline/1", "title": stem, "audio": f"{stem}.mp3",
+                    "duration": 60}  # fmt: skip
+        found = session_of(stem, document, b"{}")
+        assert found is not None
+        return found
+
+    groups = grouped([made("plan.week-1"), made("plan.week-2")])
+    sunday, monday = dt.date(2027, 3, 28), dt.date(2027, 3, 29)
+
+    def marks(now: Current) -> list[str]:
+        page = index_page(groups, "http://127.0.0.1:1/feed.xml", now={"plan": now})
+        return re.findall(r'href="play/([^"]+)"[^>]*>\s*<span class="session-now">([^<]+)<', page)
+
+    assert marks(Current(1, sunday, (), 2, monday, ("08:00",))) == [
+        ("plan.week-1", "This week"), ("plan.week-2", "Tomorrow at 08:00")]  # fmt: skip
+    friday = dt.date(2027, 3, 26)
+    assert marks(Current(1, friday, (), 1, monday, ("08:00", "18:00"))) == [
+        ("plan.week-1", "This week · next: Monday at 08:00, 18:00")]  # fmt: skip

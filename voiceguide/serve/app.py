@@ -154,7 +154,7 @@ async def _index(request: web.Request) -> web.StreamResponse:
     folder = _folder(request)
     groups = grouped(folder.sessions())
     sheets = {group.name: folder.sheets(group.name) for group in groups}
-    today = dt.date.today()  # the calendar's times are floating: the server's own day
+    today = dt.datetime.now()  # the calendar's times are floating: the server's own clock
     now = {
         group.name: found
         for group in groups

@@ -5,6 +5,7 @@ the style), all served by voiceguide itself: the pages ask nothing of any other 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import time
@@ -86,7 +87,7 @@ def index_page(
                     "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(s.modified)),
                     "language": language_name(s.language),
                     "tag": s.language,
-                    **_this_week(now.get(group.name), week, words),
+                    **_this_week(now.get(group.name), week, words, language),
                 }
                 for s, week in zip(group.sessions, group.weeks)
             ],
@@ -109,14 +110,34 @@ def index_page(
     )
 
 
-def _this_week(now: Current | None, week: int | None, words: Mapping[str, str]) -> dict:
+def _this_week(
+    now: Current | None, week: int | None, words: Mapping[str, str], language: str
+) -> dict[str, Any]:
     """A session's mark: "This week" on the current stage's, with "today at 08:00,
-    18:00" on a day it has sessions."""
-    if now is None or week != now.week:
-        return {"now": "", "today": ""}
-    times = ", ".join(now.times)
-    return {"now": words["this_week"], "today": words["today_at"].replace("{times}", times)
-            if times else ""}  # fmt: skip
+    18:00" while today has sessions to come; when it has none, "tomorrow at 08:00" or
+    "next: Monday at 08:00" on the session of the next day with sessions."""
+    if now is None or week is None:
+        return {"mark": "", "current": False}
+    current = week == now.week
+    when = ""
+    if now.times and current:
+        when = words["today_at"].replace("{times}", ", ".join(now.times))
+    elif now.next_day is not None and week == now.next_week:
+        times = ", ".join(now.next_times)
+        if now.next_day == now.day + dt.timedelta(days=1):
+            when = words["tomorrow_at"].replace("{times}", times)
+        else:
+            day = _weekday(now.next_day, language)
+            when = words["next_at"].replace("{day}", day).replace("{times}", times)
+    mark = " · ".join(w for w in (words["this_week"] if current else "", when) if w)
+    return {"mark": mark[:1].upper() + mark[1:], "current": current}
+
+
+def _weekday(day: dt.date, language: str) -> str:
+    """The day's name in ``language`` ("Monday", "lunes")."""
+    from babel.dates import format_date
+
+    return str(format_date(day, "EEEE", locale=(canonical(language) or "en").replace("-", "_")))
 
 
 SKIP_SECONDS = 15

@@ -4,9 +4,9 @@ A programme's calendar (``NAME.ics``, written beside its sessions by ``build``) 
 each stage and time of day, an event recurring on the chosen weekdays from the stage's
 first day to its last, its UID naming the stage's first week
 (``NAME-week-K-...@voiceguide``). The list of sessions marks the stage whose days hold
-today, and the times of today's sessions when today is one of its days: the person
-with the phone need not count weeks. Times are floating, as in the calendar: today is
-the server's local date.
+today, with the times of today's sessions still to come, or else the next day with
+sessions and its times: the person with the phone need not count weeks. Times are
+floating, as in the calendar: now is the server's local time.
 
 The file is read as anything in the folder is (:meth:`SessionFolder.open`), bounded,
 and any calendar that is not one of ours, or not a calendar at all, marks nothing.
@@ -29,40 +29,80 @@ _UID = re.compile(r"(?P<name>.+)-week-(?P<week>[0-9]+)-[0-9]+-[0-9a-f]+@voicegui
 
 @dataclass(frozen=True)
 class Current:
-    """This week's stage of a programme."""
+    """This week's stage of a programme, and its sessions to come."""
 
     week: int
     """The stage's first week: its session is ``NAME.week-K``."""
+    day: dt.date
+    """The day it was reckoned for: today."""
     times: tuple[str, ...]
-    """Today's sessions' times (``HH:MM``), earliest first; none when today has none."""
+    """Today's sessions still to come (or begun within :data:`BEGUN`), earliest first."""
+    next_week: int | None = None
+    """When today has no session to come: the stage of the next day with sessions (this
+    one, or the next stage's first day), its day and times."""
+    next_day: dt.date | None = None
+    next_times: tuple[str, ...] = ()
 
 
-def current(folder: SessionFolder, name: str, today: dt.date) -> Current | None:
-    """The stage of programme ``name`` whose days hold ``today``, from its reminders;
-    None before its first day or after its last, or without a calendar of ours."""
-    events = _events(folder, f"{name}.ics")
-    weeks: dict[int, list[str]] = {}
-    for event in events:
-        found = _UID.fullmatch(str(event.get("uid", "")))
-        if found is None or found["name"] != name:
+BEGUN = dt.timedelta(hours=1)
+"""A session begun this long ago is still today's: the person may be lying down with it."""
+LOOK_AHEAD = 14
+"""Days looked through for the next session (a week has one at least)."""
+
+
+@dataclass(frozen=True)
+class _Event:
+    week: int
+    first: dt.date
+    last: dt.date
+    time: str
+    days: frozenset[int]
+    """Its weekdays (Monday 0)."""
+
+    def on(self, day: dt.date) -> bool:
+        return self.first <= day <= self.last and day.weekday() in self.days
+
+
+def current(folder: SessionFolder, name: str, now: dt.datetime) -> Current | None:
+    """The stage of programme ``name`` whose days hold ``now``'s day, with the sessions
+    to come, from its reminders; None before its first day or after its last, or
+    without a calendar of ours."""
+    events = _ours(folder, name)
+    today = now.date()
+    weeks = {e.week for e in events if e.first <= today <= e.last}
+    if len(weeks) != 1:  # none, or a calendar whose stages overlap: not ours
+        return None
+    (week,) = weeks
+    begun = (now - BEGUN).strftime("%H:%M") if (now - BEGUN).date() == today else "00:00"
+    times = tuple(sorted(e.time for e in events if e.on(today) and e.time >= begun))
+    if times:
+        return Current(week, today, times)
+    for ahead in range(1, LOOK_AHEAD + 1):
+        day = today + dt.timedelta(days=ahead)
+        found = sorted((e.time, e.week) for e in events if e.on(day))
+        if found:
+            later = tuple(t for t, w in found if w == found[0][1])
+            return Current(week, today, (), found[0][1], day, later)
+    return Current(week, today, ())
+
+
+def _ours(folder: SessionFolder, name: str) -> list[_Event]:
+    """The events of programme ``name``'s calendar that are ours (by their UIDs)."""
+    found = []
+    for event in _events(folder, f"{name}.ics"):
+        uid = _UID.fullmatch(str(event.get("uid", "")))
+        if uid is None or uid["name"] != name:
             continue
         start, rule = event.decoded("dtstart", None), event.get("rrule")
         until = rule.get("until", [None])[0] if rule else None
         if not isinstance(start, dt.datetime) or not isinstance(until, dt.datetime):
             continue
-        if not start.date() <= today <= until.date():
-            continue
-        times = weeks.setdefault(int(found["week"]), [])
-        if _on(today, rule.get("byday", [])):
-            times.append(start.strftime("%H:%M"))
-    if len(weeks) != 1:  # none, or a calendar whose stages overlap: not ours
-        return None
-    ((week, times),) = weeks.items()
-    return Current(week, tuple(sorted(times)))
-
-
-def _on(day: dt.date, byday: list[str]) -> bool:
-    return list(WEEKDAYS.values())[day.weekday()] in [str(d).upper() for d in byday]
+        codes = list(WEEKDAYS.values())
+        days = frozenset(codes.index(d) for d in map(str.upper, map(str, rule.get("byday", [])))
+                         if d in codes)  # fmt: skip
+        found.append(_Event(int(uid["week"]), start.date(), until.date(),
+                            start.strftime("%H:%M"), days))  # fmt: skip
+    return found
 
 
 def _events(folder: SessionFolder, name: str) -> list:
