@@ -743,3 +743,25 @@ def test_a_french_sheet_prints_its_schedule_whole_on_letter_with_french_colons(t
     assert stage_title(programme, programme.stages[1]) == (
         "Étirements des ischio-jambiers, quatre semaines\u00a0: semaines 2–3"
     )
+
+
+def test_show_week_prints_that_stage_s_session_as_it_is_built(tmp_path):
+    """The stages' own words could only be read by building and opening a timeline."""
+    path = tmp_path / "plan.yaml"
+    path.write_text(SEATED_FIRST)
+    run = invoke("show", str(path), "--week", "1", env={"COLUMNS": "200"})
+    assert run.code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("Chair first: week 1 (plan.week-1), ")
+    assert '"Week 1 of 3. This week, one stretch on a chair, about' in run.stdout
+    assert '"Sit back in your chair."' in run.stdout and "Lying hamstring" not in run.stdout
+    later = invoke("show", str(path), "--week", "3", "--hold", "7", env={"COLUMNS": "200"})
+    assert later.code == 0 and "Wall hamstring stretch" in later.stdout
+    assert re.findall(r"([\d.]+)s  HOLD", later.stdout) and set(
+        re.findall(r"([\d.]+)s  HOLD", later.stdout)
+    ) == {"7.0"}  # the command line wins
+    past = invoke("show", str(path), "--week", "4")
+    assert past.code == 2
+    assert past.stderr.strip() == f"Error: --week 4: {path} has 3 weeks, so no week 4"
+    routine = invoke("show", "--week", "1")
+    assert routine.code == 2 and "--week is for a programme" in routine.stderr

@@ -137,10 +137,18 @@ def list_command() -> None:
 @click.option(
     "--exact", is_flag=True, help="Voice the phrases to time them exactly (renders no audio file)."
 )
+@click.option(
+    "--week",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Of a programme: the session of the stage week N is in, as a timed table "
+    "[default: the stages, as a table].",
+)
 @timing_options
 @voice_options
-def show(routine: str, exact: bool, **params: Any) -> None:
-    """Print the session ROUTINE would become, as a timed table (mm:ss).
+def show(routine: str, exact: bool, week: int | None, **params: Any) -> None:
+    """Print the session ROUTINE would become, as a timed table (mm:ss); of a
+    programme, its stages, or with --week N the session of week N.
 
     Nothing is rendered. Speech lengths are estimated unless --exact is given.
 
@@ -149,11 +157,12 @@ def show(routine: str, exact: bool, **params: Any) -> None:
       voiceguide show
       voiceguide show my-routine.yaml --hold 20 --reps 1
       voiceguide show --exact --rate 130
+      voiceguide show four-weeks.yaml --week 1
     """
     from voiceguide.bed import of_routine
     from voiceguide.build import exact_timeline
     from voiceguide.plan import plan
-    from voiceguide.prescribe import describe_programme
+    from voiceguide.prescribe import describe_programme, stage_session
     from voiceguide.preview import preview
     from voiceguide.programme import Programme, load_any
     from voiceguide.timeline import describe, with_bed
@@ -161,13 +170,18 @@ def show(routine: str, exact: bool, **params: Any) -> None:
     options, voice = options_from(params), voice_from(params)
     language = options.get("language")
     loaded = load_any(routine, str(language) if language else None)
-    if isinstance(loaded, Programme):
+    if isinstance(loaded, Programme) and week is None:
         click.echo(f"{loaded.title} ({loaded.name}): {loaded.routine.title}")
         for line in describe_programme(loaded):
             click.echo(line)
         for note in loaded.warnings():
             click.echo(f"Warning: {note}", err=True)
         return
+    if isinstance(loaded, Programme):
+        assert week is not None  # the stages' table was printed above without it
+        loaded, options = stage_session(loaded, week, options)
+    elif week is not None:
+        raise click.UsageError(f"--week is for a programme; {routine} is a routine")
     if exact:
         timeline, note = exact_timeline(loaded, options, voice), "exact timing"
     else:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from voiceguide.build import BuildResult, Output, VoiceSettings, build, earlier_files
+from voiceguide.errors import OptionError
 from voiceguide.formats import check_format
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import MINUTES_PLACEHOLDER, Routine
@@ -145,6 +146,19 @@ def stage_routine(programme: Programme, stage: Stage) -> Routine:
     weeks: weeks 2–3"), so that a player or a podcast app tells the sessions apart."""
     routine = programme.session_routine(stage, week_sentence(programme, stage))
     return replace(routine, title=stage_title(programme, stage))
+
+
+def stage_session(programme: Programme, week: int, options: Options) -> tuple[Routine, Options]:
+    """The routine and options of the session of week ``week`` (its stage's), as
+    ``build`` makes it; an error naming the weeks there are past the last."""
+    stage = next((s for s in programme.stages if s.first_week <= week <= s.last_week), None)
+    if stage is None:
+        raise OptionError(
+            f"{week}: {programme.source} has {counted(programme.weeks, 'week')}, so no"
+            f" week {week}",
+            setting="week",
+        )
+    return stage_routine(programme, stage), stage_options(stage, options)
 
 
 def stage_title(programme: Programme, stage: Stage) -> str:
