@@ -92,7 +92,7 @@ def test_the_example_builds_a_session_a_stage_with_its_holds(example):
         report = audio_check.check(out / f"{stem}.mp3", timeline)
         assert report.problems == [], (stem, report.problems)
     intro = [e["text"] for e in sheet(out, "relief.week-2")["events"] if e["kind"] == "speech"][0]
-    assert intro.startswith("Weeks 2 to 3 of 4. ")  # each says which week it is
+    assert intro.startswith("Weeks 2 and 3 of 4. ")  # each says which week it is
 
 
 @pytest.mark.slow
@@ -613,7 +613,7 @@ def test_a_stage_that_leaves_out_the_floor_has_its_own_intro_and_closing(tmp_pat
     assert report.problems == []  # the 4 s between them quiet, each text where it says
     routine = load_builtin("hamstring-relief")
     later_said = [e["text"] for e in later["events"] if e["kind"] == "speech"]
-    assert later_said[0] == f"Weeks 2 to 3 of 3. {routine.intro}"
+    assert later_said[0] == f"Weeks 2 and 3 of 3. {routine.intro}"
     assert later_said[-len(routine.outro) :] == list(routine.outro)
     text = sheet_text(tmp_path / "out" / "plan.html")
     assert f"Week 1 This week, one stretch on a chair, about {minutes} minutes." in text
@@ -765,3 +765,20 @@ def test_show_week_prints_that_stage_s_session_as_it_is_built(tmp_path):
     assert past.stderr.strip() == f"Error: --week 4: {path} has 3 weeks, so no week 4"
     routine = invoke("show", "--week", "1")
     assert routine.code == 2 and "--week is for a programme" in routine.stderr
+
+
+def test_each_stage_says_its_weeks_as_one_would(tmp_path):
+    """ "Weeks 1 to 2 of 6." was said of a stage of two weeks; and show gave the start
+    date, a Tuesday with no session, where the sheet gives the first day with one."""
+    from voiceguide.prescribe import week_sentence
+    from voiceguide.programme import load_programme
+
+    path = tmp_path / "plan.yaml"
+    path.write_text("programme: P\nroutine: hamstring-relief\nstart: 2026-12-01\n"
+                    "days: [mon, wed, fri]\nstages:\n  - {weeks: 1}\n  - {weeks: 2}\n"
+                    "  - {weeks: 3}\n")  # fmt: skip
+    programme = load_programme(path)
+    assert [week_sentence(programme, s) for s in programme.stages] == [
+        "Week 1 of 6.", "Weeks 2 and 3 of 6.", "Weeks 4 to 6 of 6."]  # fmt: skip
+    shown = invoke("show", str(path))
+    assert shown.stdout.rstrip().endswith("6 weeks from 2026-12-02")  # Wednesday

@@ -154,8 +154,7 @@ def stage_session(programme: Programme, week: int, options: Options) -> tuple[Ro
     stage = next((s for s in programme.stages if s.first_week <= week <= s.last_week), None)
     if stage is None:
         raise OptionError(
-            f"{week}: {programme.source} has {counted(programme.weeks, 'week')}, so no"
-            f" week {week}",
+            f"{week}: {programme.source} has {counted(programme.weeks, 'week')}, so no week {week}",
             setting="week",
         )
     return stage_routine(programme, stage), stage_options(stage, options)
@@ -180,7 +179,8 @@ def week_sentence(programme: Programme, stage: Stage) -> str:
     total = str(programme.weeks)
     if stage.weeks == 1:
         return book.say("week", week=str(stage.first_week), weeks=total)
-    return book.say("weeks", first=str(stage.first_week), last=str(stage.last_week), weeks=total)
+    which = "weeks_two" if stage.weeks == 2 else "weeks"  # "Weeks 2 and 3", "Weeks 2 to 4"
+    return book.say(which, first=str(stage.first_week), last=str(stage.last_week), weeks=total)
 
 
 def _write_sheets(
@@ -437,6 +437,8 @@ def describe_programme(programme: Programme) -> list[str]:
     days = "every day" if programme.days == DAYS else ", ".join(programme.days)
     lines.append(
         f"{programme.times_a_day} a day at {times}, {days}; "
-        f"{counted(programme.weeks, 'week')} from {programme.start or 'the day it is built'}"
+        f"{counted(programme.weeks, 'week')} from "
+        # its first day with a session, as the sheet and the reminders have it
+        f"{first_on(programme.start, programme.days) if programme.start else 'the day it is built'}"
     )
     return lines
