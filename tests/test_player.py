@@ -270,7 +270,7 @@ def test_the_list_speaks_the_language_most_of_its_sessions_are_in(timeline):
     page = index_page(grouped([english, *spanish]), "http://127.0.0.1:1/feed.xml",
                       {"plan": ["plan.html", "plan.ics"]})  # fmt: skip
     assert '<html lang="es">' in page and "<h1>Sesiones</h1>" in page
-    assert "desde la semana 2" in page and ">La hoja<" in page
+    assert "desde la semana 2" in page and ">Hoja de ejercicios<" in page
     import datetime as dt
 
     from voiceguide.serve.today import Current

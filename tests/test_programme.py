@@ -782,3 +782,14 @@ def test_each_stage_says_its_weeks_as_one_would(tmp_path):
         "Week 1 of 6.", "Weeks 2 and 3 of 6.", "Weeks 4 to 6 of 6."]  # fmt: skip
     shown = invoke("show", str(path))
     assert shown.stdout.rstrip().endswith("6 weeks from 2026-12-02")  # Wednesday
+
+
+def test_the_sheet_heads_the_intros_and_says_what_the_numbers_in_its_table_are(tmp_path):
+    """ "1: 20 s" was not explained, and each week's intro sat above the schedule with
+    no heading to say it is what the voice says first."""
+    text = handout_text(tmp_path, SEATED_FIRST)
+    assert "Introduction Week 1 This week, one stretch on a chair" in text
+    note = "Numbers before a colon are the numbers of the exercises below."
+    assert text.index("1: 1 plan.week-1.mp3") < text.index(note) < text.index("The exercises")
+    plain = handout_text(tmp_path, EXAMPLE)
+    assert note not in plain and "Introduction" not in plain.split("Schedule")[0]

@@ -145,4 +145,6 @@ def render(
             if texts
         ],
         closing=book.chapters["closing"],
+        introduction=book.chapters["introduction"],
+        numbered=any(book.handout["colon"] in f"{row.hold}{row.reps}" for row in rows),
     )
