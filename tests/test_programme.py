@@ -186,6 +186,12 @@ def test_a_small_programme_builds_all_its_files_in_the_quick_loop(tmp_path):
     assert audio_check.check(out / "plan.week-2.mp3", second).problems == []
     ics = (out / "plan.ics").read_text()
     assert "BYDAY=MO,TH" in ics and "DTSTART:20270104T080000" in ics
+    from mutagen.id3 import ID3
+
+    # one album in a music app, its stages the tracks in order (each was an album of its own)
+    tags = [ID3(out / f"plan.week-{week}.mp3") for week in (1, 2)]
+    assert [(str(t["TALB"]), str(t["TRCK"]), str(t["TIT2"])) for t in tags] == [
+        ("Calves", "1/2", "Calves: week 1"), ("Calves", "2/2", "Calves: week 2")]  # fmt: skip
 
 
 def test_a_programme_rebuilt_in_another_format_leaves_no_session_in_the_first(tmp_path):

@@ -106,6 +106,11 @@ class Output:
     name: str | None = None
     """The files' stem in place of the routine's name (made safe either way:
     :func:`~voiceguide.outputs.safe_name`)."""
+    album: str | None = None
+    """The album the audio is tagged with in place of its title (a programme's, for its
+    sessions: one album in a music app)."""
+    track: str = ""
+    """Its track on that album (``"2/3"``), or none."""
 
 
 def build(
@@ -210,7 +215,7 @@ def _write(
     subtitles = stem.with_name(f"{stem.name}.vtt")
     with StagedOutputs(stem.parent, retired=earlier_files(stem, container)) as staged:
         staged_audio = staged.stage(audio)
-        tags = _tags(timeline, settings)
+        tags = _tags(timeline, settings, output)
         silent = () if bed else tuple(quiet(timeline))
         session = Pcm(timeline.rate, timeline.duration, silent, pcm, bed is not None, loop)
         encode(session, path=staged_audio, label=str(audio), fmt=container, bitrate=output.bitrate,
@@ -391,14 +396,15 @@ def _settings(script: Script, engine: Engine) -> dict[str, Any]:
     return settings
 
 
-def _tags(timeline: Timeline, settings: Mapping[str, Value]) -> Tags:
+def _tags(timeline: Timeline, settings: Mapping[str, Value], output: Output) -> Tags:
     def ms(samples: int) -> int:
         return round(samples * 1000 / timeline.rate)
 
     built_with = ", ".join(f"{k}={v}" for k, v in settings.items())
     return Tags(
         title=timeline.title,
-        album=timeline.title,
+        album=output.album or timeline.title,
+        track=output.track,
         artist="voiceguide",
         genre="Exercise",
         comment=f"voiceguide {__version__}: {built_with}",

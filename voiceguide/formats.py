@@ -174,8 +174,9 @@ def _ffmetadata(tags: Tags, *, chapters: bool) -> str:
         return "".join("\\" + c if c in "=;#\\\n" else c for c in text)
 
     lines = [";FFMETADATA1"]
-    for key in ("title", "album", "artist", "genre", "comment"):
-        lines.append(f"{key}={quote(getattr(tags, key))}")
+    for key in ("title", "album", "artist", "genre", "comment", "track"):
+        if getattr(tags, key):
+            lines.append(f"{key}={quote(getattr(tags, key))}")
     for title, start, end in tags.chapters if chapters else ():
         lines += [
             "[CHAPTER]",

@@ -123,15 +123,19 @@ def _sessions(
         model=voice.model,
         language=programme.routine.language,
     )
+    count = len(programme.stages)
     with engine:
-        for stage in programme.stages:
+        for number, stage in enumerate(programme.stages, start=1):
             routine = stage_routine(programme, stage)
             settings = stage_options(stage, options)
+            # one album in a music app, the stages its tracks in order
+            album = replace(output, folder=work, name=None, album=programme.title,
+                            track=f"{number}/{count}")  # fmt: skip
             results.append(
                 build(
                     routine,
                     settings,
-                    replace(output, folder=work, name=None),
+                    album,
                     engine=engine,
                     cache=cache,
                     stop=stop,

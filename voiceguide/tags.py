@@ -26,6 +26,8 @@ class Tags:
     """The language spoken, a BCP 47 tag (Vorbis comments' LANGUAGE)."""
     iso639_2: str = "eng"
     """The same as ID3's TLAN and ffmpeg's stream language want it."""
+    track: str = ""
+    """Its place on the album (``"2/3"``: a programme's second session of three), or none."""
 
 
 VORBIS_CHAPTERS = ("ogg", "opus", "flac")
@@ -68,11 +70,13 @@ def tag_mp3(path: Path, tags: Tags) -> None:
     """ID3v2.3 tags (the version older players read) with one CHAP frame a chapter, in
     time order, and a top-level, ordered CTOC listing them: without the CTOC some apps
     show no chapters."""
-    from mutagen.id3 import CHAP, COMM, CTOC, TALB, TCON, TIT2, TLAN, TLEN, TPE1, CTOCFlags
+    from mutagen.id3 import CHAP, COMM, CTOC, TALB, TCON, TIT2, TLAN, TLEN, TPE1, TRCK, CTOCFlags
 
     tag = _in_order_id3()
     tag.add(TIT2(encoding=3, text=tags.title))
     tag.add(TALB(encoding=3, text=tags.album))
+    if tags.track:
+        tag.add(TRCK(encoding=3, text=tags.track))
     tag.add(TPE1(encoding=3, text=tags.artist))
     tag.add(TCON(encoding=3, text=tags.genre))
     tag.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
