@@ -271,6 +271,7 @@ def test_the_list_speaks_the_language_most_of_its_sessions_are_in(timeline):
                       {"plan": ["plan.html", "plan.ics"]})  # fmt: skip
     assert '<html lang="es">' in page and "<h1>Sesiones</h1>" in page
     assert "desde la semana 2" in page and ">Hoja de ejercicios<" in page
+    assert re.search(r" · creada el \d{1,2} [a-z]{3} \d{4}, \d\d:\d\d · español", page)
     import datetime as dt
 
     from voiceguide.serve.today import Current

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import time
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -84,7 +83,7 @@ def index_page(
                     if week is None
                     else words["from_week"].replace("{week}", str(week)),
                     "length": clock(s.duration),
-                    "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(s.modified)),
+                    "date": words["made"].replace("{date}", _when(s.modified, language)),
                     "language": language_name(s.language),
                     "tag": s.language,
                     **_this_week(now.get(group.name), week, words, language),
@@ -131,6 +130,16 @@ def _this_week(
             when = words["next_at"].replace("{day}", day).replace("{times}", times)
     mark = " · ".join(w for w in (words["this_week"] if current else "", when) if w)
     return {"mark": mark[:1].upper() + mark[1:], "current": current}
+
+
+def _when(seconds: float, language: str) -> str:
+    """When a session was built, as ``language`` writes a day and a time ("Nov 27, 2026,
+    23:02"; "27 nov 2026, 23:02")."""
+    from babel.dates import format_date
+
+    locale = (canonical(language) or "en").replace("-", "_")
+    moment = dt.datetime.fromtimestamp(seconds)
+    return f"{format_date(moment, 'medium', locale=locale)}, {moment:%H:%M}"
 
 
 def _weekday(day: dt.date, language: str) -> str:
