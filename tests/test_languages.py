@@ -210,3 +210,19 @@ def test_the_russian_voice_stresses_its_commands_as_commands():
     assert "ʌtpuskˈɑjtʲi" in _stressed(book.say("release"), voice)  # отпуска́йте
     assert "vʲirnʲˈitʲi" in _stressed("Верните", voice) and "tˈɑftʲi" in _stressed(
         "поставьте", voice)  # fmt: skip
+
+
+def test_a_translation_named_by_its_file_s_stem_says_how_to_ask_for_it(tmp_path):
+    run = invoke("show", "hamstring-relief.es")
+    assert run.code == 2
+    assert run.stderr.strip() == (
+        "Error: 'hamstring-relief.es' is the built-in 'hamstring-relief' in es: name"
+        " 'hamstring-relief' and choose the language with --language es (in a programme,"
+        " 'language: es')"
+    )
+    (tmp_path / "p.yaml").write_text("programme: P\nroutine: hamstring-relief.pt-br\n"
+                                     "stages:\n  - {weeks: 1}\n")  # fmt: skip
+    run = invoke("validate", str(tmp_path / "p.yaml"))
+    assert run.code == 2 and f"{tmp_path / 'p.yaml'}:2: 'routine':" in run.stderr
+    assert "language: pt-BR" in run.stderr
+    assert "no routine file or built-in" in invoke("show", "hamstring-relief.xx").stderr

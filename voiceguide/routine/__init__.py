@@ -21,7 +21,7 @@ from voiceguide.errors import BadInput, OptionError, RoutineError
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 from voiceguide.model import Routine
-from voiceguide.phrases import DEFAULT_LANGUAGE
+from voiceguide.phrases import DEFAULT_LANGUAGE, canonical
 from voiceguide.routine.reading import check_characters, is_blank, read_text
 from voiceguide.routine.schema import EXERCISE_KEYS, ROUTINE_KEYS, routine_of
 from voiceguide.routine.yamlguard import compose
@@ -105,6 +105,13 @@ def resolve(ref: str, language: str | None = None) -> Routine:
         return routine
     if ref in builtin_names():
         return load_builtin(ref, language)
+    name, _, tag = ref.rpartition(".")
+    if name in builtin_names() and canonical(tag) in builtin_languages(name):
+        raise RoutineError(
+            f"'{ref}' is the built-in '{name}' in {canonical(tag)}: name '{name}' and choose"
+            f" the language with --language {canonical(tag)} (in a programme, 'language:"
+            f" {canonical(tag)}')"
+        )
     raise RoutineError(f"no routine file or built-in routine named '{ref}' ({_builtins_hint()})")
 
 
