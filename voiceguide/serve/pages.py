@@ -135,18 +135,19 @@ def _this_week(
 def _when(seconds: float, language: str) -> str:
     """When a session was built, as ``language`` writes a day and a time ("Nov 27, 2026,
     23:02"; "27 nov 2026, 23:02")."""
-    from babel.dates import format_date
-
-    locale = (canonical(language) or "en").replace("-", "_")
     moment = dt.datetime.fromtimestamp(seconds)
-    return f"{format_date(moment, 'medium', locale=locale)}, {moment:%H:%M}"
+    return f"{_date(moment, 'medium', language)}, {moment:%H:%M}"
 
 
 def _weekday(day: dt.date, language: str) -> str:
     """The day's name in ``language`` ("Monday", "lunes")."""
+    return _date(day, "EEEE", language)
+
+
+def _date(day: dt.date, form: str, language: str) -> str:
     from babel.dates import format_date
 
-    return str(format_date(day, "EEEE", locale=(canonical(language) or "en").replace("-", "_")))
+    return str(format_date(day, form, locale=(canonical(language) or "en").replace("-", "_")))
 
 
 SKIP_SECONDS = 15
