@@ -22,7 +22,7 @@ from voiceguide.errors import OptionError
 from voiceguide.formats import check_format
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import MINUTES_PLACEHOLDER, Routine
-from voiceguide.options import Options, exercise_timings, held_timings
+from voiceguide.options import Options, held_timings
 from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import plan
@@ -392,13 +392,13 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
             seconds.append(estimated_seconds(routine, stage_options(stage, Options())))
         start = subject.start or dt.date.today()
         return f"{subject.name}.html", handout_of(subject, files, seconds, start, estimated=True)
-    timings = exercise_timings(subject, Options())
-    held = [(n, timings[e.name]) for n, e in enumerate(subject.exercises, start=1) if e.holds]
+    timings = held_timings(subject, Options())
+    number = {e.name: n for n, e in enumerate(subject.exercises, start=1)}  # the sheet's
     row = schedule_row(
         subject,
         "–",
-        {n: t.hold for n, t in held},
-        {n: t.reps for n, t in held},
+        {number[name]: t.hold for name, t in timings.items()},
+        {number[name]: t.reps for name, t in timings.items()},
         f"{subject.name}.mp3",
         estimated_seconds(subject),
         estimated=True,
@@ -430,11 +430,11 @@ def describe_programme(programme: Programme) -> list[str]:
         weeks = (
             f"{stage.first_week}" if stage.weeks == 1 else f"{stage.first_week}-{stage.last_week}"
         )
-        hold = "/".join(f"{h:g}" for h in holds) + " s"
+        hold = "/".join(f"{h:g}" for h in holds) + " s" if holds else "-"
         length = clock(estimated_seconds(routine, stage_options(stage, Options())))
         left = f" (without {', '.join(stage.leave_out)})" if stage.leave_out else ""
         lines.append(
-            f"{weeks:<8} {hold:>9} {'/'.join(map(str, reps)):>5}  {length:>6}  "
+            f"{weeks:<8} {hold:>9} {'/'.join(map(str, reps)) or '-':>5}  {length:>6}  "
             f"{routine.name}.mp3{left}"
         )
     times = ", ".join(programme.times())
