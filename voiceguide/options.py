@@ -14,6 +14,7 @@ from typing import Any
 
 from voiceguide.errors import OptionError
 from voiceguide.model import Exercise, Routine
+from voiceguide.phrases import DEFAULT_LANGUAGE
 from voiceguide.settings import BY_NAME, EXERCISE_KEYS, Number, SettingError, Timing, Value
 
 Given = tuple[str, str | None, Value]
@@ -139,17 +140,13 @@ def _matching(exercises: Sequence[Exercise], wanted: str) -> list[Exercise]:
     return exact or [e for e in exercises if wanted and wanted in e.name.casefold()]
 
 
-BUILT_IN = "built-in:"
-"""How a built-in's ``source`` begins (``built-in:hamstring-relief.fr``)."""
-
-
 def _english(routine: Routine) -> Routine | None:
     """The English built-in that ``routine`` translates, exercise for exercise; None
     for anything else."""
-    if not routine.source.startswith(BUILT_IN) or routine.language == "en":
-        return None
-    from voiceguide.routine import builtin_names, load_builtin
+    from voiceguide.routine import BUILT_IN, builtin_names, load_builtin
 
+    if not routine.source.startswith(BUILT_IN) or routine.language == DEFAULT_LANGUAGE:
+        return None
     name = routine.source.removeprefix(BUILT_IN).rsplit(".", 1)[0]
     if name not in builtin_names():
         return None

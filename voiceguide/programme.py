@@ -22,7 +22,7 @@ from voiceguide.errors import OptionError, RoutineError
 from voiceguide.model import Routine
 from voiceguide.options import Given, Options, match_exercise
 from voiceguide.phrases import canonical
-from voiceguide.routine import resolve
+from voiceguide.routine import BUILT_IN, resolve
 from voiceguide.routine.reading import check_characters, read_text
 from voiceguide.routine.scalars import (
     check_keys,
@@ -254,7 +254,7 @@ def _routine(node: Node, path: Path, language: str | None) -> Routine:
     except OptionError as err:
         raise RoutineError(f"'{err.setting}' {err.message}", line=line_of(node)) from None
     except RoutineError as err:
-        if err.path and err.path.startswith("built-in:") or err.line:
+        if err.path and err.path.startswith(BUILT_IN) or err.line:
             raise
         looked = f" (looked for {os.path.normpath(beside)}, beside the programme)" if (
             ref.endswith((".yaml", ".yml"))) else ""  # fmt: skip

@@ -72,7 +72,7 @@ def load_builtin(name: str, language: str | None = None) -> Routine:
     each other)."""
     path = builtin_path(name, language)
     stem = path.name.removesuffix(".yaml")
-    return load_text(path.read_text(encoding="utf-8"), source=f"built-in:{stem}", name=stem)
+    return load_text(path.read_text(encoding="utf-8"), source=f"{BUILT_IN}{stem}", name=stem)
 
 
 def builtin_path(name: str, language: str | None = None) -> Traversable:
@@ -88,6 +88,11 @@ def builtin_path(name: str, language: str | None = None) -> Traversable:
         )
     stem = name if wanted == DEFAULT_LANGUAGE else f"{name}.{wanted}"
     return _builtin_dir() / f"{stem}.yaml"
+
+
+BUILT_IN = "built-in:"
+"""How a built-in's ``source`` begins (``built-in:hamstring-relief.fr``): where messages
+would name its file."""
 
 
 def resolve(ref: str, language: str | None = None) -> Routine:
