@@ -312,3 +312,22 @@ def test_the_feed_describes_itself_in_the_language_of_its_sessions(timeline):
     english = feedparser.parse(feed_xml([_in("en", timeline, STEM)], "https://example.org/",
                                         title="t"))  # fmt: skip
     assert english.feed.subtitle == "Spoken, timed exercise sessions."
+
+
+def test_an_exercise_of_words_and_quiet_alone_is_named_next_and_in_the_feed(tmp_path):
+    """Named only by holds, a breathing exercise ('hold: none') was never "Next", and
+    the feed left it out of a session's exercises."""
+    from conftest import invoke
+
+    (tmp_path / "r.yaml").write_text(
+        "title: Breathing first\nexercises:\n  - name: Slow breathing\n    hold: none\n"
+        "    instructions:\n      - Breathe in.\n      - pause: 3\n      - And out.\n"
+        "  - name: Knee rock\n    instructions: Rock your knees.\n    hold: 2\n    reps: 1\n"
+    )
+    run = invoke("build", str(tmp_path / "r.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    with SessionFolder(tmp_path / "out") as folder:
+        found = folder.session("r")
+    assert found is not None and found.exercises == ("Slow breathing", "Knee rock")
+    shown = steps(found)
+    assert shown[0].main == "Slow breathing" and shown[0].next == "Next: Knee rock"

@@ -31,6 +31,7 @@ from typing import Any, TypeGuard
 from voiceguide.errors import BadInput
 from voiceguide.formats import FORMATS
 from voiceguide.outputs import OLD_SUFFIX, PART_SUFFIX
+from voiceguide.phrases import DEFAULT_LANGUAGE, canonical, phrasebook
 
 TIMELINE_SUFFIX = ".timeline.json"
 CHAPTERS_SUFFIX = ".chapters.json"
@@ -93,16 +94,23 @@ class Session:
 
     @property
     def exercises(self) -> tuple[str, ...]:
-        """The exercises held, in their order."""
-        names: dict[str, None] = {}
+        """The exercises, in their order: the chapters but the opening and closing ones
+        voiceguide adds, and every exercise held (one of words and quiet alone, ``hold:
+        none``, is named by its chapter only)."""
+        held: dict[str, None] = {}
         for event in self.document.get("events", []):
             if (
                 isinstance(event, dict)
                 and event.get("kind") == "hold"
                 and isinstance(event.get("exercise"), str)
             ):
-                names[event["exercise"]] = None
-        return tuple(names)
+                held[event["exercise"]] = None
+        book = phrasebook(canonical(self.language) or DEFAULT_LANGUAGE).chapters
+        added = {book["introduction"], book["closing"]}
+        names = dict.fromkeys(
+            c.title for c in self.chapters if c.title in held or c.title not in added
+        )
+        return tuple({**names, **held})
 
     @property
     def timeline(self) -> str:
