@@ -799,3 +799,21 @@ def test_the_sheet_heads_the_intros_and_says_what_the_numbers_in_its_table_are(t
     assert text.index("1: 1 plan.week-1.mp3") < text.index(note) < text.index("The exercises")
     plain = handout_text(tmp_path, EXAMPLE)
     assert note not in plain and "Introduction" not in plain.split("Schedule")[0]
+
+
+def test_the_sheet_gives_the_quiet_after_a_text_and_how_often_words_are_said(tmp_path):
+    """A breathing exercise printed as lines of 'Breathe in.' and 'And out.' with no
+    4 s or 6 s anywhere: it could not be done from the sheet."""
+    (tmp_path / "b.yaml").write_text(
+        "title: Breathing\nexercises:\n  - name: Slow breathing\n    hold: none\n"
+        "    reps: 12\n    instructions:\n      - Breathe in.\n      - pause: 4\n"
+        "      - And out.\n      - pause: 6\n"
+    )
+    run = invoke("handout", str(tmp_path / "b.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    text = sheet_text(tmp_path / "out" / "b.html")
+    assert ("1. Slow breathing Breathe in. (then 4 s of quiet) And out. (then 6 s of quiet)"
+            " Repeat 12 times.") in text  # fmt: skip
+    run = invoke("handout", "hamstring-relief", "-o", str(tmp_path / "out"))
+    built_in = sheet_text(tmp_path / "out" / "hamstring-relief.html")
+    assert "sit to one side, and lie back. (then 40 s of quiet)" in built_in  # the way down

@@ -1103,12 +1103,12 @@ def test_an_exercise_of_words_and_quiet_alone_has_no_hold(tmp_path):
         plan(loaded, Options.of(hold=[("breath", 20)]))
 
 
-NO_HOLD_BROKEN = {
+NO_HOLD_BROKEN = {  # (reps it may have: its words said that many times)
     "sides": ("    sides: [right, left]\n", 10, "'sides' in exercise 'Slow breathing' is for an"
               " exercise with holds, and 'hold: none' (line 4) gives it none"),
     "cues": ("    cues: [Relax.]\n", 10, "'cues' in exercise 'Slow breathing' is for an exercise"
              " with holds"),
-    "reps": ("    reps: 2\n", 10, "'reps' in exercise 'Slow breathing' is for an exercise"),
+    "rest": ("    rest: 2\n", 10, "'rest' in exercise 'Slow breathing' is for an exercise"),
     "no instructions": (None, 3, "exercise 'Slow breathing' has 'hold: none', so its"
                         " 'instructions' (what is said, with '- pause: SECONDS' between) are"
                         " all it is; give it some"),
@@ -1152,3 +1152,35 @@ def test_the_schema_takes_hold_none():
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(yaml.safe_load(BREATHING.replace("hold: none", "hold: nothing")),
                             schema("routine"))  # fmt: skip
+
+
+def test_words_and_quiet_are_said_reps_times_with_their_own_quiet_between(tmp_path):
+    """Twelve breaths took a list of 48 items, over the limit; split in two, the voice
+    said 'Next: More slow breathing.' in the middle of the rhythm."""
+    from voiceguide.options import Options
+    from voiceguide.plan import plan
+    from voiceguide.script import Say, Wait
+
+    text = BREATHING.replace("    hold: none\n", "    hold: none\n    reps: 3\n", 1)
+    loaded = routine.load_file(write(tmp_path, text))
+    steps = plan(loaded, Options.of(reps=5)).steps  # --reps is the holds' own
+    said = [s for s in steps if isinstance(s, (Say, Wait))]
+    first = next(
+        i for i, s in enumerate(said) if isinstance(s, Say) and s.text == "Breathe in slowly."
+    )
+    assert [(type(s).__name__, getattr(s, "text", getattr(s, "seconds", None)))
+            for s in said[first : first + 12]] == [
+        ("Say", "Breathe in slowly."), ("Wait", 4), ("Say", "And out."), ("Wait", 6),
+    ] * 3  # fmt: skip
+    # then the next exercise is named after the last quiet, with nothing added to it
+    assert isinstance(said[first + 12], Say) and said[first + 12].text == "Last: Knee rock."
+
+
+def test_a_hold_of_nothing_says_how_to_write_an_exercise_without_one(tmp_path):
+    for value in ("0", "no", "off", "", "n/a"):
+        text = BREATHING.replace("hold: none", f"hold: {value}").split("  - name: Knee")[0]
+        error = load_error(write(tmp_path, text))
+        assert error.line == 4, (value, error.line, error.message)
+        assert error.message.endswith(
+            "for an exercise of words and quiet alone, write 'hold: none'"
+        ), (value, error.message)

@@ -113,10 +113,20 @@ def render(
 
     book = phrasebook(routine.language)
     first = lambda e: e.sides[0] if e.sides else None  # noqa: E731 - the side said first
+    words = book.handout
+
+    def said(texts: tuple[str, ...], pauses: tuple[tuple[int, float], ...], side: str | None):
+        """Texts said in turn, each with the quiet after it, where there is some."""
+        quiet = {at: words["quiet"].format(n=f"{seconds:g}") for at, seconds in pauses}
+        return [{"text": fill(t, side), "quiet": quiet.get(i, "")} for i, t in enumerate(texts)]
+
     exercises = [
         {
             "name": e.name,
-            "instructions": [fill(t, first(e)) for t in e.instructions],
+            "instructions": said(e.instructions, e.pauses, first(e)),
+            "repeat": words["repeat"].format(n=dict(e.own).get("reps", 1))
+            if not e.holds and dict(e.own).get("reps", 1) > 1
+            else "",
             "switch": [fill(t, e.sides[1]) for t in e.switch_instructions] if e.sides else [],
             "cues": [fill(t, first(e)) for t in e.cues],
             "progression": fill(e.progression, first(e)) if e.progression else "",

@@ -113,8 +113,8 @@ def _error(message: str, near: str, source: str, text: str) -> RoutineError:
     return RoutineError(message, path=source, line=text.count("\n", 0, at) + 1 if at >= 0 else None)
 
 
-PHRASES_A_PART = LIMITS.max_texts // 2
-"""Phrases in one exercise of words and quiet: each with its pause, a list's most."""
+PHRASES_A_PART = LIMITS.max_texts
+"""Phrases in one exercise of words and quiet (each with its pause): a list's most."""
 
 
 def _phrases(
@@ -147,7 +147,12 @@ def _phrases(
         said_as = (f"each {quiet} is quiet after the words before it, as the script has it"
                    " ('hold: none'); import --holds makes each a hold, with 'Hold.', a tone"
                    " and a countdown")  # fmt: skip
-        return {"title": title, "exercises": quiet_parts}, [said_as]
+        named = (f"the phrases are an exercise named after the file, '{title}', which is said"
+                 " first: rename it in the routine") if len(parts) == 1 else (
+                 f"the phrases are {len(parts)} exercises of {PHRASES_A_PART} at most, named"
+                 f" '{title}, part 1' and on, each said as it begins: rename them in the"
+                 " routine")  # fmt: skip
+        return {"title": title, "exercises": quiet_parts}, [said_as, named]
     names: set[str] = set()
     exercises = []
     again: list[str] = []

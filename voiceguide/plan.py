@@ -80,10 +80,11 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
         if not steps:  # no intro: the first exercise's chapter starts the session
             said.insert(1, Wait(LEAD_IN, "pause"))
         steps += said
-        if index < len(routine.exercises) - 1:
+        if index < len(routine.exercises) - 1 and not _ends_quiet(steps):
             steps.append(Wait(BETWEEN_EXERCISES, "pause"))
+    after = 0.0 if _ends_quiet(steps) else BETWEEN_EXERCISES  # its own quiet, exactly
     steps.append(Chapter(session.book.chapters["closing"]))
-    steps += _said(routine.outro, routine.outro_pauses, None, "outro", first=BETWEEN_EXERCISES)
+    steps += _said(routine.outro, routine.outro_pauses, None, "outro", first=after)
     if session.chimes:
         steps += [Wait(AROUND_TONE, "pause"), Tone("end")]
     steps.append(Wait(TAIL, "pause"))
@@ -108,7 +109,10 @@ def _exercise_steps(
         else "next"  # fmt: skip
     steps: list[Step] = [Chapter(exercise.name), Say(book.say(which, name=exercise.name), "next")]
     steps += _said(exercise.instructions, exercise.pauses, sides[0], "instruction")
-    if not exercise.holds:  # words and quiet alone: a breathing exercise
+    if not exercise.holds:  # words and quiet alone (a breathing exercise), said reps times
+        for _ in range(1, int(dict(exercise.own).get("reps", 1))):
+            first = 0.0 if _ends_quiet(steps) else BETWEEN_SENTENCES
+            steps += _said(exercise.instructions, exercise.pauses, None, "instruction", first=first)
         return steps
     steps.append(_lived_wait(timing.setup, "setup", exercise, sides[0], 1, timing, book))
     turn = 0  # holds so far in this exercise: the form cues take turns
@@ -193,10 +197,17 @@ def _said(
     steps: list[Step] = []
     for index, text in enumerate(texts):
         before = quiet.get(index - 1, BETWEEN_SENTENCES)
-        steps += [Wait(before, "pause"), Say(fill(text, side), role)]
+        steps += [Wait(before, "pause")] if before else []
+        steps.append(Say(fill(text, side), role))
     if texts and len(texts) - 1 in quiet:  # quiet after the last (no hold follows it)
         steps.append(Wait(quiet[len(texts) - 1], "pause"))
     return steps
+
+
+def _ends_quiet(steps: list[Step]) -> bool:
+    """Whether ``steps`` end with quiet of their author's (an exercise of words and quiet
+    alone, its last pause): what follows comes after it, with no more added."""
+    return bool(steps) and isinstance(steps[-1], Wait)
 
 
 def _lived_wait(

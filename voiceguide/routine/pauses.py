@@ -39,7 +39,8 @@ def steps_of(
             " it gives time for: '- Lie back.' and then '- pause: 20'",
             line=line_of(value),
         )
-    nodes = list_of(value, key, where, LIMITS.max_texts, "text or a list of texts")
+    # at most max_texts texts, each with a pause after it: pauses are not counted
+    nodes = list_of(value, key, where, 2 * LIMITS.max_texts, "text or a list of texts")
     if not nodes and key in PAUSED:
         raise RoutineError(
             f"'{key}'{where} is an empty list; write what is said, or leave '{key}' out",
@@ -51,6 +52,13 @@ def steps_of(
         if _is_pause(item):
             pauses.append((len(texts) - 1, _pause(item, key, n, where, pauses, len(texts))))
         else:
+            if len(texts) == LIMITS.max_texts:
+                raise RoutineError(
+                    f"'{key}'{where} has more than {LIMITS.max_texts} texts; at most"
+                    f" {LIMITS.max_texts} are allowed (pauses are not counted"
+                    + ("; for words said again, give the exercise 'reps')" if quiet_last else ")"),
+                    line=line_of(item),
+                )
             texts.append(_not_a_pause(item, key, n, where, read))
     if pauses and pauses[-1][0] == len(texts) - 1 and not quiet_last:
         raise RoutineError(
@@ -62,7 +70,8 @@ def steps_of(
 
 PAUSED = {
     "instructions": "the time after the last of them is the exercise's 'setup': add the"
-    " {seconds:g} seconds to 'setup' instead",
+    " {seconds:g} seconds to 'setup' instead (or, for words and quiet alone with no hold,"
+    " write 'hold: none')",
     "switch_instructions": "the time after the last of them is the exercise's 'switch':"
     " add the {seconds:g} seconds to 'switch' instead",
     "outro": "nothing is said after it, so it would only make the file end later: leave it out",

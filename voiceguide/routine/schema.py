@@ -20,6 +20,7 @@ from voiceguide.routine.scalars import (
     line_of,
     list_of,
     require,
+    setting_value,
     shown,
     spacing_hint,
     subject,
@@ -175,6 +176,12 @@ def _exercise(node: Node, number: int) -> Exercise:
     holds = not ("hold" in items and _is_none(items["hold"][1]))
     if not holds:
         _no_hold(items, node, where)
+    elif "hold" in items:  # first: "hold: 0" meant no hold, and its words may show it
+        try:
+            setting_value(items["hold"][1], BY_NAME["hold"], where)
+        except RoutineError as err:
+            err.message += f"; for an exercise of words and quiet alone, write 'hold: {NO_HOLD}'"
+            raise
     sides = _sides(items["sides"][1], where) if "sides" in items else ()
 
     def exercise_text(text_node: Node, key: str, number: int | None = None) -> str:
@@ -229,8 +236,9 @@ def _exercise(node: Node, number: int) -> Exercise:
 NO_HOLD = "none"
 """``hold: none``: an exercise of words and quiet alone."""
 WITH_A_HOLD = ("sides", "side_label", "cues", "progression", "switch_instructions",
-               *(key for key in TIMING_KEYS if key != "hold"))  # fmt: skip
-"""What an exercise has only around its holds."""
+               *(key for key in TIMING_KEYS if key not in ("hold", "reps")))  # fmt: skip
+"""What an exercise has only around its holds (``reps`` it may have: its words said that
+many times, a breath in and out twelve times)."""
 
 
 def _is_none(node: Node) -> bool:
