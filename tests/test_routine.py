@@ -263,6 +263,20 @@ EX = "exercises:\n  - name: Lying stretch\n    instructions: Lift your leg.\n"
 
 BROKEN = {
     # A newcomer's mistakes, each answered on its own line with what to type instead.
+    "a pause after the words on their line": (
+        "title: T\nexercises:\n  - name: A\n    instructions:\n      - Breathe in. Pause: 4\n"
+        "      - And out.\n",
+        5,
+        "has a pause after its words, which YAML reads as a key ('Breathe in. Pause: 4'); a"
+        " pause goes on a line of its own, after the words: '- Breathe in.' and then"
+        " '- pause: 4'",
+    ),
+    "a wait after the words, in seconds": (
+        "title: T\nexercises:\n  - name: A\n    instructions:\n      - Lie down, wait: 10s\n"
+        "      - Lift.\n",
+        5,
+        "'- Lie down,' and then '- pause: 10'",
+    ),
     "an apostrophe in single quotes": (
         "title: T\nexercises:\n  - name: Calf\n    instructions:\n"
         "      - 'Don't lock your knee.'\n",

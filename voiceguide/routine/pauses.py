@@ -124,6 +124,24 @@ def _pause_typo(node: Node) -> str | None:
     return str(key.value) if near and key.value != PAUSE.name else None
 
 
+_WORDS_THEN_PAUSE = re.compile(r"(?P<words>.*\S)\s+(?:pause|wait)", re.IGNORECASE | re.DOTALL)
+
+
+def _words_then_pause(node: Node) -> tuple[str, str, str] | None:
+    """``- Breathe in. Pause: 4`` (a mapping of one key ending in "pause" to seconds): the
+    words, the seconds and the item as written, or None."""
+    if not isinstance(node, MappingNode) or len(node.value) != 1:
+        return None
+    key, value = node.value[0]
+    if not (isinstance(key, ScalarNode) and isinstance(value, ScalarNode)):
+        return None
+    found = _WORDS_THEN_PAUSE.fullmatch(str(key.value))
+    seconds = str(value.value).strip().removesuffix("s").strip()
+    if found is None or not seconds.replace(".", "", 1).isdigit():
+        return None
+    return found["words"], seconds, f"{key.value}: {value.value}"
+
+
 def _not_a_pause(
     node: Node, key: str, n: int | None, where: str, read: Callable[[Node, str, int | None], str]
 ) -> str:
@@ -138,6 +156,15 @@ def _not_a_pause(
             f"{what} is '{shown(typo)}: {shown(seconds)}', neither words nor a pause; for"
             f" quiet, write '- pause: {shown(seconds)}'{case}; to have it said, put it in"
             " quotes",
+            line=line_of(node),
+        )
+    words_then_pause = _words_then_pause(node)
+    if words_then_pause is not None:  # - Breathe in. Pause: 4
+        words, seconds, written = words_then_pause
+        raise RoutineError(
+            f"{what} has a pause after its words, which YAML reads as a key ('{shown(written)}'"
+            f"); a pause goes on a line of its own, after the words: '- {shown(words)}' and"
+            f" then '- pause: {shown(seconds)}'",
             line=line_of(node),
         )
     if isinstance(node, SequenceNode) and len(node.value) == 1:  # - [PAUSE:6]
