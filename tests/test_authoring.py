@@ -267,3 +267,14 @@ def test_a_language_the_blank_routine_is_not_in_is_refused(tmp_path):
     same = invoke("new", "evening", "--language", "en-GB", "-o", str(tmp_path))
     assert same.code == 0, same.stderr  # the blank routine's own language
     assert load_file(tmp_path / "evening.yaml").language == "en"
+
+
+def test_the_template_s_breathing_example_validates_once_uncommented(tmp_path):
+    assert invoke("new", "mine", "-o", str(tmp_path)).code == 0
+    text = (tmp_path / "mine.yaml").read_text()
+    start = text.index("  # - name: Slow breathing")
+    block = text[start : text.index("# Said last")]
+    opened = "".join(line.replace("  # ", "  ", 1) + "\n" for line in block.splitlines())
+    (tmp_path / "mine.yaml").write_text(text.replace(block, opened))
+    run = invoke("validate", str(tmp_path / "mine.yaml"))
+    assert run.code == 0 and "3 exercises" in run.stdout, run.stderr
