@@ -263,6 +263,18 @@ EX = "exercises:\n  - name: Lying stretch\n    instructions: Lift your leg.\n"
 
 BROKEN = {
     # A newcomer's mistakes, each answered on its own line with what to type instead.
+    "a name without its key": (
+        "title: T\nexercises:\n  - Slow breathing\n    hold: none\n    instructions:\n"
+        "      - Breathe in.\n",
+        4,
+        "an exercise's first line is its name: write '  - name: Slow breathing'",
+    ),
+    "an exercise's key at the left edge": (
+        "title: T\nexercises:\n  - name: A\n    instructions: Lift.\nhold: 20\n",
+        5,
+        "'hold' is a key of an exercise, not of the routine: indent it under its exercise,"
+        " lined up with its 'name:'",
+    ),
     "a pause after the words on their line": (
         "title: T\nexercises:\n  - name: A\n    instructions:\n      - Breathe in. Pause: 4\n"
         "      - And out.\n",

@@ -50,6 +50,13 @@ def routine_of(root: Node | None, *, name: str, source: str) -> Routine:
             line=line_of(root),
         )
     items = items_of(root, "")
+    for key, (key_node, _) in items.items():  # "hold: 20" at the left edge, under exercises
+        if key not in ROUTINE_KEYS and key in EXERCISE_KEYS:
+            raise RoutineError(
+                f"'{key}' is a key of an exercise, not of the routine: indent it under its"
+                " exercise, lined up with its 'name:'",
+                line=line_of(key_node),
+            )
     check_keys(items, ROUTINE_KEYS, "")
     title = text_of(require(items, "title", root, "the routine"), "'title'", "")
     exercises_node = require(items, "exercises", root, "the routine")

@@ -318,6 +318,12 @@ def _key_under_text(lines: list[str], line: int) -> str:
     text = _KEY_AND_TEXT.match(before)
     start = len(before) - len(before.lstrip(" "))
     if item is not None and ": " not in item and indent > start:
+        parent = next((b.strip() for b in above[1:] if len(b) - len(b.lstrip(" ")) < start), "")
+        if parent == "exercises:":  # "- Slow breathing" then "hold: none"
+            return (
+                f"; an exercise's first line is its name: write '{' ' * start}- name:"
+                f" {item.strip()}'"
+            )
         if re.fullmatch(r"\w+: *[0-9][0-9.]*", here.strip()):
             return (
                 f"; a new list item starts with '- ', at the same indentation as the one"
