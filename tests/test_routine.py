@@ -263,6 +263,11 @@ EX = "exercises:\n  - name: Lying stretch\n    instructions: Lift your leg.\n"
 
 BROKEN = {
     # A newcomer's mistakes, each answered on its own line with what to type instead.
+    "a key without its colon": (
+        "title Test back\nexercises:\n  - name: A\n",
+        2,
+        "the line before has no ':' after its key: write 'title: Test back'",
+    ),
     "a name without its key": (
         "title: T\nexercises:\n  - Slow breathing\n    hold: none\n    instructions:\n"
         "      - Breathe in.\n",

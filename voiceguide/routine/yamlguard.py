@@ -314,6 +314,10 @@ def _key_under_text(lines: list[str], line: int) -> str:
             )
         return ""
     before = above[0] if above else ""
+    first = before.split(maxsplit=1)
+    if (":" not in before and len(first) == 2 and first[0].isidentifier()
+            and before == before.lstrip() and indent == 0):  # "title Test" at the top  # fmt: skip
+        return f"; the line before has no ':' after its key: write '{first[0]}: {first[1]}'"
     item = before.lstrip()[2:] if before.lstrip().startswith("- ") else None
     text = _KEY_AND_TEXT.match(before)
     start = len(before) - len(before.lstrip(" "))
