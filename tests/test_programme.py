@@ -814,6 +814,7 @@ def test_the_sheet_gives_the_quiet_after_a_text_and_how_often_words_are_said(tmp
     text = sheet_text(tmp_path / "out" / "b.html")
     assert ("1. Slow breathing Breathe in. (then 4 s of quiet) And out. (then 6 s of quiet)"
             " Repeat 12 times.") in text  # fmt: skip
+    assert "Weeks Hold Repetitions Session" in text  # no exercise has sides: not "a side"
     run = invoke("handout", "hamstring-relief", "-o", str(tmp_path / "out"))
     built_in = sheet_text(tmp_path / "out" / "hamstring-relief.html")
     assert "sit to one side, and lie back. (then 40 s of quiet)" in built_in  # the way down

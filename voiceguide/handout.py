@@ -156,5 +156,7 @@ def render(
         ],
         closing=book.chapters["closing"],
         introduction=book.chapters["introduction"],
+        # "Repetitions a side" where some exercise has sides, else "Repetitions"
+        reps=book.handout["reps" if any(e.sides for e in routine.exercises) else "reps_no_sides"],
         numbered=any(book.handout["colon"] in f"{row.hold}{row.reps}" for row in rows),
     )
