@@ -485,3 +485,26 @@ def test_a_voice_folder_taken_for_a_leftover_before_it_is_locked_is_made_again(
     finally:
         if handle is not None:
             os.close(handle)
+
+
+@pytest.mark.parametrize("fmt", ["ogg", "mp3"])
+def test_imageio_s_own_variable_is_checked_as_ours_is(tmp_path, monkeypatch, fmt):
+    """``IMAGEIO_FFMPEG_EXE`` set to nothing that runs: an MP3 built and said nothing, an
+    Ogg voiced every phrase and then failed with exit 1."""
+    from voiceguide import ffmpeg
+
+    monkeypatch.delenv("VOICEGUIDE_FFMPEG", raising=False)
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(tmp_path / "nowhere"))
+    ffmpeg.ffmpeg_exe.cache_clear()
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    try:
+        run = invoke("build", "-o", str(out), *TINY, "--format", fmt,
+                     env={"VOICEGUIDE_CACHE_DIR": str(cache)})  # fmt: skip
+    finally:
+        ffmpeg.ffmpeg_exe.cache_clear()
+    assert run.code == 2, run.stderr
+    assert run.stderr.strip() == (
+        f"Error: the environment variable IMAGEIO_FFMPEG_EXE ({tmp_path / 'nowhere'}) is not"
+        " an executable file"
+    )
+    assert not out.exists() and not cache.exists()

@@ -25,7 +25,7 @@ from voiceguide.cli_options import (
     voice_from,
     voice_options,
 )
-from voiceguide.cli_report import Cli, built, checked, summary
+from voiceguide.cli_report import Cli, built, checked, refused, summary
 from voiceguide.cli_serve import feed_command, serve_command
 from voiceguide.errors import BadInput, VoiceguideError
 from voiceguide.model import DEFAULT_ROUTINE
@@ -221,10 +221,10 @@ def validate(files: tuple[str, ...]) -> None:
                 try:
                     click.echo(f"ok: {path}: {checked(path)}")
                 except BadInput as exc:
-                    click.echo(f"Error: {exc}", err=True)
+                    refused(exc)
                     bad += 1
         except BadInput as exc:  # a folder with no routine in it
-            click.echo(f"Error: {exc}", err=True)
+            refused(exc)
             bad += 1
     if bad:
         raise click.exceptions.Exit(2)

@@ -13,7 +13,7 @@ import click
 
 from voiceguide import interrupts
 from voiceguide.cli_options import flag_of
-from voiceguide.errors import OptionError, VoiceguideError
+from voiceguide.errors import BadInput, OptionError, VoiceguideError
 from voiceguide.settings import BY_NAME, clock, counted
 
 if TYPE_CHECKING:  # what a build made: imported where it is reported, not on every start
@@ -69,6 +69,14 @@ class Cli(click.Group):
         if not self.debug:
             click.echo("Run again with --debug to see the details.", err=True)
         return 1
+
+
+def refused(exc: BadInput) -> None:
+    """One file of several refused, and the others still checked: its line (and with
+    ``--debug`` the traceback too)."""
+    if Cli.debug:
+        traceback.print_exception(exc)
+    click.echo(f"Error: {exc}", err=True)
 
 
 def _reader_left() -> int:

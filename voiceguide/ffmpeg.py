@@ -22,18 +22,22 @@ from voiceguide import interrupts
 from voiceguide.errors import BadInput, ExportError
 
 ENV_VAR = "VOICEGUIDE_FFMPEG"
+ENV_VARS = (ENV_VAR, "IMAGEIO_FFMPEG_EXE")
+"""The variables that choose ffmpeg, the first set winning (imageio-ffmpeg reads the
+second itself, and ran whatever it named, checked or not)."""
 
 
 @functools.cache
 def ffmpeg_exe() -> str:
     """The ffmpeg binary to run; raises :class:`ExportError` when there is none."""
-    chosen = os.environ.get(ENV_VAR)
-    if chosen:
-        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
-            raise BadInput(
-                f"the environment variable {ENV_VAR} ({chosen}) is not an executable file"
-            )
-        return chosen
+    for name in ENV_VARS:
+        chosen = os.environ.get(name)
+        if chosen:
+            if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+                raise BadInput(
+                    f"the environment variable {name} ({chosen}) is not an executable file"
+                )
+            return chosen
     try:
         import imageio_ffmpeg
 

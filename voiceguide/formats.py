@@ -214,7 +214,7 @@ def check_format(fmt: str, bitrate: str | None) -> Format:
         where = "up to 160k at 22.05 kHz" if fmt == "mp3" else "a mono voice at 22.05 kHz"
         raise OptionError(f"for {fmt} takes {low}k to {high}k ({where}), got {bitrate}",
                           setting="bitrate")  # fmt: skip
-    if fmt != "mp3" or os.environ.get(ffmpeg.ENV_VAR):
+    if fmt != "mp3" or any(os.environ.get(name) for name in ffmpeg.ENV_VARS):
         # its encoder is there, and a $VOICEGUIDE_FFMPEG set is good: before voicing
         ffmpeg.ffmpeg_exe()
     return container
