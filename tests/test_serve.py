@@ -598,15 +598,16 @@ def test_the_week_is_read_from_the_programme_s_own_reminders(tmp_path):
             return current(folder, "plan", when)
 
     mon, tue, wed = dt.date(2027, 3, 22), dt.date(2027, 3, 23), dt.date(2027, 3, 24)
-    assert at(21, "12:00") is None  # the day before
+    sunday = dt.date(2027, 3, 21)  # the day before it starts: its first session to come
+    assert at(21, "12:00") == Current(None, sunday, (), 1, mon, ("08:00", "18:00"))
     assert at(22, "07:00") == Current(1, mon, ("08:00", "18:00"))
     assert at(22, "08:40") == Current(1, mon, ("08:00", "18:00"))  # begun, under an hour
     assert at(22, "12:00") == Current(1, mon, ("18:00",))
     assert at(22, "21:00") == Current(1, mon, (), 1, wed, ("08:00", "18:00"))
     assert at(23, "09:00") == Current(1, tue, (), 1, wed, ("08:00", "18:00"))
-    sunday = at(28, "10:00")  # the last day of week 1: the next session is week 2's
-    assert sunday == Current(1, dt.date(2027, 3, 28), (), 2, dt.date(2027, 3, 29),
-                             ("08:00", "18:00"))  # fmt: skip
+    last = at(28, "10:00")  # the last day of week 1: the next session is week 2's
+    assert last == Current(1, dt.date(2027, 3, 28), (), 2, dt.date(2027, 3, 29),
+                           ("08:00", "18:00"))  # fmt: skip
     assert at(29, "07:00") == Current(2, dt.date(2027, 3, 29), ("08:00", "18:00"))
     with SessionFolder(out) as folder:
         end = current(folder, "plan", dt.datetime(2027, 4, 18, 12))
@@ -648,3 +649,6 @@ def test_the_next_session_is_marked_on_its_week_s_session():
     friday = dt.date(2027, 3, 26)
     assert marks(Current(1, friday, (), 1, monday, ("08:00", "18:00"))) == [
         ("plan.week-1", "This week · next: Monday at 08:00, 18:00")]  # fmt: skip
+    # not begun: no week is this one, and the first session is marked when it comes
+    assert marks(Current(None, friday, (), 1, monday, ("08:00",))) == [
+        ("plan.week-1", "Next: Monday at 08:00")]  # fmt: skip

@@ -5,8 +5,9 @@ each stage and time of day, an event recurring on the chosen weekdays from the s
 first day to its last, its UID naming the stage's first week
 (``NAME-week-K-...@voiceguide``). The list of sessions marks the stage whose days hold
 today, with the times of today's sessions still to come, or else the next day with
-sessions and its times: the person with the phone need not count weeks. Times are
-floating, as in the calendar: now is the server's local time.
+sessions and its times (before the programme begins, its first): the person with the
+phone need not count weeks. Times are floating, as in the calendar: now is the server's
+local time.
 
 The file is read as anything in the folder is (:meth:`SessionFolder.open`), bounded,
 and any calendar that is not one of ours, or not a calendar at all, marks nothing.
@@ -31,8 +32,8 @@ _UID = re.compile(r"(?P<name>.+)-week-(?P<week>[0-9]+)-[0-9]+-[0-9a-f]+@voicegui
 class Current:
     """This week's stage of a programme, and its sessions to come."""
 
-    week: int
-    """The stage's first week: its session is ``NAME.week-K``."""
+    week: int | None
+    """The stage's first week (its session is ``NAME.week-K``); None before the first."""
     day: dt.date
     """The day it was reckoned for: today."""
     times: tuple[str, ...]
@@ -46,8 +47,9 @@ class Current:
 
 BEGUN = dt.timedelta(hours=1)
 """A session begun this long ago is still today's: the person may be lying down with it."""
-LOOK_AHEAD = 14
-"""Days looked through for the next session (a week has one at least)."""
+LOOK_AHEAD = 28
+"""Days looked through for the next session (a week has one at least; a programme that
+starts within four weeks is shown when it starts)."""
 
 
 @dataclass(frozen=True)
@@ -65,25 +67,32 @@ class _Event:
 
 def current(folder: SessionFolder, name: str, now: dt.datetime) -> Current | None:
     """The stage of programme ``name`` whose days hold ``now``'s day, with the sessions
-    to come, from its reminders; None before its first day or after its last, or
-    without a calendar of ours."""
+    to come, from its reminders (before its first day, none, with the first session);
+    None after its last day, or without a calendar of ours."""
     events = _ours(folder, name)
     today = now.date()
     weeks = {e.week for e in events if e.first <= today <= e.last}
-    if len(weeks) != 1:  # none, or a calendar whose stages overlap: not ours
+    if not weeks and events and today < min(e.first for e in events):
+        return _next(events, today, None)  # not begun: its first session
+    if len(weeks) != 1:  # over, or a calendar whose stages overlap: not ours
         return None
     (week,) = weeks
     begun = (now - BEGUN).strftime("%H:%M") if (now - BEGUN).date() == today else "00:00"
     times = tuple(sorted(e.time for e in events if e.on(today) and e.time >= begun))
     if times:
         return Current(week, today, times)
+    return _next(events, today, week)
+
+
+def _next(events: list[_Event], today: dt.date, week: int | None) -> Current | None:
+    """``week``'s mark with the next day with sessions after ``today``, and its times."""
     for ahead in range(1, LOOK_AHEAD + 1):
         day = today + dt.timedelta(days=ahead)
         found = sorted((e.time, e.week) for e in events if e.on(day))
         if found:
             later = tuple(t for t, w in found if w == found[0][1])
             return Current(week, today, (), found[0][1], day, later)
-    return Current(week, today, ())
+    return Current(week, today, ()) if week is not None else None
 
 
 def _ours(folder: SessionFolder, name: str) -> list[_Event]:
