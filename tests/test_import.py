@@ -330,3 +330,15 @@ def test_a_long_breathing_script_is_one_exercise_up_to_thirty_phrases(tmp_path):
     assert run.code == 0, run.stderr
     assert [len(e.instructions) for e in load_file(tmp_path / "longer.yaml").exercises] == [30, 1]
     assert "the phrases are 2 exercises of 30 at most, named 'Longer, part 1'" in run.stderr
+
+
+def test_the_end_tone_comes_as_the_last_quiet_ends(tmp_path):
+    """The script's last quiet before the end was 0.3 s longer than written."""
+    (tmp_path / "p.txt").write_text("Breathe in; 3\nWell done; 2\n")
+    assert invoke("import", str(tmp_path / "p.txt"), "-o", str(tmp_path / "p.yaml")).code == 0
+    assert invoke("build", str(tmp_path / "p.yaml"), "-o", str(tmp_path / "out")).code == 0
+    sheet = load_sheet(tmp_path / "out", "p")
+    done = next(e for e in sheet["events"] if e.get("text") == "Well done")
+    end = next(e for e in sheet["events"] if e.get("name") == "end")
+    assert round(end["start"] - done["end"], 3) == 2
+    assert audio_check.check(tmp_path / "out" / "p.mp3", sheet).problems == []

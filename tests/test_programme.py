@@ -518,7 +518,10 @@ def test_the_sheet_numbers_the_steps_of_getting_up_under_the_closing(tmp_path):
     html = (tmp_path / "hamstring-relief.html").read_text(encoding="utf-8")
     closing = html[html.index("<h2>Closing</h2>") :]
     steps = re.findall(r"<li>(.*?)</li>", closing.split("</ol>")[0])
-    assert steps == list(load_builtin("hamstring-relief").outro)
+    said = [re.sub(r' <span class="quiet">\(then \d+ s of quiet\)</span>$', "", s) for s in steps]
+    assert said == list(load_builtin("hamstring-relief").outro)
+    quiet = [re.findall(r"then (\d+) s of quiet", s) for s in steps]
+    assert quiet == [["8"], ["12"], ["10"], []]  # the time to roll over and get up
     run = invoke("handout", "hamstring-relief", "--language", "de", "-o", str(tmp_path))
     assert run.code == 0, run.stderr
     assert "<h2>Abschluss</h2>" in (tmp_path / "hamstring-relief.de.html").read_text()
@@ -626,8 +629,9 @@ def test_a_stage_that_leaves_out_the_floor_has_its_own_intro_and_closing(tmp_pat
     assert f"Weeks 2–3 {routine.intro}" in text
     assert "2. Lying hamstring stretch Only in weeks 2–3." in text
     assert "1. Seated hamstring stretch Only in" not in text
-    assert ("Closing Week 1 That is the end of the session. Bring your leg back. Sit back"
-            f" in your chair. Weeks 2–3 {' '.join(routine.outro)}") in text  # fmt: skip
+    assert ("Closing Week 1 That is the end of the session. Bring your leg back. (then 4 s"
+            " of quiet) Sit back in your chair. Weeks 2–3") in text  # fmt: skip
+    assert routine.outro[-1] in text.split("Weeks 2–3")[-1]
 
 
 def test_a_stage_that_leaves_out_exercises_but_keeps_the_routine_s_words_is_warned(tmp_path):
@@ -818,3 +822,29 @@ def test_the_sheet_gives_the_quiet_after_a_text_and_how_often_words_are_said(tmp
     run = invoke("handout", "hamstring-relief", "-o", str(tmp_path / "out"))
     built_in = sheet_text(tmp_path / "out" / "hamstring-relief.html")
     assert "sit to one side, and lie back. (then 40 s of quiet)" in built_in  # the way down
+
+
+def test_a_stage_sets_how_many_breaths_and_the_sheet_gives_each_stage_s(tmp_path):
+    (tmp_path / "b.yaml").write_text(
+        "title: Breathing then a stretch\nexercises:\n  - name: Slow breathing\n"
+        "    hold: none\n    reps: 8\n    instructions:\n      - Breathe in.\n"
+        "      - pause: 4\n      - And out.\n      - pause: 6\n"
+        "  - name: Knee hug\n    instructions: Hug your knees.\n    hold: 20\n"
+        "outro:\n  - Roll to your side.\n  - pause: 8\n  - Sit up slowly.\n"
+    )
+    (tmp_path / "plan.yaml").write_text(
+        "programme: P\nroutine: b.yaml\nstages:\n  - {weeks: 1, reps: {breath: 4}}\n"
+        "  - {weeks: 1}\n"
+    )
+    week = invoke("show", str(tmp_path / "plan.yaml"), "--week", "1")
+    assert week.code == 0, week.stderr
+    assert week.stdout.count('"Breathe in."') == 4
+    later = invoke("show", str(tmp_path / "plan.yaml"), "--week", "2")
+    assert later.stdout.count('"Breathe in."') == 8
+    text = handout_text(tmp_path, (tmp_path / "plan.yaml").read_text())
+    assert "week 1 2: 20 s 1: 4 · 2: 2 " in text and "week 2 2: 20 s 1: 8 · 2: 2 " in text
+    assert "Repeat" not in text  # each stage's count is in the table
+    assert "Roll to your side. (then 8 s of quiet) Sit up slowly." in text  # the closing's too
+    bad = invoke("show", str(tmp_path / "plan.yaml"), "--week", "0")
+    assert bad.code == 2
+    assert "--week: takes a week's number, 1 or more, like 2; got '0'" in bad.stderr

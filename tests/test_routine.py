@@ -263,6 +263,37 @@ EX = "exercises:\n  - name: Lying stretch\n    instructions: Lift your leg.\n"
 
 BROKEN = {
     # A newcomer's mistakes, each answered on its own line with what to type instead.
+    "a pause written after the words, ending the text": (
+        "title: T\nexercises:\n  - name: A\n    instructions:\n      - Breathe in. Pause 4\n"
+        "      - And out.\n",
+        5,
+        "has 'Pause 4' in it, which the voice would say as words; for quiet, end the text"
+        " before it, then write '- pause: 4' on a line of its own",
+    ),
+    "a wait in seconds after a comma": (
+        "title: T\nexercises:\n  - name: A\n    instructions:\n"
+        "      - Breathe in, wait (10 seconds)\n      - And out.\n",
+        5,
+        "has 'wait (10 seconds)' in it",
+    ),
+    "another tool's pause in the intro": (
+        "title: T\nintro: Lie down. [PAUSE:3]\nexercises:\n  - name: A\n",
+        2,
+        "'intro' has '[PAUSE:3]' in it, which the voice would say as words; the intro is said"
+        " in one go: quiet goes among the first exercise's 'instructions', as '- pause: 3'",
+    ),
+    "a pause line in an intro's block": (
+        "title: T\nintro: |\n  Lie down.\n  - pause: 3\n  Relax.\nexercises:\n  - name: A\n",
+        2,
+        "'intro' has '- pause: 3' in it",
+    ),
+    "31 texts with their pauses": (
+        "title: T\nexercises:\n  - name: A\n    hold: none\n    instructions:\n"
+        + "      - In.\n      - pause: 2\n" * 31,
+        66,
+        "'instructions' in exercise 'A' has more than 30 texts; at most 30 are allowed (pauses"
+        " are not counted; for words said again, give the exercise 'reps')",
+    ),
     "a key without its colon": (
         "title Test back\nexercises:\n  - name: A\n",
         2,
@@ -1215,3 +1246,30 @@ def test_a_hold_of_nothing_says_how_to_write_an_exercise_without_one(tmp_path):
         assert error.message.endswith(
             "for an exercise of words and quiet alone, write 'hold: none'"
         ), (value, error.message)
+
+
+def test_natural_words_about_a_pause_are_said(tmp_path):
+    text = VALID.replace("instructions: ", "instructions: Pause for 2 seconds before you go on. ")
+    assert (
+        "Pause for 2 seconds"
+        in routine.load_file(write(tmp_path, text)).exercises[0].instructions[0]
+    )
+
+
+def test_a_breathing_part_s_count_may_be_set_by_name(tmp_path):
+    """'4 breaths in week 1, 8 later' was impossible: reps named for it was refused."""
+    from voiceguide.options import Options
+    from voiceguide.plan import plan
+    from voiceguide.script import Say
+
+    text = BREATHING.replace("    hold: none\n", "    hold: none\n    reps: 8\n", 1)
+    loaded = routine.load_file(write(tmp_path, text))
+
+    def breaths(options: Options) -> int:
+        return sum(
+            isinstance(s, Say) and s.text == "Breathe in slowly."
+            for s in plan(loaded, options).steps
+        )
+
+    assert breaths(Options()) == 8 and breaths(Options.of(reps=3)) == 8  # --reps: the holds'
+    assert breaths(Options.of(reps=[("breath", 4)])) == 4

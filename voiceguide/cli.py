@@ -139,7 +139,7 @@ def list_command() -> None:
 )
 @click.option(
     "--week",
-    type=click.IntRange(1),
+    callback=lambda _ctx, _param, value: _week(value),
     metavar="N",
     help="Of a programme: the session of the stage week N is in, as a timed table "
     "[default: the stages, as a table].",
@@ -197,6 +197,15 @@ def show(routine: str, exact: bool, week: int | None, **params: Any) -> None:
         click.echo(line)
     for warning in timeline.warnings:
         click.echo(f"Warning: {warning}", err=True)
+
+
+def _week(value: str | None) -> int | None:
+    """``--week``'s number: a whole number from 1."""
+    if value is None:
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise click.BadParameter(f"takes a week's number, 1 or more, like 2; got '{value}'")
+    return int(value)
 
 
 @cli.command()

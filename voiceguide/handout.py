@@ -22,6 +22,8 @@ from voiceguide.settings import clock
 T = TypeVar("T")
 Labelled = tuple[str, T]
 """Something the sheet prints with the weeks that have it ("weeks 2–4"), or "" for all."""
+Steps = tuple[tuple[str, ...], tuple[tuple[int, float], ...]]
+"""Texts said in turn, and the quiet after some of them (their index, seconds)."""
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,11 @@ def render(
     subtitle: str = "",
     described: bool = True,
     intros: Sequence[Labelled[str]] = (),
-    closings: Sequence[Labelled[tuple[str, ...]]] | None = None,
+    closings: Sequence[Labelled[Steps]] | None = None,
     only: Mapping[str, str] | None = None,
     starts: str = "",
     often: str = "",
+    repeats: bool = True,
 ) -> str:
     """The handout for ``routine`` with its schedule ``rows``, as HTML text; its
     description printed if ``described`` (a programme's sheet leaves it out: it tells
@@ -108,7 +111,8 @@ def render(
     None) after the exercises, each with the weeks that say it where they differ;
     ``only``, by exercise, the weeks it is in where it is not in all; ``starts``, when
     the schedule begins, and ``often``, how often its sessions are (the same in every
-    stage: said once, above the table)."""
+    stage: said once, above the table); ``repeats``: under an exercise of words and quiet
+    alone, how many times they are said (a programme's table gives each stage's)."""
     import jinja2
 
     book = phrasebook(routine.language)
@@ -125,7 +129,7 @@ def render(
             "name": e.name,
             "instructions": said(e.instructions, e.pauses, first(e)),
             "repeat": words["repeat"].format(n=dict(e.own).get("reps", 1))
-            if not e.holds and dict(e.own).get("reps", 1) > 1
+            if repeats and not e.holds and dict(e.own).get("reps", 1) > 1
             else "",
             "switch": [fill(t, e.sides[1]) for t in e.switch_instructions] if e.sides else [],
             "cues": [fill(t, first(e)) for t in e.cues],
@@ -150,8 +154,10 @@ def render(
         starts=starts,
         often=often,
         closings=[
-            (_heading(label), texts)
-            for label, texts in (closings if closings is not None else [("", routine.outro)])
+            (_heading(label), said(texts, pauses, None))
+            for label, (texts, pauses) in (
+                closings if closings is not None else [("", (routine.outro, routine.outro_pauses))]
+            )
             if texts
         ],
         closing=book.chapters["closing"],

@@ -88,6 +88,18 @@ def held_timings(routine: Routine, options: Options) -> dict[str, Timing]:
     return {e.name: timings[e.name] for e in routine.exercises if e.holds}
 
 
+def times_said(routine: Routine, options: Options) -> dict[str, int]:
+    """How many times each exercise of words and quiet alone (``hold: none``) says its
+    words: ``reps`` given for it by name (``--reps breath=4``, a stage's ``reps: {breath:
+    4}``), else its own, else once (``--reps`` for every exercise is the holds')."""
+    named = _named(routine, options)
+    return {
+        e.name: int(named.get(e.name, {}).get("reps", dict(e.own).get("reps", 1)))
+        for e in routine.exercises
+        if not e.holds
+    }
+
+
 def _for_all(options: Options) -> dict[str, Number]:
     return {
         name: value  # type: ignore[misc]
@@ -104,7 +116,7 @@ def _named(routine: Routine, options: Options) -> dict[str, dict[str, Number]]:
         if pattern is not None:
             shown = f"'{pattern}={_shown(value)}'"
             exercise = match_exercise(routine, pattern, shown, name)
-            if not exercise.holds and name in EXERCISE_KEYS:
+            if not exercise.holds and name in EXERCISE_KEYS and name != "reps":
                 raise OptionError(
                     f"{shown}: '{exercise.name}' has no hold ('hold: none' in "
                     f"{routine.source or routine.name}), so no {name} to set",

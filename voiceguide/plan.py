@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from voiceguide.errors import BadInput
 from voiceguide.limits import LIMITS
 from voiceguide.model import MINUTES_PLACEHOLDER, Exercise, Routine
-from voiceguide.options import Options, exercise_timings, session_timing
+from voiceguide.options import Options, exercise_timings, session_timing, times_said
 from voiceguide.phrases import Phrasebook, canonical, phrasebook
 from voiceguide.script import Chapter, Hold, Overlay, Role, Say, Script, Step, Tone, Wait, WaitKind
 from voiceguide.settings import Number, Timing, clock, of_scope
@@ -61,6 +61,7 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
     options = options or Options()
     options.check()
     timings = exercise_timings(routine, options)
+    said_times = times_said(routine, options)
     session = _Session(
         book=phrasebook(routine.language),
         chimes=bool(options.get("chimes")),
@@ -76,7 +77,8 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
         if index and session.announce:
             steps += [Say(TIME_LEFT, "time"), Wait(BETWEEN_SENTENCES, "pause")]
         said = _exercise_steps(exercise, timings[exercise.name], session, index=index,
-                               count=len(routine.exercises))  # fmt: skip
+                               count=len(routine.exercises),
+                               times=said_times.get(exercise.name, 1))  # fmt: skip
         if not steps:  # no intro: the first exercise's chapter starts the session
             said.insert(1, Wait(LEAD_IN, "pause"))
         steps += said
@@ -85,8 +87,8 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
     after = 0.0 if _ends_quiet(steps) else BETWEEN_EXERCISES  # its own quiet, exactly
     steps.append(Chapter(session.book.chapters["closing"]))
     steps += _said(routine.outro, routine.outro_pauses, None, "outro", first=after)
-    if session.chimes:
-        steps += [Wait(AROUND_TONE, "pause"), Tone("end")]
+    if session.chimes:  # after the closing's words, or exactly at the end of its quiet
+        steps += [Tone("end")] if _ends_quiet(steps) else [Wait(AROUND_TONE, "pause"), Tone("end")]
     steps.append(Wait(TAIL, "pause"))
     values = {s.name: options.get(s.name) for s in of_scope("session")}
     timing = session_timing(routine, options)
@@ -101,7 +103,7 @@ def plan(routine: Routine, options: Options | None = None) -> Script:
 
 
 def _exercise_steps(
-    exercise: Exercise, timing: Timing, session: _Session, *, index: int, count: int
+    exercise: Exercise, timing: Timing, session: _Session, *, index: int, count: int, times: int
 ) -> list[Step]:
     book = session.book
     sides: tuple[str | None, ...] = exercise.sides or (None,)
@@ -110,7 +112,7 @@ def _exercise_steps(
     steps: list[Step] = [Chapter(exercise.name), Say(book.say(which, name=exercise.name), "next")]
     steps += _said(exercise.instructions, exercise.pauses, sides[0], "instruction")
     if not exercise.holds:  # words and quiet alone (a breathing exercise), said reps times
-        for _ in range(1, int(dict(exercise.own).get("reps", 1))):
+        for _ in range(1, times):
             first = 0.0 if _ends_quiet(steps) else BETWEEN_SENTENCES
             steps += _said(exercise.instructions, exercise.pauses, None, "instruction", first=first)
         return steps
@@ -207,7 +209,8 @@ def _said(
 def _ends_quiet(steps: list[Step]) -> bool:
     """Whether ``steps`` end with quiet of their author's (an exercise of words and quiet
     alone, its last pause): what follows comes after it, with no more added."""
-    return bool(steps) and isinstance(steps[-1], Wait)
+    last = next((s for s in reversed(steps) if not isinstance(s, Chapter)), None)
+    return isinstance(last, Wait)  # (a chapter marks a time: it is no sound)
 
 
 def _lived_wait(

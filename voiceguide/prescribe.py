@@ -22,7 +22,7 @@ from voiceguide.errors import OptionError
 from voiceguide.formats import check_format
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import MINUTES_PLACEHOLDER, Routine
-from voiceguide.options import Options, held_timings
+from voiceguide.options import Options, held_timings, times_said
 from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
 from voiceguide.plan import plan
@@ -273,7 +273,7 @@ def handout_of(
         subtitle=programme.routine.title,
         described=False,
         intros=sheet_intros(programme),
-        closings=[(weeks, said[0]) for weeks, said, _ in _by_weeks(programme, programme.outro_of)],
+        closings=[(weeks, said) for weeks, said, _ in _by_weeks(programme, programme.outro_of)],
         only={
             e.name: only.format(weeks=_weeks_of(programme, having))
             for e in programme.routine.exercises
@@ -282,6 +282,7 @@ def handout_of(
         },
         starts=starting(programme, start),
         often=how_often(programme),
+        repeats=False,  # each stage's, in the table
     )
 
 
@@ -316,12 +317,16 @@ def _row(programme: Programme, stage: Stage, file: str, length: float, estimated
         exercises=tuple(e for e in programme.routine.exercises if e.name not in stage.leave_out),
     )
     timings = held_timings(routine, stage_options(stage, Options()))
+    repeats = times_said(routine, stage_options(stage, Options()))  # words and quiet alone
     number = {e.name: n for n, e in enumerate(programme.routine.exercises, start=1)}  # sheet's
     return schedule_row(
         programme.routine,
         _weeks(programme, stage),
         {number[name]: t.hold for name, t in timings.items()},
-        {number[name]: t.reps for name, t in timings.items()},
+        {
+            number[name]: times
+            for name, times in ({n: t.reps for n, t in timings.items()} | repeats).items()
+        },  # fmt: skip
         file,
         length,
         estimated=estimated,
@@ -393,12 +398,16 @@ def handout_only(subject: Programme | Routine) -> tuple[str, str]:
         start = subject.start or dt.date.today()
         return f"{subject.name}.html", handout_of(subject, files, seconds, start, estimated=True)
     timings = held_timings(subject, Options())
+    repeats = times_said(subject, Options())  # words and quiet alone: said this many times
     number = {e.name: n for n, e in enumerate(subject.exercises, start=1)}  # the sheet's
     row = schedule_row(
         subject,
         "–",
         {number[name]: t.hold for name, t in timings.items()},
-        {number[name]: t.reps for name, t in timings.items()},
+        {
+            number[name]: times
+            for name, times in ({n: t.reps for n, t in timings.items()} | repeats).items()
+        },  # fmt: skip
         f"{subject.name}.mp3",
         estimated_seconds(subject),
         estimated=True,

@@ -381,7 +381,7 @@ def _stage_setting(node: Node, key: str, where: str, routine: Routine) -> list[G
     found: list[Given] = []
     for name, (name_node, value_node) in items_of(node, f" in '{key}'{where}").items():
         exercise = _exercise(name, name_node, routine, key)
-        if not next(e for e in routine.exercises if e.name == exercise).holds:
+        if key != "reps" and not next(e for e in routine.exercises if e.name == exercise).holds:
             raise RoutineError(
                 f"'{key}'{where}: '{exercise}' has no hold ('hold: none'), so no {key} to set",
                 line=line_of(name_node),

@@ -40,7 +40,7 @@ def steps_of(
             line=line_of(value),
         )
     # at most max_texts texts, each with a pause after it: pauses are not counted
-    nodes = list_of(value, key, where, 2 * LIMITS.max_texts, "text or a list of texts")
+    nodes = list_of(value, key, where, 4 * LIMITS.max_texts, "text or a list of texts")
     if not nodes and key in PAUSED:
         raise RoutineError(
             f"'{key}'{where} is an empty list; write what is said, or leave '{key}' out",
@@ -103,6 +103,13 @@ _PAUSE_INSIDE = re.compile(
 )
 """A pause inside a longer text: another tool's ``[PAUSE:6]`` after the words, or a
 ``- pause: 6`` line kept as words by a block text (``|``, ``>``)."""
+_PAUSE_AT_END = re.compile(
+    r"[.!?,;]\s*((?:pause|wait)\s*[:=]?\s*\(?\s*([0-9][0-9.,]*)\s*(?:s|secs?|seconds?)?\s*\)?)"
+    r"\s*\.?\s*$",
+    re.IGNORECASE,
+)
+"""A pause written after the words, ending the text (``Breathe in. Pause 4``, ``Lie
+down, wait 10 s``): said, it would leave no quiet."""
 _PAUSE_LINE = re.compile(
     r"(?:^|[.!?]\s+|\n\s*)(pause\s*:\s*([0-9][0-9.,]*))(?=\s|$)", re.IGNORECASE
 )
@@ -212,9 +219,25 @@ def _pause_inside(node: Node, text: str) -> tuple[str, str] | None:
     found = _PAUSE_INSIDE.search(text)
     if found:
         return found.group(0).strip(), found.group(1) or found.group(2)
+    last = _PAUSE_AT_END.search(text)
+    if last:
+        return last.group(1), last.group(2)
     block = isinstance(node, ScalarNode) and node.style in ("|", ">")
     line = _PAUSE_LINE.search(node.value) if block else None
     return (line.group(1), line.group(2)) if line else None
+
+
+def no_pause_in(node: Node, text: str, what: str) -> None:
+    """Refuse a pause written in ``text``, an intro's (said in one go, before anything is
+    done: its quiet belongs among the first exercise's instructions)."""
+    inside = _pause_inside(node, text)
+    if inside:
+        raise RoutineError(
+            f"{what} has '{shown(inside[0])}' in it, which the voice would say as words; the"
+            " intro is said in one go: quiet goes among the first exercise's 'instructions',"
+            f" as '- pause: {inside[1]}'",
+            line=line_of(node),
+        )
 
 
 def _pause_written(key: str, seconds: str) -> str:

@@ -11,7 +11,7 @@ from voiceguide.errors import RoutineError
 from voiceguide.limits import LIMITS
 from voiceguide.model import MINUTES_PLACEHOLDER, SIDE_PLACEHOLDER, Exercise, Routine
 from voiceguide.phrases import DEFAULT_LANGUAGE
-from voiceguide.routine.pauses import steps_of
+from voiceguide.routine.pauses import no_pause_in, steps_of
 from voiceguide.routine.scalars import (
     NULL,
     check_keys,
@@ -97,7 +97,9 @@ def intro_of(node: Node, where: str) -> str:
             " the 'outro')",
             line=line_of(node),
         )
-    return text_of(node, "'intro'", where, (MINUTES_PLACEHOLDER,))
+    text = text_of(node, "'intro'", where, (MINUTES_PLACEHOLDER,))
+    no_pause_in(node, text, f"'intro'{where}")
+    return text
 
 
 def outro_of(node: Node, where: str) -> tuple[tuple[str, ...], tuple[tuple[int, Number], ...]]:
