@@ -294,6 +294,11 @@ BROKEN = {
         "'instructions' in exercise 'A' has more than 30 texts; at most 30 are allowed (pauses"
         " are not counted; for words said again, give the exercise 'reps')",
     ),
+    "a key named in other words": (
+        "title: T\nexercises:\n  - name: A\n    instructions: Lift.\n    repeat: 3\n",
+        5,
+        "unknown key 'repeat' in exercise 'A'; did you mean 'reps'?",  # not the nearer 'rest'
+    ),
     "a key without its colon": (
         "title Test back\nexercises:\n  - name: A\n",
         2,

@@ -177,11 +177,26 @@ def items_of(node: MappingNode, where: str) -> dict[str, tuple[Node, Node]]:
     return items
 
 
+SAID_OTHERWISE = {
+    "repeat": "reps",
+    "repeats": "reps",
+    "repetitions": "reps",
+    "times": "reps",
+    "duration": "hold",
+    "seconds": "hold",
+    "side": "sides",
+    "text": "instructions",
+}
+"""Keys written for what a valid one means, in other words (``repeat: 8`` for ``reps``):
+their "did you mean" is that one, not the nearest in spelling."""
+
+
 def check_keys(items: dict[str, tuple[Node, Node]], valid: tuple[str, ...], where: str) -> None:
     """Refuse keys not in ``valid``, suggesting the nearest valid one."""
     for name, (key, _) in items.items():
         if name not in valid:
-            close = difflib.get_close_matches(name[:100], valid, n=1)
+            meant = SAID_OTHERWISE.get(name.casefold())
+            close = [meant] if meant in valid else difflib.get_close_matches(name[:100], valid, n=1)
             hint = f"did you mean '{close[0]}'?" if close else "valid keys are " + ", ".join(valid)
             raise RoutineError(f"unknown key '{shown(name)}'{where}; {hint}", line=line_of(key))
 
