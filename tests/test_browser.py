@@ -537,3 +537,31 @@ def test_a_spanish_session_is_played_in_spanish(browser, spanish):
             assert page.get_attribute("#play", "aria-label") == "Reproducir"
     finally:
         context.close()
+
+
+def test_the_clock_at_the_end_is_the_session_s_length_whatever_its_half_second(
+    browser, folder, tmp_path
+):
+    """A session of 902.5 s ended showing 15:03 beside its length, 15:02: the server
+    rounds half to even, the page rounded up."""
+    out = tmp_path / "out"
+    shutil.copytree(folder, out)
+    sheet = out / f"{STEM}.timeline.json"
+    timeline = json.loads(sheet.read_text())
+    whole = int(timeline["duration"]) - 2
+    timeline["duration"] = (whole - whole % 2) + 0.5  # an even second and a half: 902.5
+    sheet.write_text(json.dumps(timeline))
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        with running(out) as server:
+            page.goto(f"{server.local}play/{STEM}")
+            ready(page)
+            page.click("#play")
+            until(page, "!document.getElementById('audio').paused")
+            slide_to(page, timeline["duration"] - 0.5)
+            until(page, f"window.voiceguide.position() >= {timeline['duration']}", seconds=20)
+            page.wait_for_timeout(600)  # the clock drawn again at that time (timeupdate)
+            assert page.inner_text("#elapsed") == page.inner_text("#total")
+    finally:
+        context.close()

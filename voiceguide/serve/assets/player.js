@@ -44,6 +44,13 @@
     return h ? h + ":" + two(m) + ":" + two(s) : m + ":" + two(s);
   }
 
+  // The seconds gone, whole ones: never more than the total the page was given (the
+  // server rounds a length half to even, 902.5 s to 15:02; rounding here gave 15:03).
+  var totalText = document.getElementById("total").textContent;
+  function elapsedAt(t) {
+    return t >= data.duration ? totalText : clock(Math.floor(t));
+  }
+
   // The last item of a list sorted by start whose start is at or before t.
   function at(list, t, startOf) {
     var low = 0, high = list.length - 1, found = -1;
@@ -109,7 +116,7 @@
     show("detail", shown.detail);
     show("next", shown.next);
     show("caption", captionAt(t));
-    elapsed.textContent = clock(t);
+    elapsed.textContent = elapsedAt(t);
     if (!sliding) { seek.value = String(t); }
     var current = chapterAt(t);
     chapterButtons.forEach(function (button, index) {
@@ -174,7 +181,7 @@
   });
   seek.addEventListener("input", function () {
     sliding = true;
-    elapsed.textContent = clock(parseFloat(seek.value));
+    elapsed.textContent = elapsedAt(parseFloat(seek.value));
   });
   seek.addEventListener("change", function () {
     sliding = false;
