@@ -822,6 +822,8 @@ def test_the_sheet_gives_the_quiet_after_a_text_and_how_often_words_are_said(tmp
     run = invoke("handout", "hamstring-relief", "-o", str(tmp_path / "out"))
     built_in = sheet_text(tmp_path / "out" / "hamstring-relief.html")
     assert "sit to one side, and lie back. (then 40 s of quiet)" in built_in  # the way down
+    # and the roll away from the wall before moving to its other side
+    assert "roll onto your side, away from the wall. (then 8 s of quiet) Move to" in built_in
 
 
 def test_a_stage_sets_how_many_breaths_and_the_sheet_gives_each_stage_s(tmp_path):

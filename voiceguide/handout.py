@@ -131,7 +131,7 @@ def render(
             "repeat": words["repeat"].format(n=dict(e.own).get("reps", 1))
             if repeats and not e.holds and dict(e.own).get("reps", 1) > 1
             else "",
-            "switch": [fill(t, e.sides[1]) for t in e.switch_instructions] if e.sides else [],
+            "switch": said(e.switch_instructions, e.switch_pauses, e.sides[1]) if e.sides else [],
             "cues": [fill(t, first(e)) for t in e.cues],
             "progression": fill(e.progression, first(e)) if e.progression else "",
             "only": (only or {}).get(e.name, ""),
