@@ -518,9 +518,9 @@ def test_the_sheet_numbers_the_steps_of_getting_up_under_the_closing(tmp_path):
     html = (tmp_path / "hamstring-relief.html").read_text(encoding="utf-8")
     closing = html[html.index("<h2>Closing</h2>") :]
     steps = re.findall(r"<li>(.*?)</li>", closing.split("</ol>")[0])
-    said = [re.sub(r' <span class="quiet">\(then \d+ s of quiet\)</span>$', "", s) for s in steps]
+    said = [re.sub(r' <span class="quiet">\(\d+ s of quiet\)</span>$', "", s) for s in steps]
     assert said == list(load_builtin("hamstring-relief").outro)
-    quiet = [re.findall(r"then (\d+) s of quiet", s) for s in steps]
+    quiet = [re.findall(r"\((\d+) s of quiet\)", s) for s in steps]
     assert quiet == [["8"], ["12"], ["10"], []]  # the time to roll over and get up
     run = invoke("handout", "hamstring-relief", "--language", "de", "-o", str(tmp_path))
     assert run.code == 0, run.stderr
@@ -629,7 +629,7 @@ def test_a_stage_that_leaves_out_the_floor_has_its_own_intro_and_closing(tmp_pat
     assert f"Weeks 2–3 {routine.intro}" in text
     assert "2. Lying hamstring stretch Only in weeks 2–3." in text
     assert "1. Seated hamstring stretch Only in" not in text
-    assert ("Closing Week 1 That is the end of the session. Bring your leg back. (then 4 s"
+    assert ("Closing Week 1 That is the end of the session. Bring your leg back. (4 s"
             " of quiet) Sit back in your chair. Weeks 2–3") in text  # fmt: skip
     assert routine.outro[-1] in text.split("Weeks 2–3")[-1]
 
@@ -816,14 +816,14 @@ def test_the_sheet_gives_the_quiet_after_a_text_and_how_often_words_are_said(tmp
     run = invoke("handout", str(tmp_path / "b.yaml"), "-o", str(tmp_path / "out"))
     assert run.code == 0, run.stderr
     text = sheet_text(tmp_path / "out" / "b.html")
-    assert ("1. Slow breathing Breathe in. (then 4 s of quiet) And out. (then 6 s of quiet)"
+    assert ("1. Slow breathing Breathe in. (4 s of quiet) And out. (6 s of quiet)"
             " Repeat 12 times.") in text  # fmt: skip
     assert "Weeks Hold Repetitions Session" in text  # no exercise has sides: not "a side"
     run = invoke("handout", "hamstring-relief", "-o", str(tmp_path / "out"))
     built_in = sheet_text(tmp_path / "out" / "hamstring-relief.html")
-    assert "sit to one side, and lie back. (then 40 s of quiet)" in built_in  # the way down
+    assert "sit to one side, and lie back. (40 s of quiet)" in built_in  # the way down
     # and the roll away from the wall before moving to its other side
-    assert "roll onto your side, away from the wall. (then 8 s of quiet) Move to" in built_in
+    assert "roll onto your side, away from the wall. (8 s of quiet) Move to" in built_in
 
 
 def test_a_stage_sets_how_many_breaths_and_the_sheet_gives_each_stage_s(tmp_path):
@@ -846,7 +846,7 @@ def test_a_stage_sets_how_many_breaths_and_the_sheet_gives_each_stage_s(tmp_path
     text = handout_text(tmp_path, (tmp_path / "plan.yaml").read_text())
     assert "week 1 2: 20 s 1: 4 · 2: 2 " in text and "week 2 2: 20 s 1: 8 · 2: 2 " in text
     assert "Repeat" not in text  # each stage's count is in the table
-    assert "Roll to your side. (then 8 s of quiet) Sit up slowly." in text  # the closing's too
+    assert "Roll to your side. (8 s of quiet) Sit up slowly." in text  # the closing's too
     bad = invoke("show", str(tmp_path / "plan.yaml"), "--week", "0")
     assert bad.code == 2
     assert "--week: takes a week's number, 1 or more, like 2; got '0'" in bad.stderr
