@@ -309,6 +309,10 @@ def test_the_feed_describes_itself_in_the_language_of_its_sessions(timeline):
             "Sesiones de ejercicios habladas y cronometradas."
         )
     )
+    from voiceguide.serve.feed import feed_title
+
+    assert feed_title(Path("/srv/es-out"), sessions[:1]) == "es-out: sesiones de voiceguide"
+    assert feed_title(Path("/srv/out"), [_in("en", timeline, STEM)]) == "out: voiceguide sessions"
     english = feedparser.parse(feed_xml([_in("en", timeline, STEM)], "https://example.org/",
                                         title="t"))  # fmt: skip
     assert english.feed.subtitle == "Spoken, timed exercise sessions."

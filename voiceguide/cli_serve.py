@@ -91,7 +91,7 @@ def _print_qr(url: str) -> None:
     "--title",
     metavar="TEXT",
     help="The podcast's title [default: a programme's own when FOLDER holds one programme,"
-    " else 'FOLDER: voiceguide sessions'].",
+    " else 'FOLDER: voiceguide sessions', in the sessions' language].",
 )
 def feed_command(folder: Path, base_url: str, title: str | None) -> None:
     """Write FOLDER/feed.xml, a podcast feed of the sessions in FOLDER, and each

@@ -169,8 +169,9 @@ def feed_title(folder: Path, sessions: list[Session] | None = None) -> str:
         titles = {s.title.rpartition(":")[0].rstrip() for s in programme.sessions}
         if len(titles) == 1 and "" not in titles:
             return titles.pop()
-    name = Path(os.path.abspath(folder)).name
-    return f"{name}: voiceguide sessions" if name else "voiceguide sessions"
+    name = Path(os.path.abspath(folder)).name or "voiceguide"
+    words = page_words(folder_language(sessions or []))
+    return words["feed_title"].replace("{folder}", name)
 
 
 @dataclass(frozen=True)
