@@ -5,6 +5,7 @@ and shows the right step at a given time. Nothing is fetched from anywhere else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
@@ -502,41 +503,47 @@ def test_the_handout_fits_a_phone_each_row_a_box_of_labelled_values(browser, tmp
         page.close()
 
 
+@contextlib.contextmanager
+def phone(browser, folder: Path, width: int = 390, height: int = 844):
+    """A page of a phone's size and ``voiceguide serve`` of ``folder``; both closed after."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        with running(folder) as server:
+            yield context.new_page(), server
+    finally:
+        context.close()
+
+
 def test_a_spanish_session_is_played_in_spanish(browser, spanish):
     """The list, the buttons' labels and what the script writes under the controls were
     English around Spanish words."""
     timeline = json.loads((spanish / f"{STEM}.es.timeline.json").read_text())
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    try:
-        with running(spanish) as server:
-            page.goto(server.local)
-            assert page.get_attribute("html", "lang") == "es"
-            assert page.inner_text("h1") == "Sesiones"
-            page.click("a.session")
-            ready(page)
-            assert page.get_attribute("html", "lang") == "es"
-            assert page.inner_text(".back-link") == "‹ Sesiones"
-            assert page.inner_text(".chapters h2").casefold() == "capítulos"
-            assert page.get_attribute("#play", "aria-label") == "Reproducir"
-            page.click("#play")
-            until(page, "!document.getElementById('audio').paused")
-            assert page.get_attribute("#play", "aria-label") == "Pausa"
-            slide_to(page, timeline["duration"] - 1)  # playing on, to the end
-            until(page, "document.body.dataset.finished === 'true'", seconds=20)
-            assert page.inner_text("#status") == (
-                "Sesión terminada. Toca reproducir para empezar de nuevo."
-            )
-            whole = """() => { const s = document.getElementById('status');
-                return s.scrollHeight <= s.clientHeight + 1
-                    && s.scrollWidth <= s.clientWidth + 1; }"""
-            for width, height in ((390, 844), (320, 568)):  # it was cut: "para emp…"
-                page.set_viewport_size({"width": width, "height": height})
-                page.wait_for_timeout(50)  # a frame: the layout at that size
-                assert page.evaluate(whole), (width, height)
-            assert page.get_attribute("#play", "aria-label") == "Reproducir"
-    finally:
-        context.close()
+    with phone(browser, spanish) as (page, server):
+        page.goto(server.local)
+        assert page.get_attribute("html", "lang") == "es"
+        assert page.inner_text("h1") == "Sesiones"
+        page.click("a.session")
+        ready(page)
+        assert page.get_attribute("html", "lang") == "es"
+        assert page.inner_text(".back-link") == "‹ Sesiones"
+        assert page.inner_text(".chapters h2").casefold() == "capítulos"
+        assert page.get_attribute("#play", "aria-label") == "Reproducir"
+        page.click("#play")
+        until(page, "!document.getElementById('audio').paused")
+        assert page.get_attribute("#play", "aria-label") == "Pausa"
+        slide_to(page, timeline["duration"] - 1)  # playing on, to the end
+        until(page, "document.body.dataset.finished === 'true'", seconds=20)
+        assert page.inner_text("#status") == (
+            "Sesión terminada. Toca reproducir para empezar de nuevo."
+        )
+        whole = """() => { const s = document.getElementById('status');
+            return s.scrollHeight <= s.clientHeight + 1
+                && s.scrollWidth <= s.clientWidth + 1; }"""
+        for width, height in ((390, 844), (320, 568)):  # it was cut: "para emp…"
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(50)  # a frame: the layout at that size
+            assert page.evaluate(whole), (width, height)
+        assert page.get_attribute("#play", "aria-label") == "Reproducir"
 
 
 def test_the_clock_at_the_end_is_the_session_s_length_whatever_its_half_second(
@@ -551,17 +558,12 @@ def test_the_clock_at_the_end_is_the_session_s_length_whatever_its_half_second(
     whole = int(timeline["duration"]) - 2
     timeline["duration"] = (whole - whole % 2) + 0.5  # an even second and a half: 902.5
     sheet.write_text(json.dumps(timeline))
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    try:
-        with running(out) as server:
-            page.goto(f"{server.local}play/{STEM}")
-            ready(page)
-            page.click("#play")
-            until(page, "!document.getElementById('audio').paused")
-            slide_to(page, timeline["duration"] - 0.5)
-            until(page, f"window.voiceguide.position() >= {timeline['duration']}", seconds=20)
-            page.wait_for_timeout(600)  # the clock drawn again at that time (timeupdate)
-            assert page.inner_text("#elapsed") == page.inner_text("#total")
-    finally:
-        context.close()
+    with phone(browser, out) as (page, server):
+        page.goto(f"{server.local}play/{STEM}")
+        ready(page)
+        page.click("#play")
+        until(page, "!document.getElementById('audio').paused")
+        slide_to(page, timeline["duration"] - 0.5)
+        until(page, f"window.voiceguide.position() >= {timeline['duration']}", seconds=20)
+        page.wait_for_timeout(600)  # the clock drawn again at that time (timeupdate)
+        assert page.inner_text("#elapsed") == page.inner_text("#total")
