@@ -89,30 +89,32 @@ def _is_pause(node: Node) -> TypeGuard[MappingNode]:
 _QUIET_WORDS = (PAUSE.name, "wait", "rest", "hold", "silence", "quiet", "break")
 """Words a pause is written with by mistake (``- wait: 6``): in a list said in turn,
 each would be said."""
+_AFTER_WORDS = r"(?:pause|wait)"
+"""The words of a pause written after the words it follows (``Breathe in. Pause 4``)."""
+_SECONDS = r"([0-9][0-9.,]*)"
+"""The seconds of a pause written some other way, as digits (a comma read later)."""
+_UNIT = r"(?:s|secs?|seconds?)?"
 _SAID_PAUSE = re.compile(
-    rf"[\[(]?\s*(?:{'|'.join(_QUIET_WORDS)})\s*[:=\uff1a]?\s*\(?\s*([0-9][0-9.,]*)\s*"
-    r"(?:s|secs?|seconds?)?\s*\)?\s*[\])]?",
+    rf"[\[(]?\s*(?:{'|'.join(_QUIET_WORDS)})\s*[:=\uff1a]?\s*\(?\s*{_SECONDS}\s*"
+    rf"{_UNIT}\s*\)?\s*[\])]?",
     re.IGNORECASE,
 )
 """A text that is a pause written some other way (``pause 30``, ``pause:30``, ``wait
 6``, ``pause (10 seconds)``, another tool's ``[PAUSE:30]``): the voice would say it, and
 leave no quiet."""
 _PAUSE_INSIDE = re.compile(
-    r"\[\s*pause\s*[:=]?\s*([0-9][0-9.,]*)[^\]]{0,12}\]|(?:^|\s)-\s*pause\s*:\s*([0-9][0-9.,]*)",
+    rf"\[\s*pause\s*[:=]?\s*{_SECONDS}[^\]]{{0,12}}\]|(?:^|\s)-\s*pause\s*:\s*{_SECONDS}",
     re.IGNORECASE,
 )
 """A pause inside a longer text: another tool's ``[PAUSE:6]`` after the words, or a
 ``- pause: 6`` line kept as words by a block text (``|``, ``>``)."""
 _PAUSE_AT_END = re.compile(
-    r"[.!?,;]\s*((?:pause|wait)\s*[:=]?\s*\(?\s*([0-9][0-9.,]*)\s*(?:s|secs?|seconds?)?\s*\)?)"
-    r"\s*\.?\s*$",
+    rf"[.!?,;]\s*({_AFTER_WORDS}\s*[:=]?\s*\(?\s*{_SECONDS}\s*{_UNIT}\s*\)?)\s*\.?\s*$",
     re.IGNORECASE,
 )
 """A pause written after the words, ending the text (``Breathe in. Pause 4``, ``Lie
 down, wait 10 s``): said, it would leave no quiet."""
-_PAUSE_LINE = re.compile(
-    r"(?:^|[.!?]\s+|\n\s*)(pause\s*:\s*([0-9][0-9.,]*))(?=\s|$)", re.IGNORECASE
-)
+_PAUSE_LINE = re.compile(rf"(?:^|[.!?]\s+|\n\s*)(pause\s*:\s*{_SECONDS})(?=\s|$)", re.IGNORECASE)
 """A ``pause: 6`` line without its dash in a block text (``|``, ``>``): after a
 sentence or on a line of its own."""
 
@@ -131,7 +133,7 @@ def _pause_typo(node: Node) -> str | None:
     return str(key.value) if near and key.value != PAUSE.name else None
 
 
-_WORDS_THEN_PAUSE = re.compile(r"(?P<words>.*\S)\s+(?:pause|wait)", re.IGNORECASE | re.DOTALL)
+_WORDS_THEN_PAUSE = re.compile(rf"(?P<words>.*\S)\s+{_AFTER_WORDS}", re.IGNORECASE | re.DOTALL)
 
 
 def _words_then_pause(node: Node) -> tuple[str, str, str] | None:
