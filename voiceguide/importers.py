@@ -121,38 +121,49 @@ def _phrases(
     steps: list[tuple[str, float]], source: str, text: str, quiet: str, holds: bool
 ) -> tuple[dict[str, Any], list[str]]:
     """The routine of a script of phrases, each with its ``quiet`` after it (a pause, a
-    silence), and the notes on what changed. As the script has it: the phrases said in
-    turn with their quiet, in an exercise of words and quiet alone (``hold: none``;
-    one a :data:`PHRASES_A_PART`). Or, with ``holds``: an exercise a phrase, named by it
-    (announced, it is said once) and held for those seconds (a phrase that comes again
-    is named and said with "(2)", as each exercise has a name of its own)."""
+    silence), and the notes on what changed: said as the script has it
+    (:func:`_as_written`), or with ``holds`` a hold a phrase (:func:`_as_holds`)."""
     if not steps:
         raise RoutineError("no phrase found to import", path=source)
     limit = LIMITS.max_exercises * (1 if holds else PHRASES_A_PART)
     if len(steps) > limit:
         raise _error(f"{len(steps)} phrases; a routine holds at most {limit}", "", source, text)
-    title = _title(source)
-    if not holds:
-        parts = [steps[i : i + PHRASES_A_PART] for i in range(0, len(steps), PHRASES_A_PART)]
-        quiet_parts: list[dict[str, Any]] = [
-            {
-                "name": title if len(parts) == 1 else f"{title}, part {n}",
-                "hold": "none",
-                "instructions": [
-                    item for said, seconds in part for item in (said, {"pause": _plain(seconds)})
-                ],
-            }
-            for n, part in enumerate(parts, start=1)
-        ]
-        said_as = (f"each {quiet} is quiet after the words before it, as the script has it"
-                   " ('hold: none'); import --holds makes each a hold, with 'Hold.', a tone"
-                   " and a countdown")  # fmt: skip
-        named = (f"the phrases are an exercise named after the file, '{title}', which is said"
-                 " first: rename it in the routine") if len(parts) == 1 else (
-                 f"the phrases are {len(parts)} exercises of {PHRASES_A_PART} at most, named"
-                 f" '{title}, part 1' and on, each said as it begins: rename them in the"
-                 " routine")  # fmt: skip
-        return {"title": title, "exercises": quiet_parts}, [said_as, named]
+    return (_as_holds if holds else _as_written)(steps, _title(source), quiet)
+
+
+def _as_written(
+    steps: list[tuple[str, float]], title: str, quiet: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The phrases said in turn with their quiet, in an exercise of words and quiet alone
+    (``hold: none``), one a :data:`PHRASES_A_PART`, named after the file."""
+    parts = [steps[i : i + PHRASES_A_PART] for i in range(0, len(steps), PHRASES_A_PART)]
+    exercises = [
+        {
+            "name": title if len(parts) == 1 else f"{title}, part {n}",
+            "hold": "none",
+            "instructions": [
+                item for said, seconds in part for item in (said, {"pause": _plain(seconds)})
+            ],
+        }
+        for n, part in enumerate(parts, start=1)
+    ]
+    said_as = (f"each {quiet} is quiet after the words before it, as the script has it"
+               " ('hold: none'); import --holds makes each a hold, with 'Hold.', a tone"
+               " and a countdown")  # fmt: skip
+    named = (f"the phrases are an exercise named after the file, '{title}', which is said"
+             " first: rename it in the routine") if len(parts) == 1 else (
+             f"the phrases are {len(parts)} exercises of {PHRASES_A_PART} at most, named"
+             f" '{title}, part 1' and on, each said as it begins: rename them in the"
+             " routine")  # fmt: skip
+    return {"title": title, "exercises": exercises}, [said_as, named]
+
+
+def _as_holds(
+    steps: list[tuple[str, float]], title: str, quiet: str
+) -> tuple[dict[str, Any], list[str]]:
+    """An exercise a phrase, named by it (announced, it is said once) and held for its
+    seconds (a phrase that comes again is named and said with "(2)", as each exercise
+    has a name of its own)."""
     names: set[str] = set()
     exercises = []
     again: list[str] = []
