@@ -316,8 +316,9 @@ def _row(programme: Programme, stage: Stage, file: str, length: float, estimated
         programme.routine,
         exercises=tuple(e for e in programme.routine.exercises if e.name not in stage.leave_out),
     )
-    timings = held_timings(routine, stage_options(stage, Options()))
-    repeats = times_said(routine, stage_options(stage, Options()))  # words and quiet alone
+    options = stage_options(stage, Options())
+    timings = held_timings(routine, options)
+    repeats = times_said(routine, options)  # words and quiet alone: said this many times
     number = {e.name: n for n, e in enumerate(programme.routine.exercises, start=1)}  # sheet's
     return schedule_row(
         programme.routine,
@@ -434,13 +435,14 @@ def describe_programme(programme: Programme) -> list[str]:
     lines = [f"{'weeks':<8} {'hold':>9} {'reps':>5}  {'length':>6}  session"]
     for stage in programme.stages:
         routine = stage_routine(programme, stage)
-        timings = held_timings(routine, stage_options(stage, Options())).values()
+        options = stage_options(stage, Options())
+        timings = held_timings(routine, options).values()
         holds, reps = sorted({t.hold for t in timings}), sorted({t.reps for t in timings})
         weeks = (
             f"{stage.first_week}" if stage.weeks == 1 else f"{stage.first_week}-{stage.last_week}"
         )
         hold = "/".join(f"{h:g}" for h in holds) + " s" if holds else "-"
-        length = clock(estimated_seconds(routine, stage_options(stage, Options())))
+        length = clock(estimated_seconds(routine, options))
         left = f" (without {', '.join(stage.leave_out)})" if stage.leave_out else ""
         lines.append(
             f"{weeks:<8} {hold:>9} {'/'.join(map(str, reps)) or '-':>5}  {length:>6}  "

@@ -76,7 +76,9 @@ def choose(
     if given is not None:
         source, base = given.strip(), Path.cwd()
     elif routine_bed:
-        folder = Path(routine_source).parent if not routine_source.startswith("built-in:") else None
+        from voiceguide.routine import BUILT_IN
+
+        folder = Path(routine_source).parent if not routine_source.startswith(BUILT_IN) else None
         source, base = routine_bed.strip(), folder or Path.cwd()
     else:
         return None

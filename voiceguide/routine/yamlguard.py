@@ -361,7 +361,6 @@ def _indent_hint(lines: list[str], line: int) -> str:
     key = here.strip().split(":", 1)[0]
     if items and indent == items[-1] and not here.lstrip().startswith("- ") and ":" in here:
         return f"; a new list item starts with '- ': write '{' ' * indent}- {here.strip()}'"
-
     keys = above + (2 if before.lstrip().startswith("- ") else 0)
     if indent != keys and ":" in here:
         return (
