@@ -335,3 +335,45 @@ def test_an_exercise_of_words_and_quiet_alone_is_named_next_and_in_the_feed(tmp_
     assert found is not None and found.exercises == ("Slow breathing", "Knee rock")
     shown = steps(found)
     assert shown[0].main == "Slow breathing" and shown[0].next == "Next: Knee rock"
+
+
+def test_a_programme_s_notes_reach_the_phone_s_page_and_the_feed(tmp_path):
+    """The safety line ("Stop and call us if …") was on the sheet and in the reminders,
+    but neither the player nor a podcast app showed it."""
+    feedparser = pytest.importorskip("feedparser", reason="feedparser is in the test extra")
+    from conftest import invoke
+
+    from voiceguide.serve.feed import feed_xml
+
+    (tmp_path / "calf.yaml").write_text(
+        "title: Calf\nexercises:\n  - name: Calf stretch\n    instructions: Lean on the wall.\n"
+        "    hold: 3\n    reps: 1\n"
+    )
+    (tmp_path / "plan.yaml").write_text(
+        "programme: Calves\nroutine: calf.yaml\nstart: 2027-01-04\n"
+        "notes: |-\n  Stop and call us if the pain spreads below the knee.\n"
+        "  <b>Never</b> bounce.\n"
+        "stages:\n  - {weeks: 1, hold: 3}\n  - {weeks: 1, hold: 4}\n"
+    )
+    run = invoke("build", str(tmp_path / "plan.yaml"), "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    notes = "Stop and call us if the pain spreads below the knee. <b>Never</b> bounce."
+    with SessionFolder(tmp_path / "out") as folder:
+        weeks = [folder.session(f"plan.week-{k}") for k in (1, 2)]
+    assert [w.notes if w else None for w in weeks] == [notes, notes]
+    page = player_page(weeks[0])
+    box = re.search(r'<p class="notes">(.*?)</p>', page, re.S)
+    assert box is not None  # as written, and as text, not markup
+    assert box.group(1) == notes.replace("<", "&lt;").replace(">", "&gt;")
+    feed = feedparser.parse(feed_xml(weeks, "https://example.org/", title="Calves"))
+    assert not feed.bozo
+    for entry in feed.entries:  # its length and exercises first, as before
+        assert re.fullmatch(r"0:\d\d: Calf stretch", entry.description.split("\n\n")[0])
+        assert entry.description.split("\n\n")[1:] == [notes]
+    # a session built alone has no notes: no key in its timeline, no box on its page
+    run = invoke("build", str(tmp_path / "calf.yaml"), "-o", str(tmp_path / "alone"))
+    assert run.code == 0, run.stderr
+    assert "notes" not in json.loads((tmp_path / "alone" / "calf.timeline.json").read_text())
+    with SessionFolder(tmp_path / "alone") as folder:
+        alone = folder.session("calf")
+    assert alone is not None and 'class="notes"' not in player_page(alone)

@@ -111,6 +111,9 @@ class Output:
     sessions: one album in a music app)."""
     track: str = ""
     """Its track on that album (``"2/3"``), or none."""
+    notes: str = ""
+    """What the listener should know before starting (a programme's ``notes``), kept in
+    the timeline for the phone's page and the feed."""
 
 
 def build(
@@ -222,7 +225,8 @@ def _write(
                tags=tags, cache=cache)  # fmt: skip
         tag_file(staged_audio, container.name, tags)
         sheet = stem.with_name(f"{stem.name}.timeline.json")
-        write_json(to_json(timeline, audio=audio.name, settings=settings), staged.stage(sheet))
+        document = to_json(timeline, audio=audio.name, settings=settings, notes=output.notes)
+        write_json(document, staged.stage(sheet))
         if output.subtitles:
             write_text(to_webvtt(timeline), staged.stage(subtitles))
     return tuple(staged.staged), tuple(staged.removed)

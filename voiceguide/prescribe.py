@@ -130,7 +130,7 @@ def _sessions(
             settings = stage_options(stage, options)
             # one album in a music app, the stages its tracks in order
             album = replace(output, folder=work, name=None, album=programme.title,
-                            track=f"{number}/{count}")  # fmt: skip
+                            track=f"{number}/{count}", notes=programme.notes)  # fmt: skip
             results.append(
                 build(
                     routine,

@@ -269,7 +269,10 @@ def programme_schema() -> Schema:
                 "pattern": "^\\d{4}-\\d{2}-\\d{2}$",
                 "description": "The first day (YYYY-MM-DD); default the build day.",
             },
-            "notes": _text("Printed in a box on the handout and put in the reminders."),
+            "notes": _text(
+                "Printed in a box on the handout, put in the reminders, and shown with "
+                "each session on the phone (its page and the feed)."
+            ),
             "stages": {
                 "type": "array",
                 "minItems": 1,

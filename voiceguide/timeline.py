@@ -214,13 +214,17 @@ def _lay_over(
 # -- the JSON cue sheet ----------------------------------------------------------------
 
 
-def to_json(timeline: Timeline, *, audio: str, settings: Mapping[str, object]) -> dict:
-    """The timeline as the ``voiceguide-timeline/1`` document (times in seconds)."""
+def to_json(
+    timeline: Timeline, *, audio: str, settings: Mapping[str, object], notes: str = ""
+) -> dict:
+    """The timeline as the ``voiceguide-timeline/1`` document (times in seconds), with
+    ``notes`` for the listener (a programme's: the phone shows them) where there are any."""
     sec = timeline.seconds
     return {
         "format": FORMAT,
         "routine": timeline.routine,
         "title": timeline.title,
+        **({"notes": notes} if notes else {}),
         "audio": audio,
         "duration": sec(timeline.duration),
         "sample_rate": timeline.rate,

@@ -127,6 +127,7 @@ def _item(
     item = ET.SubElement(channel, "item")
     exercises = session.exercises
     summary = f"{clock(session.duration)}" + (f": {', '.join(exercises)}" if exercises else "")
+    summary += f"\n\n{session.notes}" if session.notes else ""
     _text(item, "title", session.title)
     _text(item, "description", summary)
     ET.SubElement(

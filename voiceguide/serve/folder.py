@@ -93,6 +93,13 @@ class Session:
     """The timeline, as read."""
 
     @property
+    def notes(self) -> str:
+        """What the listener should know before starting (a programme's notes), or
+        nothing."""
+        notes = self.document.get("notes")
+        return notes.strip() if isinstance(notes, str) else ""
+
+    @property
     def exercises(self) -> tuple[str, ...]:
         """The exercises, in their order: the chapters but the opening and closing ones
         voiceguide adds, and every exercise held (one of words and quiet alone, ``hold:

@@ -174,6 +174,7 @@ def player_page(session: Session, frames: FrameIndex | None = None) -> str:
     words = page_words(session.language)
     return _template("player.html").render(
         title=session.title,
+        notes=session.notes,
         lang=session.language,
         words=words,
         skip=document["seconds"].replace("{n}", str(SKIP_SECONDS)),
