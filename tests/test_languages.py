@@ -70,6 +70,8 @@ def test_announced_times_are_said_in_the_language(tmp_path):
     sheet = load_sheet(tmp_path, "hamstring-relief.ru")
     said = [e["text"] for e in sheet["events"] if e["kind"] == "speech"]
     assert [t for t in said if phrasebook("ru").count("hold_for", 21) in t]
+    # in agreement with секунду: espeak-ng read "21 секунду" as "двадцать один секунду"
+    assert "Правая нога. Удерживайте двадцать одну секунду." in said
     assert sheet["settings"]["announce_times"] is True
     vtt = (tmp_path / "hamstring-relief.ru.vtt").read_text(encoding="utf-8")
     assert vtt.startswith("WEBVTT\nLanguage: ru\n\n")

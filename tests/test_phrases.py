@@ -90,6 +90,64 @@ def test_a_number_the_voice_would_say_in_the_wrong_gender_is_written_in_words():
     assert phrasebook("fr").count("hold_for", 1) == "Maintenez une seconde."
 
 
+AGREEING = {  # (language, phrase, number): what is said
+    ("ru", "hold_for", 21): "Удерживайте двадцать одну секунду.",
+    ("ru", "hold_for", 22): "Удерживайте двадцать две секунды.",
+    ("ru", "hold_for", 121): "Удерживайте сто двадцать одну секунду.",
+    ("ru", "time_left", 21): "Осталась примерно двадцать одна минута.",
+    ("ru", "time_left", 32): "Осталось примерно тридцать две минуты.",
+    ("fr", "hold_for", 21): "Maintenez vingt et une secondes.",
+    ("fr", "hold_for", 81): "Maintenez quatre-vingt-une secondes.",
+    ("fr", "time_left", 61): "Il reste environ soixante et une minutes.",
+    ("es", "hold_for", 21): "Mantén veintiún segundos.",
+    ("es", "hold_for", 31): "Mantén treinta y un segundos.",
+    ("es", "time_left", 121): "Quedan unos ciento veintiún minutos.",
+    # where the digits are read in agreement already, they stay: nothing new to voice
+    ("ru", "hold_for", 25): "Удерживайте 25 секунд.",
+    ("ru", "hold_for", 11): "Удерживайте 11 секунд.",
+    ("fr", "hold_for", 71): "Maintenez 71 secondes.",  # soixante et onze
+    ("fr", "hold_for", 30): "Maintenez 30 secondes.",
+    ("es", "hold_for", 45): "Mantén 45 segundos.",
+    ("de", "hold_for", 21): "21 Sekunden halten.",  # einundzwanzig
+    ("pt-BR", "hold_for", 21): "Mantenha por 21 segundos.",  # vinte e um
+}
+
+
+@pytest.mark.parametrize("case", list(AGREEING), ids=[f"{a}-{b}-{c}" for a, b, c in AGREEING])
+def test_a_number_is_said_in_agreement_with_what_it_counts(case):
+    """espeak-ng read "21 секунду" as "двадцать один секунду", "21 secondes" as "vingt
+    et un secondes" and "21 segundos" as "veintiuno segundos"."""
+    language, key, number = case
+    assert phrasebook(language).count(key, number) == AGREEING[case]
+
+
+@pytest.mark.parametrize("language", languages())
+def test_each_phrasebook_says_how_its_counted_phrases_agree_in_words_it_knows(language):
+    from voiceguide.phrases.agreement import check
+
+    book = phrasebook(language)
+    for key, agreement in book.agree.items():
+        assert not isinstance(book.phrases[key], str), (language, key)  # a counted phrase
+        check(agreement)
+    with pytest.raises(ValueError, match="write a gender"):
+        check("female")
+
+
+def test_the_voice_says_the_words_that_agree():
+    """What espeak-ng makes of the text, read back as phonemes: the feminine "одну" and
+    "une", Spanish's "veintiún" (its stress on the last syllable)."""
+    from test_languages import _stressed
+
+    def said(language: str, key: str, number: int) -> str:
+        book = phrasebook(language)
+        return _stressed(book.count(key, number), book.voices["pyttsx3"])
+
+    assert "ʌdnˈu" in said("ru", "hold_for", 21)  # одну, not один (ʌdʲˈin)
+    assert "dvʲˈe" in said("ru", "hold_for", 22)  # две, not два
+    assert "yn" in said("fr", "hold_for", 21) and "œ̃" not in said("fr", "hold_for", 21)
+    assert "uno" not in said("es", "hold_for", 21)
+
+
 @pytest.mark.parametrize("language", OTHERS)
 def test_no_english_word_is_added_to_another_language(language):
     book = phrasebook(language)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -56,6 +56,9 @@ class Phrasebook:
     page: Mapping[str, str]
     """The player page's, the list of sessions' and the feed's own words (buttons,
     headings, what the player says in writing): shown, never said."""
+    agree: Mapping[str, str] = field(default_factory=dict)
+    """How the number of a counted phrase agrees with its noun ("feminine accusative"),
+    where the digits would be read otherwise (:mod:`.agreement`)."""
 
     def say(self, key: str, **fields: str) -> str:
         """Phrase ``key`` with ``fields`` filled (``{Side}``: ``side`` capitalised)."""
@@ -78,6 +81,10 @@ class Phrasebook:
             exact = forms.get(f"{number:g}")
             template = exact or forms.get(locale.plural_form(number), forms["other"])
         written = format_decimal(number, locale=locale)
+        if key in self.agree and float(number).is_integer():  # words where digits disagree
+            from voiceguide.phrases.agreement import agreeing
+
+            written = agreeing(int(number), self.language, self.agree[key]) or written
         return _fill(template, {"seconds": written, "minutes": written, **fields})
 
     def number(self, n: int) -> str:
@@ -156,4 +163,5 @@ def phrasebook(language: str = DEFAULT_LANGUAGE) -> Phrasebook:
         chapters=data["chapters"],
         handout=data["handout"],
         page=data["page"],
+        agree=data.get("agree", {}),
     )
