@@ -228,3 +228,23 @@ def test_a_translation_named_by_its_file_s_stem_says_how_to_ask_for_it(tmp_path)
     assert run.code == 2 and f"{tmp_path / 'p.yaml'}:2: 'routine':" in run.stderr
     assert "language: pt-BR" in run.stderr
     assert "no routine file or built-in" in invoke("show", "hamstring-relief.xx").stderr
+
+
+def test_the_italian_voice_says_its_verbs_as_verbs():
+    """espeak-ng said "rotoli" (roll over) as the noun "ròtoli" and stressed
+    "sovraccaricano" on its last syllable; the Italian texts use words it says right."""
+    from voiceguide.routine import builtin_names
+
+    book = phrasebook("it")
+    texts = [t for p in book.phrases.values() for t in ([p] if isinstance(p, str) else p.values())]
+    for name in builtin_names():
+        routine = load_builtin(name, "it")
+        texts += [routine.intro, *routine.outro, routine.description]
+        for e in routine.exercises:
+            texts += [*e.instructions, *e.switch_instructions, *e.cues, e.progression or ""]
+    said = " ".join(texts).casefold()
+    assert "rotoli" not in said and "sovraccaric" not in said
+    voice = book.voices["pyttsx3"]
+    assert _stressed("rotoli", voice) == "rˈɔtolɪ"  # why: the noun's stress
+    assert "dʒˈirɪ" in _stressed("si giri su un fianco", voice)
+    assert "affatˈikano" in _stressed("affaticano", voice)

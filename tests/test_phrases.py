@@ -109,7 +109,7 @@ AGREEING = {  # (language, phrase, number): what is said
     ("fr", "hold_for", 30): "Maintenez 30 secondes.",
     ("es", "hold_for", 45): "Mantén 45 segundos.",
     ("de", "hold_for", 21): "21 Sekunden halten.",  # einundzwanzig
-    ("pt-BR", "hold_for", 21): "Mantenha por 21 segundos.",  # vinte e um
+    ("pt-BR", "hold_for", 21): "Mantenha a posição por 21 segundos.",  # vinte e um
 }
 
 
