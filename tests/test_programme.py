@@ -250,7 +250,7 @@ def test_each_stage_is_titled_with_its_weeks_and_the_sheet_keeps_to_the_schedule
     after = dt.datetime.now(dt.timezone.utc)
     assert all(before <= e["DTSTAMP"].dt <= after for e in events)
     sheet_text = (out / "plan.html").read_text(encoding="utf-8")
-    assert "Hold it a minute." not in sheet_text and "weeks 2–3" in sheet_text
+    assert "Hold it a minute." not in sheet_text and "Weeks 2–3" in sheet_text
     alone = invoke("handout", "calf.yaml", "-o", str(tmp_path / "sheet"), cwd=tmp_path)
     assert alone.code == 0, alone.stderr  # a routine's own sheet keeps its description
     assert "Hold it a minute." in (tmp_path / "sheet" / "calf.html").read_text(encoding="utf-8")
@@ -518,9 +518,9 @@ def test_the_sheet_numbers_the_steps_of_getting_up_under_the_closing(tmp_path):
     html = (tmp_path / "hamstring-relief.html").read_text(encoding="utf-8")
     closing = html[html.index("<h2>Closing</h2>") :]
     steps = re.findall(r"<li>(.*?)</li>", closing.split("</ol>")[0])
-    said = [re.sub(r' <span class="quiet">\(\d+ s of quiet\)</span>$', "", s) for s in steps]
+    said = [re.sub(r' <span class="quiet">\(\d+\s+s of quiet\)</span>$', "", s) for s in steps]
     assert said == list(load_builtin("hamstring-relief").outro)
-    quiet = [re.findall(r"\((\d+) s of quiet\)", s) for s in steps]
+    quiet = [re.findall(r"\((\d+)\s+s of quiet\)", s) for s in steps]
     assert quiet == [["8"], ["12"], ["10"], []]  # the time to roll over and get up
     run = invoke("handout", "hamstring-relief", "--language", "de", "-o", str(tmp_path))
     assert run.code == 0, run.stderr
@@ -540,10 +540,10 @@ def test_a_stage_whose_exercises_differ_says_which_has_which_hold_and_reps(tmp_p
         "  - {weeks: 1, hold: 45, leave_out: [seated]}\n",
     )
     assert "1. Seated hamstring stretch" in html_of and "3. Wall hamstring stretch" in html_of
-    assert "week 1 30 s 2 " in html_of
-    assert "week 2 1: 15 s · 2: 30 s · 3: 60 s 1, 2: 2 · 3: 3 " in html_of
-    assert "week 3 2: 45 s · 3: 30 s 2, 3: 2 " in html_of  # numbered as on the sheet
-    assert "week 4 2, 3: 45 s 2, 3: 2 " in html_of  # the one left out is not among them
+    assert "Week 1 30 s 2 " in html_of
+    assert "Week 2 1: 15 s · 2: 30 s · 3: 60 s 1, 2: 2 · 3: 3 " in html_of
+    assert "Week 3 2: 45 s · 3: 30 s 2, 3: 2 " in html_of  # numbered as on the sheet
+    assert "Week 4 2, 3: 45 s 2, 3: 2 " in html_of  # the one left out is not among them
 
 
 def test_a_sheet_says_the_minutes_each_session_says(tmp_path):
@@ -738,13 +738,13 @@ def test_a_french_sheet_prints_its_schedule_whole_on_letter_with_french_colons(t
     html = (tmp_path / "out" / "plan.html").read_text(encoding="utf-8")
     assert "Fréquence\u00a0: </span>2 fois par jour (08:00, 18:30), lun., mar., mer., jeu.," in html
     assert text.count("2 fois par jour") == 1
-    assert "<td>1\u00a0: 20 s</td><td>1\u00a0: 2</td>" in html.replace(
+    assert "<td>1\u00a0:\u00a020\u00a0s</td><td>1\u00a0:\u00a02</td>" in html.replace(
         ' data-label="Maintien"', ""
     ).replace(' data-label="Répétitions par côté"', "")
     assert "Uniquement semaines 2–4." in text
     pages = printed(tmp_path / "out" / "plan.html", tmp_path / "letter.pdf", "Letter")
     assert len(pages) <= 3
-    rows = ["semaine 1", "semaines 2–3", "semaine 4"]
+    rows = ["Semaine 1", "Semaines 2–3", "Semaine 4"]
     assert [p for p in pages if all(row in p for row in rows)], "the schedule on one page"
     from voiceguide.prescribe import stage_title
     from voiceguide.programme import load_programme
@@ -844,9 +844,55 @@ def test_a_stage_sets_how_many_breaths_and_the_sheet_gives_each_stage_s(tmp_path
     later = invoke("show", str(tmp_path / "plan.yaml"), "--week", "2")
     assert later.stdout.count('"Breathe in."') == 8
     text = handout_text(tmp_path, (tmp_path / "plan.yaml").read_text())
-    assert "week 1 2: 20 s 1: 4 · 2: 2 " in text and "week 2 2: 20 s 1: 8 · 2: 2 " in text
+    assert "Week 1 2: 20 s 1: 4 · 2: 2 " in text and "Week 2 2: 20 s 1: 8 · 2: 2 " in text
     assert "Repeat" not in text  # each stage's count is in the table
     assert "Roll to your side. (8 s of quiet) Sit up slowly." in text  # the closing's too
     bad = invoke("show", str(tmp_path / "plan.yaml"), "--week", "0")
     assert bad.code == 2
     assert "--week: takes a week's number, 1 or more, like 2; got '0'" in bad.stderr
+
+
+ITALIAN = """\
+programme: Sig.ra Bianchi, sei settimane
+routine: hamstring-relief
+language: it
+times_a_day: 2
+at: ["08:00", "18:30"]
+start: 2026-12-11
+notes: Interrompa gli esercizi e ci chiami se il dolore si estende sotto il ginocchio.
+stages:
+  - weeks: 2
+    hold: 20
+    leave_out: [muro]
+    intro: >-
+      Questa settimana facciamo due allungamenti dolci, prima sulla sedia e poi a terra,
+      per circa {minutes} minuti. Le serviranno una sedia stabile e uno spazio libero sul
+      pavimento accanto allo stipite di una porta. Allunghi solo fino a sentire una
+      leggera tensione, mai fino al dolore.
+    outro:
+      - La sessione è finita. Abbassi la gamba e pieghi le ginocchia.
+      - pause: 8
+      - Si giri su un fianco e resti così per un paio di respiri.
+  - {weeks: 1, hold: 30}
+  - {weeks: 1, hold: 35, reps: 3}
+  - {weeks: 1, hold: 40, reps: 3}
+  - {weeks: 1, hold: {seduti: 45, sdraiati: 45, muro: 40}, reps: 3}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["A4", "letter"])
+def test_the_schedule_prints_whole_under_its_heading_and_no_value_splits(tmp_path, page):
+    """An Italian sheet with a stage's own intro printed its "Programma" heading, first
+    day and frequency at the foot of page 1 and the table on page 2, and its narrow
+    column split "1, 2: 20 s" as "1, 2: 20 / s"; it said "Dal 11 dicembre" (Dall'11)."""
+    handout_text(tmp_path, ITALIAN)
+    pages = printed(tmp_path / "out" / "plan.html", tmp_path / "sheet.pdf", page)
+    rows = ["Settimane 1–2", "Settimana 3", "Settimana 6"]
+    found = [p for p in pages if all(row in p for row in rows)]
+    assert len(found) == 1, "the table on one page"
+    assert "Programma" in found[0] and "Inizio: 11 dicembre 2026." in found[0]
+    assert "Frequenza" in found[0]
+    for text in pages:
+        assert not re.search(r"\d\s*\n\s*s\b", text), "a number apart from its unit"
+        assert not re.search(r":\s*\n\s*\d", text), "a value apart from its exercises"

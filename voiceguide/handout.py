@@ -54,7 +54,7 @@ def schedule_row(
     book = phrasebook(routine.language).handout
 
     def value(number: float, unit: str) -> str:
-        return book["seconds"].format(n=f"{number:g}") if unit == "s" else f"{number:g}"
+        return _unbroken(book["seconds"].format(n=f"{number:g}")) if unit == "s" else f"{number:g}"
 
     def each(values: Mapping[int, float], unit: str) -> str:
         if not values:  # words and quiet alone: nothing held
@@ -66,11 +66,21 @@ def schedule_row(
         for exercise, held in sorted(values.items()):
             having.setdefault(held, []).append(exercise)
         return " · ".join(
-            f"{_numbers(them)}{book['colon']}{value(held, unit)}" for held, them in having.items()
+            _unbroken(f"{_numbers(them)}{book['colon']}{value(held, unit)}")
+            for held, them in having.items()
         )
 
     length = book["about"].format(length=clock(seconds)) if estimated else clock(seconds)
-    return Row(weeks, each(holds, "s"), each(reps, ""), file, length)
+    return Row(_heading(weeks), each(holds, "s"), each(reps, ""), file, length)
+
+
+NBSP = "\u00a0"
+
+
+def _unbroken(text: str) -> str:
+    """``text`` kept on one line ("1, 2: 20 s" wrapped as "1, 2: 20 / s" in a narrow
+    column)."""
+    return text.replace(" ", NBSP)
 
 
 def _heading(label: str) -> str:
@@ -121,7 +131,8 @@ def render(
 
     def said(texts: tuple[str, ...], pauses: tuple[tuple[int, float], ...], side: str | None):
         """Texts said in turn, each with the quiet after it, where there is some."""
-        quiet = {at: words["quiet"].format(n=f"{seconds:g}") for at, seconds in pauses}
+        unit = words["quiet"].replace("{n} ", "{n}" + NBSP)  # "8 s", never "8 / s"
+        quiet = {at: unit.format(n=f"{seconds:g}") for at, seconds in pauses}
         return [{"text": fill(t, side), "quiet": quiet.get(i, "")} for i, t in enumerate(texts)]
 
     exercises = [
@@ -164,5 +175,5 @@ def render(
         introduction=book.chapters["introduction"],
         # "Repetitions a side" where some exercise has sides, else "Repetitions"
         reps=book.handout["reps" if any(e.sides for e in routine.exercises) else "reps_no_sides"],
-        numbered=any(book.handout["colon"] in f"{row.hold}{row.reps}" for row in rows),
+        numbered=any(_unbroken(book.handout["colon"]) in f"{row.hold}{row.reps}" for row in rows),
     )
