@@ -279,7 +279,7 @@ def test_the_list_speaks_the_language_most_of_its_sessions_are_in(timeline):
     friday = dt.date(2027, 3, 26)
     today = index_page(grouped([english, *spanish]), "http://127.0.0.1:1/feed.xml",
                        now={"plan": Current(2, friday, ("08:00", "18:30"))})  # fmt: skip
-    assert '<span class="session-now">Esta semana · hoy a las 08:00, 18:30</span>' in today
+    assert '<span class="session-now">Esta semana · hoy a las 08:00 y 18:30</span>' in today
     monday = friday + dt.timedelta(days=3)
     resting = index_page(grouped(spanish), "http://127.0.0.1:1/feed.xml",
                          now={"plan": Current(2, friday, (), 2, monday, ("09:00",))})  # fmt: skip

@@ -574,7 +574,7 @@ def test_this_week_s_session_is_marked_with_today_s_times(tmp_path):
                         r'<span class="session-now">([^<]+)</span>', page)  # fmt: skip
     assert [stem for stem, _ in marked] == ["plan.week-2"]
     # what is left of today's, or (late in the evening) tomorrow's, still in week 2
-    assert re.fullmatch(r"This week · (today at (08:00, )?18:00|tomorrow at 08:00, 18:00)",
+    assert re.fullmatch(r"This week · (today at (08:00 and )?18:00|tomorrow at 08:00 and 18:00)",
                         marked[0][1]), marked  # fmt: skip
     assert page.count("This week") == 1 and page.count('class="session-now"') == 1
 
@@ -648,7 +648,13 @@ def test_the_next_session_is_marked_on_its_week_s_session():
         ("plan.week-1", "This week"), ("plan.week-2", "Tomorrow at 08:00")]  # fmt: skip
     friday = dt.date(2027, 3, 26)
     assert marks(Current(1, friday, (), 1, monday, ("08:00", "18:00"))) == [
-        ("plan.week-1", "This week · next: Monday at 08:00, 18:00")]  # fmt: skip
+        ("plan.week-1", "This week · next: Monday at 08:00 and 18:00")]  # fmt: skip
     # not begun: no week is this one, and the first session is marked when it comes
     assert marks(Current(None, friday, (), 1, monday, ("08:00",))) == [
         ("plan.week-1", "Next: Monday at 08:00")]  # fmt: skip
+    # a week away or more: the date too ("Monday" read as the coming one, nine days early)
+    later = monday + dt.timedelta(days=7)
+    assert marks(Current(None, friday, (), 1, later, ("08:00", "18:30"))) == [
+        ("plan.week-1", "Next: Mon, April 5 at 08:00 and 18:30")]  # fmt: skip
+    assert marks(Current(None, later - dt.timedelta(days=7), (), 1, later, ("08:00",))) == [
+        ("plan.week-1", "Next: Mon, April 5 at 08:00")]  # fmt: skip

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -120,13 +120,15 @@ def _this_week(
     current = week == now.week
     when = ""
     if now.times and current:
-        when = words["today_at"].replace("{times}", ", ".join(now.times))
+        when = words["today_at"].replace("{times}", _times(now.times, language))
     elif now.next_day is not None and week == now.next_week:
-        times = ", ".join(now.next_times)
+        times = _times(now.next_times, language)
         if now.next_day == now.day + dt.timedelta(days=1):
             when = words["tomorrow_at"].replace("{times}", times)
         else:
             day = _weekday(now.next_day, language)
+            if now.next_day - now.day >= dt.timedelta(days=7):  # not this coming one
+                day = _date(now.next_day, "skeleton:MMMMEd", language)
             when = words["next_at"].replace("{day}", day).replace("{times}", times)
     mark = " · ".join(w for w in (words["this_week"] if current else "", when) if w)
     return {"mark": mark[:1].upper() + mark[1:], "current": current}
@@ -144,10 +146,27 @@ def _weekday(day: dt.date, language: str) -> str:
     return _date(day, "EEEE", language)
 
 
-def _date(day: dt.date, form: str, language: str) -> str:
-    from babel.dates import format_date
+def _times(times: Sequence[str], language: str) -> str:
+    """Times of day as ``language`` lists them ("08:00 and 18:00", "08:00 e 18:30")."""
+    from babel.lists import format_list
 
-    return str(format_date(day, form, locale=(canonical(language) or "en").replace("-", "_")))
+    return str(format_list(list(times), locale=_locale(language)))
+
+
+def _date(day: dt.date, form: str, language: str) -> str:
+    """``day`` in ``form`` (a babel pattern, or ``skeleton:`` and the fields wanted, in
+    the order and words ``language`` puts them: "Mon, December 7", "lun 7
+    dicembre")."""
+    from babel.dates import format_date, format_skeleton
+
+    locale = _locale(language)
+    if form.startswith("skeleton:"):
+        return str(format_skeleton(form.removeprefix("skeleton:"), day, locale=locale))
+    return str(format_date(day, form, locale=locale))
+
+
+def _locale(language: str) -> str:
+    return (canonical(language) or "en").replace("-", "_")
 
 
 SKIP_SECONDS = 15
