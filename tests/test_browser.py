@@ -497,7 +497,7 @@ def test_the_handout_fits_a_phone_each_row_a_box_of_labelled_values(browser, tmp
                                    c.getBoundingClientRect().right]))""")
         assert len(rows) == 3
         assert [(label, text) for label, text, _ in rows[1][:2]] == [
-            ('"Weeks: "', "weeks 2–3"), ('"Hold: "', "30 s")]  # fmt: skip
+            ('"Weeks: "', "Weeks 2–3"), ('"Hold: "', "30\u00a0s")]  # fmt: skip
         assert all(right <= width for row in rows for _, _, right in row)
     finally:
         page.close()
