@@ -459,6 +459,23 @@ def test_show_prints_the_stages_and_handout_writes_the_sheet_alone(tmp_path):
     assert re.search(r"relief\.week-4\.mp3 \(about \d+:\d\d\)", re.sub(r"<[^>]+>", "", html))
 
 
+def test_show_says_what_else_a_stage_sets_under_its_row(tmp_path):
+    """A stage's rest or setup, or its chimes turned off, appeared nowhere but in a
+    built session."""
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        "programme: T\nroutine: hamstring-relief\nstages:\n"
+        "  - {weeks: 1, hold: 20, chimes: false, countdown: 5}\n"
+        "  - {weeks: 2, hold: 30, rest: {wall: 20}, setup: 12}\n  - {weeks: 1}\n"
+    )
+    run = invoke("show", str(path))
+    assert run.code == 0, run.stderr
+    lines = run.stdout.splitlines()[2:7]
+    assert [line.split()[0] for line in lines] == ["1", "also", "2-3", "also", "4"]
+    assert lines[1].split(None, 1)[1] == "countdown 5, no chimes"
+    assert lines[3].split(None, 1)[1] == "rest 20 s for Wall hamstring stretch, setup 12 s"
+
+
 @pytest.mark.parametrize("subject", ["hamstring-relief", "programme"])
 def test_the_sheet_says_what_the_voice_says_first_the_safety_line_too(tmp_path, subject):
     """Its footer says its words are the voice's: the intro's are (what to have ready, to

@@ -429,9 +429,28 @@ def write_handout(subject: Programme | Routine, folder: Path) -> Path:
     return target
 
 
+def _other_settings(stage: Stage) -> str:
+    """What a stage sets besides holds and reps ("rest 20 s for Wall hamstring stretch,
+    countdown 5, no chimes")."""
+    from voiceguide.settings import BY_NAME
+
+    shown = []
+    for name, pattern, value in stage.options.given:
+        if name in ("hold", "reps"):
+            continue
+        words = name.replace("_", " ")
+        if isinstance(value, bool):
+            shown.append(words if value else f"no {words}")
+            continue
+        number = f"{value:g}" if isinstance(value, float) else str(value)
+        unit = " s" if BY_NAME[name].kind == "seconds" else ""
+        shown.append(f"{words} {number}{unit}" + (f" for {pattern}" if pattern else ""))
+    return ", ".join(shown)
+
+
 def describe_programme(programme: Programme) -> list[str]:
     """The stages as a table: weeks, holds, reps, what is left out, the session's file
-    and its estimated length."""
+    and its estimated length, and under a stage what else it sets."""
     lines = [f"{'weeks':<8} {'hold':>9} {'reps':>5}  {'length':>6}  session"]
     for stage in programme.stages:
         routine = stage_routine(programme, stage)
@@ -448,6 +467,8 @@ def describe_programme(programme: Programme) -> list[str]:
             f"{weeks:<8} {hold:>9} {'/'.join(map(str, reps)) or '-':>5}  {length:>6}  "
             f"{routine.name}.mp3{left}"
         )
+        if also := _other_settings(stage):
+            lines.append(f"{'':<8} also {also}")
     times = ", ".join(programme.times())
     days = "every day" if programme.days == DAYS else ", ".join(programme.days)
     lines.append(
