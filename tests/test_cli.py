@@ -375,6 +375,20 @@ def test_two_routines_with_one_name_are_refused_before_building(tmp_path):
         str(tmp_path / "out"),
     )
     assert run.code == 2 and "both write same.*" in run.stderr
+    assert str(tmp_path / "a" / "same.yaml") in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_routine_named_as_a_programme_s_session_is_refused_before_building(tmp_path):
+    """A programme ok.yaml and a routine ok.week-1.yaml built together both wrote
+    ok.week-1.mp3: whichever finished last won, and the playlist, sheet and reminders
+    named a session that was no longer the programme's."""
+    (tmp_path / "ok.yaml").write_text(
+        "programme: Four weeks\nroutine: hamstring-relief\nstages:\n  - {weeks: 1}\n"
+    )
+    (tmp_path / "ok.week-1.yaml").write_text(GOOD)
+    run = invoke("build", str(tmp_path), "-j", "2", "-o", str(tmp_path / "out"))
+    assert run.code == 2 and "both write ok.week-1.*" in run.stderr, run.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -47,11 +47,31 @@ def expand(refs: Iterable[str]) -> list[str]:
     """Routine references with each folder replaced by the routine files in it (sorted);
     refuses an empty folder and two routines that would write files of one name."""
     found = routine_files(refs)
-    stems = [_stem(ref) for ref in found]
-    twice = sorted({stem for stem in stems if stem and stems.count(stem) > 1})
-    if twice:
-        raise BadInput(f"two routines would both write {twice[0]}.*; rename one of them")
+    writes: dict[str, str] = {}  # a stem of files, and the first routine writing them
+    for ref in found:
+        for stem in sorted(_stems(ref)):
+            if stem in writes:
+                raise BadInput(
+                    f"{writes[stem]} and {ref} would both write {stem}.*; rename one of "
+                    "them, or build them into different folders (-o)"
+                )
+            writes[stem] = ref
     return found
+
+
+def _stems(ref: str) -> set[str]:
+    """The stems of the files ``ref``'s build writes: a routine's own, or a programme's
+    and each of its sessions' (``NAME.week-3``)."""
+    stem = _stem(ref)
+    if stem is None:
+        return set()
+    if not (ref.endswith((".yaml", ".yml")) and is_programme(ref)):
+        return {stem}
+    try:
+        stages = load_programme(ref).stages
+    except VoiceguideError:  # its build says why
+        return {stem}
+    return {stem, *(f"{stem}.week-{stage.first_week}" for stage in stages)}
 
 
 def _stem(ref: str) -> str | None:
