@@ -913,3 +913,21 @@ def test_the_schedule_prints_whole_under_its_heading_and_no_value_splits(tmp_pat
     for text in pages:
         assert not re.search(r"\d\s*\n\s*s\b", text), "a number apart from its unit"
         assert not re.search(r":\s*\n\s*\d", text), "a value apart from its exercises"
+
+
+@pytest.mark.parametrize("command", ["validate", "show", "handout", "build"])
+def test_a_stage_too_long_is_refused_by_every_command_naming_the_stage(tmp_path, command):
+    """validate said ok to a stage of 20 hours; show and build then refused it naming
+    "built-in:hamstring-relief", not the programme's file or the stage's line."""
+    (tmp_path / "plan.yaml").write_text(
+        "programme: T\nroutine: hamstring-relief\nstages:\n  - {weeks: 1, hold: 20}\n"
+        "  - {weeks: 2, hold: 600, reps: 20}\n"
+    )
+    extra = ["-o", str(tmp_path / "out")] if command in ("handout", "build") else []
+    run = invoke(command, str(tmp_path / "plan.yaml"), *extra)
+    assert run.code == 2 and run.stdout == ""
+    assert run.stderr.splitlines() == [
+        f"Error: {tmp_path / 'plan.yaml'}:5: the session of weeks 2-3 would last about 20.6 "
+        "hours, more than the 3-hour limit; lower the holds, the reps or the pauses"
+    ]
+    assert not (tmp_path / "out").exists()

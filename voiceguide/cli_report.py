@@ -218,7 +218,10 @@ def checked(path: str) -> str:
     from voiceguide.routine import load_file
 
     if path and is_programme(path):
+        from voiceguide.prescribe import check_stages
+
         programme = load_programme(path)
+        check_stages(programme, Options())  # a stage's session too long fails here
         for note in programme.warnings():
             click.echo(f"Warning: {note}", err=True)
         stages = counted(len(programme.stages), "stage")

@@ -375,4 +375,8 @@ def check_length(
     else:
         said = f"about {seconds / 3600:.1f} hours, more than the {limit / 3600:g}-hour " \
             f"limit; lower {lower}"  # fmt: skip
-    raise BadInput(f"this session would last {said}", path=routine.source or None)
+    raise TooLong(f"this session would last {said}", path=routine.source or None)
+
+
+class TooLong(BadInput):
+    """A session over the limit on its length (the 3-hour cap)."""

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from voiceguide.build import BuildResult, Output, VoiceSettings, build, earlier_files
-from voiceguide.errors import OptionError
+from voiceguide.errors import OptionError, RoutineError
 from voiceguide.formats import check_format
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import MINUTES_PLACEHOLDER, Routine
 from voiceguide.options import Options, held_timings, times_said
 from voiceguide.outputs import StagedOutputs, make_folder, safe_name
 from voiceguide.phrases import phrasebook
-from voiceguide.plan import plan
+from voiceguide.plan import TooLong, plan
 from voiceguide.preview import estimated_seconds
 from voiceguide.programme import DAYS, Programme, Stage
 from voiceguide.reminders import Reminder, calendar, first_on
@@ -74,6 +74,7 @@ def build_programme(
     ``output.folder``, all or nothing. ``options`` (the command line's) win over the
     stages' settings; ``today`` is the start when the programme gives none."""
     programme = replace(programme, name=safe_name(output.name or programme.name))
+    check_stages(programme, options or Options())  # before anything is voiced
     folder = make_folder(output.folder)
     work = Path(tempfile.mkdtemp(prefix=f".{programme.name}.", suffix=".programme", dir=folder))
     try:
@@ -168,6 +169,23 @@ def stage_title(programme: Programme, stage: Stage) -> str:
     """The programme's title and the stage's weeks, in the routine's language."""
     colon = phrasebook(programme.routine.language).handout["colon"]
     return f"{programme.title}{colon}{_weeks(programme, stage)}"
+
+
+def check_stages(programme: Programme, options: Options) -> None:
+    """Plan each stage's session with ``options`` (nothing is voiced): one that would be
+    too long is refused naming the programme's file and the stage's line, not the
+    routine it is built on."""
+    for stage in programme.stages:
+        try:
+            plan(stage_routine(programme, stage), stage_options(stage, options))
+        except TooLong as exc:
+            weeks = f"week {stage.first_week}" if stage.weeks == 1 else (
+                f"weeks {stage.first_week}-{stage.last_week}")  # fmt: skip
+            raise RoutineError(
+                exc.message.replace("this session", f"the session of {weeks}"),
+                path=programme.source or None,
+                line=stage.line,
+            ) from None
 
 
 def stage_options(stage: Stage, options: Options) -> Options:
@@ -391,6 +409,7 @@ def reminders_of(
 def handout_only(subject: Programme | Routine) -> tuple[str, str]:
     """(file name, HTML) of the handout alone, with estimated session lengths."""
     if isinstance(subject, Programme):
+        check_stages(subject, Options())
         files, seconds = [], []
         for stage in subject.stages:
             routine = stage_routine(subject, stage)
@@ -451,6 +470,7 @@ def _other_settings(stage: Stage) -> str:
 def describe_programme(programme: Programme) -> list[str]:
     """The stages as a table: weeks, holds, reps, what is left out, the session's file
     and its estimated length, and under a stage what else it sets."""
+    check_stages(programme, Options())
     lines = [f"{'weeks':<8} {'hold':>9} {'reps':>5}  {'length':>6}  session"]
     for stage in programme.stages:
         routine = stage_routine(programme, stage)
