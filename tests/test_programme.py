@@ -400,6 +400,12 @@ TOP = {
         "'start' takes a date as YYYY-MM-DD",
     ),
     "a start on no day": ("start: 2026-12-01", "start: 2026-02-30", 6, "got 2026-02-30"),
+    "a start off the calendar": (  # its weeks ran past year 9999: an OverflowError at build
+        "start: 2026-12-01",
+        "start: 9999-12-25",
+        6,
+        "from 2000 to 2199, got 9999-12-25",
+    ),
     "a day that is not one": ("days: [mon, tue", "days: [mon, tus", 5, "got tus"),
     "notes cut short by a comment": (
         "pain spreads below the knee.",

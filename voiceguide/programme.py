@@ -313,13 +313,24 @@ def _days(node: Node) -> tuple[str, ...]:
 def _date(node: Node) -> dt.date:
     value = str(node.value).strip() if isinstance(node, ScalarNode) else ""
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise RoutineError(
             f"'start' takes a date as YYYY-MM-DD, like 2026-12-01, got "
             f"{shown(value or kind_of(node))}",
             line=line_of(node),
         ) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # 9999-12-25 ran off the calendar
+        raise RoutineError(
+            f"'start' should be a date from {FIRST_YEAR} to {LAST_YEAR}, got {value}",
+            line=line_of(node),
+        )
+    return day
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+"""The years a programme may start in: a typo's year (9999) runs its weeks off the
+calendar."""
 
 
 def _stages(node: Node, routine: Routine) -> tuple[Stage, ...]:
