@@ -152,8 +152,45 @@ BAD = {
         "a w2a workout is YAML, which is indented with spaces, not tabs",
     ),
     "a w2a exercise without its duration": (
-        W2A.replace("    duration: '30s'\n", ""), None,
+        W2A.replace("    duration: '30s'\n", ""), 27,
         "w2a exercise 3 'Side plank' needs a name and a duration",
+    ),
+    # each of these ended in "unexpected AttributeError", TypeError or MemoryError, exit 1
+    "w2a's pause written as a duration": (
+        W2A.replace("pause:\n", "pause: 10s\nold_pause:\n"), 10,
+        "w2a's 'pause' is written 'pause: {duration: 10s}'",
+    ),
+    "texts that are a mapping": (
+        W2A.replace("    texts:\n      - 'Roll your shoulders slowly.'\n"
+                    "      - 'Circle your hips.'\n", "    texts: {a: 1}\n"), 23,
+        "w2a exercise 'Warm up': 'texts' should be a list of texts",
+    ),
+    "an exercise named by a list of aliases (a billion laughs)": (
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "exercises:\n  - {name: *d, duration: 30s}\n", None,
+        "w2a exercise 1 needs a name and a duration",
+    ),
+    "texts made of aliases": (
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "exercises:\n  - {name: Plank, duration: 30s, texts: [*b, *b]}\n", 4,
+        "'texts' should be a list of texts",
+    ),
+    "an exercise with no name": (
+        W2A.replace("  - name: 'Side plank'", "  - name:"), None,
+        "w2a exercise 3 needs a name and a duration",
+    ),
+    "a voiceguide routine": (
+        "title: Mine\nexercises:\n  - name: Plank\n    hold: 30\n", None,
+        "this is a voiceguide routine already",
+    ),
+    "a script whose routine is too long": (
+        "".join(f"Breathe in number {n}; 600\n" for n in range(40)), None,
+        "the routine made of it would not be valid: this session would last about 6.7 hours",
+    ),
+    "a phrase too long for a routine": (
+        "Breathe " + "in " * 900 + "; 4\n", None,
+        "the routine made of it would not be valid: instruction 1 of 'instructions' in exercise",
     ),
 }  # fmt: skip
 
@@ -342,3 +379,29 @@ def test_the_end_tone_comes_as_the_last_quiet_ends(tmp_path):
     end = next(e for e in sheet["events"] if e.get("name") == "end")
     assert round(end["start"] - done["end"], 3) == 2
     assert audio_check.check(tmp_path / "out" / "p.mp3", sheet).problems == []
+
+
+def test_w2a_texts_written_as_one_text_or_too_many_are_carried_and_said(tmp_path):
+    """A text alone was split into one instruction a letter; past 30 texts the rest went
+    with no note."""
+    from voiceguide.routine import load_file
+
+    (tmp_path / "w.yaml").write_text(
+        "exercises:\n  - name: Plank\n    duration: 30s\n    texts: Keep your back straight.\n"
+        "  - name: Bridge\n    duration: 20s\n    texts:\n"
+        + "".join(f"      - Lift number {n}.\n" for n in range(1, 36))
+    )
+    run = invoke("import", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "r.yaml"))
+    assert run.code == 0, run.stderr
+    routine = load_file(tmp_path / "r.yaml")
+    assert routine.exercises[0].instructions == ("Keep your back straight.",)
+    assert len(routine.exercises[1].instructions) == 30
+    assert "Note: not carried over: 'Bridge': its texts after the first 30" in run.stderr
+
+
+def test_import_never_writes_over_the_file_it_reads(tmp_path):
+    source = tmp_path / "script.txt"
+    source.write_text("Breathe in; 4\nBreathe out; 6\n")
+    run = invoke("import", str(source), "-o", str(source), "--force")
+    assert run.code == 2 and "over the file it is imported from" in run.stderr
+    assert source.read_text() == "Breathe in; 4\nBreathe out; 6\n"

@@ -16,11 +16,12 @@ from typing import Any
 import yaml
 
 from voiceguide.authoring import refuse_to_replace
-from voiceguide.errors import RoutineError
+from voiceguide.errors import BadInput, RoutineError
 from voiceguide.limits import LIMITS
 from voiceguide.outputs import StagedOutputs
 from voiceguide.routine import load_text
 from voiceguide.routine.reading import read_text
+from voiceguide.routine.yamlguard import check_stream
 
 _GO_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?")
 _APG_LINE = re.compile(r"(?P<text>[^;]+);\s*(?P<seconds>[^;]*?)\s*")
@@ -50,15 +51,35 @@ def import_file(path: Path, out: Path, *, force: bool = False, holds: bool = Fal
         err.path = source
         raise
     imported = read_any(text, source, holds=holds)
+    if out.resolve() == path.resolve():
+        raise RoutineError(
+            "the routine would be written over the file it is imported from; choose another "
+            "name with -o",
+            path=source,
+        )
     refuse_to_replace(out, force, instead="choose another name with -o")
     written = yaml.safe_dump(imported.routine, sort_keys=False, allow_unicode=True, width=88)
     header = f"# Imported by voiceguide from {path.name} ({imported.kind}).\n"
     header += "".join(f"# Not carried over: {item}\n" for item in imported.left_out)
     header += "".join(f"# Changed: {item}\n" for item in imported.changed)
-    load_text(header + written, source=str(out), name=out.stem)  # it must validate
+    _check(header + written, out, source)
     with StagedOutputs(out.parent) as staged:
         staged.stage(out).write_text(header + written, encoding="utf-8")
     return imported
+
+
+def _check(routine: str, out: Path, source: str) -> None:
+    """The routine written for ``out`` validates and plans as a routine file would (its
+    session under the 3-hour cap); else an error naming the file imported, since the
+    routine is not written."""
+    from voiceguide.plan import plan
+
+    try:
+        plan(load_text(routine, source=str(out), name=out.stem))
+    except BadInput as err:
+        raise RoutineError(
+            f"the routine made of it would not be valid: {err.message}", path=source
+        ) from None
 
 
 def read_any(text: str, source: str, *, holds: bool = False) -> Imported:
@@ -262,7 +283,11 @@ def _apg(text: str, source: str, holds: bool) -> Imported:
 def _w2a(text: str, source: str) -> Imported:
     """w2a's workout YAML (anchors and merge keys allowed, as w2a allows them)."""
     try:
+        check_stream(text, aliases=True)  # tags, depth, size: before anything is built
         data = yaml.safe_load(text)
+    except RoutineError as err:
+        err.path = source
+        raise
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -285,6 +310,15 @@ def _w2a(text: str, source: str) -> Imported:
             "(phrase; seconds) or a [PAUSE:X] script",
             path=source,
         )
+    ours = {"instructions", "hold", "sides", "cues"}
+    if any(
+        isinstance(e, dict) and ours & e.keys() and "duration" not in e for e in data["exercises"]
+    ):
+        raise RoutineError(
+            "this is a voiceguide routine already, not another tool's: build it as it is "
+            f"(voiceguide build {source})",
+            path=source,
+        )
     tts: dict[str, Any] = data["tts"] if isinstance(data.get("tts"), dict) else {}
     if "custom_command" in tts:
         raise _error(
@@ -300,22 +334,29 @@ def _w2a(text: str, source: str) -> Imported:
         raise RoutineError(
             f"{len(raw)} exercises; a routine holds at most {LIMITS.max_exercises}", path=source
         )
-    pause = _go(str((data.get("pause") or {}).get("duration", "10s")), source, text)
-    switch = _go(str((data.get("half_time") or {}).get("duration", "5s")), source, text)
+    pause = _go(_duration(data, "pause", "10s", source, text), source, text)
+    switch = _go(_duration(data, "half_time", "5s", source, text), source, text)
     again = []
+    cut = []
     for number, item in enumerate(raw, start=1):
-        if not isinstance(item, dict) or "name" not in item or "duration" not in item:
-            named = f" '{item['name']}'" if isinstance(item, dict) and "name" in item else ""
-            raise RoutineError(
+        name_of = item.get("name") if isinstance(item, dict) else None
+        named = f" '{name_of}'" if _scalar(name_of) and str(name_of).strip() else ""
+        if not named or not _scalar(item.get("duration")) or item.get("duration") == "":
+            raise _error(
                 f"w2a exercise {number}{named} needs a name and a duration (like 30s)",
-                path=source,
+                str(name_of) if named else "",
+                source,
+                text,
             )
-        written = " ".join(str(item["name"]).split())
+        written = " ".join(str(name_of).split())
         name = _unique(written, names)
         if name != written:
             again.append(name)
         seconds = _go(str(item["duration"]), source, text)
-        texts = [str(t) for t in item.get("texts") or []][: LIMITS.max_texts]
+        texts = _texts(item.get("texts"), written, source, text)
+        if len(texts) > LIMITS.max_texts:
+            cut.append(f"'{written}': its texts after the first {LIMITS.max_texts}")
+            texts = texts[: LIMITS.max_texts]
         exercise: dict[str, Any] = {"name": name}
         if texts:  # else its name, announced, says what to do
             exercise["instructions"] = texts
@@ -359,7 +400,42 @@ def _w2a(text: str, source: str) -> Imported:
         if key in data and key not in kept
     ]
     left += ["the pause and half-time words (voiceguide says its own)"]
+    left += [f"{item} (an exercise says at most {LIMITS.max_texts})" for item in cut]
     return Imported("a w2a workout", routine, left, _renamed(again, "exercises that come again"))
+
+
+def _scalar(value: object) -> bool:
+    """Whether ``value`` is one plain value (text or a number), not a list or a mapping."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def _duration(data: dict[str, Any], key: str, default: str, source: str, text: str) -> str:
+    """w2a's ``KEY: {duration: 10s}`` (``default`` where it is not given)."""
+    given = data.get(key)
+    if given is None:
+        return default
+    duration = given.get("duration", default) if isinstance(given, dict) else None
+    if not _scalar(duration):
+        raise _error(
+            f"w2a's '{key}' is written '{key}: {{duration: {default}}}'", f"{key}:", source, text
+        )
+    return str(duration)
+
+
+def _texts(given: object, name: str, source: str, text: str) -> list[str]:
+    """An exercise's ``texts``: a list of texts (one text alone is taken as one)."""
+    if given is None:
+        return []
+    if _scalar(given):
+        return [str(given)]
+    if not isinstance(given, list) or not all(_scalar(t) for t in given):
+        raise _error(
+            f"w2a exercise '{name}': 'texts' should be a list of texts, one a line after '- '",
+            "texts:",
+            source,
+            text,
+        )
+    return [str(t) for t in given]
 
 
 def _go(value: str, source: str, text: str) -> float:

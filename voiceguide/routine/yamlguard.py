@@ -370,9 +370,16 @@ def _indent_hint(lines: list[str], line: int) -> str:
     return ""
 
 
-def _check_events(text: str) -> None:
-    """Refuse extra documents, aliases, tags and %TAG lines, deep nesting and too many
-    values.
+def check_stream(text: str, *, aliases: bool = False) -> None:
+    """The checks made before composing (see :func:`_check_events`), for a reader that
+    constructs the YAML itself (another tool's format, whose ``aliases`` may be allowed).
+    A syntax error is PyYAML's, for the reader to explain."""
+    _check_events(text, aliases=aliases)
+
+
+def _check_events(text: str, *, aliases: bool = False) -> None:
+    """Refuse extra documents, aliases (unless ``aliases``), tags and %TAG lines, deep
+    nesting and too many values.
 
     Works on the event stream, which needs no recursion and holds nothing, so it runs
     before the (recursive) composer ever sees a deeply nested, huge or hostile file.
@@ -395,7 +402,7 @@ def _check_events(text: str) -> None:
                     f"YAML tags like '{shown(f'%TAG {handle} {prefix}')}' are not allowed",
                     line=line,
                 )
-        elif isinstance(event, yaml.AliasEvent):
+        elif isinstance(event, yaml.AliasEvent) and not aliases:
             assert event.anchor is not None  # an alias is always '*name'
             raise RoutineError(
                 f"YAML aliases like '*{shown(event.anchor)}' are not allowed;"
