@@ -477,3 +477,30 @@ def test_every_routine_and_programme_the_readme_shows_is_valid(tmp_path):
         path.write_text(block)
         run = invoke("validate", str(path))
         assert run.code == 0, (block[:80], run.stderr)
+
+
+def test_a_full_disk_while_tagging_is_said_plainly_and_changes_nothing(tmp_path, monkeypatch):
+    """The tagging library wraps the disk's error in its own: "Error: unexpected error:
+    [Errno 28]" was printed, naming nothing the user could act on."""
+    import errno
+
+    from mutagen import MutagenError
+
+    out = tmp_path / "out"
+    assert invoke("build", "-o", str(out), "--hold", "2", "--reps", "1").code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def full(path, fmt, tags):
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        except OSError as exc:
+            raise MutagenError(exc) from exc
+
+    monkeypatch.setattr("voiceguide.build.tag_file", full)
+    run = invoke("build", "-o", str(out), "--hold", "3", "--reps", "1")
+    assert run.code == 1
+    assert run.stderr == (
+        f"Error: could not write to {out}: No space left on device; nothing was changed. "
+        "Free some space, then try again.\n"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -3,6 +3,7 @@ what was built as lines and tables."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -65,10 +66,34 @@ class Cli(click.Group):
         if isinstance(exc, VoiceguideError):
             click.echo(f"Error: {said(exc)}", err=True)
             return exc.exit_code
+        full = _disk_full(exc)
+        if full is not None:
+            from voiceguide.outputs import visible_folder
+
+            name = full.filename2 or full.filename
+            where = f" to {visible_folder(name)}" if name else ""
+            click.echo(f"Error: could not write{where}: {full.strerror}; nothing was changed."
+                       " Free some space, then try again.", err=True)  # fmt: skip
+            return 1
         click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
         if not self.debug:
             click.echo("Run again with --debug to see the details.", err=True)
         return 1
+
+
+FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+"""The errors of a disk (or a quota) with no room left."""
+
+
+def _disk_full(exc: BaseException | None) -> OSError | None:
+    """The OSError of a full disk behind ``exc`` (itself, or what it was raised from: a
+    tagging library wraps it), if there is one."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError) and exc.errno in FULL:
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
 
 
 def refused(exc: BadInput) -> None:

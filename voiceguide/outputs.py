@@ -393,4 +393,13 @@ def write_text(text: str, path: Path) -> None:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
     except OSError as exc:
-        raise ExportError(f"could not write {path}: {exc.strerror}") from exc
+        raise ExportError(f"could not write to {visible_folder(path)}: {exc.strerror}") from exc
+
+
+def visible_folder(name: str | bytes | int | os.PathLike[str]) -> str:
+    """The folder a file is written in, past the hidden files and folders a build works
+    in (``.NAME.part``, ``.NAME.programme``): what a message names."""
+    folder = Path(os.fsdecode(name) if not isinstance(name, int) else ".").parent
+    while folder.name.startswith(".") and folder.parent != folder:
+        folder = folder.parent
+    return str(folder)
