@@ -238,6 +238,13 @@ def test_a_name_whose_folder_cannot_be_is_one_plain_line(tmp_path):
         f" like {tmp_path / 'brown'}/calves\n"
     )
     assert [p.name for p in tmp_path.iterdir()] == ["calves.yaml"]
+    # '.' was "'' cannot name a file"; a home of no one was "unexpected RuntimeError"
+    run = invoke("new", ".", "-o", str(tmp_path))
+    assert (run.code, run.stderr) == (2, "Error: . names a folder; give the routine's name "
+                                         "after it, like ./calves\n")  # fmt: skip
+    run = invoke("new", "~no-such-user-here/calves", "-o", str(tmp_path))
+    assert run.code == 2 and "no user named 'no-such-user-here'" in run.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["calves.yaml"]
 
 
 def test_an_existing_routine_is_kept_unless_forced(tmp_path):

@@ -48,8 +48,15 @@ def new_routine(
     An existing routine file is kept unless ``force``. The blank routine is in one
     language only: another ``language`` without ``copy_of`` is refused."""
     # "routines/calf" is calf.yaml in the folder routines (not routines-calf.yaml here)
-    given = Path(name.strip()).expanduser()
-    if name.strip().endswith(("/", os.sep)):
+    try:
+        given = Path(name.strip()).expanduser()
+    except RuntimeError:  # "~bob/calves" with no user bob
+        user = name.strip()[1:].split("/")[0].split(os.sep)[0]
+        raise OptionError(
+            f"{name.strip()}: there is no user named {user!r} here to write it for; give "
+            "the folder's path instead"
+        ) from None
+    if name.strip().endswith(("/", os.sep)) or given.name in ("", ".", ".."):
         raise OptionError(
             f"{name.strip()} names a folder; give the routine's name after it, like"
             f" {name.strip().rstrip('/' + os.sep)}/calves"
