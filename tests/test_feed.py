@@ -221,6 +221,11 @@ def test_a_programme_s_feed_is_a_series_in_week_order(tmp_path, folder):
     assert feedparser.parse((out / "feed.xml").read_bytes()).feed.title == "Mrs S"
     empty = invoke("feed", str(out), "--base-url", "https://example.org/p/", "--title", " ")
     assert empty.code == 2 and "--title is empty" in empty.stderr
+    written = (out / "feed.xml").read_bytes()
+    for bad, says in (("bad\x01title", "control character (U+0001)"), ("a" * 201, "at most 200")):
+        run = invoke("feed", str(out), "--base-url", "https://example.org/p/", "--title", bad)
+        assert run.code == 2 and says in run.stderr  # a feed that would not parse: refused
+        assert (out / "feed.xml").read_bytes() == written
     # a folder of sessions of no programme stays episodic, with no numbers
     mixed = feedparser.parse(fetch_feed(folder))
     assert mixed.feed.itunes_type == "episodic"

@@ -5,12 +5,15 @@ are imported only when these commands run."""
 from __future__ import annotations
 
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
 
 from voiceguide.errors import BadInput
 
+MAX_TITLE = 200
+"""Characters a podcast's title may have: a podcast app shows a line or two."""
 _DEFAULT_PORT = 8765
 
 
@@ -112,6 +115,13 @@ def feed_command(folder: Path, base_url: str, title: str | None) -> None:
     _existing(folder)
     if title is not None and not title.strip():
         raise BadInput("--title is empty; give the podcast a title, or leave --title out")
+    if title is not None and len(title.strip()) > MAX_TITLE:
+        raise BadInput(f"--title is {len(title.strip()):,} characters long; at most {MAX_TITLE}")
+    unseen = next((c for c in title or "" if unicodedata.category(c) in ("Cc", "Cs")), None)
+    if unseen is not None:  # XML cannot hold it: the feed would not parse
+        raise BadInput(
+            f"--title has an invisible control character (U+{ord(unseen):04X}); type it again"
+        )
     published = write_feed(folder, base_url, title.strip() if title else None)
     sessions = published.sessions
     chapters = ", ".join(p.name for p in published.chapters)
