@@ -667,6 +667,26 @@ def test_the_cache_command_shows_use_against_the_cap(tmp_path):
     assert run.stdout.endswith("caching is off ($VOICEGUIDE_CACHE_MAX is 0)\n")
 
 
+def test_a_cache_that_cannot_be_changed_says_so(tmp_path, monkeypatch):
+    """On a read-only folder 'clear' said it removed 62 entries and 'trim' that it
+    dropped none, both with exit 0, and every file stayed."""
+    from conftest import invoke
+
+    cache = ClipCache(tmp_path / "cache")
+    for age, text in enumerate(NAMES):
+        used_at(cache, text, hours_ago=age + 1)
+    monkeypatch.setattr("voiceguide.speech.cache.remove", lambda path: False)  # read-only
+    monkeypatch.setattr("voiceguide.speech.cache.drop", lambda entry: None)
+    env = {CACHE_DIR_ENV: str(cache.folder)}
+    run = invoke("cache", "clear", env=env)
+    assert run.code == 1
+    assert run.stdout == f"removed 0 phrases from {cache.folder}\n"
+    assert run.stderr == f"Error: could not remove 8 phrases from {cache.folder}\n"
+    run = invoke("cache", "trim", env={**env, MAX_ENV: str(3 * ENTRY)})
+    assert run.code == 1 and "is still over its cap" in run.stderr
+    assert kept(cache, NAMES) == NAMES
+
+
 def test_the_cap_holds_after_real_builds(tmp_path):
     """Two builds of the real voice with a cap below what the second voices: after each,
     the cache is within it, and a third build takes what was kept from the cache."""

@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -27,7 +28,7 @@ from voiceguide.cli_options import (
 )
 from voiceguide.cli_report import Cli, built, checked, refused, summary
 from voiceguide.cli_serve import feed_command, serve_command
-from voiceguide.errors import BadInput, VoiceguideError
+from voiceguide.errors import BadInput, ExportError, VoiceguideError
 from voiceguide.model import DEFAULT_ROUTINE
 from voiceguide.settings import ENGINES, clock
 
@@ -301,12 +302,21 @@ def cache_command(action: str) -> None:
     if action == "clear":
         held = store.info()
         store.clear()
-        click.echo(f"removed {_held(held)} from {store.folder}")
+        left = store.info()
+        gone = replace(held, entries=held.entries - left.entries, parts=held.parts - left.parts)
+        click.echo(f"removed {_held(gone)} from {store.folder}")
+        if left.entries or left.parts:  # a read-only folder, or files not ours to remove
+            raise ExportError(f"could not remove {_held(left)} from {store.folder}")
         return
     if action == "trim":
         dropped = store.trim()
         click.echo(f"dropped {dropped:,} entr{'y' if dropped == 1 else 'ies'} used least recently")
     info = store.info()
+    if action == "trim" and info.bytes > info.max_bytes:
+        raise ExportError(
+            f"{store.folder} is still over its cap ({size_text(info.bytes)} of "
+            f"{size_text(info.max_bytes)}): its entries could not be removed"
+        )
     phrases = _held(info)
     if info.max_bytes == 0:
         click.echo(f"{size_text(info.bytes)}, {phrases}, in {info.folder}; "
