@@ -378,6 +378,27 @@ BROKEN = {
         4,
         "'instructions' is indented 3 spaces, but the keys beside it are indented 4",
     ),
+    # these three were told to quote {side}, to add a '- ' (a new, nameless exercise) and
+    # that '- name' was "indented 1 spaces"
+    "a key indented past its neighbours, with {side} in its text": (
+        "title: T\nexercises:\n  - name: Calf\n    sides: [right, left]\n"
+        "      instructions: Step your {side} foot back.\n",
+        5,
+        "'instructions' is indented 6 spaces, but the keys beside it are indented 4: line them up",
+    ),
+    "a key of an exercise outdented to its dash": (
+        "title: T\nexercises:\n  - name: Calf\n  sides: [right, left]\n"
+        "    instructions: Step back.\n",
+        4,
+        "'sides' is indented 2 spaces, but the keys of the item above are indented 4: line them"
+        " up (a new item would start with '- ')",
+    ),
+    "an exercise indented by one space": (
+        "title: T\nexercises:\n- name: Calf\n  instructions: Step.\n - name: Neck\n"
+        "   instructions: Tilt.\n",
+        5,
+        "'- name' is indented 1 space, but the keys beside it are indented 2",
+    ),
     "reps in words": (VALID + "    reps: two\n", 7, "not text; write it in digits, like reps: 2"),
     "switch words without sides": (
         "title: T\nexercises:\n  - name: Neck\n    instructions: Go.\n"

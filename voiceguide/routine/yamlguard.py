@@ -258,7 +258,7 @@ def _syntax_hint(text: str, line: int | None, column: int, problem: str) -> str:
         start = here[column : column + 1] or here.split(": ", 1)[-1].lstrip()[:1]
         if start in ("@", "`"):
             return f"; text starting with {start} needs quotes, e.g. '{start}home'"
-    if re.search(r"\{\s*(?:side|minutes)\s*\}", here):
+    if re.search(r"(?:^|:\s+|-\s+)\{\s*(?:side|minutes)\s*\}", here.strip()):  # begins a value
         return "; text with {side} or {minutes} in it needs quotes, e.g. '{side} leg'"
     body = here.strip().removeprefix("- ")
     if len(body.split(": ", 1)[0]) > 1024 and ": " in body:
@@ -359,15 +359,25 @@ def _indent_hint(lines: list[str], line: int) -> str:
     above = len(before) - len(before.lstrip(" "))
     items = [len(b) - len(b.lstrip(" ")) for b in lines[: line - 1] if b.lstrip().startswith("- ")]
     key = here.strip().split(":", 1)[0]
-    if items and indent == items[-1] and not here.lstrip().startswith("- ") and ":" in here:
-        return f"; a new list item starts with '- ': write '{' ' * indent}- {here.strip()}'"
     keys = above + (2 if before.lstrip().startswith("- ") else 0)
+    if items and indent == items[-1] and not here.lstrip().startswith("- ") and ":" in here:
+        if before.lstrip().startswith("- ") and ": " in before and above == indent:
+            # "  - name: Calf" then "  sides: [...]": a key of that item, or a new item
+            return (
+                f"; '{key}' is indented {_spaces(indent)}, but the keys of the item above are"
+                f" indented {keys}: line them up (a new item would start with '- ')"
+            )
+        return f"; a new list item starts with '- ': write '{' ' * indent}- {here.strip()}'"
     if indent != keys and ":" in here:
         return (
-            f"; '{key}' is indented {indent} spaces, but the keys beside it are "
+            f"; '{key}' is indented {_spaces(indent)}, but the keys beside it are "
             f"indented {keys}: line them up"
         )
     return ""
+
+
+def _spaces(count: int) -> str:
+    return f"{count} space{'' if count == 1 else 's'}"
 
 
 def check_stream(text: str, *, aliases: bool = False) -> None:
