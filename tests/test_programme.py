@@ -400,6 +400,12 @@ TOP = {
         "'start' takes a date as YYYY-MM-DD",
     ),
     "a start on no day": ("start: 2026-12-01", "start: 2026-02-30", 6, "got 2026-02-30"),
+    "a routine named by a dot": (  # it was "so nothing to say": a file name is not said
+        "routine: hamstring-relief",
+        "routine: .",
+        2,
+        "'routine' has no letters or digits, so it names nothing",
+    ),
     "a start off the calendar": (  # its weeks ran past year 9999: an OverflowError at build
         "start: 2026-12-01",
         "start: 9999-12-25",

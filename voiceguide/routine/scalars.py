@@ -285,9 +285,8 @@ def text_of(
             f"{what}{where} has a '{{' or '}}' without its partner", line=line_of(node)
         )
     if not any(char.isalnum() for char in text):  # a placeholder left here is a word
-        raise RoutineError(
-            f"{what}{where} has no letters or digits, so nothing to say", line=line_of(node)
-        )
+        nothing = "so nothing to say" if said else "so it names nothing"
+        raise RoutineError(f"{what}{where} has no letters or digits, {nothing}", line=line_of(node))
     return text
 
 
