@@ -235,8 +235,13 @@ class _Worker:
             line = self._replies.get(timeout=timeout)
         except queue.Empty:
             self._kill()
+            set_by = (
+                f" (the limit {PHRASE_TIMEOUT_ENV} sets)"
+                if timeout == self.engine.phrase_timeout and PHRASE_TIMEOUT_ENV in os.environ
+                else ""
+            )
             raise SynthesisError(
-                f"the voice engine did not answer within {timeout:g} s "
+                f"the voice engine did not answer within {timeout:g} s{set_by} "
                 f"while {doing}; try again, or try another --voice"
             ) from None
         if line is None:
