@@ -352,6 +352,26 @@ def test_an_encoder_that_takes_nothing_is_stopped(built, routine_file, fake_ffmp
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
 
 
+@pytest.mark.slow
+def test_an_encoder_behind_a_script_that_hangs_is_stopped_with_the_script(
+    built, routine_file, fake_ffmpeg, monkeypatch
+):
+    """A wrapper that runs ffmpeg without exec: the script was killed, but what it ran
+    kept the pipe open, and the build waited for it to end (160 s in a trial)."""
+    from voiceguide import ffmpeg
+
+    out, before = built
+    monkeypatch.setattr(ffmpeg, "STALL_SECONDS", 1.0)
+    pids = out.parent / "pids"
+    fake_ffmpeg(f"sh -c 'echo $$ >> {pids}; exec sleep 600'\n")  # its child holds stdin
+    run = invoke("build", str(routine_file), "-o", str(out), "--format", "ogg", *TINY)
+    assert run.code == 1
+    assert run.stderr.strip() == "Error: the encoder made no progress for 1 s and was stopped"
+    assert digests(out) == before
+    for pid in pids.read_text().split():  # the script's child killed too
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+
 def test_a_talkative_encoders_message_is_its_last_line_cut_short(built, routine_file,
                                                                  fake_ffmpeg):  # fmt: skip
     out, before = built

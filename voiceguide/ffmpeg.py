@@ -11,6 +11,7 @@ import contextlib
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -111,7 +112,11 @@ def feed(cmd: list[str], chunks: Iterable[bytes]) -> tuple[int, str]:
             with interrupts.held():  # so that a Ctrl-C never leaves ffmpeg running unseen
                 try:
                     process = subprocess.Popen(
-                        cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=said
+                        cmd,
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.DEVNULL,
+                        stderr=said,
+                        start_new_session=True,  # its group stopped with it (see _stop)
                     )
                 except OSError as exc:
                     raise ExportError(f"could not start ffmpeg: {exc}") from exc
@@ -134,7 +139,7 @@ def feed(cmd: list[str], chunks: Iterable[bytes]) -> tuple[int, str]:
                 )
         except BaseException:
             if process is not None and process.poll() is None:
-                process.kill()
+                _stop(process)
                 process.wait()
             raise
         finally:
@@ -150,6 +155,18 @@ def last_lines(stream: BinaryIO) -> str:
     stream.seek(max(0, size - SAID_BYTES))
     lines = stream.read().decode(errors="replace").strip().splitlines()[-SAID_LINES:]
     return "\n".join(line[:SAID_BYTES] for line in lines)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Kill ``process`` and what it started: an ffmpeg run through a wrapper script that
+    did not ``exec`` it holds the pipe open after the script is killed."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # its own group: start_new_session
+            return
+        except (ProcessLookupError, PermissionError):
+            pass
+    process.kill()
 
 
 class _Watchdog:
@@ -176,7 +193,7 @@ class _Watchdog:
             since = self._since
             if since is not None and time.monotonic() - since > STALL_SECONDS:
                 self.stalled = True
-                self.process.kill()
+                _stop(self.process)
                 return
 
     def stop(self) -> None:
