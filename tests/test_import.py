@@ -405,3 +405,16 @@ def test_import_never_writes_over_the_file_it_reads(tmp_path):
     run = invoke("import", str(source), "-o", str(source), "--force")
     assert run.code == 2 and "over the file it is imported from" in run.stderr
     assert source.read_text() == "Breathe in; 4\nBreathe out; 6\n"
+
+
+def test_an_output_under_a_file_is_refused_as_bad_input(tmp_path):
+    """It was exit 1, "cannot write to afile: Not a directory", where build and new say
+    exit 2."""
+    source = tmp_path / "script.txt"
+    source.write_text("Breathe in; 4\n")
+    (tmp_path / "afile").write_text("")
+    run = invoke("import", str(source), "-o", str(tmp_path / "afile" / "x.yaml"))
+    assert (run.code, run.stderr) == (
+        2,
+        f"Error: {tmp_path / 'afile'} is a file, not a folder, so x.yaml cannot go in it\n",
+    )

@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 
 from voiceguide.authoring import refuse_to_replace
-from voiceguide.errors import BadInput, RoutineError
+from voiceguide.errors import BadInput, OptionError, RoutineError
 from voiceguide.limits import LIMITS
-from voiceguide.outputs import StagedOutputs
+from voiceguide.outputs import StagedOutputs, not_a_folder
 from voiceguide.routine import load_text
 from voiceguide.routine.reading import read_text
 from voiceguide.routine.yamlguard import check_stream
@@ -57,6 +57,9 @@ def import_file(path: Path, out: Path, *, force: bool = False, holds: bool = Fal
             "name with -o",
             path=source,
         )
+    blocker = not_a_folder(out.parent)
+    if blocker is not None:  # as 'new' and 'build' refuse it: before anything is written
+        raise OptionError(f"{blocker} is a file, not a folder, so {out.name} cannot go in it")
     refuse_to_replace(out, force, instead="choose another name with -o")
     written = yaml.safe_dump(imported.routine, sort_keys=False, allow_unicode=True, width=88)
     header = f"# Imported by voiceguide from {path.name} ({imported.kind}).\n"
