@@ -193,6 +193,14 @@ def test_a_timeline_too_large_or_not_json_is_skipped(tmp_path, timeline):
     (tmp_path / "huge.mp3").write_bytes(b"ID3")
     with SessionFolder(Path(tmp_path)) as folder:
         assert folder.sessions() == []
+    # serve says which are not served and why (they were left out in silence)
+    (tmp_path / "lost.timeline.json").write_text(json.dumps({**timeline, "audio": "lost.mp3"}))
+    with SessionFolder(Path(tmp_path)) as folder:
+        assert folder.skipped() == [
+            ("broken.timeline.json", "not a voiceguide session's timeline, or damaged"),
+            ("huge.timeline.json", "not a voiceguide session's timeline, or damaged"),
+            ("lost.timeline.json", "its audio lost.mp3 is not there"),
+        ]
 
 
 ARMS = """\

@@ -57,6 +57,8 @@ def serve_command(ctx: click.Context, folder: Path, port: int, lan: bool) -> Non
     def ready(address: Address) -> None:
         count = f"{address.sessions} session{'' if address.sessions == 1 else 's'}"
         click.echo(f"Serving {count} from {folder} at {address.url}")
+        for name, why in address.skipped:  # a session the physiotherapist expects to see
+            click.echo(f"Not served: {name}: {why}", err=True)
         if lan:
             _print_qr(address.url)
             if address.url.startswith(f"http://{LOOPBACK}:"):

@@ -263,6 +263,8 @@ class Address:
     """The address to open: on the local network with ``--lan`` (where one was found)."""
     sessions: int
     """How many sessions the folder holds now."""
+    skipped: tuple[tuple[str, str], ...] = ()
+    """The timelines there that are not served, and why."""
 
 
 def lan_address() -> str | None:
@@ -301,7 +303,8 @@ async def _run(
         shown = (lan_address() or LOOPBACK) if host == EVERYWHERE else host
         path = f"/{token}/" if token else "/"
         count = len(app[FOLDER].sessions())
-        ready(Address(host, bound, f"http://{shown}:{bound}{path}", count))
+        skipped = tuple(app[FOLDER].skipped())
+        ready(Address(host, bound, f"http://{shown}:{bound}{path}", count, skipped))
         return await _until_stopped()
     finally:
         await runner.cleanup()

@@ -174,6 +174,28 @@ class SessionFolder:
         found.sort(key=lambda s: (-s.modified, s.stem))
         return found
 
+    def skipped(self) -> list[tuple[str, str]]:
+        """The timelines in the folder that are not served, each with why ("its audio
+        plan.week-1.mp3 is not there"): a damaged or foreign file, or a lost audio."""
+        try:
+            names = sorted(os.listdir(self.fd))
+        except OSError:
+            return []
+        found = []
+        for name in names:
+            if not (name.endswith(TIMELINE_SUFFIX) and plain_name(name)):
+                continue
+            if self._session(name) is not None:
+                continue
+            with self._lock:
+                parsed = self._parsed.get(name)
+            session = parsed[1] if parsed is not None else None
+            if session is None:
+                found.append((name, "not a voiceguide session's timeline, or damaged"))
+            else:
+                found.append((name, f"its audio {session.audio} is not there"))
+        return found
+
     def session(self, stem: str) -> Session | None:
         name = f"{stem}{TIMELINE_SUFFIX}"
         return self._session(name) if plain_name(name) else None
