@@ -197,8 +197,8 @@ def test_a_timeline_too_large_or_not_json_is_skipped(tmp_path, timeline):
     (tmp_path / "lost.timeline.json").write_text(json.dumps({**timeline, "audio": "lost.mp3"}))
     with SessionFolder(Path(tmp_path)) as folder:
         assert folder.skipped() == [
-            ("broken.timeline.json", "not a voiceguide session's timeline, or damaged"),
-            ("huge.timeline.json", "not a voiceguide session's timeline, or damaged"),
+            ("broken.timeline.json", "not the timeline of a session in this folder, or damaged"),
+            ("huge.timeline.json", "not the timeline of a session in this folder, or damaged"),
             ("lost.timeline.json", "its audio lost.mp3 is not there"),
         ]
 

@@ -190,11 +190,22 @@ class SessionFolder:
             with self._lock:
                 parsed = self._parsed.get(name)
             session = parsed[1] if parsed is not None else None
-            if session is None:
-                found.append((name, "not a voiceguide session's timeline, or damaged"))
+            if parsed is None:
+                found.append((name, "a link or not a regular file"))
+            elif session is None:
+                found.append((name, "not the timeline of a session in this folder, or damaged"))
+            elif self._exists(session.audio):
+                found.append((name, f"its audio {session.audio} is a link or not a regular file"))
             else:
                 found.append((name, f"its audio {session.audio} is not there"))
         return found
+
+    def _exists(self, name: str) -> bool:
+        try:
+            os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except OSError:
+            return False
+        return True
 
     def session(self, stem: str) -> Session | None:
         name = f"{stem}{TIMELINE_SUFFIX}"
