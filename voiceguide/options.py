@@ -142,9 +142,18 @@ def match_exercise(routine: Routine, pattern: str, shown: str, setting: str) -> 
     names = ", ".join(e.name for e in routine.exercises)
     also = f" (in English: {', '.join(e.name for e in english.exercises)})" if english else ""
     raise OptionError(
-        f"{shown}: '{pattern}' {how} in {routine.source or routine.name}; exercises: {names}{also}",
+        f"{shown}: '{pattern}' {how} in {_called(routine)}; exercises: {names}{also}",
         setting=setting,
     )
+
+
+def _called(routine: Routine) -> str:
+    """The routine as a sentence names it: its file, or "the built-in hamstring-relief"."""
+    from voiceguide.routine import BUILT_IN
+
+    if routine.source.startswith(BUILT_IN):
+        return f"the built-in {routine.source.removeprefix(BUILT_IN)}"
+    return routine.source or routine.name
 
 
 def _matching(exercises: Sequence[Exercise], wanted: str) -> list[Exercise]:
