@@ -132,8 +132,10 @@ def test_validate_checks_every_routine_in_a_folder_as_build_builds_them(tmp_path
         (["build", "--hold", "=5"], "Error: --hold '=5' has no exercise name before '='"),
         (["build", "--hold", "calf="], "Error: --hold 'calf=' has no value after '='"),
         (["build", "--hold", "0"], "Error: --hold must be between 0.1 and 600 seconds, got 0"),
-        (["build", "--hold", "nope=5"],
-         "'nope' matches no exercise in the built-in hamstring-relief;"),
+        (
+            ["build", "--hold", "nope=5"],
+            "'nope' matches no exercise in the built-in hamstring-relief;",
+        ),
         (["build", "--hold", "stretch=5"], "matches more than one exercise"),
         # Click's own wording ("'two' is not a valid integer range") never shows.
         (
