@@ -99,15 +99,15 @@ AGREEING = {  # (language, phrase, number): what is said
     ("fr", "hold_for", 21): "Maintenez vingt et une secondes.",
     ("fr", "hold_for", 81): "Maintenez quatre-vingt-une secondes.",
     ("fr", "time_left", 61): "Il reste environ soixante et une minutes.",
-    ("es", "hold_for", 21): "Mantén veintiún segundos.",
-    ("es", "hold_for", 31): "Mantén treinta y un segundos.",
+    ("es", "hold_for", 21): "Mantén la posición veintiún segundos.",
+    ("es", "hold_for", 31): "Mantén la posición treinta y un segundos.",
     ("es", "time_left", 121): "Quedan unos ciento veintiún minutos.",
     # where the digits are read in agreement already, they stay: nothing new to voice
     ("ru", "hold_for", 25): "Удерживайте 25 секунд.",
     ("ru", "hold_for", 11): "Удерживайте 11 секунд.",
     ("fr", "hold_for", 71): "Maintenez 71 secondes.",  # soixante et onze
     ("fr", "hold_for", 30): "Maintenez 30 secondes.",
-    ("es", "hold_for", 45): "Mantén 45 segundos.",
+    ("es", "hold_for", 45): "Mantén la posición 45 segundos.",
     ("de", "hold_for", 21): "21 Sekunden halten.",  # einundzwanzig
     ("pt-BR", "hold_for", 21): "Mantenha a posição por 21 segundos.",  # vinte e um
 }

@@ -144,8 +144,11 @@ def test_a_spanish_session_is_shown_in_spanish(timeline):
     rest_or_switch = next(e for e in document["events"] if e["kind"] == "switch")
     shown = steps(session(document))
     words = labels("es")
-    # the word the voice says ("Pierna derecha. Mantén."), not the sheet's "Mantener"
-    assert shown_at(shown, hold["start"] + 0.5, words) == "Mantén · pierna derecha · 2 s"
+    # the words the voice says ("Pierna derecha. Mantén la posición."), not the sheet's
+    # "Mantener"
+    assert (
+        shown_at(shown, hold["start"] + 0.5, words) == "Mantén la posición · pierna derecha · 2 s"
+    )
     assert shown_at(shown, rest_or_switch["start"] + 0.5, words).startswith(
         "Cambio de lado: pierna izquierda · "
     )
