@@ -247,3 +247,27 @@ def test_a_side_label_can_give_each_side_its_own_words():
     assert "Strecken Sie das rechte Bein." in said
     assert any(t.startswith("Rechtes Bein.") for t in said)
     assert any("linke Seite" in t for t in said) and not any("linke Bein" in t for t in said)
+
+
+@pytest.mark.parametrize(
+    "language, long, next_day",
+    [
+        ("fr", "1er décembre 2026", "mardi 1er décembre"),
+        ("it", "1° dicembre 2026", "martedì 1° dicembre"),
+        ("pt-BR", "1º de dezembro de 2026", "terça-feira, 1º de dezembro"),
+        ("es", "1 de diciembre de 2026", "martes, 1 de diciembre"),
+        ("en", "December 1, 2026", "Tuesday, December 1"),
+        ("de", "1. Dezember 2026", "Dienstag, 1. Dezember"),
+    ],
+)
+def test_the_first_of_the_month_is_written_as_each_language_writes_it(language, long, next_day):
+    """CLDR's patterns gave "À partir du 1 décembre", "Dal 1 dicembre": French, Italian
+    and Portuguese write the first as an ordinal; the weekday was "mar", read as March."""
+    import datetime as dt
+
+    from voiceguide.phrases.dates import weekday_and_date, written
+
+    first = dt.date(2026, 12, 1)
+    assert written(first, "long", language) == long
+    assert weekday_and_date(first, language) == next_day.replace(" ", "\u00a0")
+    assert written(dt.date(2026, 12, 11), "long", language).startswith(("11", "December 11"))

@@ -925,6 +925,8 @@ def test_the_schedule_prints_whole_under_its_heading_and_no_value_splits(tmp_pat
     for text in pages:
         assert not re.search(r"\d\s*\n\s*s\b", text), "a number apart from its unit"
         assert not re.search(r":\s*\n\s*\d", text), "a value apart from its exercises"
+    made = "Le parole di questo foglio sono quelle che dice la voce."
+    assert " ".join(pages[-1].split()) != made, "the footer on a page of its own"
 
 
 @pytest.mark.parametrize("command", ["validate", "show", "handout", "build"])

@@ -660,6 +660,6 @@ def test_the_next_session_is_marked_on_its_week_s_session():
     # a week away or more: the date too ("Monday" read as the coming one, nine days early)
     later = monday + dt.timedelta(days=7)
     assert marks(Current(None, friday, (), 1, later, ("08:00", "18:30"))) == [
-        ("plan.week-1", "Next: Mon, April 5 at 08:00 and 18:30")]  # fmt: skip
+        ("plan.week-1", "Next: Monday,\u00a0April\u00a05 at 08:00 and 18:30")]  # fmt: skip
     assert marks(Current(None, later - dt.timedelta(days=7), (), 1, later, ("08:00",))) == [
-        ("plan.week-1", "Next: Mon, April 5 at 08:00")]  # fmt: skip
+        ("plan.week-1", "Next: Monday,\u00a0April\u00a05 at 08:00")]  # fmt: skip

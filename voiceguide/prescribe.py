@@ -372,10 +372,11 @@ def _locale(programme: Programme) -> Locale:
 def starting(programme: Programme, start: dt.date) -> str:
     """ "From December 1, 2026.", in the routine's language: the first day from
     ``start`` on with a session, as the reminders begin."""
-    from babel.dates import format_date
+    from voiceguide.phrases.dates import written
 
-    date = format_date(first_on(start, programme.days), "long", locale=_locale(programme))
-    return str(phrasebook(programme.routine.language).handout["starts"]).format(date=date)
+    language = programme.routine.language
+    date = written(first_on(start, programme.days), "long", language)  # "1er décembre"
+    return str(phrasebook(language).handout["starts"]).format(date=date)
 
 
 def reminders_of(

@@ -128,7 +128,9 @@ def _this_week(
         else:
             day = _weekday(now.next_day, language)
             if now.next_day - now.day >= dt.timedelta(days=7):  # not this coming one
-                day = _date(now.next_day, "skeleton:MMMMEd", language)
+                from voiceguide.phrases.dates import weekday_and_date
+
+                day = weekday_and_date(now.next_day, language)
             when = words["next_at"].replace("{day}", day).replace("{times}", times)
     mark = " · ".join(w for w in (words["this_week"] if current else "", when) if w)
     return {"mark": mark[:1].upper() + mark[1:], "current": current}
@@ -150,23 +152,13 @@ def _times(times: Sequence[str], language: str) -> str:
     """Times of day as ``language`` lists them ("08:00 and 18:00", "08:00 e 18:30")."""
     from babel.lists import format_list
 
-    return str(format_list(list(times), locale=_locale(language)))
+    return str(format_list(list(times), locale=(canonical(language) or "en").replace("-", "_")))
 
 
 def _date(day: dt.date, form: str, language: str) -> str:
-    """``day`` in ``form`` (a babel pattern, or ``skeleton:`` and the fields wanted, in
-    the order and words ``language`` puts them: "Mon, December 7", "lun 7
-    dicembre")."""
-    from babel.dates import format_date, format_skeleton
+    from voiceguide.phrases.dates import written
 
-    locale = _locale(language)
-    if form.startswith("skeleton:"):
-        return str(format_skeleton(form.removeprefix("skeleton:"), day, locale=locale))
-    return str(format_date(day, form, locale=locale))
-
-
-def _locale(language: str) -> str:
-    return (canonical(language) or "en").replace("-", "_")
+    return written(day, form, language)
 
 
 SKIP_SECONDS = 15
