@@ -507,3 +507,26 @@ def test_a_full_disk_while_tagging_is_said_plainly_and_changes_nothing(tmp_path,
         "Free some space, then try again.\n"
     )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_built_in_in_a_language_and_a_file_of_its_name_are_refused_together(tmp_path):
+    """hamstring-desk with --language es writes hamstring-desk.es.*, as a file named
+    hamstring-desk.es.yaml does: the built-in silently replaced the file's session."""
+    (tmp_path / "hamstring-desk.es.yaml").write_text(GOOD.replace("title:", "language: es\ntitle:"))
+    run = invoke("build", "hamstring-desk", str(tmp_path / "hamstring-desk.es.yaml"),
+                 "--language", "es", "-o", str(tmp_path / "out"))  # fmt: skip
+    assert run.code == 2 and "would both write hamstring-desk.es.*" in run.stderr, run.stderr
+    run = invoke("build", "hamstring-quick", "hamstring-quick", "-o", str(tmp_path / "out"))
+    assert (run.code, run.stderr) == (2, "Error: hamstring-quick is named twice; build it once\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_name_saved_decomposed_keeps_its_accents(tmp_path):
+    """macOS saves "ñ" as "n" and a combining tilde: estiramiento-pequeño.yaml built
+    estiramiento-pequen-o.mp3."""
+    import unicodedata
+
+    from voiceguide.outputs import safe_name
+
+    assert safe_name(unicodedata.normalize("NFD", "estiramiento-pequeño")) == "estiramiento-pequeño"
+    assert safe_name(unicodedata.normalize("NFD", "é")) == "é"

@@ -43,13 +43,17 @@ class BatchInterrupted(Exception):
         self.built = built
 
 
-def expand(refs: Iterable[str]) -> list[str]:
+def expand(refs: Iterable[str], language: str | None = None) -> list[str]:
     """Routine references with each folder replaced by the routine files in it (sorted);
-    refuses an empty folder and two routines that would write files of one name."""
+    refuses an empty folder, a routine named twice, and two routines that would write
+    files of one name (a built-in in ``language`` writes ``NAME.LANG.*``)."""
     found = routine_files(refs)
+    twice = next((ref for n, ref in enumerate(found) if ref in found[:n]), None)
+    if twice is not None:
+        raise BadInput(f"{twice} is named twice; build it once")
     writes: dict[str, str] = {}  # a stem of files, and the first routine writing them
     for ref in found:
-        for stem in sorted(_stems(ref)):
+        for stem in sorted(_stems(ref, language)):
             if stem in writes:
                 raise BadInput(
                     f"{writes[stem]} and {ref} would both write {stem}.*; rename one of "
@@ -59,19 +63,20 @@ def expand(refs: Iterable[str]) -> list[str]:
     return found
 
 
-def _stems(ref: str) -> set[str]:
-    """The stems of the files ``ref``'s build writes: a routine's own, or a programme's
-    and each of its sessions' (``NAME.week-3``)."""
+def _stems(ref: str, language: str | None = None) -> set[str]:
+    """The stems of the files ``ref``'s build writes: a routine's own (a built-in's in
+    ``language``: ``hamstring-desk.es``), or a programme's and each of its sessions'
+    (``NAME.week-3``)."""
     stem = _stem(ref)
     if stem is None:
         return set()
-    if not (ref.endswith((".yaml", ".yml")) and is_programme(ref)):
-        return {stem}
     try:
-        stages = load_programme(ref).stages
+        if ref.endswith((".yaml", ".yml")) and is_programme(ref):
+            stages = load_programme(ref).stages
+            return {stem, *(f"{stem}.week-{stage.first_week}" for stage in stages)}
+        return {safe_name(resolve(ref, language).name)}
     except VoiceguideError:  # its build says why
         return {stem}
-    return {stem, *(f"{stem}.week-{stage.first_week}" for stage in stages)}
 
 
 def _stem(ref: str) -> str | None:

@@ -89,7 +89,8 @@ def build_command(routines: tuple[str, ...], jobs: int, cache: bool, **params: A
     output = Output(
         params["output_dir"], params["fmt"], params["bitrate"], params["subtitles"], params["name"]
     )
-    refs = expand(routines or (DEFAULT_ROUTINE,))
+    language = options.get("language")
+    refs = expand(routines or (DEFAULT_ROUTINE,), str(language) if language else None)
     if len(refs) == 1:
         built(build_one(refs[0], options, output, voice=voice, cache=cache))
         return

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -71,7 +72,9 @@ def safe_name(name: str) -> str:
     nothing usable is left, or when the stem is longer than a file name may be
     (:data:`MAX_STEM_BYTES` in UTF-8), before anything is voiced."""
     shown = shown_name(name)
-    cleaned = _trimmed(re.sub(r"[^\w.\- ]+", "-", _valid_text(name)))
+    # composed first: "ñ" saved as "n" and a combining tilde (as macOS names files) is a letter
+    composed = unicodedata.normalize("NFC", _valid_text(name))
+    cleaned = _trimmed(re.sub(r"[^\w.\- ]+", "-", composed))
     stem, dot, extension = cleaned.rpartition(".")
     while dot and extension.lower() in AUDIO_EXTENSIONS:
         cleaned = _trimmed(stem)
