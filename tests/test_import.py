@@ -418,3 +418,29 @@ def test_an_output_under_a_file_is_refused_as_bad_input(tmp_path):
         2,
         f"Error: {tmp_path / 'afile'} is a file, not a folder, so x.yaml cannot go in it\n",
     )
+
+
+def test_odd_output_paths_are_bad_input_or_made(tmp_path):
+    """A link that loops, a name too long, a folder (with --force too), and a link to
+    nothing: 'unexpected RuntimeError' or OSError (exit 1), a folder 'replaced', a
+    dangling link replaced unasked. A folder not there yet is made, as build makes its."""
+    source = tmp_path / "a.txt"
+    source.write_text("Breathe in; 4\n")
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "dangling.yaml").symlink_to("nowhere.yaml")
+    (tmp_path / "folder").mkdir()
+    cases = {
+        "loop/x.yaml": "loop is a link that leads nowhere, not a folder",
+        "a" * 300 + ".yaml": "a name in it is too long for the file system",
+        "folder": "is a folder; choose another name with -o",
+        "dangling.yaml": "exists already",
+    }
+    for out, says in cases.items():
+        for force in ([], ["--force"]) if out == "folder" else ([],):
+            run = invoke("import", str(source), "-o", str(tmp_path / out), *force)
+            assert run.code == 2 and says in run.stderr, (out, run.stderr)
+            assert len(run.stderr.splitlines()) == 1
+    assert (tmp_path / "dangling.yaml").is_symlink()
+    run = invoke("import", str(source), "-o", str(tmp_path / "new" / "sub" / "x.yaml"))
+    assert run.code == 0, run.stderr
+    assert (tmp_path / "new" / "sub" / "x.yaml").is_file()

@@ -29,7 +29,9 @@ def refuse_to_replace(target: Path, force: bool, *, instead: str = "choose anoth
     """Raise :class:`OptionError` when ``target`` exists and not ``force``: a routine the
     user may have edited is never replaced by surprise. ``instead`` says how to name
     another file."""
-    if target.exists() and not force:
+    if target.is_dir():  # --force or not: a folder is not replaced by a file
+        raise OptionError(f"{target} is a folder; {instead}")
+    if os.path.lexists(target) and not force:  # a link to nothing is not replaced unasked
         raise OptionError(f"{target} exists already; {instead}, or --force to replace it")
 
 

@@ -66,6 +66,10 @@ class Cli(click.Group):
         if isinstance(exc, VoiceguideError):
             click.echo(f"Error: {said(exc)}", err=True)
             return exc.exit_code
+        named = _bad_name(exc)
+        if named is not None:  # the user's path, not the machine: bad input
+            click.echo(f"Error: {named}", err=True)
+            return 2
         full = _disk_full(exc)
         if full is not None:
             from voiceguide.outputs import visible_folder
@@ -94,6 +98,18 @@ def _disk_full(exc: BaseException | None) -> OSError | None:
             return exc
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
+
+
+def _bad_name(exc: BaseException) -> str | None:
+    """What is wrong with a path the user gave, where the file system refused it: a name
+    too long for it, or links that loop."""
+    if not isinstance(exc, OSError) or exc.errno not in (errno.ENAMETOOLONG, errno.ELOOP):
+        return None
+    name = os.fsdecode(exc.filename) if isinstance(exc.filename, (str, bytes)) else "a path"
+    shown = name if len(name) <= 80 else f"{name[:40]}…{name[-30:]}"
+    if exc.errno == errno.ELOOP:
+        return f"{shown}: its links lead round in a loop; give another path"
+    return f"{shown}: a name in it is too long for the file system; choose a shorter one"
 
 
 def refused(exc: BadInput) -> None:

@@ -8,6 +8,7 @@ builds. Nothing in the imported file is ever run (a w2a custom TTS command is re
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import yaml
 from voiceguide.authoring import refuse_to_replace
 from voiceguide.errors import BadInput, OptionError, RoutineError
 from voiceguide.limits import LIMITS
-from voiceguide.outputs import StagedOutputs, not_a_folder
+from voiceguide.outputs import StagedOutputs, make_folder, not_a_folder
 from voiceguide.routine import load_text
 from voiceguide.routine.reading import read_text
 from voiceguide.routine.yamlguard import check_stream
@@ -51,7 +52,7 @@ def import_file(path: Path, out: Path, *, force: bool = False, holds: bool = Fal
         err.path = source
         raise
     imported = read_any(text, source, holds=holds)
-    if out.resolve() == path.resolve():
+    if os.path.realpath(out) == os.path.realpath(path):  # realpath: a link loop is no error
         raise RoutineError(
             "the routine would be written over the file it is imported from; choose another "
             "name with -o",
@@ -59,14 +60,15 @@ def import_file(path: Path, out: Path, *, force: bool = False, holds: bool = Fal
         )
     blocker = not_a_folder(out.parent)
     if blocker is not None:  # as 'new' and 'build' refuse it: before anything is written
-        raise OptionError(f"{blocker} is a file, not a folder, so {out.name} cannot go in it")
+        kind = "a link that leads nowhere" if blocker.is_symlink() else "a file"
+        raise OptionError(f"{blocker} is {kind}, not a folder, so {out.name} cannot go in it")
     refuse_to_replace(out, force, instead="choose another name with -o")
     written = yaml.safe_dump(imported.routine, sort_keys=False, allow_unicode=True, width=88)
     header = f"# Imported by voiceguide from {path.name} ({imported.kind}).\n"
     header += "".join(f"# Not carried over: {item}\n" for item in imported.left_out)
     header += "".join(f"# Changed: {item}\n" for item in imported.changed)
     _check(header + written, out, source)
-    with StagedOutputs(out.parent) as staged:
+    with StagedOutputs(make_folder(out.parent)) as staged:  # its folder made, as build's
         staged.stage(out).write_text(header + written, encoding="utf-8")
     return imported
 
