@@ -180,6 +180,19 @@ BAD = {
         W2A.replace("  - name: 'Side plank'", "  - name:"), None,
         "w2a exercise 3 needs a name and a duration",
     ),
+    # read as a [PAUSE:X] script: the routine said the YAML, or "more; 4 Out; 6", aloud
+    "a w2a text with a [PAUSE] marker in it": (
+        "exercises:\n  - name: Plank\n    duration: 30s\n    texts: ['Hold it [PAUSE:4] now']\n",
+        None, "has '[PAUSE:4]' in it, which the voice would say as words",
+    ),
+    "a duration too long, on its own line": (  # it was said to be on line 1
+        W2A.replace("duration: '30s'", "duration: '600.5s'"), 28,
+        "the duration 600.5 must be between 0.1 and 600 seconds",
+    ),
+    "a phrase script with a stray [PAUSE] marker": (
+        "Breathe in [PAUSE:3] more; 4\nOut; 6\n", 1,
+        "this line ends in '; seconds' as an audio-program-generator line does",
+    ),
     "a voiceguide routine": (
         "title: Mine\nexercises:\n  - name: Plank\n    hold: 30\n", None,
         "this is a voiceguide routine already",
@@ -444,3 +457,31 @@ def test_odd_output_paths_are_bad_input_or_made(tmp_path):
     run = invoke("import", str(source), "-o", str(tmp_path / "new" / "sub" / "x.yaml"))
     assert run.code == 0, run.stderr
     assert (tmp_path / "new" / "sub" / "x.yaml").is_file()
+
+
+def test_a_workout_whose_names_have_semicolons_is_read_as_a_workout(tmp_path):
+    """'- {name: "Plank; slow", duration: 30s}' was taken for a phrase line and refused."""
+    from voiceguide.routine import load_file
+
+    (tmp_path / "w.yaml").write_text('exercises:\n- {name: "Plank; slow", duration: 30s}\n')
+    run = invoke("import", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "r.yaml"))
+    assert run.code == 0, run.stderr
+    assert load_file(tmp_path / "r.yaml").exercises[0].name == "Plank; slow"
+
+
+def test_a_name_typed_two_ways_is_one_name_made_unique(tmp_path):
+    """'Café' composed and decomposed was refused as two exercises of one name, at a line
+    of a routine never written."""
+    import unicodedata
+
+    from voiceguide.routine import load_file
+
+    cafe = "Café"
+    (tmp_path / "w.yaml").write_text(
+        f"exercises:\n  - {{name: {cafe}, duration: 30s}}\n"
+        f"  - {{name: {unicodedata.normalize('NFD', cafe)}, duration: 20s}}\n"
+    )
+    run = invoke("import", str(tmp_path / "w.yaml"), "-o", str(tmp_path / "r.yaml"))
+    assert run.code == 0, run.stderr
+    names = [e.name for e in load_file(tmp_path / "r.yaml").exercises]
+    assert names == ["Café", "Café (2)"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from voiceguide.routine.yamlguard import check_stream
 _GO_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?")
 _APG_LINE = re.compile(r"(?P<text>[^;]+);\s*(?P<seconds>[^;]*?)\s*")
 _PAUSE = re.compile(r"\[PAUSE:\s*([^\]]*)\]", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
 @dataclass
@@ -92,13 +94,45 @@ def read_any(text: str, source: str, *, holds: bool = False) -> Imported:
     pauses made holds with ``holds``)."""
     if not text.strip():
         raise RoutineError("the file is empty; nothing to import", path=source)
+    text = unicodedata.normalize("NFC", text)  # "Café" typed two ways is one name
+    if _is_workout(text):  # whatever its texts hold: "[PAUSE:4]" or "Plank; slow"
+        return _w2a(text, source)
     if _PAUSE.search(text):
+        mixed = next(
+            (n for n, line in enumerate(text.splitlines(), start=1) if _ends_in_seconds(line)),
+            None,
+        )
+        if mixed is not None:  # its "; 4" would be said as words
+            raise RoutineError(
+                "this line ends in '; seconds' as an audio-program-generator line does, in a"
+                " script with [PAUSE:X] markers: write the whole script one way or the other",
+                path=source,
+                line=mixed,
+            )
         return _pauses(text, source, holds)
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     phrases = sum(bool(_APG_LINE.fullmatch(line)) for line in lines)
     if lines and phrases * 2 >= len(lines):  # mostly "phrase; seconds": one, with mistakes
         return _apg(text, source, holds)
     return _w2a(text, source)
+
+
+def _ends_in_seconds(line: str) -> bool:
+    """Whether ``line`` is an audio-program-generator line, ``phrase; 4``."""
+    return bool(_APG_LINE.fullmatch(line)) and bool(
+        _NUMBER.fullmatch(line.rsplit(";", 1)[1].strip())
+    )
+
+
+def _is_workout(text: str) -> bool:
+    """Whether ``text`` is YAML with an ``exercises`` list (a w2a workout, or something
+    its reader will say is not one)."""
+    try:
+        check_stream(text, aliases=True)
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RoutineError, RecursionError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("exercises"), list)
 
 
 def _title(source: str) -> str:
@@ -454,4 +488,7 @@ def _go(value: str, source: str, text: str) -> float:
             text,
         )
     hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    return _seconds(str(hours * 3600 + minutes * 60 + seconds), source, value, "the duration")
+    try:
+        return _seconds(str(hours * 3600 + minutes * 60 + seconds), source, value, "the duration")
+    except RoutineError as err:  # on the line of the duration as written ("600.5s")
+        raise _error(err.message, value, source, text) from None
