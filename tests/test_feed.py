@@ -222,9 +222,21 @@ def test_a_programme_s_feed_is_a_series_in_week_order(tmp_path, folder):
     empty = invoke("feed", str(out), "--base-url", "https://example.org/p/", "--title", " ")
     assert empty.code == 2 and "--title is empty" in empty.stderr
     written = (out / "feed.xml").read_bytes()
-    for bad, says in (("bad\x01title", "control character (U+0001)"), ("a" * 201, "at most 200")):
+    for bad, says in (
+        ("bad\x01title", "control character (U+0001)"),
+        ("a" * 201, "at most 200"),
+        ("a\ufffeb", "control character (U+FFFE)"),
+    ):
         run = invoke("feed", str(out), "--base-url", "https://example.org/p/", "--title", bad)
         assert run.code == 2 and says in run.stderr  # a feed that would not parse: refused
+        assert (out / "feed.xml").read_bytes() == written
+    for url, says in (
+        ("https://e.org/\x01/", "'\\x01'"),
+        ("https://e.org/%zz/", "'%' not"),
+        ('https://e.org/"x/', "'\"'"),
+    ):
+        run = invoke("feed", str(out), "--base-url", url)
+        assert run.code == 2 and says in run.stderr, run.stderr
         assert (out / "feed.xml").read_bytes() == written
     # a folder of sessions of no programme stays episodic, with no numbers
     mixed = feedparser.parse(fetch_feed(folder))
@@ -238,3 +250,16 @@ def fetch_feed(folder: Path) -> bytes:
 
     with SessionFolder(folder) as sessions:
         return feed_xml(sessions.sessions(), "https://example.org/", title="t")
+
+
+def test_a_folder_whose_name_xml_cannot_hold_still_gives_a_feed_that_parses(tmp_path):
+    """The default title is the folder's name: one with a control character wrote a
+    feed.xml no parser could read."""
+    import xml.etree.ElementTree as ET
+
+    odd = tmp_path / "fe\x01dir"
+    build_session(odd)
+    run = invoke("feed", str(odd), "--base-url", "https://example.org/s/")
+    assert run.code == 0, run.stderr
+    channel = ET.fromstring((odd / "feed.xml").read_bytes()).find("channel")
+    assert channel is not None and channel.findtext("title") == "fe\ufffddir: voiceguide sessions"

@@ -119,7 +119,10 @@ def feed_command(folder: Path, base_url: str, title: str | None) -> None:
         raise BadInput("--title is empty; give the podcast a title, or leave --title out")
     if title is not None and len(title.strip()) > MAX_TITLE:
         raise BadInput(f"--title is {len(title.strip()):,} characters long; at most {MAX_TITLE}")
-    unseen = next((c for c in title or "" if unicodedata.category(c) in ("Cc", "Cs")), None)
+    unseen = next(
+        (c for c in title or "" if unicodedata.category(c) in ("Cc", "Cs") or c in "\ufffe\uffff"),
+        None,
+    )
     if unseen is not None:  # XML cannot hold it: the feed would not parse
         raise BadInput(
             f"--title has an invisible control character (U+{ord(unseen):04X}); type it again"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,6 +61,13 @@ def base_url(url: str) -> str:
         raise BadInput(f"--base-url {url!r} must not have a query, fragment or password")
     if any(c.isspace() for c in url.strip()):
         raise BadInput(f"--base-url {url!r} must not contain spaces")
+    odd = next(
+        (c for c in url.strip() if ord(c) < 0x20 or ord(c) == 0x7F or c in '"<>\\^`{|}'), None
+    )
+    if odd is not None:  # a link a podcast app would have to guess at, or not XML at all
+        raise BadInput(f"--base-url {url!r} has {odd!r}, which a URL writes escaped (%XX)")
+    if re.search(r"%(?![0-9A-Fa-f]{2})", url):
+        raise BadInput(f"--base-url {url!r} has a '%' not followed by two hex digits")
     path = parts.path if parts.path.endswith("/") else f"{parts.path}/"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
@@ -153,8 +161,18 @@ def _item(
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, tag)
-    element.text = text
+    element.text = xml_text(text)
     return element
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold (a folder's name may have them, and so the default
+title): the feed would not parse."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` with each character XML cannot hold replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _date(seconds: float) -> str:
