@@ -372,6 +372,30 @@ def test_an_encoder_behind_a_script_that_hangs_is_stopped_with_the_script(
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
 
 
+@pytest.mark.slow
+def test_a_hung_ffmpeg_reading_a_bed_file_is_stopped_and_the_file_not_blamed(
+    built, routine_file, fake_ffmpeg, monkeypatch
+):
+    """The bed file is read by ffmpeg with no watchdog: a hung one kept the build
+    waiting as long as it hung, then the file was called "not an audio file" (exit 2)."""
+    from voiceguide import ffmpeg
+
+    out, before = built
+    bed = out.parent / "rain.ogg"
+    bed.write_bytes(b"OggS" + bytes(100))
+    monkeypatch.setattr(ffmpeg, "STALL_SECONDS", 1.0)
+    pids = out.parent / "pids"
+    fake_ffmpeg(f"sh -c 'echo $$ >> {pids}; exec sleep 600'\n")
+    run = invoke("build", str(routine_file), "-o", str(out), "--bed", str(bed), *TINY)
+    assert run.code == 1
+    assert (
+        run.stderr.strip() == f"Error: ffmpeg did not finish in 1 s and was stopped, reading {bed}"
+    )
+    assert digests(out) == before
+    for pid in pids.read_text().split():
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+
 def test_a_talkative_encoders_message_is_its_last_line_cut_short(built, routine_file,
                                                                  fake_ffmpeg):  # fmt: skip
     out, before = built

@@ -77,7 +77,7 @@ def decode_to_pcm(path: str, rate: int, seconds: float | None = None) -> bytes:
         str(rate),
         "pipe:1",
     ]
-    done = subprocess.run(cmd, capture_output=True)
+    done = run_bounded(cmd)
     if done.returncode != 0 or not done.stdout:
         tail = done.stderr[-SAID_BYTES:].decode(errors="replace")
         detail = tail.strip().splitlines()[-1:] or ["unknown error"]
@@ -146,6 +146,34 @@ def feed(cmd: list[str], chunks: Iterable[bytes]) -> tuple[int, str]:
             if watchdog is not None:
                 watchdog.stop()
         return status, last_lines(said)
+
+
+def run_bounded(cmd: list[str], seconds: float | None = None) -> subprocess.CompletedProcess:
+    """Run ffmpeg ``cmd`` to its end, its output and messages taken whole; one that has not
+    ended after ``seconds`` (:data:`STALL_SECONDS`) is stopped, with all it started, and
+    :class:`Stalled` raised (a hung wrapper script kept a build waiting for good)."""
+    limit = STALL_SECONDS if seconds is None else seconds
+    try:
+        process = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise ExportError(f"could not start ffmpeg: {exc}") from exc
+    try:
+        out, err = process.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        process.communicate()
+        raise Stalled(f"ffmpeg did not finish in {limit:g} s and was stopped") from None
+    except BaseException:
+        _stop(process)
+        process.wait()
+        raise
+    return subprocess.CompletedProcess(cmd, process.returncode, out, err)
 
 
 def last_lines(stream: BinaryIO) -> str:

@@ -10,7 +10,6 @@ rate by pydub once, and looped with an equal-power crossfade of its end into its
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,10 +205,13 @@ _AUDIO = re.compile(r"Stream #\S+.*?: Audio: .*?(\d+) Hz")
 def probe(path: Path) -> tuple[int, float | None]:
     """The sample rate of the file's first audio stream and its length in seconds (None
     when the file does not say), as ffmpeg reads its header."""
-    said = subprocess.run(
-        [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-        capture_output=True,
-    ).stderr.decode(errors="replace")
+    try:
+        done = ffmpeg.run_bounded(
+            [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)]
+        )
+    except ffmpeg.Stalled as exc:  # the encoder, not the file, is at fault
+        raise ffmpeg.Stalled(f"{exc.message}, reading {path}") from None
+    said = done.stderr.decode(errors="replace")
     audio = _AUDIO.search(said)
     if audio is None:
         lines = [line.strip() for line in said.strip().splitlines() if line.strip()]
@@ -233,6 +235,8 @@ def _decoded(path: Path, rate: int) -> bytes:
     """The first :data:`KEPT_SECONDS` of ``path`` as 16-bit mono PCM at ``rate``."""
     try:
         return ffmpeg.decode_to_pcm(str(path), rate, KEPT_SECONDS)
+    except ffmpeg.Stalled as exc:  # the encoder, not the file, is at fault
+        raise ffmpeg.Stalled(f"{exc.message}, decoding {path}") from None
     except ExportError as err:  # the file, not the build, is at fault
         why = err.message.rsplit(": ", 1)[-1]
         raise BadInput(f"the bed file could not be decoded ({why})", path=str(path)) from None
