@@ -400,6 +400,30 @@ TOP = {
         "'start' takes a date as YYYY-MM-DD",
     ),
     "a start on no day": ("start: 2026-12-01", "start: 2026-02-30", 6, "got 2026-02-30"),
+    "a time twice": (  # both passed: two reminders at 08:00
+        'at: ["08:00", "18:00"]',
+        'at: ["08:00", "08:00"]',
+        4,
+        "'at' has 08:00 after 08:00; give each time once, in the order of the day",
+    ),
+    "times out of the day's order": (
+        'at: ["08:00", "18:00"]',
+        'at: ["18:00", "08:00"]',
+        4,
+        "'at' has 08:00 after 18:00",
+    ),
+    "an exercise left out twice": (
+        "  - {weeks: 1, hold: 45, reps: 3}",
+        "  - {weeks: 1, leave_out: [wall, wall]}",
+        11,
+        "'leave_out' in stage 3 names 'Wall hamstring stretch' twice",
+    ),
+    "a time for an exercise left out": (  # it was dropped in silence
+        "  - {weeks: 1, hold: 45, reps: 3}",
+        "  - {weeks: 1, leave_out: [wall], hold: {wall: 40}}",
+        11,
+        "'hold' in stage 3 is set for 'Wall hamstring stretch', which the stage leaves out",
+    ),
     "a routine named by a dot": (  # it was "so nothing to say": a file name is not said
         "routine: hamstring-relief",
         "routine: .",

@@ -284,6 +284,11 @@ def _times(node: Node, times_a_day: int) -> tuple[str, ...]:
                 f"got {shown(value or kind_of(item))}",
                 line=line_of(item),
             )
+        if found and value <= found[-1]:  # "08:00" twice, or the evening's before the morning's
+            raise RoutineError(
+                f"'at' has {value} after {found[-1]}; give each time once, in the order of the day",
+                line=line_of(item),
+            )
         found.append(value)
     if len(found) != times_a_day:
         raise RoutineError(
@@ -368,6 +373,12 @@ def _stage(node: Node, number_: int, routine: Routine, first_week: int) -> Stage
         if key in items:
             given += _stage_setting(items[key][1], key, where, routine)
     leave_out = _leave_out(items["leave_out"][1], where, routine) if "leave_out" in items else ()
+    for key, exercise, _ in given:
+        if exercise in leave_out:  # a time for an exercise the session does not have
+            raise RoutineError(
+                f"'{key}'{where} is set for '{exercise}', which the stage leaves out",
+                line=line_of(items[key][1]),
+            )
     intro = intro_of(items["intro"][1], where) if "intro" in items else None
     outro, pauses = outro_of(items["outro"][1], where) if "outro" in items else (None, ())
     return Stage(
@@ -407,6 +418,9 @@ def _leave_out(node: Node, where: str, routine: Routine) -> tuple[str, ...]:
         for item in list_of(node, "leave_out", where, 50, "a list of exercises")
     ]
     out = tuple(_exercise(n, item, routine, "leave_out") for n, item in zip(names, node.value))
+    twice = next((n for i, n in enumerate(out) if n in out[:i]), None)
+    if twice is not None:
+        raise RoutineError(f"'leave_out'{where} names '{twice}' twice", line=line_of(node))
     if len(set(out)) == len(routine.exercises):
         raise RoutineError(f"'leave_out'{where} leaves out every exercise", line=line_of(node))
     return out
