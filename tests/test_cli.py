@@ -530,3 +530,12 @@ def test_a_name_saved_decomposed_keeps_its_accents(tmp_path):
 
     assert safe_name(unicodedata.normalize("NFD", "estiramiento-pequeño")) == "estiramiento-pequeño"
     assert safe_name(unicodedata.normalize("NFD", "é")) == "é"
+
+
+def test_voices_takes_a_language_as_the_readme_writes_it():
+    """'voices --language pt-BR' found nothing: espeak-ng names the language pt-br."""
+    run = invoke("voices", "--language", "pt-BR")
+    assert run.code == 0, run.stderr
+    assert [line.split()[0] for line in run.stdout.splitlines()] == ["roa/pt-br"]
+    run = invoke("voices", "--language", "xx-nowhere")
+    assert run.code == 2 and "no pyttsx3 voice speaks a language starting with" in run.stderr

@@ -265,9 +265,8 @@ def voices(engine: str, model: str | None, language: str | None) -> None:
 
     with open_engine(engine, model=model) as speaker:
         found = speaker.voices()
-    shown = [
-        v for v in found if not language or any(lang.startswith(language) for lang in v.languages)
-    ]
+    wanted = (language or "").strip().replace("_", "-").casefold()  # "pt-BR" is espeak's pt-br
+    shown = [v for v in found if any(lang.casefold().startswith(wanted) for lang in v.languages)]
     if not shown:
         raise click.UsageError(
             f"no {engine} voice speaks a language starting with "
