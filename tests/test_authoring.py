@@ -242,6 +242,11 @@ def test_a_name_whose_folder_cannot_be_is_one_plain_line(tmp_path):
     run = invoke("new", ".", "-o", str(tmp_path))
     assert (run.code, run.stderr) == (2, "Error: . names a folder; give the routine's name "
                                          "after it, like ./calves\n")  # fmt: skip
+    run = invoke("new", " ", "-o", str(tmp_path))
+    assert (run.code, run.stderr) == (
+        2,
+        "Error: NAME is empty; give the routine a name, like calves\n",
+    )
     run = invoke("new", "~no-such-user-here/calves", "-o", str(tmp_path))
     assert run.code == 2 and "no user named 'no-such-user-here'" in run.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["calves.yaml"]

@@ -539,3 +539,12 @@ def test_voices_takes_a_language_as_the_readme_writes_it():
     assert [line.split()[0] for line in run.stdout.splitlines()] == ["roa/pt-br"]
     run = invoke("voices", "--language", "xx-nowhere")
     assert run.code == 2 and "no pyttsx3 voice speaks a language starting with" in run.stderr
+
+
+def test_validate_says_a_built_in_is_not_a_file_and_a_link_leads_nowhere(tmp_path):
+    """Both were "file not found"."""
+    run = invoke("validate", "hamstring-desk")
+    assert run.code == 2 and "hamstring-desk is a built-in, not a file" in run.stderr
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    run = invoke("validate", str(tmp_path / "gone.yaml"))
+    assert run.stderr == f"Error: {tmp_path / 'gone.yaml'}: a link to a file that is not there\n"

@@ -969,3 +969,13 @@ def test_a_stage_too_long_is_refused_by_every_command_naming_the_stage(tmp_path,
         "hours, more than the 3-hour limit; lower the holds, the reps or the pauses"
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_routine_named_without_its_yaml_beside_the_programme_gets_a_hint(tmp_path):
+    (tmp_path / "calf.yaml").write_text(SMALL_ROUTINE)
+    (tmp_path / "plan.yaml").write_text("programme: P\nroutine: calf\nstages:\n  - {weeks: 1}\n")
+    run = invoke("validate", str(tmp_path / "plan.yaml"))
+    assert run.code == 2
+    assert run.stderr.rstrip().endswith(
+        "; did you mean 'calf.yaml', the file beside the programme?"
+    )

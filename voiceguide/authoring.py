@@ -50,6 +50,8 @@ def new_routine(
     An existing routine file is kept unless ``force``. The blank routine is in one
     language only: another ``language`` without ``copy_of`` is refused."""
     # "routines/calf" is calf.yaml in the folder routines (not routines-calf.yaml here)
+    if not name.strip():
+        raise OptionError("NAME is empty; give the routine a name, like calves")
     try:
         given = Path(name.strip()).expanduser()
     except RuntimeError:  # "~bob/calves" with no user bob

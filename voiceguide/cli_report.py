@@ -268,6 +268,11 @@ def checked(path: str) -> str:
         stages = counted(len(programme.stages), "stage")
         weeks = f"{counted(programme.weeks, 'week')} of {programme.routine.name}"
         return f"{programme.title}, {stages} over {weeks}"
+    from voiceguide.routine import builtin_names
+
+    if path in builtin_names() and not os.path.lexists(path):
+        raise BadInput(f"{path} is a built-in, not a file: validate checks routine files "
+                       f"('voiceguide show {path}' shows the built-in)")  # fmt: skip
     routine = load_file(path)
     safe_name(routine.name)  # a name too long for the file system fails here, not at build
     bed = of_routine(routine, Options())  # a bed file that is not there fails here too

@@ -258,6 +258,9 @@ def _routine(node: Node, path: Path, language: str | None) -> Routine:
             raise
         looked = f" (looked for {os.path.normpath(beside)}, beside the programme)" if (
             ref.endswith((".yaml", ".yml"))) else ""  # fmt: skip
+        near = next((f for f in (f"{ref}.yaml", f"{ref}.yml") if (path.parent / f).is_file()), None)
+        if near is not None:  # "routine: tiny" beside tiny.yaml
+            looked = f"; did you mean '{near}', the file beside the programme?"
         raise RoutineError(f"'routine': {err.message}{looked}", line=line_of(node)) from None
 
 

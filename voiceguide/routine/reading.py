@@ -56,6 +56,8 @@ def read_text(path: Path) -> str:
         # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
         fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise RoutineError("a link to a file that is not there") from None
         raise RoutineError("file not found") from None
     except (OSError, ValueError) as err:
         raise RoutineError(f"could not read the file: {_os_reason(err)}") from None
