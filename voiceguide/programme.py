@@ -278,7 +278,7 @@ def _whole(items: dict, key: str, low: int, high: int, default: int) -> int:
 
 
 def _times(node: Node, times_a_day: int) -> tuple[str, ...]:
-    found = []
+    found: list[str] = []
     for item in list_of(node, "at", "", MAX_TIMES_A_DAY, 'a list of times like ["08:00"]'):
         value = str(item.value).strip() if isinstance(item, ScalarNode) else ""
         if not _CLOCK.fullmatch(value):
