@@ -979,3 +979,20 @@ def test_a_routine_named_without_its_yaml_beside_the_programme_gets_a_hint(tmp_p
     assert run.stderr.rstrip().endswith(
         "; did you mean 'calf.yaml', the file beside the programme?"
     )
+
+
+def test_a_routine_is_not_built_over_a_programme_s_session(tmp_path):
+    """Built into the folder of programme p, a routine named p.week-1 replaced its week 1:
+    the playlist, sheet and reminders went on naming a session no longer theirs."""
+    (tmp_path / "calf.yaml").write_text(SMALL_ROUTINE)
+    (tmp_path / "p.yaml").write_text(
+        "programme: P\nroutine: calf.yaml\nstages:\n  - {weeks: 1, hold: 2, reps: 1}\n"
+    )
+    out = tmp_path / "out"
+    assert invoke("build", str(tmp_path / "p.yaml"), "-o", str(out)).code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (tmp_path / "p.week-1.yaml").write_text(SMALL_ROUTINE)
+    run = invoke("build", str(tmp_path / "p.week-1.yaml"), "-o", str(out))
+    assert run.code == 2 and "is a session of the programme p (p.m3u8 names it)" in run.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert invoke("build", str(tmp_path / "p.yaml"), "-o", str(out)).code == 0  # its own
