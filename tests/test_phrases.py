@@ -83,7 +83,10 @@ def test_a_number_the_voice_would_say_in_the_wrong_gender_is_written_in_words():
     assert phrasebook("ru").count("time_left", 2) == "Осталось примерно две минуты."
     assert phrasebook("ru").count("time_left", 1) == "Осталась примерно одна минута."
     assert phrasebook("ru").count("hold_for", 2) == "Удерживайте две секунды."
-    assert phrasebook("ru").count("hold_for", 2.5) == "Удерживайте 2,5 секунды."
+    # espeak-ng read "2,5" as "два и пятьдесятых": tenths are said in words
+    assert phrasebook("ru").count("hold_for", 2.5) == "Удерживайте две целых пять десятых секунды."
+    assert phrasebook("ru").count("hold_for", 1.5) == "Удерживайте одну целую пять десятых секунды."
+    assert phrasebook("fr").count("hold_for", 1.5) == "Maintenez 1,5 seconde."  # read right
     assert phrasebook("ru").count("time_left", 5) == "Осталось примерно 5 минут."
     assert phrasebook("de").count("hold_for", 1) == "Eine Sekunde halten."
     assert phrasebook("de").count("hold_for", 1.5) == "1,5 Sekunden halten."
@@ -146,6 +149,7 @@ def test_the_voice_says_the_words_that_agree():
     assert "dvʲˈe" in said("ru", "hold_for", 22)  # две, not два
     assert "yn" in said("fr", "hold_for", 21) and "œ̃" not in said("fr", "hold_for", 21)
     assert "uno" not in said("es", "hold_for", 21)
+    assert "dʲisʲˈɑtyx" in said("ru", "hold_for", 12.5)  # десятых, not "и пятьдесятых"
 
 
 @pytest.mark.parametrize("language", OTHERS)
@@ -184,7 +188,7 @@ def test_russian_counts_seconds_as_russian_does():
     assert [said[n].split()[-1] for n in (1, 21)] == ["секунду."] * 2  # one
     assert [said[n].split()[-1] for n in (2, 22, 2.5)] == ["секунды."] * 3  # few, other
     assert [said[n].split()[-1] for n in (5, 25)] == ["секунд."] * 2  # many
-    assert "2,5" in said[2.5]  # a decimal comma
+    assert said[2.5].endswith("пять десятых секунды.")  # tenths in words, with "few"
 
 
 @pytest.mark.parametrize(

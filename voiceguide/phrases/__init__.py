@@ -81,10 +81,10 @@ class Phrasebook:
             exact = forms.get(f"{number:g}")
             template = exact or forms.get(locale.plural_form(number), forms["other"])
         written = format_decimal(number, locale=locale)
-        if key in self.agree and float(number).is_integer():  # words where digits disagree
+        if key in self.agree:  # words where espeak-ng's reading of the digits disagrees
             from voiceguide.phrases.agreement import agreeing
 
-            written = agreeing(int(number), self.language, self.agree[key]) or written
+            written = agreeing(number, self.language, self.agree[key]) or written
         return _fill(template, {"seconds": written, "minutes": written, **fields})
 
     def number(self, n: int) -> str:

@@ -12,6 +12,9 @@ phrases already in the cache.
 
 from __future__ import annotations
 
+_ACCUSATIVE = {"одна": "одну", "целая": "целую", "десятая": "десятую"}
+"""Russian feminine words of a decimal as the accusative has them (the others keep
+their form: "две целых", "пять десятых")."""
 GENDERS = ("masculine", "feminine")
 CASES = ("nominative", "accusative")
 
@@ -26,14 +29,24 @@ def check(agreement: str) -> None:
         )
 
 
-def agreeing(number: int, language: str, agreement: str) -> str | None:
+def agreeing(number: float, language: str, agreement: str) -> str | None:
     """``number`` in words that agree as ``agreement`` says ("feminine accusative") in
-    ``language``, where they differ from the words its digits are read as; else None."""
+    ``language``, where they differ from the words its digits are read as; else None.
+    Russian tenths are words too: espeak-ng reads "12,5" as "двенадцать и пятьдесятых"
+    ("двенадцать целых пять десятых")."""
     from num2words import num2words
 
     gender, _, case = agreement.partition(" ")
     feminine = gender == "feminine"
     base = language.split("-")[0]
+    if not float(number).is_integer():
+        if base != "ru":
+            return None
+        words = str(num2words(number, lang="ru"))  # "одна целая пять десятых", feminine
+        if case == "accusative":  # "удерживайте одну целую пять десятых секунды"
+            words = " ".join(_ACCUSATIVE.get(word, word) for word in words.split())
+        return words
+    number = int(number)
     if base == "ru":
         read = num2words(number, lang="ru")
         words = num2words(number, lang="ru", gender="f" if feminine else "m")
