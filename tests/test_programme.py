@@ -996,3 +996,13 @@ def test_a_routine_is_not_built_over_a_programme_s_session(tmp_path):
     assert run.code == 2 and "is a session of the programme p (p.m3u8 names it)" in run.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert invoke("build", str(tmp_path / "p.yaml"), "-o", str(out)).code == 0  # its own
+
+
+def test_a_session_too_long_by_the_command_line_s_options_says_so(tmp_path):
+    """--hold 600 --reps 12 made a stage too long, and the stage's line was blamed."""
+    (tmp_path / "plan.yaml").write_text(EXAMPLE)
+    run = invoke("show", str(tmp_path / "plan.yaml"), "--hold", "600", "--reps", "12")
+    assert run.code == 2
+    assert run.stderr.startswith(
+        f"Error: {tmp_path / 'plan.yaml'}: with the options given, the session of week 1 would"
+    )

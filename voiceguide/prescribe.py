@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from voiceguide.build import BuildResult, Output, VoiceSettings, build, earlier_files
-from voiceguide.errors import OptionError, RoutineError
+from voiceguide.errors import BadInput, OptionError, RoutineError
 from voiceguide.formats import check_format
 from voiceguide.handout import Row, render, schedule_row
 from voiceguide.model import MINUTES_PLACEHOLDER, Routine
@@ -176,16 +176,27 @@ def check_stages(programme: Programme, options: Options) -> None:
     too long is refused naming the programme's file and the stage's line, not the
     routine it is built on."""
     for stage in programme.stages:
+        routine = stage_routine(programme, stage)
         try:
-            plan(stage_routine(programme, stage), stage_options(stage, options))
+            plan(routine, stage_options(stage, options))
         except TooLong as exc:
             weeks = f"week {stage.first_week}" if stage.weeks == 1 else (
                 f"weeks {stage.first_week}-{stage.last_week}")  # fmt: skip
-            raise RoutineError(
-                exc.message.replace("this session", f"the session of {weeks}"),
-                path=programme.source or None,
-                line=stage.line,
-            ) from None
+            said = exc.message.replace("this session", f"the session of {weeks}")
+            if options.given and _fits(routine, stage_options(stage, Options())):
+                # the command line's options did it, not the stage
+                raise BadInput(
+                    f"with the options given, {said}", path=programme.source or None
+                ) from None
+            raise RoutineError(said, path=programme.source or None, line=stage.line) from None
+
+
+def _fits(routine: Routine, options: Options) -> bool:
+    try:
+        plan(routine, options)
+    except TooLong:
+        return False
+    return True
 
 
 def stage_options(stage: Stage, options: Options) -> Options:
