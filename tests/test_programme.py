@@ -1007,3 +1007,22 @@ def test_a_session_too_long_by_the_command_line_s_options_says_so(tmp_path):
     assert run.stderr.startswith(
         f"Error: {tmp_path / 'plan.yaml'}: with the options given, the session of week 1 would"
     )
+
+
+def test_the_command_line_s_timing_reaches_the_sheet_and_show_as_it_does_the_sessions(tmp_path):
+    """build --hold 10 made 10 s sessions beside a sheet saying 20, 30 and 45 s; show
+    --hold 10 printed the stages' own holds."""
+    (tmp_path / "calf.yaml").write_text(SMALL_ROUTINE)
+    (tmp_path / "plan.yaml").write_text(
+        "programme: P\nroutine: calf.yaml\nstages:\n  - {weeks: 1, hold: 4, reps: 1}\n"
+        "  - {weeks: 1, hold: 6, reps: 1}\n"
+    )
+    run = invoke("build", str(tmp_path / "plan.yaml"), "--hold", "3", "-o", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    events = [e for k in (1, 2) for e in sheet(tmp_path / "out", f"plan.week-{k}")["events"]]
+    holds = {e["seconds"] for e in events if e["kind"] == "hold"}
+    assert holds == {3}
+    text = sheet_text(tmp_path / "out" / "plan.html")
+    assert "Week 1 3 s 1 " in text and "Week 2 3 s 1 " in text
+    run = invoke("show", str(tmp_path / "plan.yaml"), "--hold", "3")
+    assert [line.split()[1] for line in run.stdout.splitlines()[2:4]] == ["3", "3"]

@@ -173,7 +173,7 @@ def show(routine: str, exact: bool, week: int | None, **params: Any) -> None:
     language = options.get("language")
     loaded = load_any(routine, str(language) if language else None)
     if isinstance(loaded, Programme) and week is None:
-        table = describe_programme(loaded)  # a stage too long: refused before a line
+        table = describe_programme(loaded, options)  # too long: refused before a line
         click.echo(f"{loaded.title} ({loaded.name}): {loaded.routine.title}")
         for line in table:
             click.echo(line)

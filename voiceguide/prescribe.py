@@ -79,9 +79,8 @@ def build_programme(
     work = Path(tempfile.mkdtemp(prefix=f".{programme.name}.", suffix=".programme", dir=folder))
     try:
         sessions = _sessions(programme, options or Options(), output, work, voice, cache, stop)
-        _write_sheets(
-            programme, sessions, work, output, programme.start or today or dt.date.today()
-        )
+        start = programme.start or today or dt.date.today()
+        _write_sheets(programme, sessions, work, output, start, options or Options())
         container = check_format(output.fmt, output.bitrate)
         others = {s.audio.name: earlier_files(folder / s.audio.stem, container) for s in sessions}
         retired = [path for paths in others.values() for path in paths]
@@ -171,6 +170,10 @@ def stage_title(programme: Programme, stage: Stage) -> str:
     return f"{programme.title}{colon}{_weeks(programme, stage)}"
 
 
+NO_OPTIONS = Options()
+"""No option from the command line: the stages' own settings."""
+
+
 def check_stages(programme: Programme, options: Options) -> None:
     """Plan each stage's session with ``options`` (nothing is voiced): one that would be
     too long is refused naming the programme's file and the stage's line, not the
@@ -217,13 +220,18 @@ def week_sentence(programme: Programme, stage: Stage) -> str:
 
 
 def _write_sheets(
-    programme: Programme, sessions: list[BuildResult], work: Path, output: Output, start: dt.date
+    programme: Programme,
+    sessions: list[BuildResult],
+    work: Path,
+    output: Output,
+    start: dt.date,
+    options: Options,
 ) -> None:
     name = programme.name
     seconds = [s.timeline.duration / s.timeline.rate for s in sessions]
     files = [s.audio.name for s in sessions]
     (work / f"{name}.m3u8").write_text(playlist(programme, files, seconds), encoding="utf-8")
-    html = handout_of(programme, files, seconds, start)
+    html = handout_of(programme, files, seconds, start, options=options)  # as the sessions
     (work / f"{name}.html").write_text(html, encoding="utf-8")
     place = _place(output.folder)
     (work / f"{name}.ics").write_bytes(reminders_of(programme, files, seconds, start, place))
@@ -284,13 +292,14 @@ def handout_of(
     start: dt.date,
     *,
     estimated: bool = False,
+    options: Options = NO_OPTIONS,
 ) -> str:
     """The printed sheet: the schedule from ``start`` (the sessions' lengths
-    ``estimated``, or as built), then every exercise, with the weeks it is in where it
-    is not in all; the intro and the closing with their weeks where stages have their
-    own."""
+    ``estimated``, or as built; their timings the stages' with ``options``, the command
+    line's, over them), then every exercise, with the weeks it is in where it is not in
+    all; the intro and the closing with their weeks where stages have their own."""
     rows = [
-        _row(programme, stage, file, length, estimated)
+        _row(programme, stage, file, length, estimated, options)
         for stage, file, length in zip(programme.stages, files, seconds)
     ]
     only = phrasebook(programme.routine.language).handout["only"]
@@ -301,7 +310,7 @@ def handout_of(
         notes=programme.notes,
         subtitle=programme.routine.title,
         described=False,
-        intros=sheet_intros(programme),
+        intros=sheet_intros(programme, options),
         closings=[(weeks, said) for weeks, said, _ in _by_weeks(programme, programme.outro_of)],
         only={
             e.name: only.format(weeks=_weeks_of(programme, having))
@@ -323,7 +332,7 @@ def how_often(programme: Programme) -> str:
     return f"{often} ({', '.join(programme.times())}), {_days(programme)}"
 
 
-def sheet_intros(programme: Programme) -> list[tuple[str, str]]:
+def sheet_intros(programme: Programme, options: Options = NO_OPTIONS) -> list[tuple[str, str]]:
     """The intros as the sessions say them, each with the weeks that say it where stages
     have their own: its ``{minutes}`` those stages' (``11–23`` where they differ), as
     each session reckons its own."""
@@ -331,7 +340,7 @@ def sheet_intros(programme: Programme) -> list[tuple[str, str]]:
     for weeks, intro, stages in _by_weeks(programme, programme.intro_of):
         if MINUTES_PLACEHOLDER in intro:
             minutes = sorted(
-                {plan(stage_routine(programme, s), stage_options(s, Options())).minutes or 0
+                {plan(stage_routine(programme, s), stage_options(s, options)).minutes or 0
                  for s in stages}
             )  # fmt: skip
             said = str(minutes[0]) if len(minutes) == 1 else f"{minutes[0]}–{minutes[-1]}"
@@ -340,12 +349,19 @@ def sheet_intros(programme: Programme) -> list[tuple[str, str]]:
     return found
 
 
-def _row(programme: Programme, stage: Stage, file: str, length: float, estimated: bool) -> Row:
+def _row(
+    programme: Programme,
+    stage: Stage,
+    file: str,
+    length: float,
+    estimated: bool,
+    given: Options = NO_OPTIONS,
+) -> Row:
     routine = replace(
         programme.routine,
         exercises=tuple(e for e in programme.routine.exercises if e.name not in stage.leave_out),
     )
-    options = stage_options(stage, Options())
+    options = stage_options(stage, given)
     timings = held_timings(routine, options)
     repeats = times_said(routine, options)  # words and quiet alone: said this many times
     number = {e.name: n for n, e in enumerate(programme.routine.exercises, start=1)}  # sheet's
@@ -479,14 +495,15 @@ def _other_settings(stage: Stage) -> str:
     return ", ".join(shown)
 
 
-def describe_programme(programme: Programme) -> list[str]:
+def describe_programme(programme: Programme, given: Options = NO_OPTIONS) -> list[str]:
     """The stages as a table: weeks, holds, reps, what is left out, the session's file
-    and its estimated length, and under a stage what else it sets."""
-    check_stages(programme, Options())
+    and its estimated length, and under a stage what else it sets; each stage's timing
+    with ``given`` (the command line's options) over it, as ``build`` makes it."""
+    check_stages(programme, given)
     lines = [f"{'weeks':<8} {'hold':>9} {'reps':>5}  {'length':>6}  session"]
     for stage in programme.stages:
         routine = stage_routine(programme, stage)
-        options = stage_options(stage, Options())
+        options = stage_options(stage, given)
         timings = held_timings(routine, options).values()
         holds, reps = sorted({t.hold for t in timings}), sorted({t.reps for t in timings})
         weeks = (
