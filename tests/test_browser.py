@@ -143,7 +143,7 @@ def test_it_plays_and_keeps_the_screen_awake_where_it_may(page, server):
     stopped = position(page)
     time.sleep(0.3)
     assert position(page) == stopped
-    assert page.get_attribute("#play", "data-state") == "paused"
+    until(page, "document.getElementById('play').dataset.state === 'paused'")  # 'pause' event
 
 
 def test_a_chapter_jump_lands_on_the_chapter(page, server, timeline):
@@ -530,7 +530,8 @@ def test_a_spanish_session_is_played_in_spanish(browser, spanish):
         assert page.get_attribute("#play", "aria-label") == "Reproducir"
         page.click("#play")
         until(page, "!document.getElementById('audio').paused")
-        assert page.get_attribute("#play", "aria-label") == "Pausa"
+        # set by the 'play' event, which comes a moment after the audio is unpaused
+        until(page, "document.getElementById('play').getAttribute('aria-label') === 'Pausa'")
         slide_to(page, timeline["duration"] - 1)  # playing on, to the end
         until(page, "document.body.dataset.finished === 'true'", seconds=60)
         assert page.inner_text("#status") == (
