@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from voiceguide import __version__
-from voiceguide.phrases import canonical, page_words
+from voiceguide.phrases import DEFAULT_LANGUAGE, canonical, page_words, phrasebook
 from voiceguide.serve.folder import Group, Session, folder_language
 from voiceguide.serve.mp3index import FrameIndex
 from voiceguide.serve.now import player_data
@@ -79,16 +79,14 @@ def index_page(
                 {
                     "title": s.title,
                     "href": f"play/{quote(s.stem, safe='')}",
-                    "stage": ""
-                    if week is None
-                    else words["from_week"].replace("{week}", str(week)),
+                    "stage": _stage(week, after, words, language),
                     "length": clock(s.duration),
                     "date": words["made"].replace("{date}", _when(s.modified, language)),
                     "language": language_name(s.language),
                     "tag": s.language,
                     **_this_week(now.get(group.name), week, words, language),
                 }
-                for s, week in zip(group.sessions, group.weeks)
+                for s, week, after in zip(group.sessions, group.weeks, [*group.weeks[1:], None])
             ],
             "sheets": [
                 {"href": quote(name, safe=""), "label": words[SHEETS[name.rpartition(".")[2]]]}
@@ -107,6 +105,20 @@ def index_page(
         version=__version__,
         root="",
     )
+
+
+def _stage(week: int | None, after: int | None, words: Mapping[str, str], language: str) -> str:
+    """The weeks of a programme's session: "week 1", or "weeks 2–3" up to the week the
+    next stage starts ``after``; the last, whose end the folder does not say, "from week
+    4"."""
+    if week is None:
+        return ""
+    if after is None or after <= week:
+        return words["from_week"].replace("{week}", str(week))
+    sheet = phrasebook(canonical(language) or DEFAULT_LANGUAGE).handout
+    if after == week + 1:
+        return str(sheet["week"]).format(n=week)
+    return str(sheet["week_span"]).format(first=week, last=after - 1)
 
 
 def _this_week(
