@@ -799,8 +799,8 @@ def test_a_french_sheet_prints_its_schedule_whole_on_letter_with_french_colons(t
     assert len(pages) <= 3
     rows = ["Semaine 1", "Semaines 2–3", "Semaine 4"]
     assert [p for p in pages if all(row in p for row in rows)], "the schedule on one page"
-    from voiceguide.prescribe import stage_title
     from voiceguide.programme import load_programme
+    from voiceguide.stages import stage_title
 
     programme = load_programme(tmp_path / "plan.yaml")
     assert stage_title(programme, programme.stages[1]) == (
@@ -833,8 +833,8 @@ def test_show_week_prints_that_stage_s_session_as_it_is_built(tmp_path):
 def test_each_stage_says_its_weeks_as_one_would(tmp_path):
     """ "Weeks 1 to 2 of 6." was said of a stage of two weeks; and show gave the start
     date, a Tuesday with no session, where the sheet gives the first day with one."""
-    from voiceguide.prescribe import week_sentence
     from voiceguide.programme import load_programme
+    from voiceguide.stages import week_sentence
 
     path = tmp_path / "plan.yaml"
     path.write_text("programme: P\nroutine: hamstring-relief\nstart: 2026-12-01\n"

@@ -164,9 +164,10 @@ def show(routine: str, exact: bool, week: int | None, **params: Any) -> None:
     from voiceguide.bed import of_routine
     from voiceguide.build import exact_timeline
     from voiceguide.plan import plan
-    from voiceguide.prescribe import describe_programme, stage_session
+    from voiceguide.prescribe import describe_programme
     from voiceguide.preview import preview
     from voiceguide.programme import Programme, load_any
+    from voiceguide.stages import stage_session
     from voiceguide.timeline import describe, with_bed
 
     options, voice = options_from(params), voice_from(params)

@@ -49,8 +49,8 @@ def handout(subject: str, output_dir: Path, language: str | None) -> None:
       voiceguide handout four-weeks.yaml -o ~/patients/smith
       voiceguide handout --language es
     """
-    from voiceguide.prescribe import write_handout
     from voiceguide.programme import load_any
+    from voiceguide.sheets import write_handout
 
     click.echo(str(write_handout(load_any(subject, language), output_dir)))
 

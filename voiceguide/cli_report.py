@@ -259,7 +259,7 @@ def checked(path: str) -> str:
     from voiceguide.routine import load_file
 
     if path and is_programme(path):
-        from voiceguide.prescribe import check_stages
+        from voiceguide.stages import check_stages
 
         programme = load_programme(path)
         check_stages(programme, Options())  # a stage's session too long fails here
