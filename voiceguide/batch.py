@@ -19,7 +19,7 @@ from voiceguide.errors import BadInput, OptionError, VoiceguideError
 from voiceguide.options import Options
 from voiceguide.outputs import safe_name
 from voiceguide.prescribe import ProgrammeResult, build_programme
-from voiceguide.programme import is_programme, load_programme
+from voiceguide.programme import is_programme, load_programme, programme_of, session_stem
 from voiceguide.routine import resolve, routine_files
 from voiceguide.speech.cache import ClipCache, default_dir
 
@@ -73,7 +73,7 @@ def _stems(ref: str, language: str | None = None) -> set[str]:
     try:
         if ref.endswith((".yaml", ".yml")) and is_programme(ref):
             stages = load_programme(ref).stages
-            return {stem, *(f"{stem}.week-{stage.first_week}" for stage in stages)}
+            return {stem, *(session_stem(stem, stage.first_week) for stage in stages)}
         return {safe_name(resolve(ref, language).name)}
     except VoiceguideError:  # its build says why
         return {stem}
@@ -103,7 +103,27 @@ def build_one(
         programme = load_programme(ref, _language(options))
         return build_programme(programme, options, output, voice=voice, cache=store, stop=stop)
     routine = resolve(ref, _language(options))
+    _not_a_programme_s(output.folder, safe_name(output.name or routine.name))
     return build(routine, options, output, voice=voice, cache=store, stop=stop)
+
+
+def _not_a_programme_s(folder: Path, stem: str) -> None:
+    """Refuse to write a routine over a session of a programme built into ``folder``
+    (``p.week-1`` beside ``p.m3u8``, which names it): its playlist, sheet and reminders
+    would name a session that is no longer theirs."""
+    programme = programme_of(stem)
+    if programme is None:
+        return
+    playlist = folder / f"{programme}.m3u8"
+    try:
+        listed = playlist.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    if any(line.startswith(f"{stem}.") for line in listed):
+        raise BadInput(
+            f"{folder / stem}.* is a session of the programme {programme} ({playlist.name}"
+            " names it); build this one under another name (--name) or into another folder"
+        )
 
 
 def _language(options: Options) -> str | None:

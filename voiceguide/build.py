@@ -11,7 +11,6 @@ estimated one is :mod:`voiceguide.preview`'s.
 from __future__ import annotations
 
 import importlib
-import re
 import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -133,7 +132,6 @@ def build(
     build as Ctrl-C would: nothing is written."""
     container = check_format(output.fmt, output.bitrate)
     stem = safe_name(output.name or routine.name)  # a name that cannot be written: now
-    _not_a_programme_s(output.folder, stem)
     routine = printable(routine)
     _load_in_background(LEVELLING)
     script = plan(routine, options)
@@ -180,28 +178,6 @@ def build(
     warnings = timeline.warnings + bitrate_note(container, output.bitrate, timeline.rate)
     warnings += bed.warning() if bed is not None else ()
     return BuildResult(files[0], files[1], timeline, warnings, files, voiced, cached, removed)
-
-
-_SESSION = re.compile(r"(?P<programme>.+)\.week-\d+")
-
-
-def _not_a_programme_s(folder: Path, stem: str) -> None:
-    """Refuse to write over a session of a programme built into ``folder`` (``p.week-1``
-    beside ``p.m3u8``, which names it): its playlist, sheet and reminders would name a
-    session that is no longer theirs."""
-    match = _SESSION.fullmatch(stem)
-    if match is None:
-        return
-    playlist = folder / f"{match['programme']}.m3u8"
-    try:
-        listed = playlist.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return
-    if any(line.startswith(f"{stem}.") for line in listed):
-        raise BadInput(
-            f"{folder / stem}.* is a session of the programme {match['programme']} ({playlist.name}"
-            " names it); build this one under another name (--name) or into another folder"
-        )
 
 
 def _write(

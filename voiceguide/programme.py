@@ -141,7 +141,7 @@ class Programme:
         outro, pauses = self.outro_of(stage)
         return replace(
             self.routine,
-            name=f"{self.name}.week-{stage.first_week}",
+            name=session_stem(self.name, stage.first_week),
             exercises=kept,
             intro=intro,
             outro=outro,
@@ -181,6 +181,20 @@ class Programme:
                     f"give the stage its own {' and '.join(repr(k) for k in kept)}"
                 )
         return tuple(found)
+
+
+def session_stem(programme: str, first_week: int) -> str:
+    """The stem of the files of a stage's session: ``NAME.week-K``, K its first week."""
+    return f"{programme}.week-{first_week}"
+
+
+_SESSION_STEM = re.compile(r"(?P<programme>.+)\.week-[0-9]+")
+
+
+def programme_of(stem: str) -> str | None:
+    """The programme a session's stem names (``plan`` of ``plan.week-3``), or None."""
+    found = _SESSION_STEM.fullmatch(stem)
+    return found["programme"] if found else None
 
 
 def is_programme(path: str | os.PathLike[str]) -> bool:
