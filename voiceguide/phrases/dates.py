@@ -1,11 +1,12 @@
-"""Dates as each language writes them: CLDR's forms (through babel), with the first of
-the month an ordinal where the language writes it so ("1er décembre", "1° dicembre",
-"1º de dezembro"), which CLDR's date patterns do not do."""
+"""Dates and times of day as each language writes them: CLDR's forms (through babel),
+with the first of the month an ordinal where the language writes it so ("1er décembre",
+"1° dicembre", "1º de dezembro"), which CLDR's date patterns do not do."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from voiceguide.phrases import canonical
 
@@ -30,6 +31,13 @@ def weekday_and_date(day: dt.date, language: str) -> str:
     pattern = Locale.parse(_locale(language)).datetime_skeletons["MMMMEd"].pattern
     text = written(day, re.sub("E+", "EEEE", pattern), language)
     return text.replace(" ", "\u00a0")
+
+
+def listed(times: Sequence[str], language: str) -> str:
+    """Times of day as ``language`` lists them ("08:00 and 18:00", "08:00 e 18:30")."""
+    from babel.lists import format_list
+
+    return str(format_list(list(times), locale=_locale(language)))
 
 
 def _first(day: dt.date, text: str, language: str) -> str:

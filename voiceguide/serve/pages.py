@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
 from voiceguide import __version__
 from voiceguide.phrases import DEFAULT_LANGUAGE, canonical, page_words, phrasebook
+from voiceguide.phrases.dates import listed, weekday_and_date, written
 from voiceguide.serve.folder import Group, Session, folder_language
 from voiceguide.serve.mp3index import FrameIndex
 from voiceguide.serve.now import player_data
@@ -132,16 +133,14 @@ def _this_week(
     current = week == now.week
     when = ""
     if now.times and current:
-        when = words["today_at"].replace("{times}", _times(now.times, language))
+        when = words["today_at"].replace("{times}", listed(now.times, language))
     elif now.next_day is not None and week == now.next_week:
-        times = _times(now.next_times, language)
+        times = listed(now.next_times, language)
         if now.next_day == now.day + dt.timedelta(days=1):
             when = words["tomorrow_at"].replace("{times}", times)
         else:
-            day = _weekday(now.next_day, language)
+            day = written(now.next_day, "EEEE", language)  # "Monday", "lunes"
             if now.next_day - now.day >= dt.timedelta(days=7):  # not this coming one
-                from voiceguide.phrases.dates import weekday_and_date
-
                 day = weekday_and_date(now.next_day, language)
             when = words["next_at"].replace("{day}", day).replace("{times}", times)
     mark = " · ".join(w for w in (words["this_week"] if current else "", when) if w)
@@ -152,25 +151,7 @@ def _when(seconds: float, language: str) -> str:
     """When a session was built, as ``language`` writes a day and a time ("Nov 27, 2026,
     23:02"; "27 nov 2026, 23:02")."""
     moment = dt.datetime.fromtimestamp(seconds)
-    return f"{_date(moment, 'medium', language)}, {moment:%H:%M}"
-
-
-def _weekday(day: dt.date, language: str) -> str:
-    """The day's name in ``language`` ("Monday", "lunes")."""
-    return _date(day, "EEEE", language)
-
-
-def _times(times: Sequence[str], language: str) -> str:
-    """Times of day as ``language`` lists them ("08:00 and 18:00", "08:00 e 18:30")."""
-    from babel.lists import format_list
-
-    return str(format_list(list(times), locale=(canonical(language) or "en").replace("-", "_")))
-
-
-def _date(day: dt.date, form: str, language: str) -> str:
-    from voiceguide.phrases.dates import written
-
-    return written(day, form, language)
+    return f"{written(moment, 'medium', language)}, {moment:%H:%M}"
 
 
 SKIP_SECONDS = 15
