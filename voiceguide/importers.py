@@ -95,8 +95,9 @@ def read_any(text: str, source: str, *, holds: bool = False) -> Imported:
     if not text.strip():
         raise RoutineError("the file is empty; nothing to import", path=source)
     text = unicodedata.normalize("NFC", text)  # "Café" typed two ways is one name
-    if _is_workout(text):  # whatever its texts hold: "[PAUSE:4]" or "Plank; slow"
-        return _w2a(text, source)
+    workout = _workout(text)
+    if workout is not None:  # whatever its texts hold: "[PAUSE:4]" or "Plank; slow"
+        return _w2a(text, source, workout)
     if _PAUSE.search(text):
         mixed = next(
             (n for n, line in enumerate(text.splitlines(), start=1) if _ends_in_seconds(line)),
@@ -124,15 +125,15 @@ def _ends_in_seconds(line: str) -> bool:
     )
 
 
-def _is_workout(text: str) -> bool:
-    """Whether ``text`` is YAML with an ``exercises`` list (a w2a workout, or something
-    its reader will say is not one)."""
+def _workout(text: str) -> dict[str, Any] | None:
+    """``text`` read as YAML when it is a mapping with an ``exercises`` list (a w2a
+    workout, or something its reader will say is not one); else None."""
     try:
         check_stream(text, aliases=True)
         data = yaml.safe_load(text)
     except (yaml.YAMLError, RoutineError, RecursionError):
-        return False
-    return isinstance(data, dict) and isinstance(data.get("exercises"), list)
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("exercises"), list) else None
 
 
 def _title(source: str) -> str:
@@ -319,11 +320,13 @@ def _apg(text: str, source: str, holds: bool) -> Imported:
     return Imported("an audio-program-generator script", routine, [], changed)
 
 
-def _w2a(text: str, source: str) -> Imported:
-    """w2a's workout YAML (anchors and merge keys allowed, as w2a allows them)."""
+def _w2a(text: str, source: str, data: Any = None) -> Imported:
+    """w2a's workout YAML (anchors and merge keys allowed, as w2a allows them), ``data``
+    where it has been read already."""
     try:
-        check_stream(text, aliases=True)  # tags, depth, size: before anything is built
-        data = yaml.safe_load(text)
+        if data is None:
+            check_stream(text, aliases=True)  # tags, depth, size: before anything is built
+            data = yaml.safe_load(text)
     except RoutineError as err:
         err.path = source
         raise
